@@ -1,0 +1,124 @@
+"""Trusted IP ranges: parsing, Salesforce's limits, and merging overlaps.
+
+Salesforce stores a trusted range as ``start``/``end`` addresses of one family. It
+refuses an IPv4 range wider than 33,554,432 addresses (a /7) and an IPv6 range
+wider than a /32.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+SALESFORCE_MAX_SPAN = {4: 2 ** (32 - 7), 6: 2 ** (128 - 32)}
+# Beyond a /16 a trusted range skips the login challenge for a large slice of the
+# internet, so it needs an explicit opt-in.
+BROAD_SPAN = {4: 2 ** (32 - 16), 6: 2 ** (128 - 16)}
+
+# RFC 5737 (IPv4) and RFC 3849 (IPv6) documentation blocks: placeholders only.
+DOCUMENTATION_NETWORKS = tuple(
+    ipaddress.ip_network(n)
+    for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
+
+
+class IpRangeError(ValueError):
+    """An address specification that Salesforce would refuse or that we do."""
+
+
+@dataclass(frozen=True, order=True)
+class IpRange:
+    start: IPAddress
+    end: IPAddress
+    description: str = ""
+
+    @property
+    def family(self) -> int:
+        return self.start.version
+
+    @property
+    def size(self) -> int:
+        return int(self.end) - int(self.start) + 1
+
+    @property
+    def is_broad(self) -> bool:
+        return self.size > BROAD_SPAN[self.family]
+
+    @property
+    def is_documentation(self) -> bool:
+        return any(
+            self.start in net and self.end in net
+            for net in DOCUMENTATION_NETWORKS
+            if net.version == self.family
+        )
+
+    def covers(self, other: IpRange) -> bool:
+        return (
+            self.family == other.family
+            and int(self.start) <= int(other.start)
+            and int(other.end) <= int(self.end)
+        )
+
+    def __str__(self) -> str:
+        return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
+
+
+def make_range(start: str, end: str, description: str = "") -> IpRange:
+    """A range from two address strings, checked against Salesforce's rules."""
+    try:
+        first = ipaddress.ip_address(start.strip())
+        last = ipaddress.ip_address(end.strip())
+    except ValueError as exc:
+        raise IpRangeError(str(exc)) from None
+    if first.version != last.version:
+        raise IpRangeError(f"{start} and {end} are not the same IP family")
+    if int(first) > int(last):
+        raise IpRangeError(f"range start {start} is after its end {end}")
+    rng = IpRange(first, last, description)
+    if rng.size > SALESFORCE_MAX_SPAN[rng.family]:
+        limit = "/7 (33,554,432 addresses)" if rng.family == 4 else "/32"
+        raise IpRangeError(f"{rng} is wider than Salesforce allows for one range: {limit}")
+    return rng
+
+
+def parse_address_spec(spec: str, description: str = "") -> IpRange:
+    """``1.2.3.4``, ``1.2.3.4-1.2.3.9`` or ``1.2.3.0/24`` (IPv4 or IPv6)."""
+    text = spec.strip()
+    if not text:
+        raise IpRangeError("empty address")
+    if "-" in text:
+        start, _, end = text.partition("-")
+        return make_range(start, end, description)
+    if "/" in text:
+        try:
+            net = ipaddress.ip_network(text, strict=True)
+        except ValueError as exc:
+            raise IpRangeError(str(exc)) from None
+        return make_range(str(net[0]), str(net[-1]), description)
+    return make_range(text, text, description)
+
+
+def merge_ranges(ranges: Iterable[IpRange]) -> list[IpRange]:
+    """Duplicates, overlaps and adjacent ranges of one family become one range.
+
+    Two ranges stay apart when joining them would exceed Salesforce's span limit.
+
+    The description of the earliest-starting range in a merged group is kept.
+    """
+    ordered = sorted(ranges, key=lambda r: (r.family, int(r.start), int(r.end)))
+    merged: list[IpRange] = []
+    for rng in ordered:
+        last = merged[-1] if merged else None
+        if last and last.family == rng.family and int(rng.start) <= int(last.end) + 1:
+            if int(rng.end) <= int(last.end):
+                continue
+            joined = IpRange(last.start, rng.end, last.description)
+            # Joining must not build a range Salesforce would refuse.
+            if joined.size <= SALESFORCE_MAX_SPAN[joined.family]:
+                merged[-1] = joined
+                continue
+        merged.append(rng)
+    return merged
