@@ -92,13 +92,13 @@ class WidgetConfig(_Strict):
     )
     section_label: str = Field("Totango", description="Label of the layout section.")
     height: int = Field(290, ge=1, le=2000, description="Height of the page in pixels.")
-    layouts: list[str] = Field(
-        default_factory=lambda: [
-            "Account-Account Layout",
-            "Lead-Lead Layout",
-            "Opportunity-Opportunity Layout",
-        ],
-        description="Layout names or fnmatch globs over '<Object>-<Layout Name>'.",
+    layouts: list[str] | None = Field(
+        None,
+        description=(
+            "Layout names or fnmatch globs over '<Object>-<Layout Name>'. Default: the"
+            " standard layout of each insights object ('Account-Account Layout', ...;"
+            " '<Object>__c-*' for custom objects)."
+        ),
     )
     anchor_section: str | None = Field(
         None, description="Insert after the section with this label instead of after the last."
@@ -114,8 +114,8 @@ class WidgetConfig(_Strict):
 
     @field_validator("layouts")
     @classmethod
-    def _layouts(cls, value: list[str]) -> list[str]:
-        for pattern in value:
+    def _layouts(cls, value: list[str] | None) -> list[str] | None:
+        for pattern in value or []:
             obj, sep, name = pattern.partition("-")
             if not sep or not obj or not name:
                 raise ValueError(f"{pattern!r} must look like '<Object>-<Layout Name>'")
@@ -380,7 +380,7 @@ class TotangoConfig(_Strict):
         if len(set(names)) != len(names):
             raise ValueError(f"{NESTED_PATH_MARK}insights.fields: duplicate API names")
         if self.widget.generate_page:
-            for pattern in self.widget.layouts:
+            for pattern in self.layout_patterns:
                 obj = pattern.partition("-")[0]
                 if not any(ch in obj for ch in "*?[") and obj not in self.insights.objects:
                     raise ValueError(
@@ -395,6 +395,15 @@ class TotangoConfig(_Strict):
         if self.namespace and not self.widget.generate_page:
             return f"{self.namespace}__{page}"
         return page
+
+    @property
+    def layout_patterns(self) -> list[str]:
+        if self.widget.layouts is not None:
+            return self.widget.layouts
+        return [
+            f"{obj}-*" if obj.endswith("__c") else f"{obj}-{obj} Layout"
+            for obj in self.insights.objects
+        ]
 
     def objects_for_layout_pattern(self, pattern: str) -> list[str]:
         obj = pattern.partition("-")[0]
@@ -427,7 +436,9 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ConfigError(str(path), [f"the top level must be a mapping, not {type(data).__name__}"])
+        raise ConfigError(
+            str(path), [f"the top level must be a mapping, not {type(data).__name__}"]
+        )
     return data
 
 

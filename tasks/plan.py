@@ -81,7 +81,7 @@ def plan_warnings(config: TotangoConfig) -> list[str]:
 
 def layout_patches(config: TotangoConfig) -> list[Patch]:
     patches = []
-    for pattern in config.widget.layouts:
+    for pattern in config.layout_patterns:
         for object_name in config.objects_for_layout_pattern(pattern):
             page = config.page_reference(object_name)
             patches.append(

@@ -143,5 +143,3 @@ def render_components(config: TotangoConfig) -> list[Component]:
         render_permission_set(config),
         *render_tab(config),
     ]
-
-

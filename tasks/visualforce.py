@@ -73,7 +73,7 @@ def escaping_problems(markup: bytes) -> list[EscapingProblem]:
         qname = etree.QName(el)
         line = el.sourceline or 1
         if el.get("escape", "").lower() == "false":
-            problems.append(EscapingProblem(line, f"<{qname.localname}> has escape=\"false\""))
+            problems.append(EscapingProblem(line, f'<{qname.localname}> has escape="false"'))
         allowed = (
             _ENCODING_VALUE_ATTRIBUTES.get(qname.localname, set())
             if qname.namespace == APEX_NS

@@ -1,0 +1,126 @@
+"""The offline commands: plan, validate, config schema; exit codes and --json."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tasks.cli import app
+from tasks.plan import PLACEHOLDER_WARNING
+from tests.conftest import REPO_ROOT
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+def test_plan_writes_a_validated_package_and_warns(tmp_path: Path):
+    result = run("plan", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "package/package.xml").exists()
+    assert (tmp_path / "package/objects/Account.object").exists()
+    assert (tmp_path / "patches/settings/Security.ip-ranges.xml").exists()
+    assert "Totango_Account_Insights" in result.output
+    assert "placeholders" in result.output
+
+
+def test_plan_json_is_one_document_and_nothing_else(tmp_path: Path):
+    result = run("plan", "--out", str(tmp_path), "--json")
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["ok"] is True
+    assert PLACEHOLDER_WARNING in document["warnings"]
+    actions = {(c["type"], c["action"]) for c in document["components"]}
+    assert ("Layout", "patch") in actions and ("CustomField", "create") in actions
+    assert ("Settings", "patch") in actions
+
+
+def test_plan_source_format(tmp_path: Path):
+    result = run("plan", "--out", str(tmp_path), "--format", "source")
+    assert result.exit_code == 0
+    assert (tmp_path / "package/force-app/main/default/tabs/Totango.tab-meta.xml").exists()
+
+
+def test_plan_removes_stale_output(tmp_path: Path):
+    stale = tmp_path / "package" / "stale.txt"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old")
+    assert run("plan", "--out", str(tmp_path)).exit_code == 0
+    assert not stale.exists()
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "expected"),
+    [
+        ("widget:\n  height: 9000\n", "widget.height"),
+        ("widget: [\n", "YAML syntax error at line"),
+        ("trusted_ip_ranges:\n  addresses: [10.0.0.0/8]\n", "trusted_ip_ranges.addresses[0]"),
+    ],
+)
+def test_bad_config_exits_2_names_the_key_and_writes_nothing(tmp_path: Path, yaml_text, expected):
+    config = tmp_path / "bad.yml"
+    config.write_text(yaml_text)
+    out_dir = tmp_path / "out"
+    result = run("plan", "--config", str(config), "--out", str(out_dir))
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert str(config) in result.stderr
+    assert not out_dir.exists()
+    as_json = run("plan", "--config", str(config), "--out", str(out_dir), "--json")
+    assert as_json.exit_code == 2
+    assert any(expected in p for p in json.loads(as_json.stdout)["problems"])
+
+
+def test_bad_format_is_refused(tmp_path: Path):
+    result = run("plan", "--format", "zip", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert "--format" in result.stderr
+
+
+def test_validate_reports_file_and_line(tmp_path: Path):
+    bad = tmp_path / "Bad.layout"
+    bad.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<Layout xmlns="http://soap.sforce.com/2006/04/metadata">\n'
+        "    <layoutSections>\n        <style>Sideways</style>\n    </layoutSections>\n"
+        "</Layout>\n"
+    )
+    result = run("validate", str(tmp_path))
+    assert result.exit_code == 2
+    assert f"{bad}:4:" in result.stdout
+    good = run("validate", str(REPO_ROOT / "force-app"), "--json")
+    assert good.exit_code == 0
+    assert json.loads(good.stdout)["checked"] > 40
+
+
+def test_validate_missing_path_exits_2(tmp_path: Path):
+    result = run("validate", str(tmp_path / "missing"))
+    assert result.exit_code == 2
+
+
+def test_config_schema_is_json_schema():
+    result = run("config", "schema")
+    schema = json.loads(result.stdout)
+    assert schema["title"] == "TotangoConfig"
+    assert "widget" in schema["properties"]
+    assert schema["additionalProperties"] is False
+
+
+def test_help_does_not_import_cumulusci_or_build_the_schema():
+    code = (
+        "import sys\n"
+        "from tasks.cli import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in sys.modules if m.startswith(('cumulusci', 'tasks.metadata_schema',"
+        " 'tasks.config', 'simple_salesforce'))]\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
+    )
+    assert "HEAVY []" in result.stdout

@@ -1,0 +1,71 @@
+import ipaddress
+
+import pytest
+
+from tasks.ip_ranges import IpRange, IpRangeError, make_range, merge_ranges, parse_address_spec
+
+
+def r(spec: str) -> IpRange:
+    return parse_address_spec(spec)
+
+
+@pytest.mark.parametrize(
+    ("spec", "start", "end"),
+    [
+        ("10.1.2.3", "10.1.2.3", "10.1.2.3"),
+        ("10.1.2.0/30", "10.1.2.0", "10.1.2.3"),
+        ("10.1.2.5 - 10.1.2.9", "10.1.2.5", "10.1.2.9"),
+        ("2001:db8::1", "2001:db8::1", "2001:db8::1"),
+        ("2001:db8::/126", "2001:db8::", "2001:db8::3"),
+    ],
+)
+def test_address_forms(spec, start, end):
+    rng = parse_address_spec(spec)
+    assert (str(rng.start), str(rng.end)) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("10.1.2", "does not appear to be an IPv4 or IPv6 address"),
+        ("10.0.0.9-10.0.0.1", "is after its end"),
+        ("10.0.0.1-2001:db8::1", "not the same IP family"),
+        ("10.0.0.1/24", "has host bits set"),
+        ("0.0.0.0-3.255.255.255", "wider than Salesforce allows"),
+        ("2001::/31", "wider than Salesforce allows"),
+        ("", "empty address"),
+    ],
+)
+def test_bad_specs(spec, message):
+    with pytest.raises(IpRangeError, match=message):
+        parse_address_spec(spec)
+
+
+def test_salesforce_limits_are_inclusive():
+    assert make_range("0.0.0.0", "1.255.255.255").size == 33_554_432
+    assert parse_address_spec("2001::/32").size == 2**96
+
+
+def test_merge_joins_duplicates_overlaps_and_neighbours_per_family():
+    merged = merge_ranges(
+        [r("10.0.0.5"), r("10.0.0.0/29"), r("10.0.0.5"), r("10.0.0.8-10.0.0.9"), r("2001:db8::1")]
+    )
+    assert [str(m) for m in merged] == ["10.0.0.0-10.0.0.9", "2001:db8::1"]
+
+
+def test_merge_never_builds_a_range_salesforce_refuses():
+    first = make_range("0.0.0.0", "1.255.255.255")
+    second = make_range("2.0.0.0", "2.0.0.10")
+    assert merge_ranges([first, second]) == [first, second]
+
+
+def test_covers_and_documentation():
+    assert r("10.0.0.0/24").covers(r("10.0.0.7"))
+    assert not r("10.0.0.0/24").covers(r("10.0.1.0"))
+    assert not r("10.0.0.0/24").covers(
+        IpRange(ipaddress.ip_address("::1"), ipaddress.ip_address("::1"))
+    )
+    assert r("198.51.100.7").is_documentation
+    assert r("2001:db8::5").is_documentation
+    assert not r("8.8.8.8").is_documentation
+    assert r("10.0.0.0/15").is_broad and not r("10.0.0.0/16").is_broad
