@@ -153,7 +153,7 @@ def plan(
     if as_json:
         print_json(document)
         return
-    print_plan_table(the_plan.rows(), "Totango setup plan (offline)")
+    print_plan_table(the_plan.table_rows(), "Totango setup plan (offline)")
     out.print(
         f"Wrote {len(files)} files to [bold]{out_dir}[/] ({output_format});"
         " all passed Metadata API schema validation.",

@@ -57,12 +57,36 @@ class Plan:
         ]
         return rows
 
+    def table_rows(self) -> list[dict[str, str]]:
+        """Like ``rows`` but with the custom fields of an object on one row."""
+        return summarise_fields(self.rows())
+
     def to_json(self) -> dict[str, Any]:
         return {
             "api_version": self.config.api_version,
             "components": self.rows(),
             "warnings": self.warnings,
         }
+
+
+def summarise_fields(rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    grouped: dict[tuple[str, str], list[dict[str, str]]] = {}
+    others = []
+    for row in rows:
+        if row["type"] == "CustomField":
+            grouped.setdefault((row["name"].split(".")[0], row["action"]), []).append(row)
+        else:
+            others.append(row)
+    field_rows = [
+        {
+            "type": "CustomField",
+            "name": f"{obj} ({len(members)} fields)",
+            "action": action,
+            "summary": ", ".join(r["summary"].split(" (")[0] for r in members),
+        }
+        for (obj, action), members in grouped.items()
+    ]
+    return field_rows + others
 
 
 def plan_warnings(config: TotangoConfig) -> list[str]:
