@@ -1,0 +1,126 @@
+"""Reaching an org through CumulusCI's keychain, and what kind of org it is.
+
+Orgs come from ``cci org connect``, ``cci org scratch`` or a
+``CUMULUSCI_ORG_<name>`` environment entry. Every failure here becomes
+``OrgUnreachable`` (exit code 4) with a message that never holds a token.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+LOGGER = logging.getLogger("totango_sf")
+
+_TOKEN_LIKE = re.compile(r"(00D\w{12,15}![\w.]+|[A-Za-z0-9._-]{40,})")
+
+
+class OrgUnreachable(Exception):
+    """The org is unknown to the keychain, or authentication or the network failed."""
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """Remove known secrets and anything shaped like a Salesforce session id."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return _TOKEN_LIKE.sub("[redacted]", text)
+
+
+@dataclass
+class OrgKind:
+    org_type: str
+    is_sandbox: bool
+    is_scratch: bool
+
+    @property
+    def is_production(self) -> bool:
+        return not self.is_sandbox and not self.is_scratch
+
+    @property
+    def label(self) -> str:
+        if self.is_scratch:
+            return "scratch"
+        return "sandbox" if self.is_sandbox else "production"
+
+
+@dataclass
+class OrgSession:
+    """A connected org: CumulusCI's OrgConfig plus the project config around it."""
+
+    name: str
+    org_config: Any
+    project_config: Any
+    logger: logging.Logger = field(default_factory=lambda: LOGGER)
+
+    @property
+    def api_task(self) -> Any:
+        """What CumulusCI's Metadata API call classes expect as their ``task``."""
+        return SimpleNamespace(
+            org_config=self.org_config, project_config=self.project_config, logger=self.logger
+        )
+
+    @property
+    def secrets(self) -> tuple[str | None, ...]:
+        return (self.org_config.access_token, self.org_config.config.get("refresh_token"))
+
+    def salesforce(self) -> Any:
+        """simple-salesforce REST client (refreshed token, org's API version)."""
+        return self.org_config.salesforce_client
+
+    def query(self, soql: str, tooling: bool = False) -> list[dict[str, Any]]:
+        client = self.salesforce()
+        if tooling:
+            result = client.toolingexecute(f"query/?q={soql}")
+            return list(result.get("records", []))
+        return list(client.query_all(soql)["records"])
+
+    def kind(self) -> OrgKind:
+        record = self.query(
+            "SELECT Id, OrganizationType, IsSandbox, TrialExpirationDate FROM Organization"
+        )[0]
+        scratch = bool(self.org_config.config.get("scratch")) or bool(
+            record.get("IsSandbox") and record.get("TrialExpirationDate")
+        )
+        return OrgKind(record["OrganizationType"], bool(record["IsSandbox"]), scratch)
+
+
+def connect(org_name: str) -> OrgSession:
+    """Load the org from CumulusCI's keychain and refresh its access token."""
+    import requests
+    from cumulusci.core.exceptions import CumulusCIException, OrgNotFound
+    from cumulusci.core.runtime import BaseCumulusCI
+
+    try:
+        runtime = _runtime(BaseCumulusCI)
+        org_config = runtime.keychain.get_org(org_name)
+        org_config.refresh_oauth_token(runtime.keychain)
+    except OrgNotFound:
+        raise OrgUnreachable(
+            f"no org named {org_name!r} in CumulusCI's keychain; add it with"
+            f" `cci org connect {org_name}` (or set CUMULUSCI_ORG_{org_name})"
+        ) from None
+    except (requests.RequestException, CumulusCIException, OSError) as exc:
+        raise OrgUnreachable(
+            f"could not reach or authenticate to org {org_name!r}: {redact(str(exc))}"
+        ) from None
+    return OrgSession(org_name, org_config, runtime.project_config)
+
+
+def _runtime(runtime_class: Any) -> Any:
+    import os
+
+    class _Runtime(runtime_class):  # type: ignore[misc,valid-type]
+        def get_keychain_key(self) -> str | None:
+            # The CLI never prompts or touches the OS keyring; CI sets CUMULUSCI_KEY.
+            return os.environ.get("CUMULUSCI_KEY")
+
+        def get_keychain_class(self) -> Any:
+            from cumulusci.core.keychain import EncryptedFileProjectKeychain
+
+            return EncryptedFileProjectKeychain
+
+    return _Runtime(load_keychain=True)

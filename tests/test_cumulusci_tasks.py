@@ -1,0 +1,58 @@
+"""The CumulusCI tasks wrap the same functions and speak CumulusCI's option style."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cumulusci.core.exceptions import TaskOptionsError
+from cumulusci.tasks.salesforce.tests.util import create_task
+
+from tasks.cumulusci_tasks import TotangoPlan, TotangoValidate
+from tasks.validation import SchemaValidationError
+from tests.conftest import REPO_ROOT
+
+
+def test_plan_task_writes_the_package(tmp_path: Path):
+    task = create_task(TotangoPlan, {"out": str(tmp_path), "format": "source"})
+    task()
+    assert (tmp_path / "package/force-app/main/default/tabs/Totango.tab-meta.xml").exists()
+    assert task.return_values["components"]
+
+
+def test_plan_task_rejects_bad_options(tmp_path: Path):
+    with pytest.raises(TaskOptionsError, match="format"):
+        create_task(TotangoPlan, {"format": "zip"})
+    config = tmp_path / "bad.yml"
+    config.write_text("widget:\n  height: -1\n")
+    task = create_task(TotangoPlan, {"config": str(config), "out": str(tmp_path / "o")})
+    with pytest.raises(TaskOptionsError, match="widget.height"):
+        task()
+    assert not (tmp_path / "o").exists()
+
+
+def test_validate_task_fails_on_schema_errors(tmp_path: Path):
+    bad = tmp_path / "x.tab"
+    bad.write_text(
+        '<CustomTab xmlns="http://soap.sforce.com/2006/04/metadata"><bogus/></CustomTab>'
+    )
+    with pytest.raises(SchemaValidationError):
+        create_task(TotangoValidate, {"paths": str(tmp_path)})()
+    with pytest.raises(TaskOptionsError, match="paths"):
+        create_task(TotangoValidate, {"paths": str(tmp_path / "missing")})()
+
+
+def test_cci_task_info_documents_each_task():
+    cci = Path(sys.executable).parent / "cci"
+    if not cci.exists():
+        pytest.fail("cci is not installed in .venv; run ./dev test to set it up")
+    for name in ("totango_plan", "totango_apply_source", "totango_validate"):
+        result = subprocess.run(
+            [str(cci), "task", "info", name],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Options" in result.stdout
