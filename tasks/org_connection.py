@@ -113,7 +113,7 @@ def connect(org_name: str) -> OrgSession:
 def _runtime(runtime_class: Any) -> Any:
     import os
 
-    class _Runtime(runtime_class):  # type: ignore[misc,valid-type]
+    class _Runtime(runtime_class):
         def get_keychain_key(self) -> str | None:
             # The CLI never prompts or touches the OS keyring; CI sets CUMULUSCI_KEY.
             return os.environ.get("CUMULUSCI_KEY")
