@@ -1,0 +1,51 @@
+"""Run the emulator by hand: ``python -m tests.org_emulator --port N --state DIR``.
+
+Prints one JSON line with the connection details, then serves until interrupted.
+The org is saved to DIR after every call and reloaded on the next start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from tests.org_emulator.emulator import OrgEmulator
+from tests.org_emulator.seed import FLAVOURS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.org_emulator", description=__doc__)
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--state", required=True, help="folder holding the org and its CA")
+    parser.add_argument("--flavour", choices=sorted(FLAVOURS), default="sandbox")
+    parser.add_argument("--package-installed", action="store_true")
+    parser.add_argument("--namespace", default="totango")
+    parser.add_argument("--deploy-polls", type=int, default=2)
+    parser.add_argument("--reset", action="store_true", help="reseed even if DIR holds an org")
+    args = parser.parse_args(argv)
+    emulator = OrgEmulator.create(
+        args.state,
+        flavour=args.flavour,
+        package_installed=args.package_installed,
+        namespace=args.namespace,
+        load_existing=not args.reset,
+        port=args.port,
+        deploy_polls=args.deploy_polls,
+        persist=True,
+    )
+    emulator.save()
+    info = emulator.connection_info()
+    emulator.save()  # keeps a token issued for the printed line
+    print(json.dumps(info), flush=True)
+    try:
+        emulator.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.save()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

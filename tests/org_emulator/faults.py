@@ -1,0 +1,103 @@
+"""Faults on demand: each rule matches call kinds and fires by count or seeded chance."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass, field
+
+from tests.org_emulator.deploy_engine import ForcedFailure
+
+# Fault names the server understands for any call kind.
+HTTP_FAULTS = {"latency", "http_500", "http_503", "drop", "invalid_session", "request_limit"}
+
+
+@dataclass
+class FaultRule:
+    name: str
+    kinds: frozenset[str]  # {"*"} matches every call
+    remaining: int | None = 1  # None: unlimited
+    probability: float | None = None
+    params: dict = field(default_factory=dict)
+    fired: int = 0
+
+
+class Faults:
+    def __init__(self, seed: int = 0) -> None:
+        self._rules: list[FaultRule] = []
+        self._lock = threading.Lock()
+        self._random = random.Random(seed)
+        self.stuck_polls = 0  # extra InProgress polls for the next deploy(s)
+        self.component_failures: list[ForcedFailure] = []
+        self.malformed_retrieves = 0
+
+    def seed(self, seed: int) -> None:
+        self._random.seed(seed)
+
+    def add(
+        self,
+        name: str,
+        kinds: str | tuple[str, ...] = "*",
+        *,
+        count: int | None = 1,
+        probability: float | None = None,
+        **params,
+    ) -> FaultRule:
+        if name not in HTTP_FAULTS:
+            raise ValueError(f"unknown fault {name!r}; choose from {sorted(HTTP_FAULTS)}")
+        kinds = (kinds,) if isinstance(kinds, str) else kinds
+        rule = FaultRule(name, frozenset(kinds), count, probability, params)
+        with self._lock:
+            self._rules.append(rule)
+        return rule
+
+    # Friendly spellings of the rules above.
+    def latency(self, seconds: float, kinds="*", count=None, probability=None) -> FaultRule:
+        return self.add("latency", kinds, count=count, probability=probability, seconds=seconds)
+
+    def http_error(self, status: int = 503, kinds="*", count=1, probability=None) -> FaultRule:
+        return self.add(f"http_{status}", kinds, count=count, probability=probability)
+
+    def drop_connection(self, kinds="*", count=1, probability=None) -> FaultRule:
+        return self.add("drop", kinds, count=count, probability=probability)
+
+    def expire_session(self, kinds="*") -> FaultRule:
+        """The session expires before the next matching call (once): refresh to go on."""
+        return self.add("invalid_session", kinds, count=1)
+
+    def request_limit(self, kinds="*", count=1, probability=None) -> FaultRule:
+        return self.add("request_limit", kinds, count=count, probability=probability)
+
+    def stuck_deploy(self, polls: int) -> None:
+        """The next deploy stays InProgress for ``polls`` more status checks."""
+        self.stuck_polls = polls
+
+    def fail_component(self, type_name: str, full_name: str, problem: str) -> None:
+        self.component_failures.append(ForcedFailure(type_name, full_name, problem))
+
+    def malformed_retrieve(self, count: int = 1) -> None:
+        self.malformed_retrieves = count
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rules.clear()
+        self.stuck_polls = 0
+        self.component_failures.clear()
+        self.malformed_retrieves = 0
+
+    def take(self, kind: str) -> list[FaultRule]:
+        """The rules that fire for this call; consumes counts."""
+        fired = []
+        with self._lock:
+            for rule in self._rules:
+                if "*" not in rule.kinds and kind not in rule.kinds:
+                    continue
+                if rule.remaining is not None and rule.remaining <= 0:
+                    continue
+                if rule.probability is not None and self._random.random() >= rule.probability:
+                    continue
+                if rule.remaining is not None:
+                    rule.remaining -= 1
+                rule.fired += 1
+                fired.append(rule)
+        return fired

@@ -1,0 +1,55 @@
+"""pytest fixtures for the org emulator (load with ``pytest_plugins``).
+
+``emulator`` is a fresh sandbox org without the Totango package; ``emulator_factory``
+builds others. Both trust the emulator's CA through REQUESTS_CA_BUNDLE (TLS stays
+verified) and make CumulusCI's polling instant so deploy tests stay fast.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from tests.org_emulator.emulator import OrgEmulator
+
+_NO_SLEEP = SimpleNamespace(sleep=lambda seconds: None)
+
+
+@pytest.fixture
+def fast_cumulusci_polling(monkeypatch):
+    """CumulusCI sleeps a second or more between status polls; tests need not."""
+    monkeypatch.setattr("cumulusci.salesforce_api.metadata.time", _NO_SLEEP)
+    monkeypatch.setattr("cumulusci.utils.waiting.time", _NO_SLEEP)
+
+
+@pytest.fixture(scope="session")
+def emulator_ca_folder(tmp_path_factory):
+    """One throwaway CA for the session: every emulator's certificate chains to it."""
+    return tmp_path_factory.mktemp("org-emulator-ca")
+
+
+@pytest.fixture
+def emulator_factory(tmp_path_factory, monkeypatch, fast_cumulusci_polling, emulator_ca_folder):
+    """Call with flavour=, package_installed=, namespace=, package_version=,
+    deploy_polls=, retrieve_polls=, install_polls=, folder=, persist=, fault_seed=."""
+    started: list[OrgEmulator] = []
+
+    def make(**options) -> OrgEmulator:
+        options.setdefault("deploy_polls", 2)
+        options.setdefault("ca_folder", emulator_ca_folder)
+        folder = options.pop("folder", None) or tmp_path_factory.mktemp("org-emulator")
+        emulator = OrgEmulator.create(folder, **options).start()
+        started.append(emulator)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", emulator.ca_bundle)
+        monkeypatch.setenv("SSL_CERT_FILE", emulator.ca_bundle)
+        return emulator
+
+    yield make
+    for emulator in started:
+        emulator.stop()
+
+
+@pytest.fixture
+def emulator(emulator_factory) -> OrgEmulator:
+    return emulator_factory(flavour="sandbox", package_installed=False)

@@ -1,0 +1,94 @@
+"""The Totango managed package, as an org sees it once installed.
+
+Installing adds the package records (Tooling), its two connected apps and its
+managed Visualforce pages, which layouts then reference as ``ns__PageName``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.org_emulator import catalog
+from tests.org_emulator.state import OrgState
+
+SEED = Path(__file__).with_name("seed")
+PAGE_NAMES = ("Totango_Account_Insights", "Totango_Lead_Insights", "Totango_Opportunity_Insights")
+CONNECTED_APPS = ("TotangoApp", "Totango Gateway")
+# Editions that may install managed packages (DESIGN.md, "Install the managed package").
+INSTALLABLE_EDITIONS = {"Developer Edition", "Enterprise Edition", "Unlimited Edition"}
+
+
+def is_installed(state: OrgState) -> bool:
+    return bool(state.rows("InstalledSubscriberPackage"))
+
+
+def install(state: OrgState, version: str | None = None) -> None:
+    """Install (or upgrade to) ``version``; idempotent."""
+    ns = state.namespace
+    version = version or state.package_version
+    state.package_version = version
+    major, minor = (version.split(".") + ["0"])[:2]
+    packages = state.rows("SubscriberPackage")
+    package_id = (
+        packages[0]["Id"]
+        if packages
+        else state.insert(
+            "SubscriberPackage",
+            {"Name": "Totango", "NamespacePrefix": ns, "Description": "Totango for Salesforce"},
+        )
+    )
+    version_id = state.insert(
+        "SubscriberPackageVersion",
+        {
+            "Name": f"Totango {version}",
+            "SubscriberPackageId": package_id,
+            "MajorVersion": int(major),
+            "MinorVersion": int(minor),
+            "PatchVersion": 0,
+            "BuildNumber": 1,
+            "IsBeta": False,
+            "IsManaged": True,
+        },
+    )
+    for row in state.rows("InstalledSubscriberPackage"):
+        state.delete("InstalledSubscriberPackage", row["Id"])
+    state.insert(
+        "InstalledSubscriberPackage",
+        {"SubscriberPackageId": package_id, "SubscriberPackageVersionId": version_id},
+    )
+    existing_apps = {row["Name"] for row in state.rows("ConnectedApplication")}
+    for name in CONNECTED_APPS:
+        if name not in existing_apps:
+            state.insert(
+                "ConnectedApplication",
+                {
+                    "Name": name,
+                    # Installed apps start as "All users may self-authorize".
+                    "OptionsAllowAdminApprovedUsersOnly": False,
+                    "OptionsRefreshTokenValidityMetric": None,
+                    "OptionsHasSessionLevelPolicy": False,
+                    "NamespacePrefix": ns,
+                    "StartUrl": None,
+                },
+            )
+    for page in PAGE_NAMES:
+        add_page(state, f"{ns}__{page}", (SEED / "pages" / f"totango__{page}.page"))
+    state.metadata_version += 1
+
+
+def add_page(state: OrgState, full_name: str, markup_file: Path) -> None:
+    path = catalog.file_path("ApexPage", full_name)
+    state.put(
+        "ApexPage",
+        full_name,
+        {
+            path: markup_file.read_bytes(),
+            f"{path}-meta.xml": Path(f"{markup_file}-meta.xml").read_bytes(),
+        },
+    )
+    if not any(row["Name"] == full_name.split("__")[-1] for row in state.rows("ApexPage")):
+        ns, _, name = full_name.rpartition("__")
+        state.insert(
+            "ApexPage",
+            {"Name": name, "NamespacePrefix": ns or None, "MasterLabel": name.replace("_", " ")},
+        )

@@ -1,0 +1,371 @@
+"""Metadata API operations: async deploys and retrieves that progress over polls."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from tests.org_emulator import catalog
+from tests.org_emulator.deploy_engine import Message, Outcome, count_components, run_deploy
+from tests.org_emulator.faults import Faults
+from tests.org_emulator.history import Call
+from tests.org_emulator.retrieve_engine import RetrieveOutcome, list_components, retrieve
+from tests.org_emulator.soap import SoapFault, local, md
+from tests.org_emulator.state import MD_NS, OrgState, now_soap
+
+_M = f"{{{MD_NS}}}"
+
+
+@dataclass
+class DeployJob:
+    id: str
+    zip_data: bytes
+    check_only: bool
+    ignore_warnings: bool
+    rollback_on_error: bool
+    polls_needed: int
+    total: int
+    created: str
+    call: Call
+    polls: int = 0
+    canceled: bool = False
+    outcome: Outcome | None = None
+    completed: str | None = None
+    # For validations: the metadata version they were checked against, and use.
+    validated_at: int | None = None
+    quick_deployed: bool = False
+
+
+@dataclass
+class RetrieveJob:
+    id: str
+    requested: dict[str, list[str]]
+    version: str
+    polls_needed: int
+    polls: int = 0
+    outcome: RetrieveOutcome | None = None
+    malformed: bool = False
+    calls: list[Call] = field(default_factory=list)
+
+
+def _bool(op: etree._Element, path: str, default: bool = False) -> bool:
+    value = op.findtext(f".//{_M}{path}")
+    return default if value is None else value.strip() == "true"
+
+
+class MetadataApi:
+    def __init__(self, state: OrgState, faults: Faults, deploy_polls: int, retrieve_polls: int):
+        self.state = state
+        self.faults = faults
+        self.deploy_polls = deploy_polls
+        self.retrieve_polls = retrieve_polls
+        self.deploys: dict[str, DeployJob] = {}
+        self.retrieves: dict[str, RetrieveJob] = {}
+
+    def handle(self, operation: etree._Element, call: Call) -> etree._Element:
+        name = local(operation.tag)
+        handler = getattr(self, f"op_{name}", None)
+        if handler is None:
+            raise SoapFault("sf:INVALID_OPERATION", f"The emulator does not implement {name}")
+        return handler(operation, call)
+
+    # -- deploy ---------------------------------------------------------------------
+    def op_deploy(self, op: etree._Element, call: Call) -> etree._Element:
+        zip_data = base64.b64decode(op.findtext(f"{_M}ZipFile") or "")
+        job = self._new_deploy(
+            zip_data,
+            check_only=_bool(op, "checkOnly"),
+            ignore_warnings=_bool(op, "ignoreWarnings"),
+            rollback_on_error=_bool(op, "rollbackOnError", True),
+            call=call,
+        )
+        return self._async_response("deployResponse", job.id)
+
+    def _new_deploy(self, zip_data, *, check_only, ignore_warnings, rollback_on_error, call):
+        job = DeployJob(
+            id=self.state.ids.new("0Af"),
+            zip_data=zip_data,
+            check_only=check_only,
+            ignore_warnings=ignore_warnings,
+            rollback_on_error=rollback_on_error,
+            polls_needed=self.deploy_polls + self.faults.stuck_polls,
+            total=count_components(zip_data),
+            created=now_soap(),
+            call=call,
+        )
+        self.faults.stuck_polls = 0
+        call.deploy_id, call.check_only = job.id, check_only
+        self.deploys[job.id] = job
+        return job
+
+    def _async_response(self, element: str, job_id: str) -> etree._Element:
+        response = md(element)
+        result = md("result", response)
+        md("done", result, False)
+        md("id", result, job_id)
+        md("state", result, "Queued")
+        return response
+
+    def op_checkDeployStatus(self, op: etree._Element, call: Call) -> etree._Element:
+        job = self._deploy_job(op.findtext(f"{_M}asyncProcessId"))
+        call.deploy_id, call.check_only = job.id, job.check_only
+        if job.outcome is None and not job.canceled:
+            job.polls += 1
+            if job.polls >= job.polls_needed:
+                self._finish(job)
+        response = md("checkDeployStatusResponse")
+        response.append(self._deploy_result(job, _bool(op, "includeDetails")))
+        return response
+
+    def _finish(self, job: DeployJob) -> None:
+        outcome = run_deploy(
+            self.state,
+            job.zip_data,
+            ignore_warnings=job.ignore_warnings,
+            forced=tuple(self.faults.component_failures),
+        )
+        job.outcome = outcome
+        job.completed = now_soap()
+        if outcome.ok and not job.check_only:
+            assert outcome.new_state is not None
+            self.state.adopt(outcome.new_state)
+        if outcome.ok and job.check_only:
+            job.validated_at = self.state.metadata_version
+        job.call.success = outcome.ok
+        job.call.detail["failures"] = [m.problem for m in outcome.failures]
+
+    def _deploy_job(self, job_id: str | None) -> DeployJob:
+        job = self.deploys.get((job_id or "").strip())
+        if job is None:
+            raise SoapFault("sf:INVALID_ID_FIELD", f"INVALID_ID_FIELD: Invalid id: {job_id}")
+        return job
+
+    def _status(self, job: DeployJob) -> str:
+        if job.canceled:
+            return "Canceled"
+        if job.outcome is None:
+            return "Pending" if job.polls <= 1 and job.polls_needed > 2 else "InProgress"
+        return "Succeeded" if job.outcome.ok else "Failed"
+
+    def _deploy_result(self, job: DeployJob, include_details: bool) -> etree._Element:
+        outcome = job.outcome
+        done = outcome is not None or job.canceled
+        status = self._status(job)
+        if outcome is not None:
+            deployed = len(outcome.successes) - 1 if outcome.ok else 0
+            errors = len(outcome.failures)
+        else:
+            fraction = min(job.polls, job.polls_needed) / max(job.polls_needed, 1)
+            deployed = int(job.total * fraction) if status == "InProgress" else 0
+            errors = 0
+        result = md("result")
+        if job.canceled:
+            md("canceledBy", result, self.state.user_id)
+            md("canceledByName", result, self.state.user["Name"])
+        md("checkOnly", result, job.check_only)
+        if job.completed:
+            md("completedDate", result, job.completed)
+        md("createdBy", result, self.state.user_id)
+        md("createdByName", result, self.state.user["Name"])
+        md("createdDate", result, job.created)
+        details = md("details", result)
+        if outcome is not None and include_details:
+            for message in outcome.failures:
+                details.append(_message("componentFailures", message, job.completed or ""))
+            for message in outcome.successes:
+                details.append(_message("componentSuccesses", message, job.completed or ""))
+        md("done", result, done)
+        if outcome is not None and outcome.error_message:
+            md("errorMessage", result, outcome.error_message)
+            md("errorStatusCode", result, "UNKNOWN_EXCEPTION")
+        md("id", result, job.id)
+        md("ignoreWarnings", result, job.ignore_warnings)
+        md("lastModifiedDate", result, job.completed or job.created)
+        md("numberComponentErrors", result, errors)
+        md("numberComponentsDeployed", result, deployed)
+        md("numberComponentsTotal", result, job.total)
+        for name in ("numberTestErrors", "numberTestsCompleted", "numberTestsTotal"):
+            md(name, result, 0)
+        md("rollbackOnError", result, job.rollback_on_error)
+        md("runTestsEnabled", result, False)
+        md("startDate", result, job.created)
+        if status == "InProgress":
+            md("stateDetail", result, f"Deploying {deployed} of {job.total} components")
+        md("status", result, status)
+        md("success", result, bool(outcome and outcome.ok))
+        return result
+
+    def op_deployRecentValidation(self, op: etree._Element, call: Call) -> etree._Element:
+        validation_id = (op.findtext(f"{_M}validationId") or "").strip()
+        job = self.deploys.get(validation_id)
+        eligible = (
+            job is not None
+            and job.check_only
+            and job.outcome is not None
+            and job.outcome.ok
+            and not job.quick_deployed
+            and job.validated_at == self.state.metadata_version
+        )
+        if not eligible:
+            raise SoapFault(
+                "sf:INVALID_ID_FIELD",
+                f"INVALID_ID_FIELD: The validation {validation_id} is not eligible for quick "
+                "deploy (unknown, failed, already used, or the org changed since)",
+            )
+        assert job is not None
+        job.quick_deployed = True
+        new = self._new_deploy(
+            job.zip_data,
+            check_only=False,
+            ignore_warnings=job.ignore_warnings,
+            rollback_on_error=True,
+            call=call,
+        )
+        call.detail["validation_id"] = validation_id
+        response = md("deployRecentValidationResponse")
+        md("result", response, new.id)
+        return response
+
+    def op_cancelDeploy(self, op: etree._Element, call: Call) -> etree._Element:
+        job = self._deploy_job(op.findtext(f"{_M}String"))
+        call.deploy_id = job.id
+        if job.outcome is not None:
+            raise SoapFault(
+                "sf:INVALID_ID_FIELD", f"INVALID_ID_FIELD: Deployment {job.id} already completed"
+            )
+        job.canceled = True
+        job.completed = now_soap()
+        job.call.success = False
+        response = md("cancelDeployResponse")
+        result = md("result", response)
+        md("done", result, True)
+        md("id", result, job.id)
+        return response
+
+    # -- retrieve -------------------------------------------------------------------
+    def op_retrieve(self, op: etree._Element, call: Call) -> etree._Element:
+        request = op.find(f"{_M}retrieveRequest")
+        if request is None or request.find(f"{_M}unpackaged") is None:
+            raise SoapFault(
+                "sf:INVALID_CROSS_REFERENCE_KEY",
+                "INVALID_CROSS_REFERENCE_KEY: the emulator only retrieves unpackaged requests",
+            )
+        requested: dict[str, list[str]] = {}
+        for types in request.findall(f"{_M}unpackaged/{_M}types"):
+            name = (types.findtext(f"{_M}name") or "").strip()
+            requested.setdefault(name, []).extend(
+                (m.text or "").strip() for m in types.findall(f"{_M}members")
+            )
+        version = request.findtext(f"{_M}apiVersion") or "63.0"
+        job = RetrieveJob(self.state.ids.new("09S"), requested, version, self.retrieve_polls)
+        if self.faults.malformed_retrieves > 0:
+            self.faults.malformed_retrieves -= 1
+            job.malformed = True
+        self.retrieves[job.id] = job
+        call.deploy_id = job.id
+        call.detail["types"] = requested
+        return self._async_response("retrieveResponse", job.id)
+
+    def _retrieve_job(self, job_id: str | None) -> RetrieveJob:
+        job = self.retrieves.get((job_id or "").strip())
+        if job is None:
+            raise SoapFault("sf:INVALID_ID_FIELD", f"INVALID_ID_FIELD: Invalid id: {job_id}")
+        job.polls += 1
+        if job.outcome is None and job.polls >= job.polls_needed:
+            job.outcome = retrieve(self.state, job.requested, job.version)
+        return job
+
+    def op_checkStatus(self, op: etree._Element, call: Call) -> etree._Element:
+        """The pre-API-31 status call CumulusCI's retrieve still makes; an AsyncResult."""
+        job = self._retrieve_job(op.findtext(f"{_M}asyncProcessId"))
+        call.deploy_id = job.id
+        response = md("checkStatusResponse")
+        result = md("result", response)
+        md("done", result, job.outcome is not None)
+        md("id", result, job.id)
+        md("state", result, "Completed" if job.outcome is not None else "InProgress")
+        return response
+
+    def op_checkRetrieveStatus(self, op: etree._Element, call: Call) -> etree._Element:
+        job = self._retrieve_job(op.findtext(f"{_M}asyncProcessId"))
+        call.deploy_id = job.id
+        outcome = job.outcome
+        response = md("checkRetrieveStatusResponse")
+        result = md("result", response)
+        md("done", result, outcome is not None)
+        if outcome is not None:
+            stamp = now_soap()
+            for props in outcome.properties:
+                result.append(self._file_properties(props, stamp, prefix="unpackaged/"))
+        md("id", result, job.id)
+        if outcome is not None:
+            for file_name, problem in outcome.messages:
+                message = md("messages", result)
+                md("fileName", message, file_name)
+                md("problem", message, problem)
+        md("status", result, "Succeeded" if outcome is not None else "InProgress")
+        md("success", result, outcome is not None)
+        zip_bytes = b"" if outcome is None else outcome.zip_bytes
+        if job.malformed and outcome is not None:
+            zip_bytes = b"PK\x03\x04 this is not a zip archive (emulator fault)"
+        md("zipFile", result, base64.b64encode(zip_bytes).decode())
+        call.success = outcome is not None
+        return response
+
+    def _file_properties(self, props, stamp: str, prefix: str = "") -> etree._Element:
+        el = md("fileProperties") if prefix else md("result")
+        user, user_name = self.state.user_id, self.state.user["Name"]
+        md("createdById", el, user)
+        md("createdByName", el, user_name)
+        md("createdDate", el, stamp)
+        file_name = props.file_name
+        md("fileName", el, prefix + file_name if not file_name.startswith(prefix) else file_name)
+        md("fullName", el, props.full_name)
+        md("id", el, self.state.ids.new("0Md") if props.type_name != "Package" else "")
+        md("lastModifiedById", el, user)
+        md("lastModifiedByName", el, user_name)
+        md("lastModifiedDate", el, stamp)
+        md("manageableState", el, props.manageable_state)
+        if props.namespace:
+            md("namespacePrefix", el, props.namespace)
+        md("type", el, props.type_name)
+        return el
+
+    # -- listMetadata ---------------------------------------------------------------
+    def op_listMetadata(self, op: etree._Element, call: Call) -> etree._Element:
+        response = md("listMetadataResponse")
+        stamp = now_soap()
+        for query in op.findall(f"{_M}queries"):
+            type_name = (query.findtext(f"{_M}type") or "").strip()
+            folder = query.findtext(f"{_M}folder")
+            call.detail.setdefault("types", []).append(type_name)
+            if type_name not in catalog.KNOWN_TYPE_NAMES:
+                continue  # an org answers an unknown type with an empty list
+            for props in list_components(self.state, type_name):
+                if folder and not props.full_name.startswith(f"{folder.strip()}/"):
+                    continue
+                response.append(self._file_properties(props, stamp))
+        return response
+
+
+def _message(tag: str, message: Message, stamp: str) -> etree._Element:
+    el = md(tag)
+    md("changed", el, message.changed)
+    if message.column is not None:
+        md("columnNumber", el, message.column)
+    if message.component_type:
+        md("componentType", el, message.component_type)
+    md("created", el, message.created)
+    md("createdDate", el, stamp)
+    md("deleted", el, message.deleted)
+    md("fileName", el, message.file_name)
+    md("fullName", el, message.full_name)
+    if message.line is not None:
+        md("lineNumber", el, message.line)
+    if message.problem:
+        md("problem", el, message.problem)
+        md("problemType", el, message.problem_type or "Error")
+    md("success", el, message.success)
+    return el

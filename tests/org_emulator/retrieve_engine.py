@@ -1,0 +1,136 @@
+"""Build retrieve zips and listMetadata answers from the org's components."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from tasks.safe_xml import parse_xml
+from tests.org_emulator import catalog
+from tests.org_emulator.state import MD_NS, OrgState
+
+_M = f"{{{MD_NS}}}"
+
+
+@dataclass
+class FileProps:
+    type_name: str
+    full_name: str
+    file_name: str
+    namespace: str | None = None
+
+    @property
+    def manageable_state(self) -> str:
+        return "installed" if self.namespace else "unmanaged"
+
+
+@dataclass
+class RetrieveOutcome:
+    zip_bytes: bytes
+    properties: list[FileProps] = field(default_factory=list)
+    messages: list[tuple[str, str]] = field(default_factory=list)  # (fileName, problem)
+
+
+def _namespace(full_name: str) -> str | None:
+    last = full_name.split(".")[-1].split("-")[-1]
+    stem = last.removesuffix("__c")
+    return stem.split("__")[0] if "__" in stem else None
+
+
+def list_components(state: OrgState, type_name: str) -> list[FileProps]:
+    if type_name == "CustomField":
+        return [
+            FileProps("CustomField", n, f"objects/{n.split('.')[0]}.object", _namespace(n))
+            for n in state.names("CustomField")
+        ]
+    if type_name not in catalog.TYPES:
+        return []
+    return [
+        FileProps(type_name, n, catalog.file_path(type_name, n), _namespace(n))
+        for n in state.names(type_name)
+    ]
+
+
+def _object_file(state: OrgState, sobject: str, only: set[str] | None) -> bytes:
+    root = etree.Element(f"{_M}CustomObject", nsmap={None: MD_NS})
+    for name, data in sorted(state.custom_fields(sobject).items()):
+        if only is None or name in only:
+            root.append(parse_xml(data))
+    etree.cleanup_namespaces(root, top_nsmap={None: MD_NS})
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _package_xml(members: dict[str, list[str]], version: str) -> bytes:
+    root = etree.Element(f"{_M}Package", nsmap={None: MD_NS})
+    for type_name in sorted(members):
+        types = etree.SubElement(root, f"{_M}types")
+        for member in sorted(members[type_name]):
+            etree.SubElement(types, f"{_M}members").text = member
+        etree.SubElement(types, f"{_M}name").text = type_name
+    etree.SubElement(root, f"{_M}version").text = version
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def retrieve(state: OrgState, requested: dict[str, list[str]], version: str) -> RetrieveOutcome:
+    found: dict[str, list[str]] = {}
+    messages = []
+    for type_name, members in requested.items():
+        if type_name == "InstalledPackage":
+            names = [state.namespace] if state.rows("InstalledSubscriberPackage") else []
+        else:
+            names = [p.full_name for p in list_components(state, type_name)]
+        for member in members:
+            if member == "*":
+                found.setdefault(type_name, []).extend(names)
+            elif member in names:
+                found.setdefault(type_name, []).append(member)
+            else:
+                messages.append(
+                    (
+                        "unpackaged/package.xml",
+                        f"Entity of type '{type_name}' named '{member}' cannot be found",
+                    )
+                )
+    files: dict[str, bytes] = {}
+    props: list[FileProps] = []
+    objects: dict[str, set[str] | None] = {}
+    for type_name, names in found.items():
+        for name in sorted(set(names)):
+            if type_name == "CustomField":
+                sobject, _, fname = name.partition(".")
+                current = objects.setdefault(sobject, set())
+                if current is not None:
+                    current.add(fname)
+                props.append(FileProps(type_name, name, f"objects/{sobject}.object"))
+            elif type_name == "CustomObject":
+                objects[name] = None
+                props.append(FileProps(type_name, name, f"objects/{name}.object"))
+            elif type_name == "InstalledPackage":
+                path = catalog.file_path(type_name, name)
+                files[path] = _installed_package(state.package_version)
+                props.append(FileProps(type_name, name, path))
+            else:
+                files.update(state.component(type_name, name) or {})
+                props.append(
+                    FileProps(type_name, name, catalog.file_path(type_name, name), _namespace(name))
+                )
+    for sobject, only in objects.items():
+        files[f"objects/{sobject}.object"] = _object_file(state, sobject, only)
+    files["package.xml"] = _package_xml(found, version)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in sorted(files.items()):
+            archive.writestr(f"unpackaged/{path}", data)
+    props.append(FileProps("Package", "unpackaged/package.xml", "unpackaged/package.xml"))
+    return RetrieveOutcome(buffer.getvalue(), props, messages)
+
+
+def _installed_package(version: str) -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<InstalledPackage xmlns="{MD_NS}">\n'
+        f"    <activateRSS>false</activateRSS>\n"
+        f"    <versionNumber>{version}</versionNumber>\n</InstalledPackage>\n"
+    ).encode()

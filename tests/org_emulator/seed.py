@@ -1,0 +1,145 @@
+"""Build a freshly seeded org of a given flavour from the files under ``seed/``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from tests.org_emulator import catalog, managed_package
+from tests.org_emulator.state import OrgState
+
+SEED = Path(__file__).with_name("seed")
+
+# flavour -> (OrganizationType, IsSandbox, scratch?)
+FLAVOURS = {
+    "production": ("Enterprise Edition", False, False),
+    "sandbox": ("Enterprise Edition", True, False),
+    "scratch": ("Developer Edition", True, True),
+    "developer": ("Developer Edition", False, False),
+    "professional": ("Professional Edition", False, False),
+}
+
+# Standard fields the seeded layouts (and typical product layouts) reference.
+STANDARD_FIELDS = {
+    "Account": [
+        "Id", "Name", "AccountNumber", "OwnerId", "ParentId", "Type", "Industry", "Phone",
+        "Fax", "Website", "Rating", "Site", "AnnualRevenue", "NumberOfEmployees",
+        "BillingAddress", "ShippingAddress", "Description", "Ownership", "TickerSymbol",
+        "Sic", "CreatedById", "LastModifiedById",
+    ],
+    "Lead": [
+        "Id", "Name", "Company", "Title", "Status", "Email", "Phone", "MobilePhone",
+        "OwnerId", "LeadSource", "Rating", "Industry", "Address", "Website", "Description",
+        "NumberOfEmployees", "AnnualRevenue", "CreatedById", "LastModifiedById",
+    ],
+    "Opportunity": [
+        "Id", "Name", "AccountId", "CloseDate", "StageName", "Amount", "Probability",
+        "OwnerId", "Type", "LeadSource", "NextStep", "Description", "CampaignId",
+        "ForecastCategoryName", "CreatedById", "LastModifiedById",
+    ],
+    "Contact": [
+        "Id", "Name", "AccountId", "Title", "Email", "Phone", "OwnerId", "MailingAddress",
+        "Description", "CreatedById", "LastModifiedById",
+    ],
+    "User": ["Id", "Name", "Username", "Email", "ProfileId", "IsActive"],
+}  # fmt: skip
+
+USERS = (
+    # (first, last, profile, active)
+    ("Ada", "Admin", "System Administrator", True),
+    ("Sam", "Standard", "Standard User", True),
+    ("Sue", "Sales", "Standard User", True),
+    ("Ian", "Inactive", "Standard User", False),
+    ("Olga", "Former", "System Administrator", False),
+)
+
+
+def build_state(
+    flavour: str = "sandbox",
+    *,
+    package_installed: bool = False,
+    namespace: str = "totango",
+    package_version: str = "2.14",
+) -> OrgState:
+    if flavour not in FLAVOURS:
+        raise ValueError(f"unknown org flavour {flavour!r}; choose from {sorted(FLAVOURS)}")
+    org_type, is_sandbox, scratch = FLAVOURS[flavour]
+    state = OrgState()
+    state.org_flavour = flavour
+    state.namespace = namespace
+    state.package_version = package_version
+    trial = (
+        (datetime.now(UTC) + timedelta(days=7)).strftime("%Y-%m-%dT00:00:00.000+0000")
+        if scratch
+        else None
+    )
+    state.insert(
+        "Organization",
+        {
+            "Name": f"Emulated {flavour} org (test double)",
+            "OrganizationType": org_type,
+            "IsSandbox": is_sandbox,
+            "InstanceName": "CS42" if is_sandbox else "NA99",
+            "NamespacePrefix": None,
+            "TrialExpirationDate": trial,
+            "Country": "US",
+            "LanguageLocaleKey": "en_US",
+            "DefaultLocaleSidKey": "en_US",
+            "TimeZoneSidKey": "America/Los_Angeles",
+        },
+    )
+    _seed_people(state, flavour)
+    _seed_metadata(state)
+    if package_installed:
+        managed_package.install(state, package_version)
+    state.refresh_token = f"5Aep861emulator{state.org_id[:15]}"
+    state.issue_access_token()
+    state.metadata_version = 0
+    return state
+
+
+def _seed_people(state: OrgState, flavour: str) -> None:
+    profile_ids = {}
+    for name in ("System Administrator", "Standard User"):
+        profile_ids[name] = state.insert(
+            "Profile", {"Name": name, "UserType": "Standard", "UserLicenseId": None}
+        )
+        # Every profile owns a permission set; SetupEntityAccess rows hang off it.
+        state.insert(
+            "PermissionSet",
+            {
+                "Name": "X00e" + profile_ids[name][3:15],
+                "Label": name,
+                "IsOwnedByProfile": True,
+                "ProfileId": profile_ids[name],
+                "NamespacePrefix": None,
+                "Type": "Profile",
+            },
+        )
+    domain = f"{flavour}.emulator.example.com"
+    for first, last, profile, active in USERS:
+        user_id = state.insert(
+            "User",
+            {
+                "Username": f"{first.lower()}.{last.lower()}@{domain}",
+                "Name": f"{first} {last}",
+                "FirstName": first,
+                "LastName": last,
+                "Email": f"{first.lower()}@{domain}",
+                "Alias": (first[0] + last[:4]).lower(),
+                "IsActive": active,
+                "ProfileId": profile_ids[profile],
+                "UserType": "Standard",
+            },
+        )
+        state.user_id = state.user_id or user_id
+
+
+def _seed_metadata(state: OrgState) -> None:
+    state.standard_fields = {k: list(v) for k, v in STANDARD_FIELDS.items()}
+    for sobject in ("Account", "Contact", "Lead", "Opportunity"):
+        state.put("CustomObject", sobject, {})
+    for path in sorted((SEED / "layouts").glob("*.layout")):
+        state.put("Layout", path.stem, {f"layouts/{path.name}": path.read_bytes()})
+    security = (SEED / "settings" / "Security.settings").read_bytes()
+    state.put("Settings", "Security", {catalog.file_path("Settings", "Security"): security})

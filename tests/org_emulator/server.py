@@ -1,0 +1,322 @@
+"""The HTTPS server: routing, bearer-token checks, faults and history around each call."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import ssl
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from tests.org_emulator import soap
+from tests.org_emulator.faults import Faults
+from tests.org_emulator.history import Call, History
+from tests.org_emulator.metadata_api import MetadataApi
+from tests.org_emulator.rest import RestApi, versions
+from tests.org_emulator.rest_errors import RestError, invalid_session, request_limit
+from tests.org_emulator.state import OrgState
+from tests.org_emulator.tls import CA_CERT, load_or_create_ca, server_context
+
+
+class _DropConnection(Exception):
+    """Raised by a fault: close the socket without answering."""
+
+
+class OrgEmulatorServer:
+    """An emulated Salesforce org served over HTTPS on 127.0.0.1 (a test double)."""
+
+    def __init__(
+        self,
+        state: OrgState,
+        folder: Path,
+        *,
+        port: int = 0,
+        deploy_polls: int = 2,
+        retrieve_polls: int = 1,
+        install_polls: int = 2,
+        persist: bool = False,
+        fault_seed: int = 0,
+        ca_folder: Path | None = None,
+    ):
+        self.state = state
+        self.folder = Path(folder)
+        self.persist = persist
+        self.history = History()
+        self.faults = Faults(fault_seed)
+        self.metadata = MetadataApi(state, self.faults, deploy_polls, retrieve_polls)
+        self.rest = RestApi(state, install_polls)
+        # Emulators may share one CA, so a single REQUESTS_CA_BUNDLE trusts them all.
+        ca_folder = Path(ca_folder or self.folder)
+        self.ca = load_or_create_ca(ca_folder)
+        self.ca_bundle = str(ca_folder / CA_CERT)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._httpd.daemon_threads = True
+        context = server_context(self.ca)
+        # Handshake in the handler thread, so one stalled client cannot block accept().
+        self._httpd.socket = context.wrap_socket(
+            self._httpd.socket, server_side=True, do_handshake_on_connect=False
+        )
+        self.port = self._httpd.server_address[1]
+        self.instance_url = f"https://127.0.0.1:{self.port}"
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle ------------------------------------------------------------------
+    def start(self) -> OrgEmulatorServer:
+        # A short poll interval keeps stop() (and so fixture teardown) quick.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, args=(0.05,), name="org-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+
+    def save(self) -> None:
+        with self.state.lock:
+            self.state.save(self.folder)
+
+    # -- credentials ----------------------------------------------------------------
+    @property
+    def access_token(self) -> str:
+        """A currently valid token (issuing one if every session was revoked)."""
+        with self.state.lock:
+            if not self.state.access_tokens:
+                return self.state.issue_access_token()
+            return sorted(self.state.access_tokens)[0]
+
+    def connection_info(self) -> dict:
+        return {
+            "instance_url": self.instance_url,
+            "access_token": self.access_token,
+            "refresh_token": self.state.refresh_token,
+            "org_id": self.state.org_id,
+            "username": self.state.user["Username"],
+            "ca_bundle": self.ca_bundle,
+        }
+
+    # -- dispatch -------------------------------------------------------------------
+    def dispatch(self, method: str, raw_path: str, headers, body: bytes):
+        """Returns (status, content type, body bytes)."""
+        url = urlsplit(raw_path)
+        path = url.path.rstrip("/") or "/"
+        params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        kind, route = self._route(method, path)
+        if route == "soap":
+            # An unparsable envelope keeps kind "soap" and is answered as a fault below.
+            with contextlib.suppress(soap.SoapFault):
+                kind = soap.local(soap.parse_request(body)[1].tag)
+        call = self.history.add(Call(kind, method, raw_path))
+        is_soap = route == "soap"
+        try:
+            with self.state.lock:
+                self._apply_faults(kind, call)
+            with self.state.lock:
+                status, ctype, payload = self._answer(
+                    route, method, path, params, headers, body, call
+                )
+        except _DropConnection:
+            raise
+        except _FaultResponse as fault:
+            status, ctype, payload = fault.status, fault.ctype, fault.body
+            if is_soap and fault.soap_body is not None:
+                status, ctype, payload = 500, "text/xml", fault.soap_body
+        except soap.SoapFault as exc:
+            status, ctype, payload = 500, "text/xml", soap.fault(exc.code, exc.message)
+        except RestError as exc:
+            status, ctype, payload = exc.status, "application/json", json.dumps(exc.body()).encode()
+        call.status = status
+        if call.success is None and kind not in ("deploy", "deployRecentValidation"):
+            call.success = status < 400
+        if self.persist:
+            self.save()
+        return status, ctype, payload
+
+    def _route(self, method: str, path: str) -> tuple[str, str]:
+        parts = path.strip("/").split("/")
+        if path.startswith("/services/Soap/m/"):
+            return "soap", "soap"  # the SOAP operation name replaces the kind later
+        if path == "/services/oauth2/token":
+            return "token", "token"
+        if path == "/services/oauth2/userinfo":
+            return "userinfo", "userinfo"
+        if path.startswith("/id/"):
+            return "userinfo", "userinfo"
+        if path == "/services/data":
+            return "versions", "versions"
+        if len(parts) >= 3 and parts[:2] == ["services", "data"]:
+            rest = parts[3:]
+            tooling = bool(rest) and rest[0] == "tooling"
+            return self.rest.kind(method, rest[1:] if tooling else rest, tooling), "rest"
+        return "unknown", "unknown"
+
+    def _apply_faults(self, kind: str, call: Call) -> None:
+        for rule in self.faults.take(kind):
+            call.fault = rule.name
+            if rule.name == "latency":
+                # Sleeping without the lock would let calls overtake; tests want order.
+                time.sleep(float(rule.params.get("seconds", 0.2)))
+            elif rule.name == "drop":
+                raise _DropConnection()
+            elif rule.name in ("http_500", "http_503"):
+                code = int(rule.name[-3:])
+                raise _FaultResponse(code, "text/plain", b"emulated server error")
+            elif rule.name == "invalid_session":
+                self.state.revoke_sessions()
+            elif rule.name == "request_limit":
+                err = request_limit()
+                raise _FaultResponse(
+                    err.status,
+                    "application/json",
+                    json.dumps(err.body()).encode(),
+                    soap.request_limit_fault(),
+                )
+
+    def _authorized(self, headers, session_id: str | None = None) -> bool:
+        token = session_id
+        if token is None:
+            auth = headers.get("Authorization", "")
+            token = auth.split(" ", 1)[1].strip() if " " in auth else ""
+        return token in self.state.access_tokens
+
+    def _answer(self, route, method, path, params, headers, body, call: Call):
+        if route == "token":
+            return self._token(body)
+        if route == "soap":
+            session, operation = soap.parse_request(body)
+            if not self._authorized(headers, session or ""):
+                return 500, "text/xml", soap.invalid_session_fault()
+            response = self.metadata.handle(operation, call)
+            return 200, "text/xml", soap.envelope(response)
+        if not self._authorized(headers):
+            raise invalid_session()
+        if route == "userinfo":
+            return _json(200, self._userinfo())
+        if route == "versions":
+            return _json(200, versions())
+        if route == "rest":
+            parts = path.strip("/").split("/")
+            version = parts[2].lstrip("v")
+            rest = parts[3:]
+            tooling = bool(rest) and rest[0] == "tooling"
+            payload = json.loads(body) if body else None
+            status, data = self.rest.handle(
+                method, version, rest[1:] if tooling else rest, params, payload, tooling
+            )
+            if status == 204:
+                return 204, "application/json", b""
+            return _json(status, data)
+        raise RestError(404, "NOT_FOUND", "The requested resource does not exist")
+
+    def _token(self, body: bytes):
+        form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
+        if (
+            form.get("grant_type") != "refresh_token"
+            or form.get("refresh_token") != self.state.refresh_token
+        ):
+            return _json(
+                400, {"error": "invalid_grant", "error_description": "expired access/refresh token"}
+            )
+        token = self.state.issue_access_token()
+        return _json(
+            200,
+            {
+                "access_token": token,
+                "instance_url": self.instance_url,
+                "id": f"{self.instance_url}/id/{self.state.org_id}/{self.state.user_id}",
+                "token_type": "Bearer",
+                "issued_at": str(int(time.time() * 1000)),
+                "signature": "ZW11bGF0b3I=",
+                "scope": "web full refresh_token",
+            },
+        )
+
+    def _userinfo(self) -> dict:
+        user, org_id = self.state.user, self.state.org_id
+        base = self.instance_url
+        return {
+            "sub": f"{base}/id/{org_id}/{user['Id']}",
+            "user_id": user["Id"],
+            "organization_id": org_id,
+            "preferred_username": user["Username"],
+            "nickname": user["Alias"],
+            "name": user["Name"],
+            "email": user["Email"],
+            "email_verified": True,
+            "given_name": user["FirstName"],
+            "family_name": user["LastName"],
+            "zoneinfo": "America/Los_Angeles",
+            "active": True,
+            "user_type": "STANDARD",
+            "language": "en_US",
+            "locale": "en_US",
+            "utcOffset": -28800000,
+            "is_app_installed": True,
+            "urls": {
+                "enterprise": f"{base}/services/Soap/c/{{version}}/{org_id[:15]}",
+                "metadata": f"{base}/services/Soap/m/{{version}}/{org_id[:15]}",
+                "partner": f"{base}/services/Soap/u/{{version}}/{org_id[:15]}",
+                "rest": f"{base}/services/data/v{{version}}/",
+                "sobjects": f"{base}/services/data/v{{version}}/sobjects/",
+                "query": f"{base}/services/data/v{{version}}/query/",
+                "tooling_rest": f"{base}/services/data/v{{version}}/tooling/",
+            },
+        }
+
+
+class _FaultResponse(Exception):
+    def __init__(self, status: int, ctype: str, body: bytes, soap_body: bytes | None = None):
+        super().__init__(status)
+        self.status, self.ctype, self.body, self.soap_body = status, ctype, body, soap_body
+
+
+def _json(status: int, data) -> tuple[int, str, bytes]:
+    return status, "application/json;charset=UTF-8", json.dumps(data).encode()
+
+
+def _handler_for(server: OrgEmulatorServer):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "OrgEmulator/1.0"
+
+        def setup(self) -> None:
+            super().setup()
+            try:
+                self.request.do_handshake()
+            except (ssl.SSLError, OSError):
+                self.close_connection = True
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            try:
+                status, ctype, payload = server.dispatch(
+                    self.command, self.path, self.headers, body
+                )
+            except _DropConnection:
+                self.close_connection = True
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
+
+        def log_message(self, format, *args) -> None:  # noqa: A002 - stdlib signature
+            pass  # the history is the log
+
+    return Handler

@@ -1,0 +1,239 @@
+"""The sObjects the emulator knows: their fields, relationships and what may be written.
+
+Only what the product touches is modelled. Unknown objects and fields are refused
+with Salesforce's error codes, so a typo in a query fails loudly in tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class SObjectInfo:
+    name: str
+    label: str
+    fields: tuple[str, ...]
+    # relationship name -> (foreign key field, target sObject)
+    relationships: dict[str, tuple[str, str]] = field(default_factory=dict)
+    createable: bool = True
+    updateable: bool = True
+    deletable: bool = True
+    tooling: bool = False  # served by /tooling
+    data: bool = True  # served by /data
+    required: tuple[str, ...] = ()
+    # Field sets that must be unique across rows (DUPLICATE_VALUE otherwise).
+    unique: tuple[tuple[str, ...], ...] = ()
+
+
+_AUDIT = ("CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp")
+
+SOBJECTS: dict[str, SObjectInfo] = {
+    info.name: info
+    for info in (
+        SObjectInfo(
+            "Organization",
+            "Organization",
+            (
+                "Id",
+                "Name",
+                "OrganizationType",
+                "IsSandbox",
+                "InstanceName",
+                "NamespacePrefix",
+                "TrialExpirationDate",
+                "Country",
+                "LanguageLocaleKey",
+                "DefaultLocaleSidKey",
+                "TimeZoneSidKey",
+                *_AUDIT,
+            ),
+            createable=False,
+            updateable=False,
+            deletable=False,
+            tooling=True,
+        ),
+        SObjectInfo(
+            "Profile",
+            "Profile",
+            ("Id", "Name", "UserType", "UserLicenseId", *_AUDIT),
+            createable=False,
+            deletable=False,
+            tooling=True,
+        ),
+        SObjectInfo(
+            "User",
+            "User",
+            (
+                "Id",
+                "Username",
+                "Name",
+                "FirstName",
+                "LastName",
+                "Email",
+                "Alias",
+                "IsActive",
+                "ProfileId",
+                "UserType",
+                *_AUDIT,
+            ),
+            relationships={"Profile": ("ProfileId", "Profile")},
+            deletable=False,
+            tooling=True,
+        ),
+        SObjectInfo(
+            "PermissionSet",
+            "Permission Set",
+            (
+                "Id",
+                "Name",
+                "Label",
+                "IsOwnedByProfile",
+                "ProfileId",
+                "NamespacePrefix",
+                "Type",
+                *_AUDIT,
+            ),
+            relationships={"Profile": ("ProfileId", "Profile")},
+            tooling=True,
+        ),
+        SObjectInfo(
+            "PermissionSetAssignment",
+            "Permission Set Assignment",
+            ("Id", "AssigneeId", "PermissionSetId", "IsActive", *_AUDIT),
+            relationships={
+                "Assignee": ("AssigneeId", "User"),
+                "PermissionSet": ("PermissionSetId", "PermissionSet"),
+            },
+            updateable=False,
+            required=("AssigneeId", "PermissionSetId"),
+            unique=(("AssigneeId", "PermissionSetId"),),
+        ),
+        SObjectInfo(
+            "ConnectedApplication",
+            "Connected Application",
+            (
+                "Id",
+                "Name",
+                "OptionsAllowAdminApprovedUsersOnly",
+                "OptionsRefreshTokenValidityMetric",
+                "OptionsHasSessionLevelPolicy",
+                "NamespacePrefix",
+                "StartUrl",
+                *_AUDIT,
+            ),
+            # Read-only in every org: the policy switch has no API (DESIGN.md).
+            createable=False,
+            updateable=False,
+            deletable=False,
+        ),
+        SObjectInfo(
+            "SetupEntityAccess",
+            "Setup Entity Access",
+            ("Id", "ParentId", "SetupEntityId", "SetupEntityType", *_AUDIT),
+            relationships={"Parent": ("ParentId", "PermissionSet")},
+            updateable=False,
+            required=("ParentId", "SetupEntityId"),
+            unique=(("ParentId", "SetupEntityId"),),
+        ),
+        SObjectInfo(
+            "InstalledSubscriberPackage",
+            "Installed Package",
+            ("Id", "SubscriberPackageId", "SubscriberPackageVersionId", *_AUDIT),
+            relationships={
+                "SubscriberPackage": ("SubscriberPackageId", "SubscriberPackage"),
+                "SubscriberPackageVersion": (
+                    "SubscriberPackageVersionId",
+                    "SubscriberPackageVersion",
+                ),
+            },
+            createable=False,
+            updateable=False,
+            deletable=False,
+            tooling=True,
+            data=False,
+        ),
+        SObjectInfo(
+            "SubscriberPackage",
+            "Subscriber Package",
+            ("Id", "Name", "NamespacePrefix", "Description"),
+            createable=False,
+            updateable=False,
+            deletable=False,
+            tooling=True,
+            data=False,
+        ),
+        SObjectInfo(
+            "SubscriberPackageVersion",
+            "Subscriber Package Version",
+            (
+                "Id",
+                "Name",
+                "SubscriberPackageId",
+                "MajorVersion",
+                "MinorVersion",
+                "PatchVersion",
+                "BuildNumber",
+                "IsBeta",
+                "IsManaged",
+            ),
+            createable=False,
+            updateable=False,
+            deletable=False,
+            tooling=True,
+            data=False,
+        ),
+        SObjectInfo(
+            "PackageInstallRequest",
+            "Package Install Request",
+            (
+                "Id",
+                "SubscriberPackageVersionKey",
+                "SecurityType",
+                "NameConflictResolution",
+                "EnableRss",
+                "Password",
+                "UpgradeType",
+                "ApexCompileType",
+                "Status",
+                "Errors",
+                *_AUDIT,
+            ),
+            updateable=False,
+            deletable=False,
+            tooling=True,
+            data=False,
+            required=("SubscriberPackageVersionKey",),
+        ),
+        SObjectInfo(
+            "ApexPage",
+            "Visualforce Page",
+            ("Id", "Name", "NamespacePrefix", "MasterLabel", *_AUDIT),
+            createable=False,
+            updateable=False,
+            deletable=False,
+            tooling=True,
+        ),
+        SObjectInfo("Account", "Account", ("Id", "Name", "OwnerId", "Type", "Industry", *_AUDIT)),
+        SObjectInfo(
+            "Contact", "Contact", ("Id", "FirstName", "LastName", "AccountId", "Email", *_AUDIT)
+        ),
+        SObjectInfo("Lead", "Lead", ("Id", "LastName", "Company", "Status", "Email", *_AUDIT)),
+        SObjectInfo(
+            "Opportunity",
+            "Opportunity",
+            ("Id", "Name", "AccountId", "StageName", "CloseDate", "Amount", *_AUDIT),
+        ),
+    )
+}
+
+# Business objects accept any custom field (``X__c``) deployed to them.
+CUSTOMIZABLE = {"Account", "Contact", "Lead", "Opportunity"}
+
+
+def lookup(name: str) -> SObjectInfo | None:
+    """Case-insensitive, as Salesforce is for API names."""
+    for key, info in SOBJECTS.items():
+        if key.lower() == name.lower():
+            return info
+    return None
