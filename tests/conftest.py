@@ -39,5 +39,6 @@ def v66_schema() -> MetadataSchema:
 def schema() -> MetadataSchema:
     return load_schema()
 
+
 # The org emulator (a test double under tests/org_emulator) and its fixtures.
 pytest_plugins = ["tests.org_emulator.fixtures"]
