@@ -121,6 +121,10 @@ def check_custom_field(sobject: str, field: etree._Element) -> list[Problem]:
         "LongTextArea": ("length", "visibleLines"),
         "Html": ("length", "visibleLines"),
     }
+    if _text(field, "formula") is not None:
+        # A formula field computes its value: Salesforce wants no length or default
+        # for it, but numeric formulas still declare precision and scale.
+        need = {k: v for k, v in need.items() if k in ("Number", "Percent", "Currency")}
     problems = [
         _at(field, f"Must specify '{attr}' for a CustomField of type {kind}")
         for attr in need.get(kind or "", ())
