@@ -16,13 +16,13 @@ from typing import Any, Literal
 
 from tasks.components import Component, mdapi_files, source_files
 from tasks.config import TotangoConfig
-from tasks.layout_patch import add_widget_section
+from tasks.layout_patch import LayoutPatchError, add_widget_section
 from tasks.metadata_xml import canonical_bytes, md
 from tasks.package_xml import package_xml
 from tasks.plan import build_plan
 from tasks.safe_xml import parse_xml
 from tasks.schema_order import insert_in_schema_order
-from tasks.security_patch import add_ip_ranges
+from tasks.security_patch import SecurityPatchError, add_ip_ranges
 from tasks.validation import require_valid
 from tasks.widget import widget_section_for
 
@@ -156,6 +156,13 @@ def _component_files(
     return files
 
 
+def _patched(path: Path, patch: Any, argument: Any) -> bytes:
+    try:
+        return bytes(patch(path.read_bytes(), argument))
+    except (LayoutPatchError, SecurityPatchError) as exc:
+        raise ApplySourceError(f"{path}: {exc}") from None
+
+
 def desired_files(
     config: TotangoConfig, root: Path, project_format: ProjectFormat
 ) -> tuple[dict[Path, bytes], dict[Path, str], list[str]]:
@@ -174,7 +181,7 @@ def desired_files(
         for name in matched:
             object_name = name.split("-", 1)[0]
             section = widget_section_for(config, object_name)
-            files[layouts[name]] = add_widget_section(layouts[name].read_bytes(), section)
+            files[layouts[name]] = _patched(layouts[name], add_widget_section, section)
             details[layouts[name]] = f"section '{section.label}' with page {section.page}"
             members.append(("Layout", name))
 
@@ -186,7 +193,7 @@ def desired_files(
             " (a deploy to an org merges them with the org's current ranges)"
         )
     for path in security:
-        files[path] = add_ip_ranges(path.read_bytes(), ranges)
+        files[path] = _patched(path, add_ip_ranges, ranges)
         details[path] = f"{len(ranges)} trusted IP range(s) ensured"
         members.append(("Settings", "Security"))
 
