@@ -36,5 +36,13 @@ def package_xml(members: Iterable[tuple[str, str]], api_version: str | None) -> 
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+# Folders are listed in package.xml under the type of what they hold.
+PACKAGE_TYPE_OF_FOLDER = {"ReportFolder": "Report", "DashboardFolder": "Dashboard"}
+
+
+def package_member(component: Component) -> tuple[str, str]:
+    return (PACKAGE_TYPE_OF_FOLDER.get(component.type, component.type), component.full_name)
+
+
 def package_xml_for(components: Iterable[Component], api_version: str) -> bytes:
-    return package_xml((c.key for c in components if c.action != "delete"), api_version)
+    return package_xml((package_member(c) for c in components if c.action != "delete"), api_version)

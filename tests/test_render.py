@@ -4,6 +4,7 @@ import pytest
 
 from tasks.components import Component, components_from_mdapi, mdapi_files, source_files
 from tasks.config import build_config
+from tasks.package_xml import package_member
 from tasks.plan import build_plan, package_files, plan_files
 from tasks.safe_xml import parse_xml
 from tasks.validation import validate_files
@@ -192,4 +193,5 @@ def test_package_xml_lists_every_component():
         for t in parse_xml(files["package.xml"]).findall(f"{NS}types")
         for m in t.findall(f"{NS}members")
     }
-    assert members == {c.key for c in plan.components}
+    assert members == {package_member(c) for c in plan.components}
+    assert ("Report", "Totango_Reports") in members

@@ -32,6 +32,8 @@ def test_default_package_deploys_and_lands(emulator):
     assert emulator.state.has("PermissionSet", "Totango_Insights")
     assert emulator.state.has("CustomTab", "Totango")
     assert "Totango_Health_Icon__c" in emulator.state.field_names("Opportunity")
+    assert emulator.state.has("Report", "Totango_Reports/Accounts_by_Totango_Health")
+    assert emulator.state.has("ReportFolder", "Totango_Reports")
 
 
 def test_custom_object_fields_and_no_tab_deploy(emulator):

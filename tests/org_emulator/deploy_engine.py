@@ -211,8 +211,6 @@ def _collect(files: dict[str, bytes], outcome: Outcome) -> dict[tuple[str, str],
         if entry is None:
             _fail(outcome, None, path, path, "Unknown file type; not a Metadata API file")
             continue
-        if entry.type_name.endswith("Folder"):
-            continue  # report folder metadata: accepted, not modelled
         key = (entry.type_name, entry.full_name)
         comp = components.setdefault(key, Component(*key, {}, path))
         comp.files[path] = data
@@ -236,8 +234,15 @@ def _expand_fields(obj: Component, data: bytes, components, outcome: Outcome) ->
         )
 
 
+def _listed_as(key: tuple[str, str]) -> tuple[str, str]:
+    """package.xml names a folder under the type it holds (a ReportFolder as Report)."""
+    type_name, name = key
+    return (type_name.removesuffix("Folder"), name) if type_name.endswith("Folder") else key
+
+
 def _match_package(listed: dict[str, list[str]], components, outcome: Outcome) -> None:
-    present = {k for k in components}
+    by_listed_key = {_listed_as(k): k for k in components}
+    present = set(by_listed_key)
     wanted: set[tuple[str, str]] = set()
     for type_name, members in listed.items():
         for member in members:
@@ -256,7 +261,8 @@ def _match_package(listed: dict[str, list[str]], components, outcome: Outcome) -
                 f"An object '{key[1]}' of type {key[0]} was named in package.xml, "
                 "but was not found in zipped directory",
             )
-    for key in sorted(present - wanted):
+    for listed_key in sorted(present - wanted):
+        key = by_listed_key[listed_key]
         comp = components[key]
         if key[0] == "CustomField":
             # Fields ride along with a listed object; unlisted ones are not deployed.
