@@ -15,12 +15,11 @@ from typing import Literal
 from lxml import etree
 
 from tasks.metadata_xml import canonical_bytes, local_name
+from tasks.render import render_xml
 from tasks.safe_xml import parse_xml
 from tasks.schema_order import insert_in_schema_order
 
 ROOT_TYPE = "Layout"
-SECTION_STYLE = "OneColumn"
-ITEM_WIDTH = "100%"
 
 SectionStatus = Literal["present", "missing", "changed"]
 
@@ -100,27 +99,10 @@ def _owned_section(root: etree._Element, section: WidgetSection) -> etree._Eleme
     return None
 
 
-def _section_element(root: etree._Element, section: WidgetSection) -> etree._Element:
-    def sub(parent: etree._Element, name: str, text: str | None = None) -> etree._Element:
-        child = etree.SubElement(parent, _tag(root, name))
-        child.text = text
-        return child
-
-    # LayoutSection order: customLabel, detailHeading, editHeading, label,
-    # layoutColumns, style. LayoutItem order puts height before page.
-    element = root.makeelement(_tag(root, "layoutSections"))
-    sub(element, "customLabel", "true")
-    sub(element, "detailHeading", "true")
-    sub(element, "editHeading", "false")
-    sub(element, "label", section.label)
-    item = sub(sub(element, "layoutColumns"), "layoutItems")
-    sub(item, "height", str(section.height))
-    sub(item, "page", section.page)
-    sub(item, "showLabel", "false")
-    sub(item, "showScrollbars", "false")
-    sub(item, "width", ITEM_WIDTH)
-    sub(element, "style", SECTION_STYLE)
-    return element
+def _section_element(section: WidgetSection) -> etree._Element:
+    # The section comes from the same template the offline plan writes as its
+    # fragment, so the plan shows exactly what the merge inserts.
+    return parse_xml(render_xml("layout_section.xml.j2", section=section))[0]
 
 
 def _signature(element: etree._Element) -> tuple[object, ...]:
@@ -147,7 +129,7 @@ def _section_by_label(root: etree._Element, label: str) -> etree._Element:
 def add_widget_section(layout_xml: bytes, section: WidgetSection) -> bytes:
     """The layout with exactly one widget section matching ``section``."""
     root = _root(layout_xml)
-    desired = _section_element(root, section)
+    desired = _section_element(section)
     owned = _owned_section(root, section)
     if owned is not None:
         if not _same(owned, desired):
@@ -206,7 +188,7 @@ def widget_section_state(layout_xml: bytes, section: WidgetSection) -> SectionSt
     owned = _owned_section(root, section)
     if owned is None:
         return SectionState("missing", f"no section with page {section.page}")
-    desired = _section_element(root, section)
+    desired = _section_element(section)
     if _same(owned, desired):
         return SectionState("present")
     return SectionState("changed", ", ".join(_differences(owned, desired)))

@@ -16,6 +16,7 @@ from lxml import etree
 
 from tasks.ip_ranges import IpRange
 from tasks.metadata_xml import canonical_bytes, local_name
+from tasks.render import render_xml
 from tasks.safe_xml import parse_xml
 from tasks.schema_order import ensure_child, insert_all_in_schema_order
 
@@ -118,15 +119,11 @@ def _drop_mutually_covered(ranges: Sequence[IpRange]) -> list[IpRange]:
     return [rng for i, rng in enumerate(ranges) if i in keep]
 
 
-def _range_element(root: etree._Element, rng: IpRange) -> etree._Element:
-    element = root.makeelement(_tag(root, "ipRanges"))
-    # IpRange schema order: description, end, start. An empty description is
-    # omitted, as Salesforce does on retrieve.
-    if rng.description:
-        etree.SubElement(element, _tag(root, "description")).text = rng.description
-    etree.SubElement(element, _tag(root, "end")).text = str(rng.end)
-    etree.SubElement(element, _tag(root, "start")).text = str(rng.start)
-    return element
+def _range_elements_from_template(ranges: Sequence[IpRange]) -> list[etree._Element]:
+    # The same template the offline plan writes as its fragment renders the new
+    # ranges (schema order description, end, start; an empty description omitted).
+    fragment = parse_xml(render_xml("ip_ranges.xml.j2", ranges=ranges))
+    return list(fragment[0])
 
 
 def missing_ip_ranges(settings_xml: bytes, ranges: Sequence[IpRange]) -> list[IpRange]:
@@ -141,8 +138,7 @@ def add_ip_ranges(settings_xml: bytes, ranges: Sequence[IpRange]) -> bytes:
     if new:
         # Also fills an empty <networkAccess/>, which on deploy would delete every range.
         network = ensure_child(root, "networkAccess", ROOT_TYPE)
-        elements = [_range_element(root, rng) for rng in new]
-        insert_all_in_schema_order(network, elements, "NetworkAccess")
+        insert_all_in_schema_order(network, _range_elements_from_template(new), "NetworkAccess")
     return canonical_bytes(root)
 
 
