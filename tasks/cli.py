@@ -244,6 +244,13 @@ def config_show(config: ConfigOption = None, org: OrgOption = None) -> None:
     print_json(cfg.model_dump(mode="json"))
 
 
+# The org commands live in their own module and import helpers from this one,
+# so they are registered last.
+from tasks.cli_org import register as register_org_commands  # noqa: E402
+
+register_org_commands(app)
+
+
 def main() -> None:
     app()
 

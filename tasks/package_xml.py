@@ -40,9 +40,11 @@ def package_xml(members: Iterable[tuple[str, str]], api_version: str | None) -> 
 PACKAGE_TYPE_OF_FOLDER = {"ReportFolder": "Report", "DashboardFolder": "Dashboard"}
 
 
-def package_member(component: Component) -> tuple[str, str]:
-    return (PACKAGE_TYPE_OF_FOLDER.get(component.type, component.type), component.full_name)
+def package_member(component_type: str, full_name: str) -> tuple[str, str]:
+    """The (type, member) pair package.xml uses for a component."""
+    return (PACKAGE_TYPE_OF_FOLDER.get(component_type, component_type), full_name)
 
 
 def package_xml_for(components: Iterable[Component], api_version: str) -> bytes:
-    return package_xml((package_member(c) for c in components if c.action != "delete"), api_version)
+    members = (package_member(*c.key) for c in components if c.action != "delete")
+    return package_xml(members, api_version)

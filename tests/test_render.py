@@ -193,5 +193,5 @@ def test_package_xml_lists_every_component():
         for t in parse_xml(files["package.xml"]).findall(f"{NS}types")
         for m in t.findall(f"{NS}members")
     }
-    assert members == {package_member(c) for c in plan.components}
+    assert members == {package_member(*c.key) for c in plan.components}
     assert ("Report", "Totango_Reports") in members

@@ -164,6 +164,7 @@ def run_deploy(
         _apply(view, comp)
     for type_name, full_name in deletions:
         view.remove(type_name, full_name)
+    _sync_permission_set_records(view, components.values(), deletions)
     for comp in components.values():
         for problem in _check_rules(view, comp):
             _fail(outcome, comp.type_name, comp.full_name, comp.file_name, problem)
@@ -331,6 +332,30 @@ def _collect_deletions(files, state: OrgState, outcome: Outcome, ignore_warnings
                         )
                     )
     return deletions
+
+
+def _sync_permission_set_records(view: OrgState, components, deletions) -> None:
+    """A deployed PermissionSet is also a PermissionSet record (what assignments point at)."""
+    by_name = {r["Name"]: r["Id"] for r in view.rows("PermissionSet")}
+    for comp in components:
+        if comp.type_name == "PermissionSet" and comp.full_name not in by_name:
+            label = comp.full_name
+            for data in comp.files.values():
+                label = parse_xml(data).findtext(f"{_M}label") or label
+            view.insert(
+                "PermissionSet",
+                {
+                    "Name": comp.full_name,
+                    "Label": label,
+                    "IsOwnedByProfile": False,
+                    "ProfileId": None,
+                    "NamespacePrefix": None,
+                    "Type": "Regular",
+                },
+            )
+    for type_name, full_name in deletions:
+        if type_name == "PermissionSet" and full_name in by_name:
+            view.delete("PermissionSet", by_name[full_name])
 
 
 def _apply(view: OrgState, comp: Component) -> None:

@@ -1,0 +1,284 @@
+"""deploy / verify / rollback against the org emulator, through the real clients.
+
+The CLI runs in-process (typer's runner) with the emulator named as org ``emu``
+through ``CUMULUSCI_ORG_emu``, so CumulusCI's keychain, token refresh, SOAP
+classes and simple-salesforce all speak HTTPS to the emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import tasks  # noqa: F401 - the real package before cumulusci's placeholder
+from tasks.cli import app
+from tasks.cli_org import register
+from tasks.metadata_xml import canonical_bytes
+from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
+
+REAL_IPS = ["8.8.8.8", "1.1.1.0/24"]
+SECTION_LABEL = b"<label>Totango</label>"
+
+if not any(c.name == "deploy" for c in app.registered_commands):
+    register(app)
+
+
+def write_config(folder: Path, **extra) -> Path:
+    data = {"trusted_ip_ranges": {"addresses": REAL_IPS}, **extra}
+    path = folder / "totango.yml"
+    path.write_text(json.dumps(data))  # JSON is YAML
+    return path
+
+
+@pytest.fixture
+def use_org(monkeypatch, tmp_path):
+    """Point the keychain at an emulator and keep snapshots and HOME under tmp."""
+    monkeypatch.setattr("tasks.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
+    monkeypatch.setattr("tasks.org_metadata.FIRST_POLL_INTERVAL", 0.001)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+    def use(emulator, name: str = "emu"):
+        for key, value in emulator.env(name).items():
+            monkeypatch.setenv(key, value)
+        return emulator
+
+    return use
+
+
+def cli(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def as_json(result) -> dict:
+    return json.loads(result.stdout)
+
+
+def add_permission_set_record(emulator) -> None:
+    # The emulator does not create the PermissionSet row a deployed permission
+    # set would have in an org; give it one so assignment can run.
+    emulator.state.insert(
+        "PermissionSet",
+        {"Name": "Totango_Insights", "Label": "Totango Insights", "IsOwnedByProfile": False},
+    )
+
+
+def deploy_kinds(emulator) -> list[str]:
+    return [c.kind for c in emulator.history.deploys]
+
+
+def test_fresh_org_deploy_verify_then_redeploy_is_in_sync(emulator, use_org, tmp_path):
+    use_org(emulator)
+    add_permission_set_record(emulator)
+    config = write_config(tmp_path)
+    emulator.history.clear()
+
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 0, result.output
+    doc = as_json(result)
+    assert doc["status"] == "deployed" and doc["verify"]["in_sync"] is True
+    assert doc["deploy"]["success"] is True and doc["deploy_id"]
+    assert doc["permission_set_assignments"]["assigned"] == 3  # active Standard/Admin users
+    layout = emulator.state.metadata_xml("Layout", "Account-Account Layout")
+    assert SECTION_LABEL in layout and b"<page>Totango_Account_Insights</page>" in layout
+    security = emulator.state.metadata_xml("Settings", "Security")
+    assert b"<start>8.8.8.8</start>" in security and b"Head office" in security
+
+    kinds = emulator.history.kinds()
+    assert kinds.count("listMetadata") == 1
+    assert kinds.count("retrieve") == 2  # the read and the verify
+    assert kinds.count("deploy") == 1
+    assert kinds.count("composite") == 1
+
+    emulator.history.clear()
+    again = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert again.exit_code == 0, again.output
+    doc = as_json(again)
+    assert doc["status"] == "in_sync" and doc["deploy"] is None
+    assert deploy_kinds(emulator) == []
+    assert doc["permission_set_assignments"]["assigned"] == 0
+    assert doc["permission_set_assignments"]["already_assigned"] == 3
+
+    verify = cli("verify", "--org", "emu", "--config", str(config))
+    assert verify.exit_code == 0, verify.output
+    assert "in sync" in verify.stdout
+
+
+def test_hand_edited_section_and_removed_range_are_drift_and_deploy_repairs(
+    emulator, use_org, tmp_path
+):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    assert cli("deploy", "--org", "emu", "--config", str(config), "--json").exit_code == 0
+    state = emulator.state
+    layout = state.metadata_xml("Layout", "Account-Account Layout")
+    state.set_metadata_xml(
+        "Layout",
+        "Account-Account Layout",
+        layout.replace(b"<height>290</height>", b"<height>500</height>"),
+    )
+    security = state.metadata_xml("Settings", "Security")
+    edited = security.replace(b"<start>8.8.8.8</start>", b"<start>8.8.4.4</start>")
+    edited = edited.replace(b"<end>8.8.8.8</end>", b"<end>8.8.4.4</end>")
+    state.set_metadata_xml("Settings", "Security", edited)
+
+    verify = cli("verify", "--org", "emu", "--config", str(config), "--json")
+    assert verify.exit_code == 3
+    drift = {(d["type"], d["name"]): d for d in as_json(verify)["drift"]}
+    assert "height 500" in drift[("Layout", "Account-Account Layout")]["detail"]
+    assert "8.8.8.8" in drift[("Settings", "Security")]["detail"]
+    assert len(drift) == 2
+
+    repaired = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert repaired.exit_code == 0, repaired.output
+    doc = as_json(repaired)
+    assert {(p["type"], p["name"]) for p in doc["plan"] if p["action"] != "unchanged"} == set(drift)
+    assert cli("verify", "--org", "emu", "--config", str(config)).exit_code == 0
+
+
+def test_component_failure_exits_1_and_leaves_org_unchanged(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    before = {n: emulator.state.metadata_xml("Layout", n) for n in emulator.state.names("Layout")}
+    emulator.faults.fail_component("Layout", "Account-Account Layout", "Emulated failure: locked")
+
+    result = cli("deploy", "--org", "emu", "--config", str(config))
+    assert result.exit_code == 1
+    assert "layouts/Account-Account Layout.layout" in result.stderr
+    assert "Emulated failure: locked" in result.stderr
+    assert "the org was not changed" in result.stderr
+    after = {n: emulator.state.metadata_xml("Layout", n) for n in emulator.state.names("Layout")}
+    assert after == before
+    assert not emulator.state.has("ApexPage", "Totango_Account_Insights")
+
+
+def test_check_only_then_quick_deploy(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    validated = cli("deploy", "--org", "emu", "--config", str(config), "--check-only", "--json")
+    assert validated.exit_code == 0, validated.output
+    validation_id = as_json(validated)["validation_id"]
+    assert validation_id
+    assert SECTION_LABEL not in emulator.state.metadata_xml("Layout", "Account-Account Layout")
+
+    quick = cli(
+        "deploy", "--org", "emu", "--config", str(config), "--quick", validation_id, "--json"
+    )
+    assert quick.exit_code == 0, quick.output
+    doc = as_json(quick)
+    assert doc["quick_deploy_of"] == validation_id and doc["verify"]["in_sync"] is True
+    assert deploy_kinds(emulator) == ["deploy", "deployRecentValidation"]
+    assert SECTION_LABEL in emulator.state.metadata_xml("Layout", "Account-Account Layout")
+
+
+def test_production_without_yes_is_refused(emulator_factory, use_org, tmp_path):
+    prod = use_org(emulator_factory(flavour="production"))
+    config = write_config(tmp_path)
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 2
+    assert "production" in as_json(result)["error"]
+    assert deploy_kinds(prod) == [] and "listMetadata" not in prod.history.kinds()
+
+    allowed = cli("deploy", "--org", "emu", "--config", str(config), "--yes", "--json")
+    assert allowed.exit_code == 0, allowed.output
+
+
+def test_placeholder_ips_are_refused_before_contacting_the_org(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = tmp_path / "placeholders.yml"
+    config.write_text("{}\n")
+    emulator.history.clear()
+    for extra in ([], ["--check-only"]):
+        result = cli("deploy", "--org", "emu", "--config", str(config), "--json", *extra)
+        assert result.exit_code == 2
+        assert "placeholder" in as_json(result)["error"]
+    assert len(emulator.history) == 0
+
+
+def test_rollback_restores_layouts_and_ranges_exactly(emulator, use_org, tmp_path):
+    use_org(emulator)
+    add_permission_set_record(emulator)
+    config = write_config(tmp_path)
+    state = emulator.state
+    layouts = {n: state.metadata_xml("Layout", n) for n in state.names("Layout")}
+    security = state.metadata_xml("Settings", "Security")
+    assert cli("deploy", "--org", "emu", "--config", str(config)).exit_code == 0
+
+    result = cli(
+        "rollback", "--org", "emu", "--config", str(config), "--remove-components", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    doc = as_json(result)
+    assert {"type": "ApexPage", "name": "Totango_Account_Insights"} in doc["delete"]
+    assert not any(d["type"] == "CustomField" for d in doc["delete"])
+    for name, original in layouts.items():
+        assert canonical_bytes(state.metadata_xml("Layout", name)) == canonical_bytes(original)
+    assert canonical_bytes(state.metadata_xml("Settings", "Security")) == canonical_bytes(security)
+    assert not state.has("ApexPage", "Totango_Account_Insights")
+    assert not state.has("PermissionSet", "Totango_Insights")
+    assert "Totango_Account_Health__c" in state.field_names("Account")  # fields kept
+    assert state.rows("PermissionSetAssignment") == []
+
+
+def test_layout_glob_matches_both_account_layouts(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path, widget={"layouts": ["Account-*"]})
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 0, result.output
+    for name in ("Account-Account Layout", "Account-Account Layout - Partner"):
+        assert SECTION_LABEL in emulator.state.metadata_xml("Layout", name)
+    assert SECTION_LABEL not in emulator.state.metadata_xml("Layout", "Lead-Lead Layout")
+
+
+def test_namespace_org_references_managed_pages(emulator_factory, use_org, tmp_path):
+    org = use_org(emulator_factory(flavour="sandbox", package_installed=True))
+    config = write_config(tmp_path, namespace="totango", widget={"generate_page": False})
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 0, result.output
+    layout = org.state.metadata_xml("Layout", "Lead-Lead Layout")
+    assert b"<page>totango__Totango_Lead_Insights</page>" in layout
+    assert not org.state.has("ApexPage", "Totango_Lead_Insights")
+
+
+def test_managed_page_missing_is_refused(emulator, use_org, tmp_path):
+    use_org(emulator)  # no package installed
+    config = write_config(tmp_path, namespace="totango", widget={"generate_page": False})
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 2
+    assert "totango__Totango_Account_Insights" in as_json(result)["error"]
+    assert deploy_kinds(emulator) == []
+
+
+def test_tokens_never_appear_in_output_json_logs_or_snapshots(emulator, use_org, tmp_path, caplog):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    caplog.set_level(logging.DEBUG)
+    outputs = [
+        cli("deploy", "--org", "emu", "--config", str(config), "--json"),
+        cli("verify", "--org", "emu", "--config", str(config)),
+        cli("rollback", "--org", "emu", "--config", str(config)),
+    ]
+    emulator.faults.fail_component("Layout", "Lead-Lead Layout", "boom")
+    outputs.append(cli("deploy", "--org", "emu", "--config", str(config), "--diff"))
+    texts = [r.stdout + r.stderr for r in outputs] + [caplog.text]
+    texts += [p.read_text() for p in (tmp_path / "snapshots").rglob("*") if p.is_file()]
+    secrets = set(emulator.state.access_tokens) | {emulator.refresh_token}
+    assert len(texts) > 5
+    for text in texts:
+        for secret in secrets:
+            assert secret not in text
+
+
+def test_diff_option_prints_unified_xml_diff(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    result = cli("plan", "--org", "emu", "--config", str(config), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "o" / "package" / "package.xml").exists()
+    assert deploy_kinds(emulator) == []
+    shown = cli("deploy", "--org", "emu", "--config", str(config), "--diff")
+    assert shown.exit_code == 0, shown.output
+    assert "+++ desired/layouts/Account-Account Layout.layout" in shown.stdout

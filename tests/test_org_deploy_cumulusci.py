@@ -1,0 +1,52 @@
+"""TotangoDeploy / TotangoVerify / TotangoRollback as CumulusCI runs them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cumulusci.core.exceptions import TaskOptionsError
+from cumulusci.tasks.salesforce.tests.util import create_task
+
+import tasks  # noqa: F401 - the real package before cumulusci's placeholder
+from tasks.cumulusci_org_tasks import TotangoDeploy, TotangoRollback, TotangoVerify
+from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
+
+
+@pytest.fixture
+def config_file(tmp_path, monkeypatch):
+    monkeypatch.setattr("tasks.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
+    monkeypatch.setattr("tasks.org_metadata.FIRST_POLL_INTERVAL", 0.001)
+    path = tmp_path / "totango.yml"
+    path.write_text(json.dumps({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}))
+    return str(path)
+
+
+def run(task_class, emulator, **options):
+    org_config = emulator.org_config()
+    task = create_task(task_class, options, org_config=org_config)
+    task()
+    return task
+
+
+def test_check_only_then_quick_then_verify_then_rollback(emulator, config_file):
+    validated = run(TotangoDeploy, emulator, config=config_file, check_only=True)
+    validation_id = validated.return_values["validation_id"]
+    assert validation_id and validated.return_values["status"] == "validated"
+    deployed = run(TotangoDeploy, emulator, config=config_file, quick=validation_id)
+    assert deployed.return_values["status"] == "deployed"
+    assert run(TotangoVerify, emulator, config=config_file).return_values["in_sync"] is True
+    run(TotangoRollback, emulator, config=config_file)
+    layout = emulator.state.metadata_xml("Layout", "Account-Account Layout")
+    assert b"<label>Totango</label>" not in layout
+
+
+def test_bad_options_raise_task_options_error(emulator, config_file):
+    with pytest.raises(TaskOptionsError):
+        create_task(
+            TotangoDeploy, {"check_only": True, "quick": "0Af"}, org_config=emulator.org_config()
+        )
+    with pytest.raises(TaskOptionsError):
+        create_task(TotangoDeploy, {"timeout": "soon"}, org_config=emulator.org_config())
+    with pytest.raises(TaskOptionsError):
+        create_task(TotangoRollback, {"delete_fields": True}, org_config=emulator.org_config())
