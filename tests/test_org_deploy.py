@@ -57,22 +57,12 @@ def as_json(result) -> dict:
     return json.loads(result.stdout)
 
 
-def add_permission_set_record(emulator) -> None:
-    # The emulator does not create the PermissionSet row a deployed permission
-    # set would have in an org; give it one so assignment can run.
-    emulator.state.insert(
-        "PermissionSet",
-        {"Name": "Totango_Insights", "Label": "Totango Insights", "IsOwnedByProfile": False},
-    )
-
-
 def deploy_kinds(emulator) -> list[str]:
     return [c.kind for c in emulator.history.deploys]
 
 
 def test_fresh_org_deploy_verify_then_redeploy_is_in_sync(emulator, use_org, tmp_path):
     use_org(emulator)
-    add_permission_set_record(emulator)
     config = write_config(tmp_path)
     emulator.history.clear()
 
@@ -200,7 +190,6 @@ def test_placeholder_ips_are_refused_before_contacting_the_org(emulator, use_org
 
 def test_rollback_restores_layouts_and_ranges_exactly(emulator, use_org, tmp_path):
     use_org(emulator)
-    add_permission_set_record(emulator)
     config = write_config(tmp_path)
     state = emulator.state
     layouts = {n: state.metadata_xml("Layout", n) for n in state.names("Layout")}
