@@ -247,8 +247,10 @@ def config_show(config: ConfigOption = None, org: OrgOption = None) -> None:
 # The org commands live in their own module and import helpers from this one,
 # so they are registered last.
 from tasks.cli_org import register as register_org_commands  # noqa: E402
+from tasks.cli_org_steps import register as register_org_steps  # noqa: E402
 
 register_org_commands(app)
+register_org_steps(app)
 
 
 def main() -> None:

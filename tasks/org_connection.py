@@ -74,7 +74,8 @@ class OrgSession:
     def query(self, soql: str, tooling: bool = False) -> list[dict[str, Any]]:
         client = self.salesforce()
         if tooling:
-            result = client.toolingexecute(f"query/?q={soql}")
+            # params= URL-encodes the query, so names holding & # + stay intact.
+            result = client.toolingexecute("query/", params={"q": soql})
             return list(result.get("records", []))
         return list(client.query_all(soql)["records"])
 

@@ -8,9 +8,10 @@ records per call, instead of one REST call per user.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from tasks.soql import soql_list, soql_string
 
 COLLECTION_LIMIT = 200
 
@@ -32,24 +33,12 @@ class AssignmentReport:
         return asdict(self)
 
 
-# SOQL is built from config values (profile and permission set names) and ids the
-# org returned; every value goes through _quote, which escapes quotes and backslashes.
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _in_list(values: Iterable[str]) -> str:
-    return "(" + ", ".join(_quote(v) for v in values) + ")"
-
-
 def chunks(items: list[Any], size: int = COLLECTION_LIMIT) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def permission_set_id(session: Any, name: str) -> str:
-    rows = session.query(f"SELECT Id FROM PermissionSet WHERE Name = {_quote(name)}")  # noqa: S608
+    rows = session.query(f"SELECT Id FROM PermissionSet WHERE Name = {soql_string(name)}")  # noqa: S608
     if not rows:
         raise PermissionSetMissing(f"permission set {name!r} is not in the org")
     return str(rows[0]["Id"])
@@ -62,11 +51,11 @@ def assign_permission_set(session: Any, name: str, profiles: list[str]) -> Assig
     perm_id = permission_set_id(session, name)
     users = session.query(
         "SELECT Id FROM User WHERE IsActive = true AND Profile.Name IN "  # noqa: S608
-        + _in_list(profiles)
+        + soql_list(profiles)
     )
     existing = session.query(
         "SELECT Id, AssigneeId FROM PermissionSetAssignment"  # noqa: S608
-        f" WHERE PermissionSetId = {_quote(perm_id)}"
+        f" WHERE PermissionSetId = {soql_string(perm_id)}"
     )
     report.calls = 3
     assigned = {str(row["AssigneeId"])[:15] for row in existing}
@@ -103,7 +92,7 @@ def remove_assignments(session: Any, name: str) -> int:
     except PermissionSetMissing:
         return 0
     rows = session.query(
-        f"SELECT Id FROM PermissionSetAssignment WHERE PermissionSetId = {_quote(perm_id)}"  # noqa: S608
+        f"SELECT Id FROM PermissionSetAssignment WHERE PermissionSetId = {soql_string(perm_id)}"  # noqa: S608
     )
     client = session.salesforce()
     removed = 0

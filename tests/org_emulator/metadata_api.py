@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -30,6 +31,7 @@ class DeployJob:
     created: str
     call: Call
     polls: int = 0
+    started: float = field(default_factory=time.monotonic)
     canceled: bool = False
     outcome: Outcome | None = None
     completed: str | None = None
@@ -56,7 +58,17 @@ def _bool(op: etree._Element, path: str, default: bool = False) -> bool:
 
 
 class MetadataApi:
-    def __init__(self, state: OrgState, faults: Faults, deploy_polls: int, retrieve_polls: int):
+    def __init__(
+        self,
+        state: OrgState,
+        faults: Faults,
+        deploy_polls: int,
+        retrieve_polls: int,
+        deploy_seconds: float = 0.0,
+    ):
+        # A deploy finishes after deploy_polls status checks and, for benchmarks that
+        # model a real org's deploy time, not before deploy_seconds of wall time.
+        self.deploy_seconds = deploy_seconds
         self.state = state
         self.faults = faults
         self.deploy_polls = deploy_polls
@@ -113,7 +125,8 @@ class MetadataApi:
         call.deploy_id, call.check_only = job.id, job.check_only
         if job.outcome is None and not job.canceled:
             job.polls += 1
-            if job.polls >= job.polls_needed:
+            elapsed = time.monotonic() - job.started
+            if job.polls >= job.polls_needed and elapsed >= self.deploy_seconds:
                 self._finish(job)
         response = md("checkDeployStatusResponse")
         response.append(self._deploy_result(job, _bool(op, "includeDetails")))

@@ -114,6 +114,9 @@ def _seed_people(state: OrgState, flavour: str) -> None:
                 "ProfileId": profile_ids[name],
                 "NamespacePrefix": None,
                 "Type": "Profile",
+                "PermissionsCustomizeApplication": name == "System Administrator",
+                "PermissionsModifyAllData": name == "System Administrator",
+                "PermissionsManageProfilesPermissionsets": name == "System Administrator",
             },
         )
     domain = f"{flavour}.emulator.example.com"

@@ -36,6 +36,7 @@ class OrgEmulatorServer:
         *,
         port: int = 0,
         deploy_polls: int = 2,
+        deploy_seconds: float = 0.0,
         retrieve_polls: int = 1,
         install_polls: int = 2,
         persist: bool = False,
@@ -47,7 +48,9 @@ class OrgEmulatorServer:
         self.persist = persist
         self.history = History()
         self.faults = Faults(fault_seed)
-        self.metadata = MetadataApi(state, self.faults, deploy_polls, retrieve_polls)
+        self.metadata = MetadataApi(
+            state, self.faults, deploy_polls, retrieve_polls, deploy_seconds=deploy_seconds
+        )
         self.rest = RestApi(state, install_polls)
         # Emulators may share one CA, so a single REQUESTS_CA_BUNDLE trusts them all.
         ca_folder = Path(ca_folder or self.folder)

@@ -92,6 +92,11 @@ SOBJECTS: dict[str, SObjectInfo] = {
                 "ProfileId",
                 "NamespacePrefix",
                 "Type",
+                # The user permissions `doctor` checks (a profile's own permission set
+                # carries the profile's permissions).
+                "PermissionsCustomizeApplication",
+                "PermissionsModifyAllData",
+                "PermissionsManageProfilesPermissionsets",
                 *_AUDIT,
             ),
             relationships={"Profile": ("ProfileId", "Profile")},

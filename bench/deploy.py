@@ -1,0 +1,165 @@
+"""The metadata part of the setup against the org emulator with a realistic latency.
+
+    .venv/bin/python bench/deploy.py [--latency 0.15] [--deploy-seconds 3]
+
+Every HTTP call gets ``--latency`` seconds, and a deploy takes at least
+``--deploy-seconds``. It prints HTTP calls, deploys and wall time for:
+
+- totango-sf: `totango-sf deploy` (listMetadata, one retrieve, one deploy, a verify
+  retrieve, permission-set assignment);
+- CumulusCI's standard tasks chained: `deploy` of the new components,
+  `add_page_layout_fields` per layout, `add_permission_set_perms`, and a
+  Security.settings `deploy`.
+
+Prints figures; asserts nothing. The emulator is the project's test double.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)
+
+import tasks  # noqa: E402,F401  (our package before cumulusci's synthetic one)
+from tests.org_emulator.emulator import OrgEmulator  # noqa: E402
+
+REAL_LOOKING_IPS = ["8.8.8.8", "1.1.1.0/24", "2606:4700::/48"]
+LAYOUTS = ["Account-Account Layout", "Lead-Lead Layout", "Opportunity-Opportunity Layout"]
+
+
+def start_emulator(folder: Path, latency: float, deploy_seconds: float) -> OrgEmulator:
+    emulator = OrgEmulator.create(
+        folder, flavour="sandbox", deploy_polls=1, deploy_seconds=deploy_seconds
+    ).start()
+    for key, value in emulator.env("bench").items():
+        os.environ[key] = value
+    emulator.faults.latency(latency, "*")
+    emulator.history.clear()
+    return emulator
+
+
+def run_totango(emulator: OrgEmulator, work: Path) -> str:
+    from typer.testing import CliRunner
+
+    from tasks.cli import app
+
+    config = work / "totango.yml"
+    config.write_text(f"trusted_ip_ranges:\n  addresses: {REAL_LOOKING_IPS}\n")
+    result = CliRunner().invoke(
+        app, ["deploy", "--org", "bench", "--config", str(config), "--json"]
+    )
+    return "ok" if result.exit_code == 0 else f"exit {result.exit_code}"
+
+
+def _cci_task(task_class: Any, options: dict[str, Any], emulator: OrgEmulator) -> str:
+    from cumulusci.core.exceptions import CumulusCIException
+    from cumulusci.tasks.salesforce.tests.util import create_task
+
+    try:
+        create_task(task_class, options, org_config=emulator.org_config("bench"))()
+        return "ok"
+    except CumulusCIException as exc:
+        return f"failed: {str(exc).splitlines()[0][:90]}"
+
+
+def run_cumulusci_chain(emulator: OrgEmulator, work: Path) -> list[str]:
+    from cumulusci.tasks.metadata_etl import AddPermissionSetPermissions
+    from cumulusci.tasks.metadata_etl.layouts import AddFieldsToPageLayout
+    from cumulusci.tasks.salesforce import Deploy
+
+    from tasks.config import build_config
+    from tasks.plan import build_plan, package_files
+
+    config = build_config({"trusted_ip_ranges": {"addresses": REAL_LOOKING_IPS}})
+    plan = build_plan(config)
+    components = [c for c in plan.components if c.type != "PermissionSet"]
+    package = work / "components"
+    for rel, data in package_files(components, "63.0", "mdapi").items():
+        (package / rel).parent.mkdir(parents=True, exist_ok=True)
+        (package / rel).write_bytes(data)
+    steps = [f"deploy components: {_cci_task(Deploy, {'path': str(package)}, emulator)}"]
+    for layout in LAYOUTS:
+        obj = layout.split("-")[0]
+        options = {
+            "api_names": layout,
+            "pages": [{"api_name": config.page_reference(obj), "height": 290}],
+        }
+        outcome = _cci_task(AddFieldsToPageLayout, options, emulator)
+        steps.append(f"add_page_layout_fields {obj}: {outcome}")
+    # CumulusCI's task edits an existing permission set; create an empty one first.
+    empty = work / "permset"
+    (empty / "permissionsets").mkdir(parents=True)
+    (empty / "permissionsets/Totango_Insights.permissionset").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<PermissionSet xmlns='
+        '"http://soap.sforce.com/2006/04/metadata"><label>Totango Insights</label>'
+        "</PermissionSet>\n"
+    )
+    (empty / "package.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Package xmlns='
+        '"http://soap.sforce.com/2006/04/metadata"><types><members>Totango_Insights'
+        "</members><name>PermissionSet</name></types><version>63.0</version></Package>\n"
+    )
+    outcome = _cci_task(Deploy, {"path": str(empty)}, emulator)
+    steps.append(f"deploy empty permission set: {outcome}")
+    fields = [
+        {"field": f"{obj}.{f.api_name}", "readable": True, "editable": False}
+        for obj in config.insights.objects
+        for f in config.insights.resolved_fields()
+    ]
+    options = {"api_names": "Totango_Insights", "field_permissions": fields}
+    steps.append(
+        f"add_permission_set_perms: {_cci_task(AddPermissionSetPermissions, options, emulator)}"
+    )
+    settings = work / "settings"
+    (settings / "settings").mkdir(parents=True)
+    fragment = next(p.fragment for p in plan.patches if p.type == "Settings")
+    (settings / "settings/Security.settings").write_bytes(fragment)
+    (settings / "package.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Package xmlns='
+        '"http://soap.sforce.com/2006/04/metadata"><types><members>Security</members>'
+        "<name>Settings</name></types><version>63.0</version></Package>\n"
+    )
+    outcome = _cci_task(Deploy, {"path": str(settings)}, emulator)
+    steps.append(f"deploy Security.settings (replaces the org's ranges): {outcome}")
+    return steps
+
+
+def measure(name: str, run: Any, latency: float, deploy_seconds: float) -> None:
+    work = Path(tempfile.mkdtemp(prefix="bench-deploy-"))
+    emulator = start_emulator(work / "org", latency, deploy_seconds)
+    try:
+        start = time.perf_counter()
+        outcome = run(emulator, work)
+        seconds = time.perf_counter() - start
+        calls = len(list(emulator.history))
+        deploys = len(emulator.history.deploys)
+        print(f"{name}: {calls} HTTP calls, {deploys} deploys, {seconds:.1f} s")
+        for line in outcome if isinstance(outcome, list) else [outcome]:
+            print(f"    {line}")
+    finally:
+        emulator.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latency", type=float, default=0.15)
+    parser.add_argument("--deploy-seconds", type=float, default=3.0)
+    args = parser.parse_args()
+    os.environ["HOME"] = tempfile.mkdtemp(prefix="bench-home-")
+    print(f"latency {args.latency * 1000:.0f} ms per call, deploys take {args.deploy_seconds} s")
+    measure("totango-sf deploy", run_totango, args.latency, args.deploy_seconds)
+    measure("CumulusCI tasks chained", run_cumulusci_chain, args.latency, args.deploy_seconds)
+
+
+if __name__ == "__main__":
+    main()
