@@ -9,20 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
-
 ROOT = Path(__file__).resolve().parents[1]
 TOTANGO_SF = Path(sys.executable).with_name("totango-sf")
-# Until tasks/cli.py calls register(app), run the same app with the org commands added.
-# (Read from the source: another test module may have registered them in this process.)
-REGISTERED = "register(app)" in (ROOT / "tasks" / "cli.py").read_text(encoding="utf-8")
-WRAPPER = "from tasks.cli import app; from tasks.cli_org import register; register(app); app()"
+CCI = Path(sys.executable).with_name("cci")
 
 
 def command(*args: str) -> list[str]:
-    if REGISTERED:
-        return [str(TOTANGO_SF), *args]
-    return [sys.executable, "-c", WRAPPER, *args]
+    return [str(TOTANGO_SF), *args]
 
 
 def project(tmp_path: Path) -> Path:
@@ -30,6 +23,8 @@ def project(tmp_path: Path) -> Path:
     folder = tmp_path / "project"
     folder.mkdir()
     shutil.copy(ROOT / "cumulusci.yml", folder / "cumulusci.yml")
+    # cci resolves class_path tasks.<module> against the project's own tasks/ folder.
+    (folder / "tasks").symlink_to(ROOT / "tasks")
     subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
     (folder / "totango.yml").write_text(
         json.dumps({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}})
@@ -73,3 +68,36 @@ def test_totango_sf_deploy_in_a_subprocess(emulator, tmp_path):
         timeout=300,
     )
     assert verify.returncode == 0, verify.stderr[-3000:]
+
+
+def test_cci_flow_run_totango_setup_against_a_named_emulator_org(emulator, tmp_path):
+    folder = project(tmp_path)
+    env = {**os.environ, **emulator.env("emu"), "HOME": str(tmp_path / "home")}
+    run = subprocess.run(
+        [
+            str(CCI),
+            "flow",
+            "run",
+            "totango_setup",
+            "--org",
+            "emu",
+            "-o",
+            "totango_deploy__config",
+            "totango.yml",
+            "-o",
+            "totango_verify__config",
+            "totango.yml",
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    assert [c.kind for c in emulator.history.deploys] == ["deploy"]
+    assert emulator.state.has("ApexPage", "Totango_Account_Insights")
+    layout = emulator.state.metadata_xml("Layout", "Account-Account Layout")
+    assert b"Totango_Account_Insights" in layout
+    secrets = set(emulator.state.access_tokens) | {emulator.refresh_token}
+    assert not any(s in run.stdout + run.stderr for s in secrets)
