@@ -160,9 +160,17 @@ def print_drift(report: Any) -> None:
     for column in ("type", "name", "state", "detail"):
         table.add_column(column, overflow="fold")
     colour = {"in_sync": "green", "missing": "red", "changed": "yellow"}
+    # Drift first, one row each; what is in sync folds into one row per type so the
+    # table stays readable with dozens of fields (--json keeps every component).
+    in_sync: dict[str, int] = {}
     for item in report.items:
+        if item.state == "in_sync":
+            in_sync[item.type] = in_sync.get(item.type, 0) + 1
+            continue
         state = f"[{colour[item.state]}]{item.state.replace('_', ' ')}[/]"
         table.add_row(item.type, item.name, state, item.detail)
+    for type_name, count in in_sync.items():
+        table.add_row(type_name, f"{count} component(s)", "[green]in sync[/]", "")
     out.print(table)
     if report.in_sync:
         out.print("[green]in sync[/]")

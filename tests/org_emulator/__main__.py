@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
+from pathlib import Path
 
 from tests.org_emulator.emulator import OrgEmulator
 from tests.org_emulator.seed import FLAVOURS
@@ -23,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--namespace", default="totango")
     parser.add_argument("--deploy-polls", type=int, default=2)
     parser.add_argument("--reset", action="store_true", help="reseed even if DIR holds an org")
+    parser.add_argument(
+        "--org-name",
+        default="emu",
+        help="also write DIR/env.sh exporting this org for cci and totango-sf (default: emu)",
+    )
     args = parser.parse_args(argv)
     emulator = OrgEmulator.create(
         args.state,
@@ -37,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     emulator.save()
     info = emulator.connection_info()
     emulator.save()  # keeps a token issued for the printed line
+    write_env_script(Path(args.state) / "env.sh", emulator.env(args.org_name))
     print(json.dumps(info), flush=True)
     try:
         emulator.serve_forever()
@@ -45,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         emulator.save()
     return 0
+
+
+def write_env_script(path: Path, env: dict[str, str]) -> None:
+    """``source DIR/env.sh`` points a shell's cci and totango-sf at this org."""
+    lines = [f"export {key}={shlex.quote(value)}" for key, value in sorted(env.items())]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
