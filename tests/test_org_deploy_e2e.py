@@ -101,3 +101,40 @@ def test_cci_flow_run_totango_setup_against_a_named_emulator_org(emulator, tmp_p
     assert b"Totango_Account_Insights" in layout
     secrets = set(emulator.state.access_tokens) | {emulator.refresh_token}
     assert not any(s in run.stdout + run.stderr for s in secrets)
+
+
+def test_cci_flow_run_totango_release_validates_then_quick_deploys(emulator, tmp_path):
+    folder = project(tmp_path)
+    home = tmp_path / "home"
+    env = {**os.environ, **emulator.env("emu"), "HOME": str(home)}
+    run = subprocess.run(
+        [
+            str(CCI),
+            "flow",
+            "run",
+            "totango_release",
+            "--org",
+            "emu",
+            "-o",
+            "totango_deploy_check_only__config",
+            "totango.yml",
+            "-o",
+            "totango_deploy__config",
+            "totango.yml",
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
+    deploys = emulator.history.deploys
+    assert [(c.kind, c.check_only) for c in deploys][0] == ("deploy", True)
+    assert deploys[-1].kind == "deployRecentValidation"
+    assert deploys[-1].detail["validation_id"] == deploys[0].deploy_id
+    assert deploys[-1].success
+    assert emulator.state.has("ApexPage", "Totango_Account_Insights")
+    secrets = set(emulator.state.access_tokens) | {emulator.refresh_token}
+    logged = [p.read_text(errors="replace") for p in home.rglob("*") if p.is_file()]
+    assert not any(s in text for s in secrets for text in [run.stdout, run.stderr, *logged])
