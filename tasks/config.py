@@ -74,8 +74,16 @@ def _valid_address(value: str) -> str:
     return value
 
 
+def _label_of_at_most(length: int) -> AfterValidator:
+    return AfterValidator(lambda value: _check(label_problem(value, length), value))
+
+
 ObjectName = Annotated[str, AfterValidator(_valid_object)]
 ApiName = Annotated[str, AfterValidator(_valid_api_name)]
+LongApiName = Annotated[str, AfterValidator(lambda v: _check(api_name_problem(v, 80), v))]
+FieldApiName = Annotated[str, AfterValidator(lambda v: _check(custom_suffixed_name_problem(v), v))]
+Label40 = Annotated[str, _label_of_at_most(40)]
+Label80 = Annotated[str, _label_of_at_most(80)]
 AddressSpec = Annotated[str, AfterValidator(_valid_address)]
 NESTED_PATH_MARK = "@path "
 
@@ -90,7 +98,7 @@ class WidgetConfig(_Strict):
     pages: dict[ObjectName, ApiName] = Field(
         default_factory=dict, description="Page per object, overriding the default naming."
     )
-    section_label: str = Field("Totango", description="Label of the layout section.")
+    section_label: Label80 = Field("Totango", description="Label of the layout section.")
     height: int = Field(290, ge=1, le=2000, description="Height of the page in pixels.")
     layouts: list[str] | None = Field(
         None,
@@ -106,11 +114,6 @@ class WidgetConfig(_Strict):
     generate_page: bool = Field(
         True, description="Render our own Visualforce pages instead of using the package's."
     )
-
-    @field_validator("section_label")
-    @classmethod
-    def _label(cls, value: str) -> str:
-        return _check(label_problem(value, 80), value)
 
     @field_validator("layouts")
     @classmethod
@@ -132,8 +135,8 @@ class WidgetConfig(_Strict):
 class InsightsField(_Strict):
     """One custom field; every key may be overridden from the config."""
 
-    api_name: str
-    label: str
+    api_name: FieldApiName
+    label: Label40
     type: FieldType
     description: str = ""
     help_text: str = ""
@@ -145,16 +148,6 @@ class InsightsField(_Strict):
     default_value: str | None = None
     formula: str | None = None
     enabled: bool = True
-
-    @field_validator("api_name")
-    @classmethod
-    def _api_name(cls, value: str) -> str:
-        return _check(custom_suffixed_name_problem(value), value)
-
-    @field_validator("label")
-    @classmethod
-    def _label(cls, value: str) -> str:
-        return _check(label_problem(value, 40), value)
 
     @field_validator("help_text")
     @classmethod
@@ -280,19 +273,9 @@ class ConnectedAppConfig(_Strict):
 
 class TabConfig(_Strict):
     enabled: bool = True
-    name: str = Field("Totango", description="API name of the web tab.")
-    label: str = Field("Totango", description="Tab label.")
+    name: ApiName = Field("Totango", description="API name of the web tab.")
+    label: Label40 = Field("Totango", description="Tab label.")
     url: str = Field("https://app.totango.com/", description="Address the web tab opens.")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return _check(api_name_problem(value), value)
-
-    @field_validator("label")
-    @classmethod
-    def _label(cls, value: str) -> str:
-        return _check(label_problem(value, 40), value)
 
     @field_validator("url")
     @classmethod
@@ -303,22 +286,12 @@ class TabConfig(_Strict):
 
 
 class PermissionSetConfig(_Strict):
-    name: str = Field("Totango_Insights", description="API name of the permission set.")
-    label: str = Field("Totango Insights", description="Label of the permission set.")
+    name: LongApiName = Field("Totango_Insights", description="API name of the permission set.")
+    label: Label80 = Field("Totango Insights", description="Label of the permission set.")
     profiles: list[str] = Field(
         default_factory=lambda: ["Standard User", "System Administrator"],
         description="Active users of these profiles are assigned the permission set.",
     )
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return _check(api_name_problem(value, 80), value)
-
-    @field_validator("label")
-    @classmethod
-    def _label(cls, value: str) -> str:
-        return _check(label_problem(value, 80), value)
 
 
 class PackageConfig(_Strict):
@@ -337,12 +310,7 @@ class PackageConfig(_Strict):
 
 class ReportsConfig(_Strict):
     enabled: bool = Field(True, description="Ship the 'Accounts by Totango Health' report.")
-    folder: str = Field("Totango_Reports", description="API name of the report folder.")
-
-    @field_validator("folder")
-    @classmethod
-    def _folder(cls, value: str) -> str:
-        return _check(api_name_problem(value), value)
+    folder: ApiName = Field("Totango_Reports", description="API name of the report folder.")
 
 
 class TotangoConfig(_Strict):

@@ -14,7 +14,7 @@ from typing import Literal
 
 from lxml import etree
 
-from tasks.metadata_xml import canonical_bytes, local_name
+from tasks.metadata_xml import canonical_bytes, parse_metadata_root, sibling_tag
 from tasks.render import render_xml
 from tasks.safe_xml import parse_xml
 from tasks.schema_order import insert_in_schema_order
@@ -51,33 +51,24 @@ class SectionState:
 
 
 def _root(layout_xml: bytes) -> etree._Element:
-    try:
-        root = parse_xml(layout_xml)
-    except etree.XMLSyntaxError as exc:
-        raise LayoutPatchError(f"layout is not well-formed XML: {exc}") from None
-    if local_name(root) != ROOT_TYPE:
-        raise LayoutPatchError(f"expected a {ROOT_TYPE} root, found <{local_name(root)}>")
-    return root
-
-
-def _tag(element: etree._Element, name: str) -> str:
-    namespace = etree.QName(element).namespace
-    return f"{{{namespace}}}{name}" if namespace else name
+    return parse_metadata_root(layout_xml, ROOT_TYPE, "layout", LayoutPatchError)
 
 
 def _sections(root: etree._Element) -> list[etree._Element]:
-    return root.findall(_tag(root, "layoutSections"))
+    return root.findall(sibling_tag(root, "layoutSections"))
 
 
 def _items(section: etree._Element) -> list[etree._Element]:
-    column = _tag(section, "layoutColumns")
+    column = sibling_tag(section, "layoutColumns")
     return [
-        item for col in section.findall(column) for item in col.findall(_tag(col, "layoutItems"))
+        item
+        for col in section.findall(column)
+        for item in col.findall(sibling_tag(col, "layoutItems"))
     ]
 
 
 def _text(element: etree._Element, name: str) -> str | None:
-    return element.findtext(_tag(element, name))
+    return element.findtext(sibling_tag(element, name))
 
 
 def _owned_section(root: etree._Element, section: WidgetSection) -> etree._Element | None:
@@ -91,7 +82,7 @@ def _owned_section(root: etree._Element, section: WidgetSection) -> etree._Eleme
         items = _items(candidate)
         if (
             _text(candidate, "label") == section.label
-            and len(candidate.findall(_tag(candidate, "layoutColumns"))) == 1
+            and len(candidate.findall(sibling_tag(candidate, "layoutColumns"))) == 1
             and len(items) == 1
             and _text(items[0], "page") is not None
         ):
@@ -170,7 +161,7 @@ def _differences(owned: etree._Element, desired: etree._Element) -> list[str]:
     ]
     items = _items(owned)
     want_item = _items(desired)[0]
-    if len(items) != 1 or len(owned.findall(_tag(owned, "layoutColumns"))) != 1:
+    if len(items) != 1 or len(owned.findall(sibling_tag(owned, "layoutColumns"))) != 1:
         found.append(f"section holds {len(items)} item(s), expected the page alone")
     else:
         found += [

@@ -27,6 +27,25 @@ def local_name(element: etree._Element) -> str:
     return etree.QName(element).localname
 
 
+def sibling_tag(element: etree._Element, name: str) -> str:
+    """``name`` in ``element``'s namespace (none, for the rare file written without one)."""
+    namespace = etree.QName(element).namespace
+    return f"{{{namespace}}}{name}" if namespace else name
+
+
+def parse_metadata_root(
+    data: bytes, root_type: str, what: str, error: type[Exception]
+) -> etree._Element:
+    """The root of a metadata file of ``root_type``, else ``error`` saying why not."""
+    try:
+        root = parse_xml(data)
+    except etree.XMLSyntaxError as exc:
+        raise error(f"{what} is not well-formed XML: {exc}") from None
+    if local_name(root) != root_type:
+        raise error(f"expected a {root_type} root, found <{local_name(root)}>")
+    return root
+
+
 def _strip_layout_whitespace(element: etree._Element) -> None:
     for child in list(element):
         if not isinstance(child.tag, str):

@@ -36,33 +36,31 @@ FIRST_POLL_INTERVAL = 0.5
 MAX_POLL_INTERVAL = 10.0
 DEFAULT_TIMEOUT = 1800.0
 
-CANCEL_DEPLOY = """<?xml version="1.0" encoding="utf-8"?>
-<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">
-  <soap:Header>
-    <SessionHeader xmlns="http://soap.sforce.com/2006/04/metadata">
-      <sessionId>###SESSION_ID###</sessionId>
-    </SessionHeader>
-  </soap:Header>
-  <soap:Body>
-    <cancelDeploy xmlns="http://soap.sforce.com/2006/04/metadata">
-      <String>{process_id}</String>
-    </cancelDeploy>
-  </soap:Body>
-</soap:Envelope>"""  # noqa: E501 - the same envelope shape as CumulusCI's soap_envelopes
 
-DEPLOY_RECENT_VALIDATION = """<?xml version="1.0" encoding="utf-8"?>
-<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">
-  <soap:Header>
-    <SessionHeader xmlns="http://soap.sforce.com/2006/04/metadata">
-      <sessionId>###SESSION_ID###</sessionId>
-    </SessionHeader>
-  </soap:Header>
-  <soap:Body>
-    <deployRecentValidation xmlns="http://soap.sforce.com/2006/04/metadata">
-      <validationId>{validation_id}</validationId>
-    </deployRecentValidation>
-  </soap:Body>
-</soap:Envelope>"""  # noqa: E501
+def _soap_envelope(body: str) -> str:
+    """A Metadata API call in the shape CumulusCI's soap_envelopes use (session injected later)."""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"'
+        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+        ' xmlns:xsd="http://www.w3.org/2001/XMLSchema">\n'
+        "  <soap:Header>\n"
+        f'    <SessionHeader xmlns="{MD_NS}">\n'
+        "      <sessionId>###SESSION_ID###</sessionId>\n"
+        "    </SessionHeader>\n"
+        "  </soap:Header>\n"
+        f"  <soap:Body>\n    {body}\n  </soap:Body>\n"
+        "</soap:Envelope>"
+    )
+
+
+CANCEL_DEPLOY = _soap_envelope(
+    f'<cancelDeploy xmlns="{MD_NS}"><String>{{process_id}}</String></cancelDeploy>'
+)
+DEPLOY_RECENT_VALIDATION = _soap_envelope(
+    f'<deployRecentValidation xmlns="{MD_NS}">'
+    "<validationId>{validation_id}</validationId></deployRecentValidation>"
+)
 
 
 class MetadataCallFailed(Exception):

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from lxml import etree
 
 from tasks.ip_ranges import IpRange
-from tasks.metadata_xml import canonical_bytes, local_name
+from tasks.metadata_xml import canonical_bytes, parse_metadata_root, sibling_tag
 from tasks.render import render_xml
 from tasks.safe_xml import parse_xml
 from tasks.schema_order import ensure_child, insert_all_in_schema_order
@@ -28,35 +28,26 @@ class SecurityPatchError(ValueError):
 
 
 def _root(settings_xml: bytes) -> etree._Element:
-    try:
-        root = parse_xml(settings_xml)
-    except etree.XMLSyntaxError as exc:
-        raise SecurityPatchError(f"Security.settings is not well-formed XML: {exc}") from None
-    if local_name(root) != ROOT_TYPE:
-        raise SecurityPatchError(f"expected a {ROOT_TYPE} root, found <{local_name(root)}>")
-    return root
-
-
-def _tag(root: etree._Element, name: str) -> str:
-    namespace = etree.QName(root).namespace
-    return f"{{{namespace}}}{name}" if namespace else name
+    return parse_metadata_root(settings_xml, ROOT_TYPE, "Security.settings", SecurityPatchError)
 
 
 def _range_elements(root: etree._Element) -> list[etree._Element]:
-    network = root.find(_tag(root, "networkAccess"))
-    return [] if network is None else network.findall(_tag(root, "ipRanges"))
+    network = root.find(sibling_tag(root, "networkAccess"))
+    return [] if network is None else network.findall(sibling_tag(root, "ipRanges"))
 
 
 def _parse_existing(element: etree._Element) -> IpRange | None:
     """A retrieved range, leniently: the org accepted it, so no span limits here."""
     try:
-        start = ipaddress.ip_address((element.findtext(_tag(element, "start")) or "").strip())
-        end = ipaddress.ip_address((element.findtext(_tag(element, "end")) or "").strip())
+        start = ipaddress.ip_address(
+            (element.findtext(sibling_tag(element, "start")) or "").strip()
+        )
+        end = ipaddress.ip_address((element.findtext(sibling_tag(element, "end")) or "").strip())
     except ValueError:
         return None
     if start.version != end.version or int(start) > int(end):
         return None
-    description = element.findtext(_tag(element, "description")) or ""
+    description = element.findtext(sibling_tag(element, "description")) or ""
     return IpRange(start, end, description)
 
 
@@ -150,7 +141,7 @@ def remove_ip_ranges(settings_xml: bytes, ranges: Sequence[IpRange]) -> bytes:
     """
     root = _root(settings_xml)
     targets = {(rng.start, rng.end, rng.description) for rng in ranges}
-    network = root.find(_tag(root, "networkAccess"))
+    network = root.find(sibling_tag(root, "networkAccess"))
     for element in _range_elements(root):
         parsed = _parse_existing(element)
         if parsed is not None and (parsed.start, parsed.end, parsed.description) in targets:
