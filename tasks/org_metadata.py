@@ -21,6 +21,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 from lxml import etree
 
@@ -175,12 +176,54 @@ def parse_deploy_result(content: bytes, elapsed: float = 0.0) -> DeployResult:
     )
 
 
+# Seconds to wait before each retry of a call that failed transiently.
+TRANSIENT_RETRY_DELAYS = (0.5, 2.0, 5.0)
+# Starting a deploy twice would deploy twice; these are never retried.
+NOT_REPEATABLE = {"deploy", "deployRecentValidation"}
+
+
+def _retrying(call_class: type) -> type:
+    """``call_class`` with transient failures retried.
+
+    CumulusCI parses every Metadata API answer as XML before it looks at the HTTP
+    status, so a load balancer's HTML 502/503 page ends in an ExpatError traceback
+    instead of an error, and a dropped connection on a POST is not retried. Status
+    checks, listMetadata and retrieves are safe to repeat, so they get a few
+    retries with backoff; a deploy start is not repeated.
+    """
+    import requests
+
+    class Retrying(call_class):
+        def _call_mdapi(self, headers: Any, envelope: Any, refresh: Any = None) -> Any:
+            action = headers.get("SOAPAction", "")
+            delays = () if action in NOT_REPEATABLE else TRANSIENT_RETRY_DELAYS
+            for delay in (*delays, None):
+                try:
+                    return super()._call_mdapi(headers, envelope, refresh)
+                except (ExpatError, requests.RequestException) as exc:
+                    if delay is None:
+                        raise MetadataCallFailed(
+                            f"{action or 'Metadata API call'} failed: {_transient(exc)}"
+                        ) from None
+                    time.sleep(delay)
+            raise AssertionError("unreachable")
+
+    Retrying.__name__ = call_class.__name__
+    return Retrying
+
+
+def _transient(exc: Exception) -> str:
+    if isinstance(exc, ExpatError):
+        return "the server answered with something other than XML (an HTTP 5xx page?)"
+    return type(exc).__name__
+
+
 def _deploy_classes() -> tuple[type, type]:
     """Built on first use: importing cumulusci costs about a second."""
     from cumulusci.salesforce_api.metadata import ApiDeploy
     from cumulusci.salesforce_api.soap_envelopes import CHECK_DEPLOY_STATUS
 
-    class BackoffDeploy(ApiDeploy):
+    class BackoffDeploy(_retrying(ApiDeploy)):  # type: ignore[misc]
         """ApiDeploy with backoff polling, an overall timeout and a parsed result."""
 
         soap_envelope_status = CHECK_DEPLOY_STATUS
@@ -348,7 +391,7 @@ def list_metadata(session: Any, metadata_type: str, api_version: str) -> list[st
     from cumulusci.salesforce_api.exceptions import MetadataApiError
     from cumulusci.salesforce_api.metadata import ApiListMetadata
 
-    call = ApiListMetadata(session.api_task, metadata_type, as_of_version=api_version)
+    call = _retrying(ApiListMetadata)(session.api_task, metadata_type, as_of_version=api_version)
     try:
         listed = call()
     except MetadataApiError as exc:
@@ -364,7 +407,7 @@ def retrieve_files(
     from cumulusci.salesforce_api.metadata import ApiRetrieveUnpackaged
 
     request = package_xml(members, api_version).decode("utf-8")
-    call = ApiRetrieveUnpackaged(session.api_task, request, api_version)
+    call = _retrying(ApiRetrieveUnpackaged)(session.api_task, request, api_version)
     try:
         archive = call()
     except MetadataApiError as exc:

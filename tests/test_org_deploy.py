@@ -271,3 +271,39 @@ def test_diff_option_prints_unified_xml_diff(emulator, use_org, tmp_path):
     shown = cli("deploy", "--org", "emu", "--config", str(config), "--diff")
     assert shown.exit_code == 0, shown.output
     assert "+++ desired/layouts/Account-Account Layout.layout" in shown.stdout
+
+
+def test_deploy_timeout_cancels_and_leaves_the_org_unchanged(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    before = emulator.state.metadata_xml("Layout", "Account-Account Layout")
+    emulator.faults.stuck_deploy(10_000)
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--timeout", "0.2", "--json")
+    assert result.exit_code == 1
+    doc = as_json(result)
+    assert "cancel" in json.dumps(doc).lower()
+    assert "cancelDeploy" in emulator.history.kinds()
+    assert emulator.state.metadata_xml("Layout", "Account-Account Layout") == before
+    assert not emulator.state.has("ApexPage", "Totango_Account_Insights")
+
+
+def test_transient_errors_while_polling_are_retried(emulator, use_org, tmp_path, monkeypatch):
+    use_org(emulator)
+    monkeypatch.setattr("tasks.org_metadata.TRANSIENT_RETRY_DELAYS", (0.01, 0.01))
+    config = write_config(tmp_path)
+    emulator.faults.http_error(503, "checkDeployStatus", count=1)
+    emulator.faults.http_error(500, "retrieve", count=1)
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 0, result.output
+    assert emulator.state.has("ApexPage", "Totango_Account_Insights")
+
+
+def test_a_failed_deploy_start_is_not_repeated(emulator, use_org, tmp_path, monkeypatch):
+    use_org(emulator)
+    monkeypatch.setattr("tasks.org_metadata.TRANSIENT_RETRY_DELAYS", (0.01, 0.01))
+    config = write_config(tmp_path)
+    emulator.faults.http_error(503, "deploy", count=1)
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 4
+    assert "deploy failed" in as_json(result)["error"]
+    assert len(emulator.history.of("deploy")) == 1
