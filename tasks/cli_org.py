@@ -17,7 +17,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from tasks.cli import (
+from tasks.cli_common import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
@@ -82,7 +82,7 @@ def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
     from tasks.config import ConfigError
     from tasks.desired_state import OrgPrerequisiteMissing
     from tasks.layout_patch import LayoutPatchError
-    from tasks.org_connection import OrgUnreachable, redact
+    from tasks.org_connection import OrgUnreachable, org_call_errors, redact
     from tasks.org_deploy_flow import DeployRefused
     from tasks.org_metadata import DeployTimeout, MetadataCallFailed
     from tasks.security_patch import SecurityPatchError
@@ -108,6 +108,9 @@ def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
         fail(
             f"Metadata API call failed: {redact(str(exc), *secrets)}", EXIT_ORG_UNREACHABLE, as_json
         )
+    if isinstance(exc, org_call_errors()):
+        message = f"the org refused or dropped a call: {redact(str(exc), *secrets)}"
+        fail(message, EXIT_ORG_UNREACHABLE, as_json)
     raise exc
 
 
@@ -115,7 +118,7 @@ def _org_errors() -> tuple[type[Exception], ...]:
     from tasks.config import ConfigError
     from tasks.desired_state import OrgPrerequisiteMissing
     from tasks.layout_patch import LayoutPatchError
-    from tasks.org_connection import OrgUnreachable
+    from tasks.org_connection import OrgUnreachable, org_call_errors
     from tasks.org_deploy_flow import DeployRefused
     from tasks.org_metadata import DeployTimeout, MetadataCallFailed
     from tasks.security_patch import SecurityPatchError
@@ -133,6 +136,7 @@ def _org_errors() -> tuple[type[Exception], ...]:
         SecurityPatchError,
         SnapshotNotFound,
         SchemaValidationError,
+        *org_call_errors(),
     )
 
 

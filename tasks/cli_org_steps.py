@@ -11,26 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from tasks.cli_common import (
+    EXIT_BAD_INPUT,
+    EXIT_ORG_UNREACHABLE,
+    ConfigOption,
+    JsonOption,
+    err,
+    fail,
+    out,
+    print_json,
+)
 
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_ORG_UNREACHABLE = 4
-
-out = Console()
-err = Console(stderr=True)
 
 OrgRequired = Annotated[str, typer.Option("--org", help="CumulusCI org name (required).")]
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="Setup config YAML [default: orgconfig/totango.yml]."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document only.")]
 STATUS_COLOUR = {
     "ok": "green",
     "done": "green",
@@ -45,18 +45,6 @@ STATUS_COLOUR = {
 }
 
 
-def _fail(message: str, code: int, as_json: bool, **extra: Any) -> NoReturn:
-    from tasks.cli import fail
-
-    fail(message, code, as_json, **extra)
-
-
-def _print_json(document: dict[str, Any]) -> None:
-    from tasks.cli import print_json
-
-    print_json(document)
-
-
 def _coloured(status: str) -> str:
     return f"[{STATUS_COLOUR.get(status, 'white')}]{status}[/]"
 
@@ -67,12 +55,12 @@ def _connect(org: str, as_json: bool) -> Any:
     try:
         return connect(org)
     except OrgUnreachable as exc:
-        _fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
 
 
 def _session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[Any, Any]:
     """Config first (bad input is exit 2 before any network), then the org (exit 4)."""
-    from tasks.cli import load_config_or_exit
+    from tasks.cli_common import load_config_or_exit
 
     cfg = load_config_or_exit(config, org, as_json)
     return _connect(org, as_json), cfg
@@ -80,25 +68,18 @@ def _session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[A
 
 def _guarded(org: str, as_json: bool, action: Callable[[], Any]) -> Any:
     """Network and auth errors during a command are exit 4, with secrets redacted."""
-    import requests
-    from simple_salesforce.exceptions import (
-        SalesforceAuthenticationFailed,
-        SalesforceExpiredSession,
-    )
-
-    from tasks.org_connection import OrgUnreachable, redact
+    from tasks.org_connection import OrgUnreachable, org_call_errors, redact
 
     try:
         return action()
     except OrgUnreachable as exc:
-        _fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
-    except (
-        requests.ConnectionError,
-        requests.Timeout,
-        SalesforceExpiredSession,
-        SalesforceAuthenticationFailed,
-    ) as exc:
-        _fail(f"lost org {org!r}: {redact(str(exc))}", EXIT_ORG_UNREACHABLE, as_json)
+        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+    except org_call_errors() as exc:
+        fail(
+            f"org {org!r} refused or dropped a call: {redact(str(exc))}",
+            EXIT_ORG_UNREACHABLE,
+            as_json,
+        )
 
 
 def _progress(as_json: bool) -> Callable[[str], None]:
@@ -115,7 +96,7 @@ def org_id_command(
     session, _ = _session_and_config(org, config, as_json)
     identity = _guarded(org, as_json, lambda: read_org_identity(session))
     if as_json:
-        _print_json({"ok": True, "org": org, **identity.to_json()})
+        print_json({"ok": True, "org": org, **identity.to_json()})
         return
     out.print(f"Organization ID (15): [bold]{identity.id15}[/]", highlight=False)
     out.print(f"Organization ID (18): [bold]{identity.id18}[/]", highlight=False)
@@ -132,7 +113,7 @@ def doctor_command(
     session, cfg = _session_and_config(org, config, as_json)
     report = _guarded(org, as_json, lambda: run_doctor(session, cfg, org))
     if as_json:
-        _print_json({"org": org, **report.to_json()})
+        print_json({"org": org, **report.to_json()})
     else:
         table = Table(title=f"doctor: {org}", title_justify="left")
         for column in ("check", "status", "detail", "fix"):
@@ -151,7 +132,7 @@ def install_command(
     as_json: JsonOption = False,
 ) -> None:
     """Install the Totango managed package (package.version_id, security type FULL)."""
-    from tasks.cli import load_config_or_exit
+    from tasks.cli_common import load_config_or_exit
     from tasks.package_install import (
         MISSING_VERSION_ID,
         PackageInstallFailed,
@@ -162,18 +143,18 @@ def install_command(
     cfg = load_config_or_exit(config, org, as_json)
     if not cfg.package.version_id:
         # Checked before connecting: a missing id is bad input, whatever the org.
-        _fail(MISSING_VERSION_ID, EXIT_BAD_INPUT, as_json)
+        fail(MISSING_VERSION_ID, EXIT_BAD_INPUT, as_json)
     session = _connect(org, as_json)
     try:
         result = _guarded(
             org, as_json, lambda: install_package(session, cfg, yes, _progress(as_json))
         )
     except ProductionNeedsYes as exc:
-        _fail(str(exc), EXIT_BAD_INPUT, as_json)
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
     except PackageInstallFailed as exc:
-        _fail(str(exc), EXIT_STEP_FAILED, as_json)
+        fail(str(exc), EXIT_STEP_FAILED, as_json)
     if as_json:
-        _print_json({"ok": True, "org": org, **result.to_json()})
+        print_json({"ok": True, "org": org, **result.to_json()})
         return
     out.print(f"{result.action}: {result.detail}", highlight=False)
 
@@ -201,9 +182,9 @@ def connected_app_command(
     try:
         result = _guarded(org, as_json, lambda: action(session, cfg, org))
     except (ConnectedAppNotFound, ProfileNotFound, AccessWriteFailed) as exc:
-        _fail(str(exc), EXIT_STEP_FAILED, as_json)
+        fail(str(exc), EXIT_STEP_FAILED, as_json)
     if as_json:
-        _print_json({"ok": True, "org": org, **result.to_json()})
+        print_json({"ok": True, "org": org, **result.to_json()})
         return
     table = Table(title=f"{result.app.name}: profile access on {org}", title_justify="left")
     table.add_column("profile")
@@ -236,7 +217,7 @@ def setup_command(
         lambda: run_setup(session, cfg, org, browser=browser, yes=yes, progress=_progress(as_json)),
     )
     if as_json:
-        _print_json({"org": org, **report.to_json()})
+        print_json({"org": org, **report.to_json()})
     else:
         stages = Table(title=f"setup stages: {org}", title_justify="left")
         for column in ("stage", "status", "detail"):

@@ -55,6 +55,7 @@ class OrgSession:
     org_config: Any
     project_config: Any
     logger: logging.Logger = field(default_factory=lambda: LOGGER)
+    keychain: Any = None
 
     @property
     def api_task(self) -> Any:
@@ -68,8 +69,23 @@ class OrgSession:
         return (self.org_config.access_token, self.org_config.config.get("refresh_token"))
 
     def salesforce(self) -> Any:
-        """simple-salesforce REST client (refreshed token, org's API version)."""
-        return self.org_config.salesforce_client
+        """simple-salesforce REST client that renews an expired session and retries.
+
+        CumulusCI's ``salesforce_client`` holds a bare session id, so a token that
+        expires mid-run (long deploys, CI queues) would fail every later call.
+        simple-salesforce retries a 401 INVALID_SESSION_ID through its login hook;
+        the hook here refreshes the token through CumulusCI's keychain instead.
+        """
+        client = self.org_config.salesforce_client
+        keychain = self.keychain or getattr(self.project_config, "keychain", None)
+        if keychain is not None and self.org_config.config.get("refresh_token"):
+
+            def renew() -> tuple[str, str]:
+                self.org_config.refresh_oauth_token(keychain)
+                return self.org_config.access_token, client.sf_instance
+
+            client._salesforce_login_partial = renew
+        return client
 
     def query(self, soql: str, tooling: bool = False) -> list[dict[str, Any]]:
         client = self.salesforce()
@@ -87,6 +103,19 @@ class OrgSession:
             record.get("IsSandbox") and record.get("TrialExpirationDate")
         )
         return OrgKind(record["OrganizationType"], bool(record["IsSandbox"]), scratch)
+
+
+def org_call_errors() -> tuple[type[Exception], ...]:
+    """Failures of a REST call that mean the org is unreachable or refused us.
+
+    Network errors, and every simple-salesforce error: an expired session that
+    could not be renewed, REQUEST_LIMIT_EXCEEDED, a 5xx. Commands turn them into
+    exit code 4 with secrets redacted, never a traceback.
+    """
+    import requests
+    from simple_salesforce.exceptions import SalesforceError
+
+    return (requests.ConnectionError, requests.Timeout, SalesforceError)
 
 
 def connect(org_name: str) -> OrgSession:
@@ -108,7 +137,7 @@ def connect(org_name: str) -> OrgSession:
         raise OrgUnreachable(
             f"could not reach or authenticate to org {org_name!r}: {redact(str(exc))}"
         ) from None
-    return OrgSession(org_name, org_config, runtime.project_config)
+    return OrgSession(org_name, org_config, runtime.project_config, keychain=runtime.keychain)
 
 
 def _runtime(runtime_class: Any) -> Any:

@@ -307,3 +307,24 @@ def test_a_failed_deploy_start_is_not_repeated(emulator, use_org, tmp_path, monk
     assert result.exit_code == 4
     assert "deploy failed" in as_json(result)["error"]
     assert len(emulator.history.of("deploy")) == 1
+
+
+def test_expired_session_mid_run_is_renewed(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    emulator.faults.expire_session("query")
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 0, result.output
+    assert "token" in emulator.history.kinds()
+
+
+def test_request_limit_is_exit_4_without_traceback(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    emulator.faults.request_limit("query", count=100)
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 4
+    doc = as_json(result)
+    assert "REQUEST_LIMIT_EXCEEDED" in doc["error"]
+    assert emulator.access_token not in result.output
+    assert not emulator.history.deploys
