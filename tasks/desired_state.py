@@ -19,6 +19,7 @@ from typing import Any, Literal
 from tasks.components import Component, components_from_mdapi, mdapi_files
 from tasks.config import TotangoConfig
 from tasks.layout_patch import add_widget_section
+from tasks.metadata_compare import org_copy_satisfies
 from tasks.metadata_xml import canonical_bytes
 from tasks.package_xml import package_member, package_xml
 from tasks.plan import build_plan
@@ -174,7 +175,7 @@ def _compare(component: Component, current: Component | None, summary: str) -> C
         else:
             wanted_text = _canonical(wanted) or b""
             have_text = _canonical(have)
-            same = have_text == wanted_text
+            same = have is not None and org_copy_satisfies(have, wanted)
         if not same:
             diffs.append(_text_diff(path, have_text, wanted_text))
     if current is None:

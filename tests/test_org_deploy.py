@@ -328,3 +328,21 @@ def test_request_limit_is_exit_4_without_traceback(emulator, use_org, tmp_path):
     assert "REQUEST_LIMIT_EXCEEDED" in doc["error"]
     assert emulator.access_token not in result.output
     assert not emulator.history.deploys
+
+
+def test_defaults_the_org_adds_on_retrieve_are_not_drift(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    assert cli("deploy", "--org", "emu", "--config", str(config)).exit_code == 0
+    name = "Account.Totango_URL__c"
+    stored = emulator.state.components["CustomField"][name][""]
+    emulator.state.components["CustomField"][name][""] = stored.replace(
+        b"<type>", b"<trackFeedHistory>false</trackFeedHistory><type>"
+    )
+    assert cli("verify", "--org", "emu", "--config", str(config)).exit_code == 0
+    emulator.state.components["CustomField"][name][""] = stored.replace(
+        b"<label>URL</label>", b"<label>Link</label>"
+    )
+    drift = cli("verify", "--org", "emu", "--config", str(config), "--json")
+    assert drift.exit_code == 3
+    assert name in json.dumps(as_json(drift))
