@@ -574,3 +574,14 @@ def test_destructive_changes_delete_unused_page(emulator):
     }
     ApiDeploy(task, zip_b64(files), api_version="63.0")()
     assert not emulator.state.has("ApexPage", "Lonely")
+
+
+def test_package_brings_totango_app_but_the_gateway_needs_its_own_install(emulator_factory):
+    from tests.org_emulator.managed_package import install_gateway
+
+    emulator = emulator_factory(flavour="sandbox", package_installed=True)
+    names = {row["Name"] for row in emulator.state.rows("ConnectedApplication")}
+    assert names == {"TotangoApp"}
+    install_gateway(emulator.state)
+    names = {row["Name"] for row in emulator.state.rows("ConnectedApplication")}
+    assert names == {"TotangoApp", "Totango Gateway"}

@@ -35,6 +35,7 @@ from tasks.setup_flow import SEED_STEPS, deploy_available, run_setup
 from tasks.widget import widget_section_for
 from tests.org_emulator.fixtures import *  # noqa: F403
 from tests.org_emulator.ids import to18 as emulator_to18
+from tests.org_emulator.managed_package import install_gateway
 
 WRITES = ("sobject_create", "sobject_update", "sobject_delete", "composite")
 # The emulator cannot yet answer user-permission columns on PermissionSet (see
@@ -58,6 +59,7 @@ def writes_to(emu, sobject: str) -> list:
 def make_ready(emu, cfg: TotangoConfig) -> None:
     """Put the org in the fully set-up state through the emulator's state API."""
     state = emu.state
+    install_gateway(state)
     app_id = None
     for row in state.rows("ConnectedApplication"):
         row["OptionsAllowAdminApprovedUsersOnly"] = True
@@ -368,7 +370,9 @@ def test_setup_without_browser_leaves_manual_steps(emulator_factory, monkeypatch
     assert by_step["3a"].status == "manual step needed"
     assert "totango_connected_app_policy" in by_step["3a"].detail
     assert by_step["2"].status == "already done"
-    assert by_step["3d"].status == "already done"
+    # The Gateway needs the OAuth Usage click: without --browser it stays manual.
+    assert by_step["3d"].status == "manual step needed"
+    assert "totango_install_gateway" in by_step["3d"].detail
 
 
 def test_setup_stops_on_professional_edition(emulator_factory, monkeypatch):

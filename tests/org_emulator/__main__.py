@@ -22,6 +22,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--state", required=True, help="folder holding the org and its CA")
     parser.add_argument("--flavour", choices=sorted(FLAVOURS), default="sandbox")
     parser.add_argument("--package-installed", action="store_true")
+    parser.add_argument(
+        "--gateway-installed", action="store_true", help="as after the OAuth Usage Install click"
+    )
     parser.add_argument("--namespace", default="totango")
     parser.add_argument("--deploy-polls", type=int, default=2)
     parser.add_argument("--reset", action="store_true", help="reseed even if DIR holds an org")
@@ -35,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         args.state,
         flavour=args.flavour,
         package_installed=args.package_installed,
+        gateway_installed=args.gateway_installed,
         namespace=args.namespace,
         load_existing=not args.reset,
         port=args.port,

@@ -22,6 +22,7 @@ class OrgEmulator(OrgEmulatorServer):
         *,
         flavour: str = "sandbox",
         package_installed: bool = False,
+        gateway_installed: bool = False,
         namespace: str = "totango",
         package_version: str = "2.14",
         load_existing: bool = True,
@@ -35,6 +36,7 @@ class OrgEmulator(OrgEmulatorServer):
             state = build_state(
                 flavour,
                 package_installed=package_installed,
+                gateway_installed=gateway_installed,
                 namespace=namespace,
                 package_version=package_version,
             )

@@ -13,7 +13,10 @@ from tests.org_emulator.state import OrgState
 
 SEED = Path(__file__).with_name("seed")
 PAGE_NAMES = ("Totango_Account_Insights", "Totango_Lead_Insights", "Totango_Opportunity_Insights")
-CONNECTED_APPS = ("TotangoApp", "Totango Gateway")
+# The package brings TotangoApp; "Totango Gateway" becomes a ConnectedApplication
+# only after an admin clicks Install in Connected Apps OAuth Usage (no API for it).
+PACKAGED_APPS = ("TotangoApp",)
+GATEWAY_APP = "Totango Gateway"
 # Editions that may install managed packages (DESIGN.md, "Install the managed package").
 INSTALLABLE_EDITIONS = {"Developer Edition", "Enterprise Edition", "Unlimited Edition"}
 
@@ -56,24 +59,33 @@ def install(state: OrgState, version: str | None = None) -> None:
         "InstalledSubscriberPackage",
         {"SubscriberPackageId": package_id, "SubscriberPackageVersionId": version_id},
     )
-    existing_apps = {row["Name"] for row in state.rows("ConnectedApplication")}
-    for name in CONNECTED_APPS:
-        if name not in existing_apps:
-            state.insert(
-                "ConnectedApplication",
-                {
-                    "Name": name,
-                    # Installed apps start as "All users may self-authorize".
-                    "OptionsAllowAdminApprovedUsersOnly": False,
-                    "OptionsRefreshTokenValidityMetric": None,
-                    "OptionsHasSessionLevelPolicy": False,
-                    "NamespacePrefix": ns,
-                    "StartUrl": None,
-                },
-            )
+    for name in PACKAGED_APPS:
+        _add_connected_app(state, name, ns)
     for page in PAGE_NAMES:
         add_page(state, f"{ns}__{page}", (SEED / "pages" / f"totango__{page}.page"))
     state.metadata_version += 1
+
+
+def install_gateway(state: OrgState) -> None:
+    """What the OAuth Usage "Install" click on Totango Gateway does (browser only)."""
+    _add_connected_app(state, GATEWAY_APP, state.namespace)
+
+
+def _add_connected_app(state: OrgState, name: str, namespace: str) -> None:
+    if any(row["Name"] == name for row in state.rows("ConnectedApplication")):
+        return
+    state.insert(
+        "ConnectedApplication",
+        {
+            "Name": name,
+            # Installed apps start as "All users may self-authorize".
+            "OptionsAllowAdminApprovedUsersOnly": False,
+            "OptionsRefreshTokenValidityMetric": None,
+            "OptionsHasSessionLevelPolicy": False,
+            "NamespacePrefix": namespace,
+            "StartUrl": None,
+        },
+    )
 
 
 def add_page(state: OrgState, full_name: str, markup_file: Path) -> None:

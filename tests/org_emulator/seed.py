@@ -58,6 +58,7 @@ def build_state(
     flavour: str = "sandbox",
     *,
     package_installed: bool = False,
+    gateway_installed: bool = False,
     namespace: str = "totango",
     package_version: str = "2.14",
 ) -> OrgState:
@@ -92,6 +93,8 @@ def build_state(
     _seed_metadata(state)
     if package_installed:
         managed_package.install(state, package_version)
+        if gateway_installed:
+            managed_package.install_gateway(state)
     state.refresh_token = f"5Aep861emulator{state.org_id[:15]}"
     state.issue_access_token()
     state.metadata_version = 0
