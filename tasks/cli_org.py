@@ -226,6 +226,9 @@ def deploy_command(
     session = _connect_or_exit(org, as_json)
     from tasks import org_deploy_flow as flow
 
+    if not (yes or check_only or as_json) and _interactive():
+        yes = _confirm_production(session, org, as_json)
+
     def show_plan(state: Any) -> None:
         if as_json:
             return
@@ -253,6 +256,25 @@ def deploy_command(
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
     _finish_deploy(outcome, as_json, diff)
+
+
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _confirm_production(session: Any, org: str, as_json: bool) -> bool:
+    """In a terminal, ask instead of refusing; CI (no TTY) still needs --yes."""
+    try:
+        production = session.kind().is_production
+    except _org_errors() as exc:
+        _handle_org_errors(session, as_json, exc)
+    if not production:
+        return False
+    if typer.confirm(f"{org} is a PRODUCTION org. Deploy the Totango setup to it?"):
+        return True
+    fail("not confirmed; nothing was sent", EXIT_BAD_INPUT, as_json)
 
 
 def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:

@@ -298,7 +298,9 @@ def deploy(
     """Retrieve, merge, diff, validate, snapshot, deploy once, assign, verify."""
     timings = Timings()
     started = time.monotonic()
-    kind = check_safety(session, config, yes)
+    # A validation changes nothing, so production needs no --yes for it: that keeps
+    # "validate, review, then --quick" the easy path.
+    kind = check_safety(session, config, yes or check_only)
     layout_names, state = read_org(session, config)
     timings.measure("read_org", started)
     outcome = DeployOutcome(session.name, kind, "in_sync", state, warnings=list(state.warnings))

@@ -172,8 +172,29 @@ def test_production_without_yes_is_refused(emulator_factory, use_org, tmp_path):
     assert "production" in as_json(result)["error"]
     assert deploy_kinds(prod) == [] and "listMetadata" not in prod.history.kinds()
 
+    validation = cli("deploy", "--org", "emu", "--config", str(config), "--check-only", "--json")
+    assert validation.exit_code == 0, validation.output
+    assert deploy_kinds(prod) == ["deploy"] and prod.history.deploys[0].check_only
+
     allowed = cli("deploy", "--org", "emu", "--config", str(config), "--yes", "--json")
     assert allowed.exit_code == 0, allowed.output
+
+
+def test_production_in_a_terminal_asks(emulator_factory, use_org, tmp_path, monkeypatch):
+    prod = use_org(emulator_factory(flavour="production"))
+    config = write_config(tmp_path)
+    monkeypatch.setattr("tasks.cli_org._interactive", lambda: True)
+    declined = CliRunner().invoke(
+        app, ["deploy", "--org", "emu", "--config", str(config)], input="n\n"
+    )
+    assert declined.exit_code == 2
+    assert "PRODUCTION" in declined.output
+    assert deploy_kinds(prod) == []
+    accepted = CliRunner().invoke(
+        app, ["deploy", "--org", "emu", "--config", str(config)], input="y\n"
+    )
+    assert accepted.exit_code == 0, accepted.output
+    assert deploy_kinds(prod) == ["deploy"]
 
 
 def test_placeholder_ips_are_refused_before_contacting_the_org(emulator, use_org, tmp_path):
