@@ -367,3 +367,18 @@ def test_defaults_the_org_adds_on_retrieve_are_not_drift(emulator, use_org, tmp_
     drift = cli("verify", "--org", "emu", "--config", str(config), "--json")
     assert drift.exit_code == 3
     assert name in json.dumps(as_json(drift))
+
+
+def test_every_merged_file_the_deploy_sent_passes_both_schemas(emulator, use_org, tmp_path):
+    from tests.conftest import oracle_schemas
+
+    use_org(emulator)
+    config = write_config(tmp_path, widget={"layouts": ["Account-*", "Lead-*", "Opportunity-*"]})
+    assert cli("deploy", "--org", "emu", "--config", str(config)).exit_code == 0
+    merged = [emulator.state.metadata_xml("Settings", "Security")] + [
+        emulator.state.metadata_xml("Layout", name) for name in emulator.state.names("Layout")
+    ]
+    assert len(merged) == 5
+    for schema in oracle_schemas():
+        for data in merged:
+            assert schema.validate_bytes(data) == [], schema.api_version
