@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -68,7 +69,8 @@ def _cci_task(task_class: Any, options: dict[str, Any], emulator: OrgEmulator) -
         create_task(task_class, options, org_config=emulator.org_config("bench"))()
         return "ok"
     except CumulusCIException as exc:
-        return f"failed: {str(exc).splitlines()[0][:90]}"
+        problem = re.search(r"Error on line \d+, col \d+: ([^\n]*)", str(exc))
+        return f"failed: {problem.group(1) if problem else str(exc).splitlines()[0]}"
 
 
 def run_cumulusci_chain(emulator: OrgEmulator, work: Path) -> list[str]:
