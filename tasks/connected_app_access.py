@@ -163,13 +163,18 @@ def existing_access(session: Any, app_id: str, permission_set_ids: Iterable[str]
     return {r["ParentId"][:15]: r["Id"] for r in rows}
 
 
+def _access_state(session: Any, config: Any) -> tuple[Any, dict[str, str], dict[str, str]]:
+    """The app, each configured profile's own permission set, and the rows granting it."""
+    app = find_connected_app(session, config.connected_app.name)
+    permission_sets = profile_permission_sets(session, config.connected_app.profiles)
+    return app, permission_sets, existing_access(session, app.id, permission_sets.values())
+
+
 def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
     """Insert the missing SetupEntityAccess rows; rows already there are left alone."""
     from simple_salesforce.exceptions import SalesforceError
 
-    app = find_connected_app(session, config.connected_app.name)
-    permission_sets = profile_permission_sets(session, config.connected_app.profiles)
-    existing = existing_access(session, app.id, permission_sets.values())
+    app, permission_sets, existing = _access_state(session, config)
     client = session.salesforce()
     rows: list[ProfileAccess] = []
     for profile, ps_id in permission_sets.items():
@@ -192,9 +197,7 @@ def revoke_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
     """Delete the rows granting the app to the configured profiles, and no others."""
     from simple_salesforce.exceptions import SalesforceError
 
-    app = find_connected_app(session, config.connected_app.name)
-    permission_sets = profile_permission_sets(session, config.connected_app.profiles)
-    existing = existing_access(session, app.id, permission_sets.values())
+    app, permission_sets, existing = _access_state(session, config)
     client = session.salesforce()
     rows: list[ProfileAccess] = []
     for profile, ps_id in permission_sets.items():
