@@ -73,21 +73,36 @@ def _cci_task(task_class: Any, options: dict[str, Any], emulator: OrgEmulator) -
         return f"failed: {problem.group(1) if problem else str(exc).splitlines()[0]}"
 
 
+EMPTY_PERMISSION_SET = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<PermissionSet'
+    b' xmlns="http://soap.sforce.com/2006/04/metadata"><label>Totango Insights</label>'
+    b"</PermissionSet>\n"
+)
+
+
+def write_folder(folder: Path, components: list[Any]) -> Path:
+    """A Metadata API folder (package.xml included) that CumulusCI's Deploy can send."""
+    from tasks.plan import package_files
+
+    for rel, data in package_files(components, "63.0", "mdapi").items():
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_bytes(data)
+    return folder
+
+
 def run_cumulusci_chain(emulator: OrgEmulator, work: Path) -> list[str]:
     from cumulusci.tasks.metadata_etl import AddPermissionSetPermissions
     from cumulusci.tasks.metadata_etl.layouts import AddFieldsToPageLayout
     from cumulusci.tasks.salesforce import Deploy
 
+    from tasks.components import Component
     from tasks.config import build_config
-    from tasks.plan import build_plan, package_files
+    from tasks.plan import build_plan
 
     config = build_config({"trusted_ip_ranges": {"addresses": REAL_LOOKING_IPS}})
     plan = build_plan(config)
     components = [c for c in plan.components if c.type != "PermissionSet"]
-    package = work / "components"
-    for rel, data in package_files(components, "63.0", "mdapi").items():
-        (package / rel).parent.mkdir(parents=True, exist_ok=True)
-        (package / rel).write_bytes(data)
+    package = write_folder(work / "components", components)
     steps = [f"deploy components: {_cci_task(Deploy, {'path': str(package)}, emulator)}"]
     for layout in LAYOUTS:
         obj = layout.split("-")[0]
@@ -98,17 +113,9 @@ def run_cumulusci_chain(emulator: OrgEmulator, work: Path) -> list[str]:
         outcome = _cci_task(AddFieldsToPageLayout, options, emulator)
         steps.append(f"add_page_layout_fields {obj}: {outcome}")
     # CumulusCI's task edits an existing permission set; create an empty one first.
-    empty = work / "permset"
-    (empty / "permissionsets").mkdir(parents=True)
-    (empty / "permissionsets/Totango_Insights.permissionset").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<PermissionSet xmlns='
-        '"http://soap.sforce.com/2006/04/metadata"><label>Totango Insights</label>'
-        "</PermissionSet>\n"
-    )
-    (empty / "package.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Package xmlns='
-        '"http://soap.sforce.com/2006/04/metadata"><types><members>Totango_Insights'
-        "</members><name>PermissionSet</name></types><version>63.0</version></Package>\n"
+    empty = write_folder(
+        work / "permset",
+        [Component("PermissionSet", "Totango_Insights", EMPTY_PERMISSION_SET)],
     )
     outcome = _cci_task(Deploy, {"path": str(empty)}, emulator)
     steps.append(f"deploy empty permission set: {outcome}")
@@ -121,15 +128,8 @@ def run_cumulusci_chain(emulator: OrgEmulator, work: Path) -> list[str]:
     steps.append(
         f"add_permission_set_perms: {_cci_task(AddPermissionSetPermissions, options, emulator)}"
     )
-    settings = work / "settings"
-    (settings / "settings").mkdir(parents=True)
     fragment = next(p.fragment for p in plan.patches if p.type == "Settings")
-    (settings / "settings/Security.settings").write_bytes(fragment)
-    (settings / "package.xml").write_text(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Package xmlns='
-        '"http://soap.sforce.com/2006/04/metadata"><types><members>Security</members>'
-        "<name>Settings</name></types><version>63.0</version></Package>\n"
-    )
+    settings = write_folder(work / "settings", [Component("Settings", "Security", fragment)])
     outcome = _cci_task(Deploy, {"path": str(settings)}, emulator)
     steps.append(f"deploy Security.settings (replaces the org's ranges): {outcome}")
     return steps

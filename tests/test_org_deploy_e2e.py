@@ -70,30 +70,23 @@ def test_totango_sf_deploy_in_a_subprocess(emulator, tmp_path):
     assert verify.returncode == 0, verify.stderr[-3000:]
 
 
-def test_cci_flow_run_totango_setup_against_a_named_emulator_org(emulator, tmp_path):
-    folder = project(tmp_path)
-    env = {**os.environ, **emulator.env("emu"), "HOME": str(tmp_path / "home")}
-    run = subprocess.run(
-        [
-            str(CCI),
-            "flow",
-            "run",
-            "totango_setup",
-            "--org",
-            "emu",
-            "-o",
-            "totango_deploy__config",
-            "totango.yml",
-            "-o",
-            "totango_verify__config",
-            "totango.yml",
-        ],
+def run_cci_flow(folder: Path, env: dict[str, str], flow: str, *configured_tasks: str):
+    """``cci flow run FLOW --org emu`` with each task's config option set to totango.yml."""
+    options = [arg for task in configured_tasks for arg in ("-o", f"{task}__config", "totango.yml")]
+    return subprocess.run(
+        [str(CCI), "flow", "run", flow, "--org", "emu", *options],
         cwd=folder,
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def test_cci_flow_run_totango_setup_against_a_named_emulator_org(emulator, tmp_path):
+    folder = project(tmp_path)
+    env = {**os.environ, **emulator.env("emu"), "HOME": str(tmp_path / "home")}
+    run = run_cci_flow(folder, env, "totango_setup", "totango_deploy", "totango_verify")
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
     assert [c.kind for c in emulator.history.deploys] == ["deploy"]
     assert emulator.state.has("ApexPage", "Totango_Account_Insights")
@@ -107,26 +100,8 @@ def test_cci_flow_run_totango_release_validates_then_quick_deploys(emulator, tmp
     folder = project(tmp_path)
     home = tmp_path / "home"
     env = {**os.environ, **emulator.env("emu"), "HOME": str(home)}
-    run = subprocess.run(
-        [
-            str(CCI),
-            "flow",
-            "run",
-            "totango_release",
-            "--org",
-            "emu",
-            "-o",
-            "totango_deploy_check_only__config",
-            "totango.yml",
-            "-o",
-            "totango_deploy__config",
-            "totango.yml",
-        ],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    run = run_cci_flow(
+        folder, env, "totango_release", "totango_deploy_check_only", "totango_deploy"
     )
     assert run.returncode == 0, (run.stdout + run.stderr)[-3000:]
     deploys = emulator.history.deploys
