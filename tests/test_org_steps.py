@@ -393,3 +393,16 @@ def test_setup_command_json_lists_every_step(emulator_factory, monkeypatch):
     document = json.loads(result.stdout)
     assert [s["step"] for s in document["steps"]] == [step for step, _, _ in SEED_STEPS]
     assert document["stages"][0]["stage"] == "doctor"
+
+
+def test_doctor_tells_the_missing_gateway_from_a_missing_package(emulator_factory, monkeypatch):
+    emu = emulator_factory(flavour="sandbox", package_installed=True)
+    report = run_doctor(session_for(emu, monkeypatch), config(), "emu")
+    checks = {c.name: c for c in report.checks}
+    assert checks["connected apps present"].status == "ok"
+    assert "not installed yet" in checks["connected apps present"].detail
+    assert checks["Gateway installed"].status == "fail"
+    assert "OAuth Usage" in checks["Gateway installed"].fix
+    fresh = run_doctor(session_for(emulator_factory(), monkeypatch, "fresh"), config(), "fresh")
+    missing = {c.name: c for c in fresh.checks}["connected apps present"]
+    assert missing.status == "fail" and "totango-sf install" in missing.fix
