@@ -10,8 +10,10 @@ Robot task and the Setup path that set it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from tasks.soql import soql_list, soql_string
@@ -27,7 +29,7 @@ SETUP_GATEWAY_PATH = (
     " (then Unblock if it shows as blocked)"
 )
 
-GrantAction = Literal["added", "already granted", "removed", "not granted"]
+GrantAction = Literal["added", "already granted", "removed", "not granted", "kept (not ours)"]
 
 
 class ConnectedAppNotFound(Exception):
@@ -170,6 +172,28 @@ def _access_state(session: Any, config: Any) -> tuple[Any, dict[str, str], dict[
     return app, permission_sets, existing_access(session, app.id, permission_sets.values())
 
 
+# SetupEntityAccess rows this tool inserted, per org, so --revoke removes exactly
+# those and never a grant an admin made by hand.
+GRANTS_ROOT = Path(".totango/grants")
+
+
+def _ledger(org_name: str) -> Path:
+    return GRANTS_ROOT / f"{org_name}.json"
+
+
+def granted_by_us(org_name: str) -> set[str]:
+    path = _ledger(org_name)
+    if not path.exists():
+        return set()
+    return set(json.loads(path.read_text(encoding="utf-8")).get("setup_entity_access", []))
+
+
+def _record_grants(org_name: str, ids: set[str]) -> None:
+    path = _ledger(org_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"setup_entity_access": sorted(ids)}, indent=2), encoding="utf-8")
+
+
 def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
     """Insert the missing SetupEntityAccess rows; rows already there are left alone."""
     from simple_salesforce.exceptions import SalesforceError
@@ -190,20 +214,28 @@ def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
                 continue
             raise AccessWriteFailed(f"granting {app.name!r} to {profile!r} failed: {exc}") from None
         rows.append(ProfileAccess(profile, ps_id, "added", created.get("id")))
+    added = {r.access_id for r in rows if r.action == "added" and r.access_id}
+    if added:
+        _record_grants(org_name, granted_by_us(org_name) | added)
     return _with_policy(AccessResult(app, rows), config, org_name)
 
 
 def revoke_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
-    """Delete the rows granting the app to the configured profiles, and no others."""
+    """Delete the rows this tool added for the configured profiles, and no others."""
     from simple_salesforce.exceptions import SalesforceError
 
     app, permission_sets, existing = _access_state(session, config)
+    ours = {i[:15] for i in granted_by_us(org_name)}
     client = session.salesforce()
     rows: list[ProfileAccess] = []
+    removed: set[str] = set()
     for profile, ps_id in permission_sets.items():
         access_id = existing.get(ps_id[:15])
         if access_id is None:
             rows.append(ProfileAccess(profile, ps_id, "not granted"))
+            continue
+        if access_id[:15] not in ours:
+            rows.append(ProfileAccess(profile, ps_id, "kept (not ours)", access_id))
             continue
         try:
             client.SetupEntityAccess.delete(access_id)
@@ -212,6 +244,9 @@ def revoke_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
                 f"revoking {app.name!r} from {profile!r} failed: {exc}"
             ) from None
         rows.append(ProfileAccess(profile, ps_id, "removed", access_id))
+        removed.add(access_id[:15])
+    if removed:
+        _record_grants(org_name, {i for i in granted_by_us(org_name) if i[:15] not in removed})
     return _with_policy(AccessResult(app, rows), config, org_name)
 
 

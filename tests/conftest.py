@@ -42,3 +42,10 @@ def schema() -> MetadataSchema:
 
 # The org emulator (a test double under tests/org_emulator) and its fixtures.
 pytest_plugins = ["tests.org_emulator.fixtures"]
+
+
+@pytest.fixture(autouse=True)
+def local_state_under_tmp(monkeypatch, tmp_path):
+    """Snapshots and the grant ledger go under tmp, never into the checkout."""
+    monkeypatch.setattr("tasks.connected_app_access.GRANTS_ROOT", tmp_path / "totango-grants")
+    monkeypatch.setattr("tasks.snapshot.SNAPSHOT_ROOT", tmp_path / "totango-snapshots")

@@ -177,6 +177,23 @@ def test_connected_app_grants_once_and_revokes_only_its_own(emulator_factory, mo
     assert writes_to(emu, "ConnectedApplication") == []
 
 
+def test_revoke_keeps_a_grant_an_admin_made_before(emulator_factory, monkeypatch):
+    emu = emulator_factory(flavour="sandbox", package_installed=True)
+    session = session_for(emu, monkeypatch)
+    state = emu.state
+    app_id = next(r["Id"] for r in state.rows("ConnectedApplication") if r["Name"] == "TotangoApp")
+    standard_ps = next(
+        r["Id"] for r in state.rows("PermissionSet") if r["Label"] == "Standard User"
+    )
+    by_hand = state.insert("SetupEntityAccess", {"ParentId": standard_ps, "SetupEntityId": app_id})
+    granted = grant_profiles(session, config(), "emu")
+    assert [p.action for p in granted.profiles] == ["already granted"]
+    revoked = revoke_profiles(session, config(), "emu")
+    assert [p.action for p in revoked.profiles] == ["kept (not ours)"]
+    assert [r["Id"] for r in state.rows("SetupEntityAccess")] == [by_hand]
+    assert writes_to(emu, "SetupEntityAccess") == []
+
+
 def test_connected_app_reports_approved_policy(emulator_factory, monkeypatch):
     emu = emulator_factory(flavour="sandbox", package_installed=True)
     for row in emu.state.rows("ConnectedApplication"):
