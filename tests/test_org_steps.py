@@ -290,6 +290,24 @@ def test_install_polls_to_success(emulator_factory, monkeypatch):
     assert request["SubscriberPackageVersionKey"] == VERSION_ID
 
 
+def test_install_then_rerun_skips_and_an_upgrade_installs(emulator_factory, monkeypatch):
+    from tests.org_emulator.managed_package import publish_version
+
+    emu = emulator_factory(flavour="sandbox")
+    session = session_for(emu, monkeypatch)
+    first = install_package(session, config(package={"version_id": VERSION_ID}))
+    assert first.action == "installed" and first.after.version_id[:15] == VERSION_ID[:15]
+    again = install_package(session, config(package={"version_id": VERSION_ID}))
+    assert again.action == "skipped" and "already installed" in again.detail
+    newer = "04t5g000000NEWERAA"
+    publish_version(emu.state, "2.15", newer)
+    upgraded = install_package(session, config(package={"version_id": newer}))
+    assert upgraded.action == "installed" and upgraded.after.version.startswith("2.15")
+    back = install_package(session, config(package={"version_id": VERSION_ID}))
+    assert back.action == "skipped" and "not older" in back.detail
+    assert len(emu.state.rows("PackageInstallRequest")) == 2
+
+
 def test_install_failure_is_reported(emulator_factory, monkeypatch):
     emu = emulator_factory(flavour="professional")
     session = session_for(emu, monkeypatch)

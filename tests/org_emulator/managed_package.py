@@ -25,34 +25,54 @@ def is_installed(state: OrgState) -> bool:
     return bool(state.rows("InstalledSubscriberPackage"))
 
 
-def install(state: OrgState, version: str | None = None) -> None:
-    """Install (or upgrade to) ``version``; idempotent."""
+def _package_id(state: OrgState) -> str:
+    packages = state.rows("SubscriberPackage")
+    if packages:
+        return str(packages[0]["Id"])
+    return state.insert(
+        "SubscriberPackage",
+        {"Name": "Totango", "NamespacePrefix": state.namespace, "Description": "Totango"},
+    )
+
+
+def publish_version(state: OrgState, version: str, version_id: str | None = None) -> str:
+    """A package version the org can resolve by its 04t id (Tooling SubscriberPackageVersion)."""
+    for row in state.rows("SubscriberPackageVersion"):
+        if version_id and row["Id"][:15] == version_id[:15]:
+            return str(row["Id"])
+    major, minor = (version.split(".") + ["0"])[:2]
+    values = {
+        "Name": f"Totango {version}",
+        "SubscriberPackageId": _package_id(state),
+        "MajorVersion": int(major),
+        "MinorVersion": int(minor),
+        "PatchVersion": 0,
+        "BuildNumber": 1,
+        "IsBeta": False,
+        "IsManaged": True,
+    }
+    if version_id:
+        values["Id"] = version_id
+    return state.insert("SubscriberPackageVersion", values)
+
+
+def install(state: OrgState, version: str | None = None, version_id: str | None = None) -> None:
+    """Install (or upgrade to) a version, by its number or its published 04t id; idempotent."""
     ns = state.namespace
+    published = next(
+        (
+            r
+            for r in state.rows("SubscriberPackageVersion")
+            if version_id and r["Id"][:15] == version_id[:15]
+        ),
+        None,
+    )
+    if published is not None and version is None:
+        version = f"{published['MajorVersion']}.{published['MinorVersion']}"
     version = version or state.package_version
     state.package_version = version
-    major, minor = (version.split(".") + ["0"])[:2]
-    packages = state.rows("SubscriberPackage")
-    package_id = (
-        packages[0]["Id"]
-        if packages
-        else state.insert(
-            "SubscriberPackage",
-            {"Name": "Totango", "NamespacePrefix": ns, "Description": "Totango for Salesforce"},
-        )
-    )
-    version_id = state.insert(
-        "SubscriberPackageVersion",
-        {
-            "Name": f"Totango {version}",
-            "SubscriberPackageId": package_id,
-            "MajorVersion": int(major),
-            "MinorVersion": int(minor),
-            "PatchVersion": 0,
-            "BuildNumber": 1,
-            "IsBeta": False,
-            "IsManaged": True,
-        },
-    )
+    package_id = _package_id(state)
+    version_id = publish_version(state, version, version_id)
     for row in state.rows("InstalledSubscriberPackage"):
         state.delete("InstalledSubscriberPackage", row["Id"])
     state.insert(

@@ -236,4 +236,6 @@ class RestApi:
                 row["Errors"] = {"errors": [{"message": row["_error"]}]}
             else:
                 row["Status"] = "SUCCESS"
-                managed_package.install(self.state)
+                managed_package.install(
+                    self.state, version_id=str(row.get("SubscriberPackageVersionKey"))
+                )

@@ -152,7 +152,8 @@ class OrgState:
         return None
 
     def insert(self, sobject: str, values: dict) -> str:
-        record_id = self.ids.new(sobject)
+        # A caller may bring the Id (a package version's 04t key is known in advance).
+        record_id = values.get("Id") or self.ids.new(sobject)
         stamp = now_iso()
         info = SOBJECTS.get(sobject)
         row = dict.fromkeys(info.fields if info else ("Id",))
