@@ -18,6 +18,7 @@ from typing import Any, Literal
 from tasks import snapshot as snapshots
 from tasks.config import TotangoConfig
 from tasks.desired_state import (
+    SECURITY_PATH,
     DesiredState,
     desired_state,
     matching_layouts,
@@ -41,7 +42,7 @@ from tasks.permset_assignment import (
     assign_permission_set,
     remove_assignments,
 )
-from tasks.security_patch import missing_ip_ranges
+from tasks.security_patch import missing_ip_ranges, with_explicit_network_access
 from tasks.snapshot import (
     Snapshot,
     list_snapshots,
@@ -408,6 +409,8 @@ def rollback_files(
     snapshot: Snapshot, deleted: list[tuple[str, str]], api_version: str
 ) -> dict[str, bytes]:
     files = dict(snapshot.originals)
+    if SECURITY_PATH in files:
+        files[SECURITY_PATH] = with_explicit_network_access(files[SECURITY_PATH])
     files["package.xml"] = package_xml(snapshot.patched, api_version)
     if deleted:
         # Reports go before their folder; Salesforce deletes in file order within a type.

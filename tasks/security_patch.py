@@ -151,3 +151,15 @@ def remove_ip_ranges(settings_xml: bytes, ranges: Sequence[IpRange]) -> bytes:
         # Left-over indentation would otherwise serialise as <networkAccess>\n</...>.
         network.text = None
     return canonical_bytes(root)
+
+
+def with_explicit_network_access(settings_xml: bytes) -> bytes:
+    """The settings with ``networkAccess`` present, empty when the file had none.
+
+    Restoring a snapshot of an org that had no trusted ranges must say so: a file
+    without ``networkAccess`` leaves the org's current ranges in place, an empty
+    one replaces them with none.
+    """
+    root = _root(settings_xml)
+    ensure_child(root, "networkAccess", ROOT_TYPE)
+    return canonical_bytes(root)

@@ -382,3 +382,22 @@ def test_every_merged_file_the_deploy_sent_passes_both_schemas(emulator, use_org
     for schema in oracle_schemas():
         for data in merged:
             assert schema.validate_bytes(data) == [], schema.api_version
+
+
+def test_rollback_on_an_org_without_trusted_ranges_removes_ours(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    no_ranges = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<SecuritySettings xmlns="http://soap.sforce.com/2006/04/metadata">'
+        b"<sessionSettings><forceRelogin>true</forceRelogin></sessionSettings>"
+        b"</SecuritySettings>\n"
+    )
+    # An org with no ranges retrieves without networkAccess at all.
+    emulator.state.set_metadata_xml("Settings", "Security", no_ranges)
+    assert b"<ipRanges>" not in emulator.state.metadata_xml("Settings", "Security")
+    assert cli("deploy", "--org", "emu", "--config", str(config)).exit_code == 0
+    assert b"8.8.8.8" in emulator.state.metadata_xml("Settings", "Security")
+    result = cli("rollback", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 0, result.output
+    assert b"<ipRanges>" not in emulator.state.metadata_xml("Settings", "Security")
