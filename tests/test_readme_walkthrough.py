@@ -3,6 +3,7 @@
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import REPO_ROOT
@@ -13,6 +14,8 @@ BLOCK = re.compile(r"<!-- walkthrough:start -->\s*```sh\n(.*?)```\s*<!-- walkthr
 def test_readme_walkthrough_deploys_verifies_and_rolls_back(tmp_path: Path):
     script = BLOCK.search((REPO_ROOT / "README.md").read_text(encoding="utf-8")).group(1)
     script = script.replace("/tmp/totango-emu", str(tmp_path / "emu"))
+    # The README says .venv/bin/; run with whichever environment runs the tests.
+    script = script.replace(".venv/bin/", f"{Path(sys.executable).parent}/")
     env = {**os.environ, "HOME": str(tmp_path / "home"), "COLUMNS": "120"}
     env.pop("REQUESTS_CA_BUNDLE", None)
     run = subprocess.run(
