@@ -86,3 +86,13 @@ def print_plan_table(rows: list[dict[str, str]], title: str) -> None:
 def print_warnings(warnings: list[str]) -> None:
     for warning in warnings:
         out.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+
+
+def connect_or_exit(org: str, as_json: bool) -> Any:
+    """The org's session, or exit 4 with a message (never a token) when it is unreachable."""
+    from tasks.org_connection import OrgUnreachable, connect
+
+    try:
+        return connect(org)
+    except OrgUnreachable as exc:
+        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)

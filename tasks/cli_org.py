@@ -24,6 +24,7 @@ from tasks.cli_common import (
     EXIT_ORG_UNREACHABLE,
     ConfigOption,
     JsonOption,
+    connect_or_exit,
     err,
     fail,
     load_config_or_exit,
@@ -66,15 +67,6 @@ def progress_display(as_json: bool, title: str) -> Iterator[Callable[[Any], None
             )
 
         yield update
-
-
-def _connect_or_exit(org: str, as_json: bool) -> Any:
-    from tasks.org_connection import OrgUnreachable, connect
-
-    try:
-        return connect(org)
-    except OrgUnreachable as exc:
-        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
 
 
 def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
@@ -223,7 +215,7 @@ def deploy_command(
         from tasks.org_deploy_flow import PLACEHOLDER_REFUSAL
 
         fail(PLACEHOLDER_REFUSAL, EXIT_BAD_INPUT, as_json)
-    session = _connect_or_exit(org, as_json)
+    session = connect_or_exit(org, as_json)
     from tasks import org_deploy_flow as flow
 
     if not (yes or check_only or as_json) and _interactive():
@@ -321,7 +313,7 @@ def verify_command(
     Exit 0 in sync, 3 drift.
     """
     cfg = load_config_or_exit(config, org, as_json)
-    session = _connect_or_exit(org, as_json)
+    session = connect_or_exit(org, as_json)
     from tasks import org_deploy_flow as flow
 
     try:
@@ -364,7 +356,7 @@ def rollback_command(
     if delete_fields and not remove_components:
         fail("--delete-fields needs --remove-components", EXIT_BAD_INPUT, as_json)
     cfg = load_config_or_exit(config, org, as_json)
-    session = _connect_or_exit(org, as_json)
+    session = connect_or_exit(org, as_json)
     from tasks import org_deploy_flow as flow
 
     def show_plan(restored: list[tuple[str, str]], deleted: list[tuple[str, str]]) -> None:
@@ -404,7 +396,7 @@ def rollback_command(
 
 def plan_against_org(cfg: Any, org: str, out_dir: Path, output_format: str, as_json: bool) -> None:
     """``totango-sf plan --org``: read the org, show what deploy would do, change nothing."""
-    session = _connect_or_exit(org, as_json)
+    session = connect_or_exit(org, as_json)
     from tasks import org_deploy_flow as flow
     from tasks.plan import write_files
 

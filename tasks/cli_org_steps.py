@@ -21,6 +21,7 @@ from tasks.cli_common import (
     EXIT_ORG_UNREACHABLE,
     ConfigOption,
     JsonOption,
+    connect_or_exit,
     err,
     fail,
     out,
@@ -49,21 +50,12 @@ def _coloured(status: str) -> str:
     return f"[{STATUS_COLOUR.get(status, 'white')}]{status}[/]"
 
 
-def _connect(org: str, as_json: bool) -> Any:
-    from tasks.org_connection import OrgUnreachable, connect
-
-    try:
-        return connect(org)
-    except OrgUnreachable as exc:
-        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
-
-
 def _session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[Any, Any]:
     """Config first (bad input is exit 2 before any network), then the org (exit 4)."""
     from tasks.cli_common import load_config_or_exit
 
     cfg = load_config_or_exit(config, org, as_json)
-    return _connect(org, as_json), cfg
+    return connect_or_exit(org, as_json), cfg
 
 
 def _guarded(org: str, as_json: bool, action: Callable[[], Any]) -> Any:
@@ -144,7 +136,7 @@ def install_command(
     if not cfg.package.version_id:
         # Checked before connecting: a missing id is bad input, whatever the org.
         fail(MISSING_VERSION_ID, EXIT_BAD_INPUT, as_json)
-    session = _connect(org, as_json)
+    session = connect_or_exit(org, as_json)
     try:
         result = _guarded(
             org, as_json, lambda: install_package(session, cfg, yes, _progress(as_json))

@@ -11,29 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from cumulusci.core.exceptions import CumulusCIFailure, TaskOptionsError
-from cumulusci.core.tasks import BaseSalesforceTask
-from cumulusci.core.utils import process_bool_arg
 
-from tasks.cumulusci_tasks import CONFIG_OPTION, TotangoConfigMixin
-from tasks.org_connection import OrgSession
+from tasks.cumulusci_org_tasks import TotangoOrgTask
+from tasks.cumulusci_tasks import CONFIG_OPTION
 
 
-class _OrgStepTask(TotangoConfigMixin, BaseSalesforceTask):
+class _OrgStepTask(TotangoOrgTask):
     task_options: dict[str, dict[str, Any]] = {**CONFIG_OPTION}
     bool_options: tuple[str, ...] = ()
 
     def _init_options(self, kwargs: dict[str, Any]) -> None:
         super()._init_options(kwargs)
         for name in self.bool_options:
-            try:
-                self.options[name] = process_bool_arg(self.options.get(name, False))
-            except TypeError:
-                raise TaskOptionsError(
-                    f"Option {name!r} must be true or false, not {self.options[name]!r}"
-                ) from None
-
-    def _session(self) -> OrgSession:
-        return OrgSession(self.org_config.name, self.org_config, self.project_config, self.logger)
+            self.options[name] = self._bool(name)
 
 
 class TotangoOrgId(_OrgStepTask):

@@ -23,15 +23,20 @@ class TotangoOrgTaskFailed(CumulusCIFailure):
     """The deploy, verify or rollback did not succeed (details are in the log)."""
 
 
-class _TotangoOrgTask(TotangoConfigMixin, BaseSalesforceTask):
+class TotangoOrgTask(TotangoConfigMixin, BaseSalesforceTask):
+    """Base of every Totango task that works on an org: its session and bool options."""
+
     def _session(self) -> OrgSession:
         return OrgSession(self.org_config.name, self.org_config, self.project_config, self.logger)
 
     def _bool(self, name: str) -> bool:
+        value = self.options.get(name) or False
         try:
-            return bool(process_bool_arg(self.options.get(name) or False))
-        except TypeError as exc:
-            raise TaskOptionsError(f"{name}: {exc}") from None
+            return bool(process_bool_arg(value))
+        except TypeError:
+            raise TaskOptionsError(
+                f"Option {name!r} must be true or false, not {value!r}"
+            ) from None
 
     def _timeout(self) -> float:
         raw = self.options.get("timeout", 1800)
@@ -66,7 +71,7 @@ TIMEOUT_OPTION: dict[str, dict[str, object]] = {
 }
 
 
-class TotangoDeploy(_TotangoOrgTask):
+class TotangoDeploy(TotangoOrgTask):
     task_docs = """
     Retrieves the org's layouts and Security.settings, merges the Totango section and
     trusted IP ranges, diffs against the org and deploys every change in one atomic
@@ -130,7 +135,7 @@ class TotangoDeploy(_TotangoOrgTask):
             raise TotangoOrgTaskFailed("deployed, but verify found drift; see the log")
 
 
-class TotangoVerify(_TotangoOrgTask):
+class TotangoVerify(TotangoOrgTask):
     task_docs = """
     Reports drift between the org and the Totango setup, per component: in sync,
     missing, or changed (and what changed). Changes nothing. Fails on drift unless
@@ -161,7 +166,7 @@ class TotangoVerify(_TotangoOrgTask):
             raise TotangoOrgTaskFailed(f"drift in {len(report.drift)} component(s); see the log")
 
 
-class TotangoRollback(_TotangoOrgTask):
+class TotangoRollback(TotangoOrgTask):
     task_docs = """
     Restores the layouts and Security.settings saved in a snapshot by totango_deploy,
     in one atomic deploy. ``remove_components`` also deletes the page, tab,
