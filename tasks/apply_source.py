@@ -8,7 +8,6 @@ them pass, so a bad merge never leaves the project half-edited.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -174,16 +173,13 @@ def desired_files(
     members = [c.key for c in plan.components]
 
     layouts = find_layouts(root, project_format)
-    for pattern in config.layout_patterns:
-        matched = [n for n in layouts if fnmatch.fnmatchcase(n, pattern)]
-        if not matched:
-            warnings.append(f"no layout in {root} matches widget.layouts entry {pattern!r}")
-        for name in matched:
-            object_name = name.split("-", 1)[0]
-            section = widget_section_for(config, object_name)
-            files[layouts[name]] = _patched(layouts[name], add_widget_section, section)
-            details[layouts[name]] = f"section '{section.label}' with page {section.page}"
-            members.append(("Layout", name))
+    for pattern in config.unmatched_layout_patterns(layouts):
+        warnings.append(f"no layout in {root} matches widget.layouts entry {pattern!r}")
+    for name, object_name in config.matching_layouts(layouts).items():
+        section = widget_section_for(config, object_name)
+        files[layouts[name]] = _patched(layouts[name], add_widget_section, section)
+        details[layouts[name]] = f"section '{section.label}' with page {section.page}"
+        members.append(("Layout", name))
 
     security = find_files(root, project_format, SECURITY_FILE[project_format])
     ranges = config.trusted_ip_ranges.ranges()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -371,6 +371,27 @@ class TotangoConfig(_Strict):
         return [
             f"{obj}-*" if obj.endswith("__c") else f"{obj}-{obj} Layout"
             for obj in self.insights.objects
+        ]
+
+    def matching_layouts(self, layout_names: Iterable[str]) -> dict[str, str]:
+        """Layout full name -> the object whose page it shows, for every glob match.
+
+        With generated pages, a layout of an object outside insights.objects is
+        skipped: there is no page for it to show.
+        """
+        names = sorted(layout_names)
+        matched: dict[str, str] = {}
+        for pattern in self.layout_patterns:
+            for name in (n for n in names if fnmatch.fnmatchcase(n, pattern)):
+                object_name = name.split("-", 1)[0]
+                if object_name in self.insights.objects or not self.widget.generate_page:
+                    matched.setdefault(name, object_name)
+        return matched
+
+    def unmatched_layout_patterns(self, layout_names: Iterable[str]) -> list[str]:
+        names = list(layout_names)
+        return [
+            p for p in self.layout_patterns if not any(fnmatch.fnmatchcase(n, p) for n in names)
         ]
 
     def objects_for_layout_pattern(self, pattern: str) -> list[str]:

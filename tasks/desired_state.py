@@ -11,7 +11,6 @@ deploy.
 from __future__ import annotations
 
 import difflib
-import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -95,25 +94,6 @@ class DesiredState:
             [package_member(c.type, c.full_name) for c in chosen], self.api_version
         )
         return dict(sorted(files.items()))
-
-
-def matching_layouts(config: TotangoConfig, layout_names: Iterable[str]) -> dict[str, str]:
-    """Layout full name -> the insights object whose page it shows, for every glob match."""
-    names = sorted(layout_names)
-    matched: dict[str, str] = {}
-    for pattern in config.layout_patterns:
-        for name in names:
-            if not fnmatch.fnmatchcase(name, pattern):
-                continue
-            object_name = name.split("-", 1)[0]
-            if object_name in config.insights.objects or not config.widget.generate_page:
-                matched.setdefault(name, object_name)
-    return matched
-
-
-def unmatched_patterns(config: TotangoConfig, layout_names: Iterable[str]) -> list[str]:
-    names = list(layout_names)
-    return [p for p in config.layout_patterns if not fnmatch.filter(names, p)]
 
 
 def new_components(config: TotangoConfig) -> list[Component]:
@@ -213,14 +193,14 @@ def desired_state(
 ) -> DesiredState:
     """Desired components and their diff against the org's ``retrieved`` files."""
     names = list(layout_names)
-    layouts = matching_layouts(config, names)
+    layouts = config.matching_layouts(names)
     new = new_components(config)
     check_prerequisites(
         config, layouts, retrieved, [c.full_name for c in new if c.type == "ApexPage"]
     )
     warnings = [
         f"widget.layouts entry {p!r} matches no layout in the org"
-        for p in unmatched_patterns(config, names)
+        for p in config.unmatched_layout_patterns(names)
     ]
     current = _current_components(retrieved)
     report_folders_present = {

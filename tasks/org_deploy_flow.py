@@ -21,7 +21,6 @@ from tasks.desired_state import (
     SECURITY_PATH,
     DesiredState,
     desired_state,
-    matching_layouts,
     retrieve_members,
 )
 from tasks.layout_patch import widget_section_state
@@ -187,7 +186,7 @@ class RollbackOutcome:
 def read_org(session: Any, config: TotangoConfig) -> tuple[list[str], DesiredState]:
     """listMetadata(Layout) + one retrieve -> the desired state and its diff."""
     layout_names = list_metadata(session, "Layout", config.api_version)
-    layouts = matching_layouts(config, layout_names)
+    layouts = config.matching_layouts(layout_names)
     retrieved = retrieve_files(session, retrieve_members(config, layouts), config.api_version)
     return layout_names, desired_state(config, layout_names, retrieved)
 
@@ -232,7 +231,7 @@ def verify(
     """Drift report; reuses ``layout_names`` to skip the listMetadata after a deploy."""
     if layout_names is None:
         layout_names = list_metadata(session, "Layout", config.api_version)
-    layouts = matching_layouts(config, layout_names)
+    layouts = config.matching_layouts(layout_names)
     retrieved = retrieve_files(session, retrieve_members(config, layouts), config.api_version)
     return drift_report(session.name, config, desired_state(config, layout_names, retrieved))
 

@@ -7,7 +7,6 @@ here writes: only queries and one Metadata API retrieve.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -251,8 +250,7 @@ def metadata_checks(session: Any, config: Any, org_name: str) -> list[Check]:
     deploy_fix = f"totango-sf deploy --org {org_name}"
     try:
         layouts = _matching_layouts(
-            config.layout_patterns,
-            lambda: list_metadata(session, "Layout", config.api_version),
+            config, lambda: list_metadata(session, "Layout", config.api_version)
         )
         fields = [
             f"{obj}.{f.api_name}"
@@ -307,11 +305,12 @@ def metadata_checks(session: Any, config: Any, org_name: str) -> list[Check]:
     return checks
 
 
-def _matching_layouts(patterns: list[str], listed: Callable[[], list[str]]) -> list[str]:
+def _matching_layouts(config: Any, listed: Callable[[], list[str]]) -> list[str]:
+    """The layouts deploy would patch; plain names need no listMetadata call."""
+    patterns = config.layout_patterns
     if not any(ch in p for p in patterns for ch in "*?["):
         return list(patterns)
-    names = listed()
-    return sorted({n for n in names for p in patterns if fnmatch.fnmatchcase(n, p)})
+    return sorted(config.matching_layouts(listed()))
 
 
 def _widget_check(config, layouts, files, fix, section_for, state_of, error) -> Check:
