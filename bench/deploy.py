@@ -51,7 +51,7 @@ def start_emulator(folder: Path, latency: float, deploy_seconds: float) -> OrgEm
 def run_totango(emulator: OrgEmulator, work: Path) -> str:
     from typer.testing import CliRunner
 
-    from tasks.cli import app
+    from tasks.totango_sf.cli.app import app
 
     config = work / "totango.yml"
     config.write_text(f"trusted_ip_ranges:\n  addresses: {REAL_LOOKING_IPS}\n")
@@ -82,7 +82,7 @@ EMPTY_PERMISSION_SET = (
 
 def write_folder(folder: Path, components: list[Any]) -> Path:
     """A Metadata API folder (package.xml included) that CumulusCI's Deploy can send."""
-    from tasks.plan import package_files
+    from tasks.totango_sf.render.plan import package_files
 
     for rel, data in package_files(components, "63.0", "mdapi").items():
         (folder / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -95,9 +95,9 @@ def run_cumulusci_chain(emulator: OrgEmulator, work: Path) -> list[str]:
     from cumulusci.tasks.metadata_etl.layouts import AddFieldsToPageLayout
     from cumulusci.tasks.salesforce import Deploy
 
-    from tasks.components import Component
-    from tasks.config import build_config
-    from tasks.plan import build_plan
+    from tasks.totango_sf.config.model import build_config
+    from tasks.totango_sf.metadata.components import Component
+    from tasks.totango_sf.render.plan import build_plan
 
     config = build_config({"trusted_ip_ranges": {"addresses": REAL_LOOKING_IPS}})
     plan = build_plan(config)

@@ -78,8 +78,8 @@ def make_project(root: Path, layouts: int, ranges: int) -> None:
 
 
 def time_apply(layouts: int, ranges: int) -> float:
-    from tasks.apply_source import apply_to_source
-    from tasks.config import build_config
+    from tasks.totango_sf.config.model import build_config
+    from tasks.totango_sf.merge.source_dir import apply_to_source
 
     addresses = [f"172.{16 + i // 250}.{i % 250}.1" for i in range(ranges)]
     config = build_config(
@@ -104,7 +104,7 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
     print(f"plan (default config, new process): median {plan * 1000:.0f} ms over {runs} runs")
 
-    from tasks.metadata_schema import load_schema
+    from tasks.totango_sf.metadata.schema import load_schema
 
     load_schema()  # built once per process; keep it out of the apply figures
     print("apply (Metadata API project; existing ranges = new ranges):")

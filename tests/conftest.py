@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import tasks  # noqa: F401
-from tasks.metadata_schema import MetadataSchema, load_schema
+from tasks.totango_sf.metadata.schema import MetadataSchema, load_schema
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
@@ -47,5 +47,9 @@ pytest_plugins = ["tests.org_emulator.fixtures"]
 @pytest.fixture(autouse=True)
 def local_state_under_tmp(monkeypatch, tmp_path):
     """Snapshots and the grant ledger go under tmp, never into the checkout."""
-    monkeypatch.setattr("tasks.connected_app_access.GRANTS_ROOT", tmp_path / "totango-grants")
-    monkeypatch.setattr("tasks.snapshot.SNAPSHOT_ROOT", tmp_path / "totango-snapshots")
+    monkeypatch.setattr(
+        "tasks.totango_sf.steps.connected_app.GRANTS_ROOT", tmp_path / "totango-grants"
+    )
+    monkeypatch.setattr(
+        "tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "totango-snapshots"
+    )

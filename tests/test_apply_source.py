@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tasks.apply_source import ApplySourceError, apply_to_source
-from tasks.cli import app
-from tasks.config import build_config
-from tasks.safe_xml import parse_xml
-from tasks.validation import collect_metadata_files, validate_files
+from tasks.totango_sf.cli.app import app
+from tasks.totango_sf.config.model import build_config
+from tasks.totango_sf.merge.source_dir import ApplySourceError, apply_to_source
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.metadata.validation import collect_metadata_files, validate_files
 from tests.conftest import REPO_ROOT, oracle_schemas
 
 SEED = REPO_ROOT / "tests" / "org_emulator" / "seed"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tasks.cli import app
-from tasks.plan import PLACEHOLDER_WARNING
+from tasks.totango_sf.cli.app import app
+from tasks.totango_sf.render.plan import PLACEHOLDER_WARNING
 from tests.conftest import REPO_ROOT
 
 runner = CliRunner()
@@ -114,10 +114,11 @@ def test_config_schema_is_json_schema():
 def test_help_does_not_import_cumulusci_or_build_the_schema():
     code = (
         "import sys\n"
-        "from tasks.cli import app\n"
+        "from tasks.totango_sf.cli.app import app\n"
         "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in sys.modules if m.startswith(('cumulusci', 'tasks.metadata_schema',"
-        " 'tasks.config', 'simple_salesforce'))]\n"
+        "heavy = [m for m in sys.modules if m.startswith(('cumulusci',"
+        " 'tasks.totango_sf.metadata.schema', 'tasks.totango_sf.config.model',"
+        " 'simple_salesforce'))]\n"
         "print('HEAVY', heavy)\n"
     )
     result = subprocess.run(

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.config import ConfigError, build_config, deep_merge, load_config
+from tasks.totango_sf.config.model import ConfigError, build_config, deep_merge, load_config
 
 
 def problems_of(data) -> list[str]:

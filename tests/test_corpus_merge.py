@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tasks.ip_ranges import IpRange, parse_address_spec
-from tasks.layout_patch import WidgetSection, add_widget_section, remove_widget_section
-from tasks.metadata_schema import MetadataSchema, load_schema
-from tasks.metadata_xml import canonical_bytes, local_name, md
-from tasks.safe_xml import parse_xml
-from tasks.schema_order import schema_positions
-from tasks.security_patch import add_ip_ranges, missing_ip_ranges, remove_ip_ranges
+from tasks.totango_sf.config.ip_ranges import IpRange, parse_address_spec
+from tasks.totango_sf.merge.layout import WidgetSection, add_widget_section, remove_widget_section
+from tasks.totango_sf.merge.security import add_ip_ranges, missing_ip_ranges, remove_ip_ranges
+from tasks.totango_sf.metadata.order import schema_positions
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.metadata.schema import MetadataSchema, load_schema
+from tasks.totango_sf.metadata.xml import canonical_bytes, local_name, md
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 V66_WSDL = CORPUS.parent / "oracles" / "metadata-v66.wsdl"

@@ -2,14 +2,16 @@
 
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import yaml
 from cumulusci.core.exceptions import TaskOptionsError
 from cumulusci.tasks.salesforce.tests.util import create_task
 
-from tasks.cumulusci_tasks import TotangoPlan, TotangoValidate
-from tasks.validation import SchemaValidationError
+from tasks.totango_sf.cci.offline import TotangoPlan, TotangoValidate
+from tasks.totango_sf.metadata.validation import SchemaValidationError
 from tests.conftest import REPO_ROOT
 
 
@@ -46,13 +48,22 @@ def test_cci_task_info_documents_each_task():
     cci = Path(sys.executable).parent / "cci"
     if not cci.exists():
         pytest.fail("cci is not installed in .venv; run ./dev test to set it up")
-    for name in ("totango_plan", "totango_apply_source", "totango_validate"):
-        result = subprocess.run(
+    project = yaml.safe_load((REPO_ROOT / "cumulusci.yml").read_text(encoding="utf-8"))
+    names = sorted(project["tasks"])
+
+    def task_info(name: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [str(cci), "task", "info", name],
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
             timeout=120,
         )
-        assert result.returncode == 0, result.stderr
-        assert "Options" in result.stdout
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = dict(zip(names, pool.map(task_info, names), strict=True))
+    for name, result in results.items():
+        assert result.returncode == 0, (name, result.stderr)
+        assert f"Class: {project['tasks'][name]['class_path']}" in result.stdout, name
+    for name in ("totango_plan", "totango_apply_source", "totango_validate"):
+        assert "Options" in results[name].stdout

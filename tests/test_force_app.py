@@ -1,7 +1,7 @@
 """force-app/ is the rendered default configuration; it must not drift."""
 
-from tasks.config import build_config
-from tasks.plan import build_plan, package_files
+from tasks.totango_sf.config.model import build_config
+from tasks.totango_sf.render.plan import build_plan, package_files
 from tests.conftest import REPO_ROOT
 
 REGENERATE = (

@@ -2,7 +2,13 @@ import ipaddress
 
 import pytest
 
-from tasks.ip_ranges import IpRange, IpRangeError, make_range, merge_ranges, parse_address_spec
+from tasks.totango_sf.config.ip_ranges import (
+    IpRange,
+    IpRangeError,
+    make_range,
+    merge_ranges,
+    parse_address_spec,
+)
 
 
 def r(spec: str) -> IpRange:

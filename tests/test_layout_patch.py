@@ -1,6 +1,6 @@
 import pytest
 
-from tasks.layout_patch import (
+from tasks.totango_sf.merge.layout import (
     AnchorSectionNotFoundError,
     LayoutPatchError,
     SectionState,
@@ -9,9 +9,9 @@ from tasks.layout_patch import (
     remove_widget_section,
     widget_section_state,
 )
-from tasks.metadata_schema import MD_NS, load_schema
-from tasks.metadata_xml import canonical_bytes, local_name, md
-from tasks.safe_xml import parse_xml
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.metadata.schema import MD_NS, load_schema
+from tasks.totango_sf.metadata.xml import canonical_bytes, local_name, md
 
 SECTION = WidgetSection(label="Totango", page="Totango_Account_Insights", height=290)
 

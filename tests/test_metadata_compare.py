@@ -1,4 +1,4 @@
-from tasks.metadata_compare import org_copy_satisfies
+from tasks.totango_sf.metadata.compare import org_copy_satisfies
 
 NS = 'xmlns="http://soap.sforce.com/2006/04/metadata"'
 FIELD = (

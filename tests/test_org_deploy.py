@@ -15,9 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
-from tasks.cli import app
-from tasks.cli_org import register
-from tasks.metadata_xml import canonical_bytes
+from tasks.totango_sf.cli.app import app
+from tasks.totango_sf.cli.org import register
+from tasks.totango_sf.metadata.xml import canonical_bytes
 from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
 
 REAL_IPS = ["8.8.8.8", "1.1.1.0/24"]
@@ -37,8 +37,8 @@ def write_config(folder: Path, **extra) -> Path:
 @pytest.fixture
 def use_org(monkeypatch, tmp_path):
     """Point the keychain at an emulator and keep snapshots and HOME under tmp."""
-    monkeypatch.setattr("tasks.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
-    monkeypatch.setattr("tasks.org_metadata.FIRST_POLL_INTERVAL", 0.001)
+    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
+    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
     def use(emulator, name: str = "emu"):
@@ -183,7 +183,7 @@ def test_production_without_yes_is_refused(emulator_factory, use_org, tmp_path):
 def test_production_in_a_terminal_asks(emulator_factory, use_org, tmp_path, monkeypatch):
     prod = use_org(emulator_factory(flavour="production"))
     config = write_config(tmp_path)
-    monkeypatch.setattr("tasks.cli_org._interactive", lambda: True)
+    monkeypatch.setattr("tasks.totango_sf.cli.org._interactive", lambda: True)
     declined = CliRunner().invoke(
         app, ["deploy", "--org", "emu", "--config", str(config)], input="n\n"
     )
@@ -310,7 +310,7 @@ def test_deploy_timeout_cancels_and_leaves_the_org_unchanged(emulator, use_org, 
 
 def test_transient_errors_while_polling_are_retried(emulator, use_org, tmp_path, monkeypatch):
     use_org(emulator)
-    monkeypatch.setattr("tasks.org_metadata.TRANSIENT_RETRY_DELAYS", (0.01, 0.01))
+    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.TRANSIENT_RETRY_DELAYS", (0.01, 0.01))
     config = write_config(tmp_path)
     emulator.faults.http_error(503, "checkDeployStatus", count=1)
     emulator.faults.http_error(500, "retrieve", count=1)
@@ -321,7 +321,7 @@ def test_transient_errors_while_polling_are_retried(emulator, use_org, tmp_path,
 
 def test_a_failed_deploy_start_is_not_repeated(emulator, use_org, tmp_path, monkeypatch):
     use_org(emulator)
-    monkeypatch.setattr("tasks.org_metadata.TRANSIENT_RETRY_DELAYS", (0.01, 0.01))
+    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.TRANSIENT_RETRY_DELAYS", (0.01, 0.01))
     config = write_config(tmp_path)
     emulator.faults.http_error(503, "deploy", count=1)
     result = cli("deploy", "--org", "emu", "--config", str(config), "--json")

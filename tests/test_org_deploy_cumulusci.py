@@ -9,14 +9,14 @@ from cumulusci.core.exceptions import TaskOptionsError
 from cumulusci.tasks.salesforce.tests.util import create_task
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
-from tasks.cumulusci_org_tasks import TotangoDeploy, TotangoRollback, TotangoVerify
+from tasks.totango_sf.cci.org import TotangoDeploy, TotangoRollback, TotangoVerify
 from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
 
 
 @pytest.fixture
 def config_file(tmp_path, monkeypatch):
-    monkeypatch.setattr("tasks.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
-    monkeypatch.setattr("tasks.org_metadata.FIRST_POLL_INTERVAL", 0.001)
+    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
+    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
     path = tmp_path / "totango.yml"
     path.write_text(json.dumps({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}))
     return str(path)

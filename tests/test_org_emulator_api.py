@@ -16,8 +16,8 @@ from cumulusci.tasks.salesforce.tests.util import create_task
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceMalformedRequest
 
-from tasks.metadata_schema import load_schema
-from tasks.safe_xml import parse_xml
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.metadata.schema import load_schema
 from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
 from tests.test_org_emulator_deploy import (
     GOOD_ITEM,

@@ -12,27 +12,27 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tasks.cli_org_steps import register
-from tasks.config import TotangoConfig, build_config
-from tasks.connected_app_access import (
+from tasks.totango_sf.cli.steps import register
+from tasks.totango_sf.config.model import TotangoConfig, build_config
+from tasks.totango_sf.merge.layout import add_widget_section
+from tasks.totango_sf.merge.security import add_ip_ranges
+from tasks.totango_sf.merge.widget import widget_section_for
+from tasks.totango_sf.org.connection import OrgSession, connect
+from tasks.totango_sf.steps.connected_app import (
     ConnectedAppNotFound,
     grant_profiles,
     policy_advice,
     revoke_profiles,
 )
-from tasks.layout_patch import add_widget_section
-from tasks.org_connection import OrgSession, connect
-from tasks.org_identity import InvalidSalesforceId, read_org_identity, to_18
-from tasks.package_install import (
+from tasks.totango_sf.steps.doctor import EDITION, PERMISSIONS, run_doctor
+from tasks.totango_sf.steps.install import (
     MissingVersionId,
     PackageInstallFailed,
     ProductionNeedsYes,
     install_package,
 )
-from tasks.prerequisites import EDITION, PERMISSIONS, run_doctor
-from tasks.security_patch import add_ip_ranges
-from tasks.setup_flow import SEED_STEPS, deploy_available, run_setup
-from tasks.widget import widget_section_for
+from tasks.totango_sf.steps.org_id import InvalidSalesforceId, read_org_identity, to_18
+from tasks.totango_sf.steps.setup import SEED_STEPS, deploy_available, run_setup
 from tests.org_emulator.fixtures import *  # noqa: F403
 from tests.org_emulator.ids import to18 as emulator_to18
 from tests.org_emulator.managed_package import install_gateway

@@ -9,7 +9,7 @@ import pytest
 from cumulusci.core.exceptions import CumulusCIFailure, TaskOptionsError
 from cumulusci.tasks.salesforce.tests.util import create_task
 
-from tasks.cumulusci_org_step_tasks import (
+from tasks.totango_sf.cci.steps import (
     TotangoConnectedAppAccess,
     TotangoDoctor,
     TotangoInstallPackage,
@@ -89,7 +89,7 @@ def test_setup_task_logs_every_step(emulator_factory):
 def test_help_does_not_import_cumulusci():
     code = (
         "import sys, typer\n"
-        "from tasks.cli_org_steps import register\n"
+        "from tasks.totango_sf.cli.steps import register\n"
         "app = typer.Typer()\n"
         "app.callback()(lambda: None)\n"
         "register(app)\n"

@@ -4,10 +4,10 @@ from pathlib import Path
 
 from cumulusci.tasks.metadata.package import PackageXmlGenerator
 
-from tasks.components import Component, mdapi_files
-from tasks.config import build_config
-from tasks.package_xml import package_xml, package_xml_for
-from tasks.plan import build_plan
+from tasks.totango_sf.config.model import build_config
+from tasks.totango_sf.metadata.components import Component, mdapi_files
+from tasks.totango_sf.metadata.package_xml import package_xml, package_xml_for
+from tasks.totango_sf.render.plan import build_plan
 
 LAYOUT = b'<Layout xmlns="http://soap.sforce.com/2006/04/metadata"/>'
 SETTINGS = b'<SecuritySettings xmlns="http://soap.sforce.com/2006/04/metadata"/>'

@@ -2,13 +2,18 @@
 
 import pytest
 
-from tasks.components import Component, components_from_mdapi, mdapi_files, source_files
-from tasks.config import build_config
-from tasks.package_xml import package_member
-from tasks.plan import build_plan, package_files, plan_files
-from tasks.safe_xml import parse_xml
-from tasks.validation import validate_files
-from tasks.visualforce import escaping_problems, parse_visualforce
+from tasks.totango_sf.config.model import build_config
+from tasks.totango_sf.metadata.components import (
+    Component,
+    components_from_mdapi,
+    mdapi_files,
+    source_files,
+)
+from tasks.totango_sf.metadata.package_xml import package_member
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.metadata.validation import validate_files
+from tasks.totango_sf.metadata.visualforce import escaping_problems, parse_visualforce
+from tasks.totango_sf.render.plan import build_plan, package_files, plan_files
 from tests.conftest import oracle_schemas
 
 NS = "{http://soap.sforce.com/2006/04/metadata}"

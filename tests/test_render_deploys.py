@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 from cumulusci.salesforce_api.metadata import ApiDeploy
 
-from tasks.config import build_config
-from tasks.plan import build_plan, package_files
+from tasks.totango_sf.config.model import build_config
+from tasks.totango_sf.render.plan import build_plan, package_files
 
 
 def deploy(emulator, files: dict[str, bytes]) -> str:

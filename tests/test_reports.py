@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from tasks.config import build_config
-from tasks.metadata_schema import MD_NS, MetadataSchema
-from tasks.render_reports import render_reports
+from tasks.totango_sf.config.model import build_config
+from tasks.totango_sf.metadata.schema import MD_NS, MetadataSchema
+from tasks.totango_sf.render.reports import render_reports
 from tests.conftest import oracle_schemas
 
 NS = {"md": MD_NS}

@@ -1,7 +1,7 @@
 """The Snowfakery sample-data recipe generates rows a scratch org will accept.
 
 Snowfakery writes CSV offline; the rows are checked against the field types
-the setup deploys (tasks/insights_catalogue.py) and the standard fields each
+the setup deploys (tasks/totango_sf/config/insights.py) and the standard fields each
 object requires.
 """
 
@@ -18,7 +18,7 @@ import pytest
 from faker import Faker
 from snowfakery import generate_data
 
-from tasks.insights_catalogue import BUILT_IN_FIELDS, HEALTH_FIELD
+from tasks.totango_sf.config.insights import BUILT_IN_FIELDS, HEALTH_FIELD
 
 RECIPE = Path(__file__).resolve().parents[1] / "datasets" / "totango_insights.recipe.yml"
 COUNT = 300

@@ -1,10 +1,7 @@
 import pytest
 from lxml import etree
 
-from tasks.metadata_schema import MD_NS
-from tasks.metadata_xml import local_name, md
-from tasks.safe_xml import parse_xml
-from tasks.schema_order import (
+from tasks.totango_sf.metadata.order import (
     SchemaOrderError,
     ensure_child,
     insert_all_in_schema_order,
@@ -12,6 +9,9 @@ from tasks.schema_order import (
     insertion_index,
     schema_positions,
 )
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.metadata.schema import MD_NS
+from tasks.totango_sf.metadata.xml import local_name, md
 
 
 def settings(*children: str) -> etree._Element:

@@ -3,16 +3,16 @@ import time
 
 import pytest
 
-from tasks.ip_ranges import IpRange, parse_address_spec
-from tasks.metadata_schema import MD_NS, load_schema
-from tasks.metadata_xml import canonical_bytes, local_name, md
-from tasks.safe_xml import parse_xml
-from tasks.security_patch import (
+from tasks.totango_sf.config.ip_ranges import IpRange, parse_address_spec
+from tasks.totango_sf.merge.security import (
     SecurityPatchError,
     add_ip_ranges,
     missing_ip_ranges,
     remove_ip_ranges,
 )
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.metadata.schema import MD_NS, load_schema
+from tasks.totango_sf.metadata.xml import canonical_bytes, local_name, md
 
 
 def r(spec: str, description: str = "Totango") -> IpRange:

@@ -1,6 +1,10 @@
 import pytest
 
-from tasks.visualforce import VisualforceError, escaping_problems, parse_visualforce
+from tasks.totango_sf.metadata.visualforce import (
+    VisualforceError,
+    escaping_problems,
+    parse_visualforce,
+)
 
 
 def page(inner: str) -> bytes:

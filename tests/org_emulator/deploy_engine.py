@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from tasks.safe_xml import parse_xml
+from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tests.org_emulator import catalog, rules
 from tests.org_emulator.schema_check import Problem, check_document, check_page_markup
 from tests.org_emulator.settings_merge import merge_settings

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from tasks.safe_xml import parse_xml
+from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tests.org_emulator import catalog
 from tests.org_emulator.state import MD_NS, OrgState
 

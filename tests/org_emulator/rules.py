@@ -11,7 +11,7 @@ import re
 
 from lxml import etree
 
-from tasks.safe_xml import parse_xml
+from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tests.org_emulator.schema_check import Problem
 from tests.org_emulator.state import MD_NS, OrgState
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from tasks.metadata_schema import MD_NS, XSD_NS, bundled_wsdl_path, load_schema
-from tasks.safe_xml import parse_xml
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.metadata.schema import MD_NS, XSD_NS, bundled_wsdl_path, load_schema
 
 _XSD = f"{{{XSD_NS}}}"
 

@@ -11,8 +11,8 @@ import copy
 
 from lxml import etree
 
-from tasks.metadata_schema import load_schema
-from tasks.safe_xml import parse_xml
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.metadata.schema import load_schema
 from tests.org_emulator.schema_check import element_types
 from tests.org_emulator.state import MD_NS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from tasks.safe_xml import parse_xml
+from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tests.org_emulator.state import MD_NS
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from tasks.safe_xml import parse_xml
+from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tests.org_emulator import catalog
 from tests.org_emulator.ids import IdFactory
 from tests.org_emulator.sobjects import SOBJECTS

@@ -1,0 +1,1 @@
+"""totango-sf: the Totango-in-Salesforce setup as code, one folder per stage."""

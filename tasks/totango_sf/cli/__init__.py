@@ -1,0 +1,1 @@
+"""CLI: the typer commands that print what the lower stages return."""

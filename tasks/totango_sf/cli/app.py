@@ -1,0 +1,197 @@
+"""The ``totango-sf`` command line.
+
+Commands are thin: they load the config, call the plain functions that do the
+work, and print a rich table or (with ``--json``) one JSON document on stdout.
+Heavy imports (pydantic models, lxml schema, cumulusci) happen inside commands
+so that ``--help`` stays fast.
+
+Exit codes: 0 ok / in sync, 1 deploy failed, 2 bad input, 3 drift,
+4 org unreachable or auth failed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from tasks.totango_sf.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_DEPLOY_FAILED,
+    ConfigOption,
+    JsonOption,
+    OrgOption,
+    fail,
+    load_config_or_exit,
+    out,
+    print_json,
+    print_plan_table,
+    print_problems_table,
+    print_warnings,
+)
+from tasks.totango_sf.cli.org import register as register_org_commands
+from tasks.totango_sf.cli.steps import register as register_org_steps
+
+app = typer.Typer(
+    help="Totango's Salesforce setup as one reviewed, repeatable, atomic deployment.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Inspect the setup config.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+
+@app.command()
+def plan(
+    config: ConfigOption = None,
+    org: OrgOption = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the package.")] = Path(
+        "build/totango"
+    ),
+    output_format: Annotated[
+        str, typer.Option("--format", help="mdapi (Metadata API folder) or source (sfdx).")
+    ] = "mdapi",
+    as_json: JsonOption = False,
+) -> None:
+    """Render and validate the setup package and show what it would change.
+
+    Offline unless --org is given. Writes the package to OUT/package and the
+    layout and settings fragments that the merge adds to OUT/patches.
+    """
+    if output_format not in ("mdapi", "source"):
+        fail(f"--format must be 'mdapi' or 'source', not {output_format!r}", 2, as_json)
+    cfg = load_config_or_exit(config, org, as_json)
+    if org:
+        from tasks.totango_sf.cli.org import plan_against_org
+
+        plan_against_org(cfg, org, out_dir, output_format, as_json)
+        return
+
+    from tasks.totango_sf.metadata.validation import SchemaValidationError
+    from tasks.totango_sf.render.plan import build_plan, plan_files, write_files
+
+    the_plan = build_plan(cfg)
+    files = plan_files(the_plan, output_format)  # type: ignore[arg-type]
+    for owned in ("package", "patches"):
+        shutil.rmtree(out_dir / owned, ignore_errors=True)
+    try:
+        write_files(files, out_dir)
+    except SchemaValidationError as exc:
+        print_problems_table("schema errors (nothing written)", exc.problems)
+        fail("the rendered package is not schema-valid", EXIT_DEPLOY_FAILED, as_json)
+    document = {
+        "ok": True,
+        **the_plan.to_json(),
+        "out_dir": str(out_dir),
+        "format": output_format,
+        "files": sorted(files),
+        "validated": len(files),
+    }
+    if as_json:
+        print_json(document)
+        return
+    print_plan_table(the_plan.table_rows(), "Totango setup plan (offline)")
+    out.print(
+        f"Wrote {len(files)} files to [bold]{out_dir}[/] ({output_format});"
+        " all passed Metadata API schema validation.",
+        highlight=False,
+    )
+    print_warnings(the_plan.warnings)
+
+
+@app.command()
+def apply(
+    source_dir: Annotated[
+        Path, typer.Option("--source-dir", help="sfdx project or Metadata API folder to edit.")
+    ],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the setup into a local project: new components plus merged layouts and settings."""
+    from tasks.totango_sf.merge.source_dir import ApplySourceError, apply_to_source
+    from tasks.totango_sf.metadata.validation import SchemaValidationError
+
+    cfg = load_config_or_exit(config, None, as_json)
+    if not source_dir.is_dir():
+        fail(f"--source-dir {source_dir} is not a directory", EXIT_BAD_INPUT, as_json)
+    try:
+        result = apply_to_source(cfg, source_dir)
+    except ApplySourceError as exc:
+        fail(f"--source-dir {source_dir}: {exc}", EXIT_BAD_INPUT, as_json)
+    except SchemaValidationError as exc:
+        print_problems_table("schema errors (nothing written)", exc.problems)
+        fail("the merged files are not schema-valid; nothing was written", 1, as_json)
+    if as_json:
+        print_json({"ok": True, **result.to_json()})
+        return
+    table = Table(title=f"apply to {source_dir} ({result.project_format})", title_justify="left")
+    for column in ("file", "change", "detail"):
+        table.add_column(column)
+    for change in result.changes:
+        table.add_row(change.path, change.change, change.detail)
+    out.print(table)
+    out.print("changed" if result.changed else "nothing to change: already applied")
+    print_warnings(result.warnings)
+
+
+@app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Metadata files or folders.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Check metadata files against the Metadata API schema (file:line: problem)."""
+    from tasks.totango_sf.metadata.validation import collect_metadata_files, validate_files
+
+    try:
+        files = collect_metadata_files(paths)
+    except FileNotFoundError as exc:
+        fail(f"no such file or folder: {exc}", EXIT_BAD_INPUT, as_json)
+    problems = validate_files(files)
+    if as_json:
+        print_json(
+            {
+                "ok": not problems,
+                "checked": len(files),
+                "problems": [
+                    {"path": p.path, "line": p.line, "message": p.message} for p in problems
+                ],
+            }
+        )
+    else:
+        for problem in problems:
+            out.print(str(problem), highlight=False, soft_wrap=True)
+        verdict = "[red]invalid[/]" if problems else "[green]valid[/]"
+        out.print(f"{len(files)} file(s) checked, {len(problems)} problem(s): {verdict}")
+    if problems:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@config_app.command("schema")
+def config_schema() -> None:
+    """Print the config's JSON Schema (for editor completion)."""
+    from tasks.totango_sf.config.model import config_json_schema
+
+    print_json(config_json_schema())
+
+
+@config_app.command("show")
+def config_show(config: ConfigOption = None, org: OrgOption = None) -> None:
+    """Print the effective config (defaults, file and org overlay merged)."""
+    cfg = load_config_or_exit(config, org, True)
+    print_json(cfg.model_dump(mode="json"))
+
+
+register_org_commands(app)
+register_org_steps(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""What every ``totango-sf`` command shares: exit codes, options, output helpers.
+
+Only typer and rich are imported here, so ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+EXIT_OK = 0
+EXIT_DEPLOY_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_DRIFT = 3
+EXIT_ORG_UNREACHABLE = 4
+
+out = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Setup config YAML [default: orgconfig/totango.yml]."),
+]
+OrgOption = Annotated[
+    str | None, typer.Option("--org", help="CumulusCI org name; applies orgconfig/<org>.yml.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document only.")]
+
+
+def print_json(document: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+
+
+def fail(message: str, code: int, as_json: bool, **extra: Any) -> NoReturn:
+    if as_json:
+        print_json({"ok": False, "error": message, "exit_code": code, **extra})
+    else:
+        err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def load_config_or_exit(config: Path | None, org: str | None, as_json: bool) -> Any:
+    from tasks.totango_sf.config.model import ConfigError, load_config
+
+    try:
+        return load_config(config, org)
+    except ConfigError as exc:
+        lines = "\n".join(f"  {p}" for p in exc.problems)
+        fail(
+            f"invalid config ({exc.source}):\n{lines}",
+            EXIT_BAD_INPUT,
+            as_json,
+            problems=exc.problems,
+        )
+
+
+def print_problems_table(title: str, problems: list[Any]) -> None:
+    table = Table(title=title, title_justify="left")
+    table.add_column("file")
+    table.add_column("line", justify="right")
+    table.add_column("problem")
+    for p in problems:
+        table.add_row(p.path, str(p.line), p.message)
+    err.print(table)
+
+
+def print_plan_table(rows: list[dict[str, str]], title: str) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in ("type", "name", "action", "summary"):
+        table.add_column(column)
+    colour = {"create": "green", "update": "yellow", "patch": "cyan", "delete": "red"}
+    for row in rows:
+        action = row["action"]
+        table.add_row(
+            row["type"], row["name"], f"[{colour.get(action, 'white')}]{action}[/]", row["summary"]
+        )
+    out.print(table)
+
+
+def print_warnings(warnings: list[str]) -> None:
+    for warning in warnings:
+        out.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+
+
+def connect_or_exit(org: str, as_json: bool) -> Any:
+    """The org's session, or exit 4 with a message (never a token) when it is unreachable."""
+    from tasks.totango_sf.org.connection import OrgUnreachable, connect
+
+    try:
+        return connect(org)
+    except OrgUnreachable as exc:
+        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)

@@ -1,0 +1,427 @@
+"""The org commands of ``totango-sf``: deploy, verify, rollback, and ``plan --org``.
+
+Only typer and rich are imported here at module level, so ``totango-sf --help``
+does not pay for CumulusCI's imports; each command imports what it runs.
+``--json`` prints exactly one JSON document on stdout; progress then goes to
+stderr.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tasks.totango_sf.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_DEPLOY_FAILED,
+    EXIT_DRIFT,
+    EXIT_ORG_UNREACHABLE,
+    ConfigOption,
+    JsonOption,
+    connect_or_exit,
+    err,
+    fail,
+    load_config_or_exit,
+    out,
+    print_json,
+    print_plan_table,
+    print_problems_table,
+    print_warnings,
+)
+
+OrgRequired = Annotated[
+    str, typer.Option("--org", help="CumulusCI org name; applies orgconfig/<org>.yml.")
+]
+NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
+
+
+@contextmanager
+def progress_display(as_json: bool, title: str) -> Iterator[Callable[[Any], None]]:
+    """A rich progress bar fed by the deploy's progress callback (stderr under --json)."""
+    console = err if as_json else out
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[count]}"),
+        TextColumn("[dim]{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=as_json,
+    ) as bar:
+        task_id = bar.add_task(title, total=None, status="Queued", count="")
+
+        def update(progress: Any) -> None:
+            bar.update(
+                task_id,
+                total=progress.total or None,
+                completed=progress.deployed,
+                status=progress.status,
+                count=f"{progress.deployed}/{progress.total} components",
+            )
+
+        yield update
+
+
+def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
+    """Turn the deploy path's specific exceptions into exit codes and messages."""
+    from tasks.totango_sf.config.model import ConfigError
+    from tasks.totango_sf.merge.layout import LayoutPatchError
+    from tasks.totango_sf.merge.security import SecurityPatchError
+    from tasks.totango_sf.metadata.validation import SchemaValidationError
+    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, redact
+    from tasks.totango_sf.org.deploy import DeployRefused
+    from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
+    from tasks.totango_sf.org.metadata_api import DeployTimeout, MetadataCallFailed
+    from tasks.totango_sf.org.snapshot import SnapshotNotFound
+
+    secrets = session.secrets if session is not None else ()
+    if isinstance(exc, DeployRefused | SnapshotNotFound | ConfigError):
+        fail(redact(str(exc), *secrets), EXIT_BAD_INPUT, as_json)
+    if isinstance(exc, OrgPrerequisiteMissing):
+        lines = "\n".join(f"  {p}" for p in exc.problems)
+        fail(f"the org is not ready for the setup:\n{lines}", EXIT_BAD_INPUT, as_json,
+             problems=exc.problems)  # fmt: skip
+    if isinstance(exc, SchemaValidationError):
+        if not as_json:
+            print_problems_table("schema errors (nothing sent)", exc.problems)
+        fail("the package is not schema-valid; nothing was sent", EXIT_DEPLOY_FAILED, as_json)
+    if isinstance(exc, LayoutPatchError | SecurityPatchError):
+        fail(f"cannot merge into the org's file: {exc}", EXIT_DEPLOY_FAILED, as_json)
+    if isinstance(exc, DeployTimeout):
+        fail(redact(str(exc), *secrets), EXIT_DEPLOY_FAILED, as_json, deploy_id=exc.deploy_id)
+    if isinstance(exc, MetadataCallFailed | OrgUnreachable):
+        fail(
+            f"Metadata API call failed: {redact(str(exc), *secrets)}", EXIT_ORG_UNREACHABLE, as_json
+        )
+    if isinstance(exc, org_call_errors()):
+        message = f"the org refused or dropped a call: {redact(str(exc), *secrets)}"
+        fail(message, EXIT_ORG_UNREACHABLE, as_json)
+    raise exc
+
+
+def _org_errors() -> tuple[type[Exception], ...]:
+    from tasks.totango_sf.config.model import ConfigError
+    from tasks.totango_sf.merge.layout import LayoutPatchError
+    from tasks.totango_sf.merge.security import SecurityPatchError
+    from tasks.totango_sf.metadata.validation import SchemaValidationError
+    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors
+    from tasks.totango_sf.org.deploy import DeployRefused
+    from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
+    from tasks.totango_sf.org.metadata_api import DeployTimeout, MetadataCallFailed
+    from tasks.totango_sf.org.snapshot import SnapshotNotFound
+
+    return (
+        ConfigError,
+        OrgPrerequisiteMissing,
+        LayoutPatchError,
+        OrgUnreachable,
+        DeployRefused,
+        DeployTimeout,
+        MetadataCallFailed,
+        SecurityPatchError,
+        SnapshotNotFound,
+        SchemaValidationError,
+        *org_call_errors(),
+    )
+
+
+def print_failures(result: Any) -> None:
+    table = Table(title="component failures", title_justify="left")
+    # The file is what the reader acts on: never wrapped, the problem folds instead.
+    table.add_column("file", no_wrap=True)
+    table.add_column("line", justify="right")
+    table.add_column("problem", overflow="fold")
+    for f in result.failures:
+        table.add_row(f.file, str(f.line or ""), f.problem)
+    err.print(table)
+    if result.error_message:
+        err.print(f"[red]{result.error_message}[/]", highlight=False)
+
+
+def print_diffs(state: Any) -> None:
+    for diff in state.changed:
+        if diff.diff:
+            out.print(diff.diff, markup=False, highlight=False, soft_wrap=True)
+
+
+def print_drift(report: Any) -> None:
+    table = Table(title=f"verify {report.org}", title_justify="left")
+    for column in ("type", "name", "state", "detail"):
+        table.add_column(column, overflow="fold")
+    colour = {"in_sync": "green", "missing": "red", "changed": "yellow"}
+    # Drift first, one row each; what is in sync folds into one row per type so the
+    # table stays readable with dozens of fields (--json keeps every component).
+    in_sync: dict[str, int] = {}
+    for item in report.items:
+        if item.state == "in_sync":
+            in_sync[item.type] = in_sync.get(item.type, 0) + 1
+            continue
+        state = f"[{colour[item.state]}]{item.state.replace('_', ' ')}[/]"
+        table.add_row(item.type, item.name, state, item.detail)
+    for type_name, count in in_sync.items():
+        table.add_row(type_name, f"{count} component(s)", "[green]in sync[/]", "")
+    out.print(table)
+    if report.in_sync:
+        out.print("[green]in sync[/]")
+    else:
+        out.print(f"[yellow]drift:[/] {len(report.drift)} component(s) differ")
+
+
+def _plan_rows(state: Any) -> list[dict[str, str]]:
+    from tasks.totango_sf.render.plan import summarise_fields
+
+    rows = [
+        {"type": d.type, "name": d.name, "action": d.action, "summary": d.summary}
+        for d in state.diffs
+    ]
+    return summarise_fields(rows)
+
+
+def deploy_command(
+    org: OrgRequired,
+    config: ConfigOption = None,
+    check_only: Annotated[
+        bool, typer.Option("--check-only", help="Validate only; prints the validation id.")
+    ] = False,
+    quick_id: Annotated[
+        str | None,
+        typer.Option("--quick", metavar="VALIDATION_ID", help="Quick-deploy a validation."),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Allow deploying to production.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Show the unified XML diff.")] = False,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Give up (and cancel) after this many seconds.")
+    ] = 1800.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Retrieve, merge, diff and deploy the whole setup to an org in one atomic deploy.
+
+    Exit codes: 0 deployed or in sync, 1 deploy failed (org unchanged), 2 bad input
+    or refused, 3 deployed but verify found drift, 4 org unreachable.
+    """
+    if check_only and quick_id:
+        fail("--check-only and --quick exclude each other", EXIT_BAD_INPUT, as_json)
+    if timeout <= 0:
+        fail("--timeout must be positive", EXIT_BAD_INPUT, as_json)
+    cfg = load_config_or_exit(config, org, as_json)
+    if cfg.trusted_ip_ranges.uses_placeholders:
+        from tasks.totango_sf.org.deploy import PLACEHOLDER_REFUSAL
+
+        fail(PLACEHOLDER_REFUSAL, EXIT_BAD_INPUT, as_json)
+    session = connect_or_exit(org, as_json)
+    from tasks.totango_sf.org import deploy as flow
+
+    if not (yes or check_only or as_json) and _interactive():
+        yes = _confirm_production(session, org, as_json)
+
+    def show_plan(state: Any) -> None:
+        if as_json:
+            return
+        print_plan_table(_plan_rows(state), f"Totango setup on {org}")
+        if diff:
+            print_diffs(state)
+        print_warnings(state.warnings)
+
+    try:
+        with progress_display(as_json, "deploy" if not check_only else "validate") as update:
+            if quick_id:
+                outcome = flow.quick(
+                    session, cfg, quick_id, yes=yes, timeout=timeout, progress=update
+                )
+            else:
+                outcome = flow.deploy(
+                    session,
+                    cfg,
+                    check_only=check_only,
+                    yes=yes,
+                    timeout=timeout,
+                    progress=update,
+                    on_plan=show_plan,
+                )
+    except _org_errors() as exc:
+        _handle_org_errors(session, as_json, exc)
+    _finish_deploy(outcome, as_json, diff)
+
+
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _confirm_production(session: Any, org: str, as_json: bool) -> bool:
+    """In a terminal, ask instead of refusing; CI (no TTY) still needs --yes."""
+    try:
+        production = session.kind().is_production
+    except _org_errors() as exc:
+        _handle_org_errors(session, as_json, exc)
+    if not production:
+        return False
+    if typer.confirm(f"{org} is a PRODUCTION org. Deploy the Totango setup to it?"):
+        return True
+    fail("not confirmed; nothing was sent", EXIT_BAD_INPUT, as_json)
+
+
+def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:
+    result = outcome.deploy
+    if as_json:
+        print_json(outcome.to_json(with_diff=diff))
+    elif outcome.status == "in_sync":
+        out.print(f"[green]in sync[/]: {outcome.org} already matches the setup; nothing deployed.")
+    elif result is not None and not result.success:
+        print_failures(result)
+        err.print(f"[bold red]deploy {result.id} {result.status}.[/] {NOT_CHANGED}")
+    elif outcome.status == "validated":
+        out.print(
+            f"[green]validated[/] (nothing changed). Validation id: [bold]{result.id}[/]\n"
+            f"Apply it with: totango-sf deploy --org {outcome.org} --quick {result.id}",
+            highlight=False,
+        )
+    else:
+        out.print(f"[green]deployed[/] {result.id} ({result.status})", highlight=False)
+    if not as_json:
+        if outcome.assignments is not None:
+            a = outcome.assignments
+            out.print(
+                f"permission set {a.permission_set}: {a.assigned} assigned,"
+                f" {a.already_assigned} already assigned, {len(a.failed)} failed",
+                highlight=False,
+            )
+        if outcome.verify is not None and not outcome.verify.in_sync:
+            print_drift(outcome.verify)
+        if outcome.snapshot_id:
+            out.print(f"snapshot: {outcome.snapshot_id}", highlight=False)
+        print_warnings(outcome.warnings)
+    if result is not None and not result.success:
+        raise typer.Exit(EXIT_DEPLOY_FAILED)
+    if outcome.verify is not None and not outcome.verify.in_sync:
+        raise typer.Exit(EXIT_DRIFT)
+
+
+def verify_command(
+    org: OrgRequired, config: ConfigOption = None, as_json: JsonOption = False
+) -> None:
+    """Report drift between the org and the setup; changes nothing.
+
+    Exit 0 in sync, 3 drift.
+    """
+    cfg = load_config_or_exit(config, org, as_json)
+    session = connect_or_exit(org, as_json)
+    from tasks.totango_sf.org import deploy as flow
+
+    try:
+        report = flow.verify(session, cfg)
+    except _org_errors() as exc:
+        _handle_org_errors(session, as_json, exc)
+    if as_json:
+        print_json({"ok": report.in_sync, **report.to_json()})
+    else:
+        print_drift(report)
+        print_warnings(report.warnings)
+    if not report.in_sync:
+        raise typer.Exit(EXIT_DRIFT)
+
+
+def rollback_command(
+    org: OrgRequired,
+    config: ConfigOption = None,
+    snapshot: Annotated[
+        str | None, typer.Option("--snapshot", help="Snapshot id [default: the latest].")
+    ] = None,
+    remove_components: Annotated[
+        bool,
+        typer.Option(
+            "--remove-components",
+            help="Also delete the page, tab, permission set (and its assignments) and report.",
+        ),
+    ] = False,
+    delete_fields: Annotated[
+        bool,
+        typer.Option(
+            "--delete-fields",
+            help="With --remove-components, also delete the fields AND THEIR DATA.",
+        ),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Allow rolling back production.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Restore the layouts and Security.settings from a snapshot, in one atomic deploy."""
+    if delete_fields and not remove_components:
+        fail("--delete-fields needs --remove-components", EXIT_BAD_INPUT, as_json)
+    cfg = load_config_or_exit(config, org, as_json)
+    session = connect_or_exit(org, as_json)
+    from tasks.totango_sf.org import deploy as flow
+
+    def show_plan(restored: list[tuple[str, str]], deleted: list[tuple[str, str]]) -> None:
+        if as_json:
+            return
+        rows = [
+            {"type": t, "name": n, "action": "update", "summary": "restore"} for t, n in restored
+        ]
+        rows += [{"type": t, "name": n, "action": "delete", "summary": ""} for t, n in deleted]
+        print_plan_table(rows, f"rollback of {org}")
+
+    try:
+        with progress_display(as_json, "rollback") as update:
+            outcome = flow.rollback(
+                session,
+                cfg,
+                snapshot_id=snapshot,
+                remove_components=remove_components,
+                delete_fields=delete_fields,
+                yes=yes,
+                progress=update,
+                on_plan=show_plan,
+            )
+    except _org_errors() as exc:
+        _handle_org_errors(session, as_json, exc)
+    result = outcome.deploy
+    if as_json:
+        print_json(outcome.to_json())
+    elif result is not None and not result.success:
+        print_failures(result)
+        err.print(f"[bold red]rollback deploy {result.id} {result.status}.[/] {NOT_CHANGED}")
+    else:
+        out.print(f"[green]rolled back[/] to snapshot {outcome.snapshot_id}", highlight=False)
+    if not outcome.ok:
+        raise typer.Exit(EXIT_DEPLOY_FAILED)
+
+
+def plan_against_org(cfg: Any, org: str, out_dir: Path, output_format: str, as_json: bool) -> None:
+    """``totango-sf plan --org``: read the org, show what deploy would do, change nothing."""
+    session = connect_or_exit(org, as_json)
+    from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.render.plan import write_files
+
+    if output_format != "mdapi":
+        fail(
+            "plan --org writes a Metadata API package; use --format mdapi", EXIT_BAD_INPUT, as_json
+        )
+    try:
+        result = flow.plan(session, cfg)
+        written = write_files({f"package/{p}": d for p, d in result.files.items()}, out_dir)
+    except _org_errors() as exc:
+        _handle_org_errors(session, as_json, exc)
+    if as_json:
+        print_json({**result.to_json(), "out_dir": str(out_dir), "files": len(written)})
+        return
+    print_plan_table(_plan_rows(result.state), f"Totango setup plan for {org}")
+    if result.state.in_sync:
+        out.print("[green]in sync[/]: deploy would change nothing.")
+    else:
+        out.print(f"Wrote the package deploy would send to [bold]{out_dir}/package[/].")
+    print_warnings(result.state.warnings)
+
+
+def register(app: typer.Typer) -> None:
+    """Add deploy, verify and rollback to the ``totango-sf`` app."""
+    app.command("deploy")(deploy_command)
+    app.command("verify")(verify_command)
+    app.command("rollback")(rollback_command)

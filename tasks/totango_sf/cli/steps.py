@@ -1,0 +1,236 @@
+"""``totango-sf`` commands for the article's non-metadata steps.
+
+``register(app)`` adds org-id, doctor, install, connected-app and setup. Only
+typer and rich are imported here at module level; the org and CumulusCI code is
+imported inside each command so that ``--help`` stays fast.
+
+Exit codes: 0 ok, 1 a step failed, 2 bad input, 4 org unreachable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tasks.totango_sf.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_ORG_UNREACHABLE,
+    ConfigOption,
+    JsonOption,
+    connect_or_exit,
+    err,
+    fail,
+    out,
+    print_json,
+)
+
+EXIT_OK = 0
+EXIT_STEP_FAILED = 1
+
+OrgRequired = Annotated[str, typer.Option("--org", help="CumulusCI org name (required).")]
+STATUS_COLOUR = {
+    "ok": "green",
+    "done": "green",
+    "already done": "green",
+    "changed": "green",
+    "warn": "yellow",
+    "manual step needed": "yellow",
+    "skipped": "yellow",
+    "not available": "yellow",
+    "fail": "red",
+    "failed": "red",
+}
+
+
+def _coloured(status: str) -> str:
+    return f"[{STATUS_COLOUR.get(status, 'white')}]{status}[/]"
+
+
+def _session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[Any, Any]:
+    """Config first (bad input is exit 2 before any network), then the org (exit 4)."""
+    from tasks.totango_sf.cli.common import load_config_or_exit
+
+    cfg = load_config_or_exit(config, org, as_json)
+    return connect_or_exit(org, as_json), cfg
+
+
+def _guarded(org: str, as_json: bool, action: Callable[[], Any]) -> Any:
+    """Network and auth errors during a command are exit 4, with secrets redacted."""
+    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, redact
+
+    try:
+        return action()
+    except OrgUnreachable as exc:
+        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+    except org_call_errors() as exc:
+        fail(
+            f"org {org!r} refused or dropped a call: {redact(str(exc))}",
+            EXIT_ORG_UNREACHABLE,
+            as_json,
+        )
+
+
+def _progress(as_json: bool) -> Callable[[str], None]:
+    # With --json stdout holds one document only, so progress goes to stderr.
+    return lambda message: err.print(f"[dim]{message}[/]", highlight=False)
+
+
+def org_id_command(
+    org: OrgRequired, config: ConfigOption = None, as_json: JsonOption = False
+) -> None:
+    """Print the 15- and 18-character Organization ID and where to paste it in Totango."""
+    from tasks.totango_sf.steps.org_id import read_org_identity
+
+    session, _ = _session_and_config(org, config, as_json)
+    identity = _guarded(org, as_json, lambda: read_org_identity(session))
+    if as_json:
+        print_json({"ok": True, "org": org, **identity.to_json()})
+        return
+    out.print(f"Organization ID (15): [bold]{identity.id15}[/]", highlight=False)
+    out.print(f"Organization ID (18): [bold]{identity.id18}[/]", highlight=False)
+    out.print(f"{identity.name} - {identity.edition}, {identity.kind}", highlight=False)
+    out.print(f"Paste it into {identity.paste_into}.", highlight=False)
+
+
+def doctor_command(
+    org: OrgRequired, config: ConfigOption = None, as_json: JsonOption = False
+) -> None:
+    """Check the org's prerequisites and setup, one row per check; changes nothing."""
+    from tasks.totango_sf.steps.doctor import run_doctor
+
+    session, cfg = _session_and_config(org, config, as_json)
+    report = _guarded(org, as_json, lambda: run_doctor(session, cfg, org))
+    if as_json:
+        print_json({"org": org, **report.to_json()})
+    else:
+        table = Table(title=f"doctor: {org}", title_justify="left")
+        for column in ("check", "status", "detail", "fix"):
+            table.add_column(column)
+        for check in report.checks:
+            table.add_row(check.name, _coloured(check.status), check.detail, check.fix)
+        out.print(table)
+    if not report.ok:
+        raise typer.Exit(EXIT_STEP_FAILED)
+
+
+def install_command(
+    org: OrgRequired,
+    config: ConfigOption = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Allow installing into production.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Install the Totango managed package (package.version_id, security type FULL)."""
+    from tasks.totango_sf.cli.common import load_config_or_exit
+    from tasks.totango_sf.steps.install import (
+        MISSING_VERSION_ID,
+        PackageInstallFailed,
+        ProductionNeedsYes,
+        install_package,
+    )
+
+    cfg = load_config_or_exit(config, org, as_json)
+    if not cfg.package.version_id:
+        # Checked before connecting: a missing id is bad input, whatever the org.
+        fail(MISSING_VERSION_ID, EXIT_BAD_INPUT, as_json)
+    session = connect_or_exit(org, as_json)
+    try:
+        result = _guarded(
+            org, as_json, lambda: install_package(session, cfg, yes, _progress(as_json))
+        )
+    except ProductionNeedsYes as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
+    except PackageInstallFailed as exc:
+        fail(str(exc), EXIT_STEP_FAILED, as_json)
+    if as_json:
+        print_json({"ok": True, "org": org, **result.to_json()})
+        return
+    out.print(f"{result.action}: {result.detail}", highlight=False)
+
+
+def connected_app_command(
+    org: OrgRequired,
+    config: ConfigOption = None,
+    revoke: Annotated[
+        bool, typer.Option("--revoke", help="Remove the configured profiles' access instead.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Grant the configured profiles the connected app and report its policy."""
+    from tasks.totango_sf.steps.connected_app import (
+        AccessWriteFailed,
+        ConnectedAppNotFound,
+        ProfileNotFound,
+        grant_profiles,
+        policy_label,
+        revoke_profiles,
+    )
+
+    session, cfg = _session_and_config(org, config, as_json)
+    action = revoke_profiles if revoke else grant_profiles
+    try:
+        result = _guarded(org, as_json, lambda: action(session, cfg, org))
+    except (ConnectedAppNotFound, ProfileNotFound, AccessWriteFailed) as exc:
+        fail(str(exc), EXIT_STEP_FAILED, as_json)
+    if as_json:
+        print_json({"ok": True, "org": org, **result.to_json()})
+        return
+    table = Table(title=f"{result.app.name}: profile access on {org}", title_justify="left")
+    table.add_column("profile")
+    table.add_column("access")
+    for row in result.profiles:
+        table.add_row(row.profile, row.action)
+    out.print(table)
+    out.print(f"Permitted Users policy: {policy_label(result.app.admin_approved)}", highlight=False)
+    if result.policy_advice:
+        out.print(f"[bold yellow]not set:[/] {result.policy_advice}", highlight=False)
+
+
+def setup_command(
+    org: OrgRequired,
+    config: ConfigOption = None,
+    browser: Annotated[
+        bool,
+        typer.Option("--browser", help="Run the Robot browser tasks for the steps with no API."),
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Allow changing a production org.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run every step: doctor, install, deploy, connected-app, [browser], verify."""
+    from tasks.totango_sf.steps.setup import run_setup
+
+    session, cfg = _session_and_config(org, config, as_json)
+    report = _guarded(
+        org,
+        as_json,
+        lambda: run_setup(session, cfg, org, browser=browser, yes=yes, progress=_progress(as_json)),
+    )
+    if as_json:
+        print_json({"org": org, **report.to_json()})
+    else:
+        stages = Table(title=f"setup stages: {org}", title_justify="left")
+        for column in ("stage", "status", "detail"):
+            stages.add_column(column)
+        for stage in report.stages:
+            stages.add_row(stage.stage, _coloured(stage.status), stage.detail)
+        out.print(stages)
+        steps = Table(title="the article's steps", title_justify="left")
+        for column in ("step", "what", "status", "detail"):
+            steps.add_column(column)
+        for step in report.steps:
+            steps.add_row(step.step, step.title, _coloured(step.status), step.detail)
+        out.print(steps)
+    if not report.ok:
+        raise typer.Exit(EXIT_STEP_FAILED)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the org-step commands to the ``totango-sf`` app."""
+    app.command("org-id")(org_id_command)
+    app.command("doctor")(doctor_command)
+    app.command("install")(install_command)
+    app.command("connected-app")(connected_app_command)
+    app.command("setup")(setup_command)

@@ -1,0 +1,1 @@
+"""Config: YAML in, a validated model out, with Salesforce's naming and IP-range rules."""

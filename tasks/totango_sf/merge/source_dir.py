@@ -1,0 +1,219 @@
+"""Apply the setup to a local project, for teams whose pipeline deploys from git.
+
+Works on an sfdx project (``sfdx-project.json``, ``*-meta.xml``) or a Metadata API
+folder (``package.xml``, ``layouts/*.layout``, ``settings/Security.settings``).
+Everything is computed and validated first; files are written only when all of
+them pass, so a bad merge never leaves the project half-edited.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.merge.layout import LayoutPatchError, add_widget_section
+from tasks.totango_sf.merge.security import SecurityPatchError, add_ip_ranges
+from tasks.totango_sf.merge.widget import widget_section_for
+from tasks.totango_sf.metadata.components import Component, mdapi_files, source_files
+from tasks.totango_sf.metadata.order import insert_in_schema_order
+from tasks.totango_sf.metadata.package_xml import package_xml
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.metadata.validation import require_valid
+from tasks.totango_sf.metadata.xml import canonical_bytes, md
+from tasks.totango_sf.render.plan import build_plan
+
+ProjectFormat = Literal["source", "mdapi"]
+Change = Literal["created", "updated", "patched", "unchanged"]
+
+LAYOUT_SUFFIX = {"source": ".layout-meta.xml", "mdapi": ".layout"}
+SECURITY_FILE = {"source": "Security.settings-meta.xml", "mdapi": "Security.settings"}
+
+
+class ApplySourceError(Exception):
+    """The folder is not a project this command can edit."""
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    change: Change
+    detail: str = ""
+
+
+@dataclass
+class ApplyResult:
+    project_format: ProjectFormat
+    changes: list[FileChange]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.change != "unchanged" for c in self.changes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": self.project_format,
+            "changed": self.changed,
+            "files": [c.__dict__ for c in self.changes],
+            "warnings": self.warnings,
+        }
+
+
+def detect_format(root: Path) -> ProjectFormat:
+    if (root / "sfdx-project.json").exists():
+        return "source"
+    if (root / "package.xml").exists() or (root / "layouts").is_dir():
+        return "mdapi"
+    raise ApplySourceError(
+        "neither an sfdx project (no sfdx-project.json) nor a Metadata API folder"
+        " (no package.xml or layouts/)"
+    )
+
+
+def package_dirs(root: Path) -> list[Path]:
+    """The package directories of sfdx-project.json, the default one first."""
+    try:
+        project = json.loads((root / "sfdx-project.json").read_text(encoding="utf-8"))
+        dirs = sorted(project["packageDirectories"], key=lambda d: not d.get("default"))
+        return [root / d["path"] for d in dirs]
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise ApplySourceError(
+            f"sfdx-project.json has no usable packageDirectories: {exc}"
+        ) from None
+
+
+def default_package_dir(root: Path) -> Path:
+    dirs = package_dirs(root)
+    if not dirs:
+        raise ApplySourceError("sfdx-project.json lists no packageDirectories")
+    return dirs[0] / "main" / "default"
+
+
+def search_roots(root: Path, project_format: ProjectFormat) -> list[Path]:
+    """Where existing layouts and settings live: package dirs, or the mdapi folder."""
+    if project_format == "mdapi":
+        return [root]
+    return [d for d in package_dirs(root) if d.is_dir()]
+
+
+def layout_name(path: Path, project_format: ProjectFormat) -> str:
+    return path.name.removesuffix(LAYOUT_SUFFIX[project_format])
+
+
+def find_files(root: Path, project_format: ProjectFormat, pattern: str) -> list[Path]:
+    return sorted(p for base in search_roots(root, project_format) for p in base.rglob(pattern))
+
+
+def find_layouts(root: Path, project_format: ProjectFormat) -> dict[str, Path]:
+    found = find_files(root, project_format, f"*{LAYOUT_SUFFIX[project_format]}")
+    return {layout_name(p, project_format): p for p in found}
+
+
+def merge_object_fields(existing: bytes, fields_file: bytes) -> bytes:
+    """Put our ``fields`` into an existing .object file, replacing same-named ones."""
+    root = parse_xml(existing)
+    by_name = {f.findtext(md("fullName")): f for f in root.findall(md("fields"))}
+    for new in parse_xml(fields_file).findall(md("fields")):
+        current = by_name.get(new.findtext(md("fullName")))
+        if current is not None:
+            current.getparent().replace(current, new)
+        else:
+            insert_in_schema_order(root, new, "CustomObject")
+    return canonical_bytes(root)
+
+
+def merge_package_xml(existing: bytes | None, members: list[tuple[str, str]], api: str) -> bytes:
+    pairs = list(members)
+    version = api
+    if existing:
+        root = parse_xml(existing)
+        version = root.findtext(md("version")) or api
+        for types in root.findall(md("types")):
+            name = types.findtext(md("name")) or ""
+            pairs += [(name, m.text or "") for m in types.findall(md("members"))]
+    return package_xml(pairs, version)
+
+
+def _component_files(
+    components: list[Component], root: Path, project_format: ProjectFormat
+) -> dict[Path, bytes]:
+    if project_format == "source":
+        base = default_package_dir(root)
+        prefix = "force-app/main/default/"
+        return {
+            base / rel.removeprefix(prefix): data for rel, data in source_files(components).items()
+        }
+    files: dict[Path, bytes] = {}
+    for rel, data in mdapi_files(components).items():
+        target = root / rel
+        if rel.startswith("objects/") and target.exists():
+            data = merge_object_fields(target.read_bytes(), data)
+        files[target] = data
+    return files
+
+
+def _patched(path: Path, patch: Any, argument: Any) -> bytes:
+    try:
+        return bytes(patch(path.read_bytes(), argument))
+    except (LayoutPatchError, SecurityPatchError) as exc:
+        raise ApplySourceError(f"{path}: {exc}") from None
+
+
+def desired_files(
+    config: TotangoConfig, root: Path, project_format: ProjectFormat
+) -> tuple[dict[Path, bytes], dict[Path, str], list[str]]:
+    """Every file's wanted content, what each patch does, and warnings."""
+    plan = build_plan(config)
+    warnings = list(plan.warnings)
+    files = _component_files(plan.components, root, project_format)
+    details = {path: "" for path in files}
+    members = [c.key for c in plan.components]
+
+    layouts = find_layouts(root, project_format)
+    for pattern in config.unmatched_layout_patterns(layouts):
+        warnings.append(f"no layout in {root} matches widget.layouts entry {pattern!r}")
+    for name, object_name in config.matching_layouts(layouts).items():
+        section = widget_section_for(config, object_name)
+        files[layouts[name]] = _patched(layouts[name], add_widget_section, section)
+        details[layouts[name]] = f"section '{section.label}' with page {section.page}"
+        members.append(("Layout", name))
+
+    security = find_files(root, project_format, SECURITY_FILE[project_format])
+    ranges = config.trusted_ip_ranges.ranges()
+    if ranges and not security:
+        warnings.append(
+            "no Security.settings in the project: trusted IP ranges are not applied here"
+            " (a deploy to an org merges them with the org's current ranges)"
+        )
+    for path in security:
+        files[path] = _patched(path, add_ip_ranges, ranges)
+        details[path] = f"{len(ranges)} trusted IP range(s) ensured"
+        members.append(("Settings", "Security"))
+
+    if project_format == "mdapi":
+        package = root / "package.xml"
+        existing = package.read_bytes() if package.exists() else None
+        files[package] = merge_package_xml(existing, members, config.api_version)
+        details[package] = "members added"
+    return files, details, warnings
+
+
+def apply_to_source(config: TotangoConfig, root: Path) -> ApplyResult:
+    project_format = detect_format(root)
+    files, details, warnings = desired_files(config, root, project_format)
+    require_valid({str(p): data for p, data in files.items()})
+    changes = []
+    for path, data in sorted(files.items()):
+        before = path.read_bytes() if path.exists() else None
+        rel = str(path.relative_to(root))
+        if before == data:
+            changes.append(FileChange(rel, "unchanged"))
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        kind: Change = "created" if before is None else ("patched" if details[path] else "updated")
+        changes.append(FileChange(rel, kind, details[path]))
+    return ApplyResult(project_format, changes, warnings)

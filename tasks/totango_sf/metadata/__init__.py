@@ -1,0 +1,1 @@
+"""Metadata XML: safe parsing, Salesforce's format, schema order, validation, package.xml."""

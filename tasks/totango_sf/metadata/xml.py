@@ -1,0 +1,84 @@
+"""Canonical text form of metadata XML.
+
+Salesforce writes metadata with an XML declaration, the metadata namespace as
+default and four-space indentation. Writing everything (rendered or merged) the
+same way makes diffs, drift checks and "byte-identical on re-apply" meaningful.
+Comments and processing instructions are dropped: retrieve never returns them.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from lxml import etree
+
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.metadata.schema import MD_NS
+
+INDENT = "    "
+
+
+def md(tag: str) -> str:
+    """Clark name of a tag in the metadata namespace."""
+    return f"{{{MD_NS}}}{tag}"
+
+
+def local_name(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def sibling_tag(element: etree._Element, name: str) -> str:
+    """``name`` in ``element``'s namespace (none, for the rare file written without one)."""
+    namespace = etree.QName(element).namespace
+    return f"{{{namespace}}}{name}" if namespace else name
+
+
+def parse_metadata_root(
+    data: bytes, root_type: str, what: str, error: type[Exception]
+) -> etree._Element:
+    """The root of a metadata file of ``root_type``, else ``error`` saying why not."""
+    try:
+        root = parse_xml(data)
+    except etree.XMLSyntaxError as exc:
+        raise error(f"{what} is not well-formed XML: {exc}") from None
+    if local_name(root) != root_type:
+        raise error(f"expected a {root_type} root, found <{local_name(root)}>")
+    return root
+
+
+def _strip_layout_whitespace(element: etree._Element) -> None:
+    for child in list(element):
+        if not isinstance(child.tag, str):
+            # Comments/PIs: keep their tail text attached to the previous node.
+            parent = child.getparent()
+            if parent is not None:
+                _drop_keeping_tail(child)
+            continue
+        _strip_layout_whitespace(child)
+    if len(element) and element.text is not None and not element.text.strip():
+        element.text = None
+    for child in element:
+        if child.tail is not None and not child.tail.strip():
+            child.tail = None
+
+
+def _drop_keeping_tail(node: etree._Element) -> None:
+    parent = node.getparent()
+    assert parent is not None
+    tail = node.tail
+    previous = node.getprevious()
+    if tail and tail.strip():
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(node)
+
+
+def canonical_bytes(source: etree._Element | bytes) -> bytes:
+    """Metadata XML re-indented the way Salesforce writes it, ending in a newline."""
+    root = parse_xml(source) if isinstance(source, bytes) else copy.deepcopy(source)
+    _strip_layout_whitespace(root)
+    etree.indent(root, space=INDENT)
+    body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"

@@ -1,0 +1,1 @@
+"""Org: connect, retrieve, deploy and verify against one org, with snapshots for rollback."""

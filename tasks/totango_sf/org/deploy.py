@@ -1,0 +1,481 @@
+"""deploy, verify, rollback and plan against a connected org.
+
+Each is a plain function taking an ``OrgSession`` and the config and returning a
+result dataclass with ``to_json()``; the CLI and the CumulusCI tasks only print
+or log it. Round trips of a deploy: one listMetadata (layout globs), one retrieve
+of everything compared or merged, one deploy, one verify retrieve, plus the
+permission-set assignment calls.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.merge.layout import widget_section_state
+from tasks.totango_sf.merge.security import missing_ip_ranges, with_explicit_network_access
+from tasks.totango_sf.merge.widget import widget_section_for
+from tasks.totango_sf.metadata.package_xml import package_member, package_xml
+from tasks.totango_sf.metadata.validation import require_valid
+from tasks.totango_sf.org import snapshot as snapshots
+from tasks.totango_sf.org.desired_state import (
+    SECURITY_PATH,
+    DesiredState,
+    desired_state,
+    retrieve_members,
+)
+from tasks.totango_sf.org.metadata_api import (
+    DEFAULT_TIMEOUT,
+    DeployResult,
+    ProgressCallback,
+    Sleep,
+    deploy_files,
+    list_metadata,
+    quick_deploy,
+    retrieve_files,
+)
+from tasks.totango_sf.org.permset_assignment import (
+    AssignmentReport,
+    PermissionSetMissing,
+    assign_permission_set,
+    remove_assignments,
+)
+from tasks.totango_sf.org.snapshot import (
+    Snapshot,
+    list_snapshots,
+    load_snapshot,
+    record_deploy,
+    write_snapshot,
+)
+
+DeployStatus = Literal["in_sync", "deployed", "validated", "failed"]
+DriftState = Literal["in_sync", "missing", "changed"]
+
+PLACEHOLDER_REFUSAL = (
+    "trusted_ip_ranges.addresses still holds the documentation placeholders (RFC 5737/3849);"
+    " replace them with Totango's published IP list before deploying"
+)
+# Deleted after the restored layouts are in place: a page still shown on a
+# layout cannot be deleted, so the deletions must run last in the same deploy.
+DESTRUCTIVE_FILE = "destructiveChangesPost.xml"
+# Deleted only on request (fields lose their data) or never (patches are restored).
+REMOVABLE_TYPES = ("ApexPage", "CustomTab", "PermissionSet", "Report", "ReportFolder")
+
+
+class DeployRefused(Exception):
+    """A safety rule stops the command before anything is sent (exit code 2)."""
+
+
+@dataclass
+class Timings:
+    phases: dict[str, float] = field(default_factory=dict)
+
+    def measure(self, name: str, started: float) -> None:
+        self.phases[name] = round(time.monotonic() - started, 3)
+
+
+@dataclass(frozen=True)
+class Drift:
+    type: str
+    name: str
+    state: DriftState
+    detail: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {"type": self.type, "name": self.name, "state": self.state, "detail": self.detail}
+
+
+@dataclass
+class VerifyReport:
+    org: str
+    items: list[Drift]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def in_sync(self) -> bool:
+        return all(i.state == "in_sync" for i in self.items)
+
+    @property
+    def drift(self) -> list[Drift]:
+        return [i for i in self.items if i.state != "in_sync"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "org": self.org,
+            "in_sync": self.in_sync,
+            "components": [i.to_json() for i in self.items],
+            "drift": [i.to_json() for i in self.drift],
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class DeployOutcome:
+    org: str
+    org_kind: str
+    status: DeployStatus
+    state: DesiredState | None = None
+    deploy: DeployResult | None = None
+    snapshot_id: str | None = None
+    assignments: AssignmentReport | None = None
+    verify: VerifyReport | None = None
+    warnings: list[str] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)
+    quick_from: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed" and (self.verify is None or self.verify.in_sync)
+
+    def to_json(self, with_diff: bool = False) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "org": self.org,
+            "org_kind": self.org_kind,
+            "status": self.status,
+            "plan": [d.to_json(with_diff) for d in self.state.diffs] if self.state else [],
+            "deploy": self.deploy.to_json() if self.deploy else None,
+            "deploy_id": self.deploy.id if self.deploy else None,
+            "validation_id": self.deploy.id
+            if self.deploy and self.deploy.check_only and self.deploy.success
+            else None,
+            "quick_deploy_of": self.quick_from,
+            "snapshot": self.snapshot_id,
+            "permission_set_assignments": self.assignments.to_json() if self.assignments else None,
+            "verify": self.verify.to_json() if self.verify else None,
+            "warnings": self.warnings,
+            "timings": self.timings.phases,
+        }
+
+
+@dataclass
+class RollbackOutcome:
+    org: str
+    snapshot_id: str
+    restored: list[tuple[str, str]]
+    deleted: list[tuple[str, str]]
+    assignments_removed: int = 0
+    deploy: DeployResult | None = None
+    timings: Timings = field(default_factory=Timings)
+
+    @property
+    def ok(self) -> bool:
+        return self.deploy is not None and self.deploy.success
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "org": self.org,
+            "snapshot": self.snapshot_id,
+            "restore": [{"type": t, "name": n} for t, n in self.restored],
+            "delete": [{"type": t, "name": n} for t, n in self.deleted],
+            "permission_set_assignments_removed": self.assignments_removed,
+            "deploy": self.deploy.to_json() if self.deploy else None,
+            "deploy_id": self.deploy.id if self.deploy else None,
+            "timings": self.timings.phases,
+        }
+
+
+# -- reading the org -----------------------------------------------------------------
+
+
+def read_org(session: Any, config: TotangoConfig) -> tuple[list[str], DesiredState]:
+    """listMetadata(Layout) + one retrieve -> the desired state and its diff."""
+    layout_names = list_metadata(session, "Layout", config.api_version)
+    layouts = config.matching_layouts(layout_names)
+    retrieved = retrieve_files(session, retrieve_members(config, layouts), config.api_version)
+    return layout_names, desired_state(config, layout_names, retrieved)
+
+
+def drift_report(org: str, config: TotangoConfig, state: DesiredState) -> VerifyReport:
+    """Per component: in sync, missing or changed, with what changed."""
+    items = []
+    for diff in state.diffs:
+        if diff.action == "unchanged":
+            items.append(Drift(diff.type, diff.name, "in_sync"))
+        elif diff.action == "create":
+            items.append(Drift(diff.type, diff.name, "missing", "not in the org"))
+        else:
+            items.append(Drift(diff.type, diff.name, "changed", _detail(config, state, diff)))
+    return VerifyReport(org, items, list(state.warnings))
+
+
+def _detail(config: TotangoConfig, state: DesiredState, diff: Any) -> str:
+    if diff.type == "Layout":
+        before = state.originals.get(f"layouts/{diff.name}.layout")
+        if before is not None:
+            obj = diff.name.split("-", 1)[0]
+            section_state = widget_section_state(before, widget_section_for(config, obj))
+            return f"section {section_state.status}: {section_state.detail}".rstrip(": ")
+    if diff.type == "Settings" and diff.name == "Security":
+        before = state.originals.get("settings/Security.settings")
+        if before is not None:
+            missing = missing_ip_ranges(before, config.trusted_ip_ranges.ranges())
+            shown = ", ".join(f"{r.start}-{r.end}" for r in missing)
+            return f"{len(missing)} trusted IP range(s) missing: {shown}"
+    changed = [
+        line
+        for line in diff.diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    return f"{len(changed)} line(s) differ"
+
+
+def verify(
+    session: Any, config: TotangoConfig, layout_names: list[str] | None = None
+) -> VerifyReport:
+    """Drift report; reuses ``layout_names`` to skip the listMetadata after a deploy."""
+    if layout_names is None:
+        layout_names = list_metadata(session, "Layout", config.api_version)
+    layouts = config.matching_layouts(layout_names)
+    retrieved = retrieve_files(session, retrieve_members(config, layouts), config.api_version)
+    return drift_report(session.name, config, desired_state(config, layout_names, retrieved))
+
+
+# -- deploying -----------------------------------------------------------------------
+
+
+def check_safety(session: Any, config: TotangoConfig, yes: bool) -> str:
+    """Refuse placeholder IPs, and production without ``yes``; returns the org kind."""
+    if config.trusted_ip_ranges.uses_placeholders:
+        raise DeployRefused(PLACEHOLDER_REFUSAL)
+    kind = session.kind()
+    if kind.is_production and not yes:
+        raise DeployRefused(
+            f"org {session.name!r} is a production org; re-run with --yes to deploy to it"
+            " (or validate first with --check-only, then --quick VALIDATION_ID)"
+        )
+    return str(kind.label)
+
+
+def _added(state: DesiredState) -> list[tuple[str, str]]:
+    return [
+        d.key for d in state.diffs if d.action == "create" and d.type not in ("Layout", "Settings")
+    ]
+
+
+def _patched(state: DesiredState) -> list[tuple[str, str]]:
+    return [d.key for d in state.diffs if d.type in ("Layout", "Settings")]
+
+
+def _root(snapshot_root: Path | None) -> Path:
+    # Read at call time, so tests and callers can point it elsewhere.
+    return snapshot_root if snapshot_root is not None else snapshots.SNAPSHOT_ROOT
+
+
+def _after_deploy(
+    session: Any, config: TotangoConfig, outcome: DeployOutcome, layout_names: list[str]
+) -> None:
+    started = time.monotonic()
+    try:
+        outcome.assignments = assign_permission_set(
+            session, config.permission_set.name, config.permission_set.profiles
+        )
+    except PermissionSetMissing as exc:
+        outcome.warnings.append(f"permission set not assigned: {exc}")
+    outcome.timings.measure("assign_permission_set", started)
+    started = time.monotonic()
+    outcome.verify = verify(session, config, layout_names)
+    outcome.timings.measure("verify", started)
+
+
+def deploy(
+    session: Any,
+    config: TotangoConfig,
+    *,
+    check_only: bool = False,
+    yes: bool = False,
+    snapshot_root: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: ProgressCallback | None = None,
+    sleep: Sleep = time.sleep,
+    on_plan: Callable[[DesiredState], None] | None = None,
+) -> DeployOutcome:
+    """Retrieve, merge, diff, validate, snapshot, deploy once, assign, verify."""
+    timings = Timings()
+    started = time.monotonic()
+    # A validation changes nothing, so production needs no --yes for it: that keeps
+    # "validate, review, then --quick" the easy path.
+    kind = check_safety(session, config, yes or check_only)
+    layout_names, state = read_org(session, config)
+    timings.measure("read_org", started)
+    outcome = DeployOutcome(session.name, kind, "in_sync", state, warnings=list(state.warnings))
+    outcome.timings = timings
+    if on_plan is not None:
+        on_plan(state)
+    if state.in_sync:
+        if not check_only:
+            _after_deploy(session, config, outcome, layout_names)
+        return outcome
+    files = state.deploy_files()
+    require_valid(files)
+    snapshot = write_snapshot(
+        _root(snapshot_root), session.name, state.originals, _added(state), _patched(state)
+    )
+    outcome.snapshot_id = snapshot.id
+    snapshot.extra["check_only"] = check_only
+    started = time.monotonic()
+    result = deploy_files(
+        session,
+        files,
+        config.api_version,
+        check_only=check_only,
+        timeout=timeout,
+        progress=progress,
+        sleep=sleep,
+    )
+    timings.measure("deploy", started)
+    outcome.deploy = result
+    record_deploy(snapshot, result.id, result.success and not check_only)
+    if not result.success:
+        outcome.status = "failed"
+        return outcome
+    outcome.status = "validated" if check_only else "deployed"
+    if not check_only:
+        _after_deploy(session, config, outcome, layout_names)
+    return outcome
+
+
+def _snapshot_of_validation(root: Path, org: str, validation_id: str) -> Snapshot | None:
+    for snapshot_id in reversed(list_snapshots(root, org)):
+        snapshot = load_snapshot(root, org, snapshot_id)
+        if snapshot.deploy_id == validation_id:
+            return snapshot
+    return None
+
+
+def quick(
+    session: Any,
+    config: TotangoConfig,
+    validation_id: str,
+    *,
+    yes: bool = False,
+    snapshot_root: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: ProgressCallback | None = None,
+    sleep: Sleep = time.sleep,
+) -> DeployOutcome:
+    """deployRecentValidation of a check-only deploy, then assign and verify."""
+    kind = check_safety(session, config, yes)
+    outcome = DeployOutcome(session.name, kind, "failed", quick_from=validation_id)
+    started = time.monotonic()
+    result = quick_deploy(
+        session, validation_id, config.api_version, timeout=timeout, progress=progress, sleep=sleep
+    )
+    outcome.timings.measure("deploy", started)
+    outcome.deploy = result
+    snapshot = _snapshot_of_validation(_root(snapshot_root), session.name, validation_id)
+    if snapshot is not None:
+        outcome.snapshot_id = snapshot.id
+        snapshot.extra["quick_deploy_id"] = result.id
+        record_deploy(snapshot, validation_id, result.success)
+    else:
+        outcome.warnings.append(
+            f"no snapshot of validation {validation_id} here: rollback will need --snapshot"
+        )
+    if not result.success:
+        return outcome
+    outcome.status = "deployed"
+    layout_names = (
+        [name for t, name in snapshot.patched if t == "Layout"] if snapshot is not None else None
+    )
+    if layout_names is None:
+        layout_names = list_metadata(session, "Layout", config.api_version)
+    _after_deploy(session, config, outcome, layout_names)
+    return outcome
+
+
+# -- rollback ------------------------------------------------------------------------
+
+
+def rollback_plan(
+    snapshot: Snapshot, remove_components: bool, delete_fields: bool
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(components restored from the snapshot, components deleted)."""
+    restored = list(snapshot.patched)
+    deleted: list[tuple[str, str]] = []
+    if remove_components:
+        removable = REMOVABLE_TYPES + (("CustomField",) if delete_fields else ())
+        deleted = [key for key in snapshot.added if key[0] in removable]
+    return restored, deleted
+
+
+def rollback_files(
+    snapshot: Snapshot, deleted: list[tuple[str, str]], api_version: str
+) -> dict[str, bytes]:
+    files = dict(snapshot.originals)
+    if SECURITY_PATH in files:
+        files[SECURITY_PATH] = with_explicit_network_access(files[SECURITY_PATH])
+    files["package.xml"] = package_xml(snapshot.patched, api_version)
+    if deleted:
+        # Reports go before their folder; Salesforce deletes in file order within a type.
+        files[DESTRUCTIVE_FILE] = package_xml([package_member(t, n) for t, n in deleted], None)
+    return dict(sorted(files.items()))
+
+
+def rollback(
+    session: Any,
+    config: TotangoConfig,
+    *,
+    snapshot_id: str | None = None,
+    remove_components: bool = False,
+    delete_fields: bool = False,
+    yes: bool = False,
+    snapshot_root: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: ProgressCallback | None = None,
+    sleep: Sleep = time.sleep,
+    on_plan: Callable[[list[tuple[str, str]], list[tuple[str, str]]], None] | None = None,
+) -> RollbackOutcome:
+    """Restore the snapshot's layouts and Security.settings in one atomic deploy."""
+    snapshot = load_snapshot(_root(snapshot_root), session.name, snapshot_id)
+    kind = session.kind()
+    if kind.is_production and not yes:
+        raise DeployRefused(f"org {session.name!r} is a production org; re-run rollback with --yes")
+    restored, deleted = rollback_plan(snapshot, remove_components, delete_fields)
+    outcome = RollbackOutcome(session.name, snapshot.id, restored, deleted)
+    if on_plan is not None:
+        on_plan(restored, deleted)
+    files = rollback_files(snapshot, deleted, config.api_version)
+    require_valid(files)
+    if ("PermissionSet", config.permission_set.name) in deleted:
+        # An assigned permission set cannot be deleted.
+        outcome.assignments_removed = remove_assignments(session, config.permission_set.name)
+    started = time.monotonic()
+    outcome.deploy = deploy_files(
+        session, files, config.api_version, timeout=timeout, progress=progress, sleep=sleep
+    )
+    outcome.timings.measure("deploy", started)
+    return outcome
+
+
+# -- plan ----------------------------------------------------------------------------
+
+
+@dataclass
+class OrgPlan:
+    org: str
+    state: DesiredState
+    files: dict[str, bytes]
+
+    def to_json(self, with_diff: bool = False) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "org": self.org,
+            "in_sync": self.state.in_sync,
+            "api_version": self.state.api_version,
+            "components": [d.to_json(with_diff) for d in self.state.diffs],
+            "layouts": self.state.layouts,
+            "warnings": self.state.warnings,
+        }
+
+
+def plan(session: Any, config: TotangoConfig) -> OrgPlan:
+    """What deploy would do; reads the org, changes nothing."""
+    _, state = read_org(session, config)
+    files = state.deploy_files() if not state.in_sync else {}
+    return OrgPlan(session.name, state, files)

@@ -1,0 +1,258 @@
+"""What the org should hold, computed from the config and the org's current files.
+
+Pure functions: the caller retrieves, these decide. New components come from the
+plan; layouts and Security.settings are the org's own files with the widget
+section and the trusted ranges merged in (a deploy replaces the whole file, so
+nothing is ever written from a template alone). Each component is compared with
+the org's copy in canonical form, so re-running on a set-up org finds nothing to
+deploy.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.merge.layout import add_widget_section
+from tasks.totango_sf.merge.security import add_ip_ranges
+from tasks.totango_sf.merge.widget import widget_section_for
+from tasks.totango_sf.metadata.compare import org_copy_satisfies
+from tasks.totango_sf.metadata.components import Component, components_from_mdapi, mdapi_files
+from tasks.totango_sf.metadata.package_xml import package_member, package_xml
+from tasks.totango_sf.metadata.xml import canonical_bytes
+from tasks.totango_sf.render.plan import build_plan
+
+DiffAction = Literal["create", "update", "unchanged"]
+SECURITY_PATH = "settings/Security.settings"
+EMPTY_SECURITY = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n'
+    b'<SecuritySettings xmlns="http://soap.sforce.com/2006/04/metadata"/>\n'
+)
+
+
+class OrgPrerequisiteMissing(Exception):
+    """The org lacks something the setup builds on (an object, a managed page, a layout)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True)
+class ComponentDiff:
+    type: str
+    name: str
+    action: DiffAction
+    summary: str = ""
+    diff: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.type, self.name)
+
+    def to_json(self, with_diff: bool = False) -> dict[str, Any]:
+        data = {
+            "type": self.type,
+            "name": self.name,
+            "action": self.action,
+            "summary": self.summary,
+        }
+        if with_diff:
+            data["diff"] = self.diff
+        return data
+
+
+@dataclass
+class DesiredState:
+    """Desired files per component, and how each compares with the org."""
+
+    api_version: str
+    diffs: list[ComponentDiff]
+    # Components as Component objects, desired content (layouts/settings included).
+    components: list[Component]
+    originals: dict[str, bytes]  # the org's current layouts and Security.settings
+    layouts: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> list[ComponentDiff]:
+        return [d for d in self.diffs if d.action != "unchanged"]
+
+    @property
+    def in_sync(self) -> bool:
+        return not self.changed
+
+    def deploy_files(self) -> dict[str, bytes]:
+        """The package of every changed component, package.xml included."""
+        keys = {d.key for d in self.changed}
+        chosen = [c for c in self.components if c.key in keys]
+        files = mdapi_files(chosen)
+        files["package.xml"] = package_xml(
+            [package_member(c.type, c.full_name) for c in chosen], self.api_version
+        )
+        return dict(sorted(files.items()))
+
+
+def new_components(config: TotangoConfig) -> list[Component]:
+    return build_plan(config).components
+
+
+def referenced_pages(config: TotangoConfig, layouts: Mapping[str, str]) -> list[str]:
+    return sorted({config.page_reference(obj) for obj in layouts.values()})
+
+
+def retrieve_members(config: TotangoConfig, layouts: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Everything one retrieve must bring back: what we deploy, patch or build on."""
+    members = [package_member(c.type, c.full_name) for c in new_components(config)]
+    members += [("Layout", name) for name in layouts]
+    members += [("Settings", "Security")]
+    members += [("CustomObject", obj) for obj in config.insights.objects]
+    members += [("ApexPage", page) for page in referenced_pages(config, layouts)]
+    return sorted(set(members))
+
+
+def _component_files(component: Component) -> dict[str, bytes]:
+    if component.type == "CustomField":
+        return {f"objects/{component.full_name}": component.xml}
+    return mdapi_files([component])
+
+
+def _current_components(retrieved: Mapping[str, bytes]) -> dict[tuple[str, str], Component]:
+    return {c.key: c for c in components_from_mdapi(retrieved)}
+
+
+def _canonical(data: bytes | None) -> bytes | None:
+    if data is None:
+        return None
+    try:
+        return canonical_bytes(data)
+    except Exception:  # noqa: BLE001 - a file we cannot parse compares as raw bytes
+        return data
+
+
+def _text_diff(path: str, before: bytes | None, after: bytes) -> str:
+    old = (before or b"").decode("utf-8", "replace").splitlines(keepends=True)
+    new = after.decode("utf-8", "replace").splitlines(keepends=True)
+    return "".join(
+        difflib.unified_diff(
+            old, new, fromfile=f"org/{path}" if before else "/dev/null", tofile=f"desired/{path}"
+        )
+    )
+
+
+def _compare(component: Component, current: Component | None, summary: str) -> ComponentDiff:
+    desired_files = _component_files(component)
+    current_files = _component_files(current) if current is not None else {}
+    diffs = []
+    for path, wanted in desired_files.items():
+        have = current_files.get(path)
+        if path.endswith(".page"):
+            same = have is not None and have.strip() == wanted.strip()
+            wanted_text, have_text = wanted, have
+        else:
+            wanted_text = _canonical(wanted) or b""
+            have_text = _canonical(have)
+            same = have is not None and org_copy_satisfies(have, wanted)
+        if not same:
+            diffs.append(_text_diff(path, have_text, wanted_text))
+    if current is None:
+        action: DiffAction = "create"
+    else:
+        action = "update" if diffs else "unchanged"
+    return ComponentDiff(component.type, component.full_name, action, summary, "".join(diffs))
+
+
+def check_prerequisites(
+    config: TotangoConfig,
+    layouts: Mapping[str, str],
+    retrieved: Mapping[str, bytes],
+    deployed_pages: Iterable[str],
+) -> None:
+    problems = []
+    for obj in config.insights.objects:
+        if f"objects/{obj}.object" not in retrieved:
+            problems.append(f"insights.objects: object {obj} does not exist in the org")
+    shipped = set(deployed_pages)
+    for page in referenced_pages(config, layouts):
+        if page not in shipped and f"pages/{page}.page" not in retrieved:
+            problems.append(
+                f"widget: the layouts would show Visualforce page {page}, which is neither in"
+                " the org nor in this deploy (is the Totango package installed?)"
+            )
+    if problems:
+        raise OrgPrerequisiteMissing(problems)
+
+
+def desired_state(
+    config: TotangoConfig,
+    layout_names: Iterable[str],
+    retrieved: Mapping[str, bytes],
+) -> DesiredState:
+    """Desired components and their diff against the org's ``retrieved`` files."""
+    names = list(layout_names)
+    layouts = config.matching_layouts(names)
+    new = new_components(config)
+    check_prerequisites(
+        config, layouts, retrieved, [c.full_name for c in new if c.type == "ApexPage"]
+    )
+    warnings = [
+        f"widget.layouts entry {p!r} matches no layout in the org"
+        for p in config.unmatched_layout_patterns(names)
+    ]
+    current = _current_components(retrieved)
+    report_folders_present = {
+        c.full_name.split("/", 1)[0] for c in current.values() if c.type == "Report"
+    }
+    diffs: list[ComponentDiff] = []
+    components: list[Component] = []
+    for comp in new:
+        have = current.get(comp.key)
+        if (
+            comp.type == "ReportFolder"
+            and have is None
+            and comp.full_name in report_folders_present
+        ):
+            # Folders come back in a retrieve only on some API versions; a report in
+            # it proves the folder exists, and folders hold no setting we change.
+            diffs.append(ComponentDiff(comp.type, comp.full_name, "unchanged", comp.summary))
+        else:
+            diffs.append(_compare(comp, have, comp.summary))
+        components.append(comp)
+
+    originals: dict[str, bytes] = {}
+    for name, object_name in sorted(layouts.items()):
+        path = f"layouts/{name}.layout"
+        before = retrieved.get(path)
+        if before is None:
+            raise OrgPrerequisiteMissing([f"layout {name!r} was listed but not retrieved"])
+        originals[path] = before
+        section = widget_section_for(config, object_name)
+        merged = add_widget_section(before, section)
+        comp = Component(
+            "Layout",
+            name,
+            merged,
+            action="patch",
+            summary=f"section '{section.label}' with page {section.page}",
+        )
+        diffs.append(_compare(comp, Component("Layout", name, before), comp.summary))
+        components.append(comp)
+
+    ranges = config.trusted_ip_ranges.ranges()
+    if ranges:
+        before = retrieved.get(SECURITY_PATH, EMPTY_SECURITY)
+        originals[SECURITY_PATH] = before
+        merged = add_ip_ranges(before, ranges)
+        comp = Component(
+            "Settings",
+            "Security",
+            merged,
+            action="patch",
+            summary=f"{len(ranges)} trusted IP range(s), keeping the org's others",
+        )
+        diffs.append(_compare(comp, Component("Settings", "Security", before), comp.summary))
+        components.append(comp)
+    return DesiredState(config.api_version, diffs, components, originals, sorted(layouts), warnings)

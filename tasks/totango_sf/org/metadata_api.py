@@ -1,0 +1,421 @@
+"""Metadata API calls of the deploy path, through CumulusCI's own SOAP classes.
+
+listMetadata and retrieve use CumulusCI's ``ApiListMetadata`` and
+``ApiRetrieveUnpackaged`` unchanged. Deploys use a subclass of ``ApiDeploy``:
+CumulusCI polls checkDeployStatus about once a second, slowing only a little on
+long Pending phases, and has no overall timeout, so a deploy stuck in an org's
+queue holds a CI job until the job's own limit kills it, with no cancel sent.
+The subclass polls fast first (small deploys finish in seconds), backs off to a
+cap, reports progress, cancels on an overall timeout, and returns the result as
+data instead of raising, so callers can print every componentFailure.
+
+Every call keeps rollbackOnError true and, as no Apex is deployed, NoTestRun.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from xml.parsers.expat import ExpatError
+
+from lxml import etree
+
+from tasks.totango_sf.metadata.package_xml import package_xml
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+
+MD_NS = "http://soap.sforce.com/2006/04/metadata"
+TEST_LEVEL = "NoTestRun"
+DONE_STATUSES = {"Succeeded", "SucceededPartial", "Failed", "Canceled"}
+
+# Seconds between status polls: fast at first, then doubling up to the cap.
+FIRST_POLL_INTERVAL = 0.5
+MAX_POLL_INTERVAL = 10.0
+DEFAULT_TIMEOUT = 1800.0
+
+
+def _soap_envelope(body: str) -> str:
+    """A Metadata API call in the shape CumulusCI's soap_envelopes use (session injected later)."""
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n'
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"'
+        ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+        ' xmlns:xsd="http://www.w3.org/2001/XMLSchema">\n'
+        "  <soap:Header>\n"
+        f'    <SessionHeader xmlns="{MD_NS}">\n'
+        "      <sessionId>###SESSION_ID###</sessionId>\n"
+        "    </SessionHeader>\n"
+        "  </soap:Header>\n"
+        f"  <soap:Body>\n    {body}\n  </soap:Body>\n"
+        "</soap:Envelope>"
+    )
+
+
+CANCEL_DEPLOY = _soap_envelope(
+    f'<cancelDeploy xmlns="{MD_NS}"><String>{{process_id}}</String></cancelDeploy>'
+)
+DEPLOY_RECENT_VALIDATION = _soap_envelope(
+    f'<deployRecentValidation xmlns="{MD_NS}">'
+    "<validationId>{validation_id}</validationId></deployRecentValidation>"
+)
+
+
+class MetadataCallFailed(Exception):
+    """The Metadata API refused a call (a SOAP fault, a malformed answer)."""
+
+
+class DeployTimeout(Exception):
+    """The deploy did not finish in time; a cancelDeploy was sent."""
+
+    def __init__(self, deploy_id: str, seconds: float, canceled: bool):
+        self.deploy_id = deploy_id
+        self.seconds = seconds
+        self.canceled = canceled
+        state = "cancel requested" if canceled else "cancel failed; check the org"
+        super().__init__(f"deploy {deploy_id} did not finish within {seconds:.0f}s ({state})")
+
+
+@dataclass(frozen=True)
+class ComponentFailure:
+    file: str
+    line: int | None
+    problem: str
+    type: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DeployProgress:
+    deploy_id: str
+    status: str
+    deployed: int
+    total: int
+    elapsed: float
+
+
+@dataclass
+class DeployResult:
+    id: str
+    success: bool
+    status: str
+    check_only: bool
+    components_deployed: int = 0
+    components_total: int = 0
+    failures: list[ComponentFailure] = field(default_factory=list)
+    error_message: str | None = None
+    elapsed: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "success": self.success,
+            "status": self.status,
+            "check_only": self.check_only,
+            "components_deployed": self.components_deployed,
+            "components_total": self.components_total,
+            "failures": [asdict(f) for f in self.failures],
+            "error_message": self.error_message,
+            "elapsed_seconds": round(self.elapsed, 3),
+        }
+
+
+ProgressCallback = Callable[[DeployProgress], None]
+Sleep = Callable[[float], None]
+
+
+def _m(tag: str) -> str:
+    return f"{{{MD_NS}}}{tag}"
+
+
+def _result_element(content: bytes) -> etree._Element:
+    try:
+        root = parse_xml(content)
+    except etree.XMLSyntaxError as exc:
+        raise MetadataCallFailed(f"unreadable Metadata API answer: {exc}") from None
+    result = next(root.iter(_m("result")), None)
+    if result is None:
+        raise MetadataCallFailed("the Metadata API answer holds no result")
+    return result
+
+
+def _int(element: etree._Element, tag: str) -> int:
+    text = element.findtext(_m(tag))
+    return int(text) if text and text.strip().isdigit() else 0
+
+
+def parse_deploy_result(content: bytes, elapsed: float = 0.0) -> DeployResult:
+    """A checkDeployStatus answer (with details) as data."""
+    result = _result_element(content)
+    failures = []
+    for failure in result.iter(_m("componentFailures")):
+        line = failure.findtext(_m("lineNumber"))
+        failures.append(
+            ComponentFailure(
+                file=failure.findtext(_m("fileName")) or "",
+                line=int(line) if line and line.isdigit() else None,
+                problem=failure.findtext(_m("problem")) or "Unknown problem",
+                type=failure.findtext(_m("componentType")) or "",
+                name=failure.findtext(_m("fullName")) or "",
+            )
+        )
+    status = result.findtext(_m("status")) or "Unknown"
+    return DeployResult(
+        id=(result.findtext(_m("id")) or "").strip(),
+        success=(result.findtext(_m("success")) or "") == "true",
+        status=status,
+        check_only=(result.findtext(_m("checkOnly")) or "") == "true",
+        components_deployed=_int(result, "numberComponentsDeployed"),
+        components_total=_int(result, "numberComponentsTotal"),
+        failures=failures,
+        error_message=result.findtext(_m("errorMessage")),
+        elapsed=elapsed,
+    )
+
+
+# Seconds to wait before each retry of a call that failed transiently.
+TRANSIENT_RETRY_DELAYS = (0.5, 2.0, 5.0)
+# Starting a deploy twice would deploy twice; these are never retried.
+NOT_REPEATABLE = {"deploy", "deployRecentValidation"}
+
+
+def _retrying(call_class: type) -> type:
+    """``call_class`` with transient failures retried.
+
+    CumulusCI parses every Metadata API answer as XML before it looks at the HTTP
+    status, so a load balancer's HTML 502/503 page ends in an ExpatError traceback
+    instead of an error, and a dropped connection on a POST is not retried. Status
+    checks, listMetadata and retrieves are safe to repeat, so they get a few
+    retries with backoff; a deploy start is not repeated.
+    """
+    import requests
+
+    class Retrying(call_class):
+        def _call_mdapi(self, headers: Any, envelope: Any, refresh: Any = None) -> Any:
+            action = headers.get("SOAPAction", "")
+            delays = () if action in NOT_REPEATABLE else TRANSIENT_RETRY_DELAYS
+            for delay in (*delays, None):
+                try:
+                    return super()._call_mdapi(headers, envelope, refresh)
+                except (ExpatError, requests.RequestException) as exc:
+                    if delay is None:
+                        raise MetadataCallFailed(
+                            f"{action or 'Metadata API call'} failed: {_transient(exc)}"
+                        ) from None
+                    time.sleep(delay)
+            raise AssertionError("unreachable")
+
+    Retrying.__name__ = call_class.__name__
+    return Retrying
+
+
+def _transient(exc: Exception) -> str:
+    if isinstance(exc, ExpatError):
+        return "the server answered with something other than XML (an HTTP 5xx page?)"
+    return type(exc).__name__
+
+
+def _deploy_classes() -> tuple[type, type]:
+    """Built on first use: importing cumulusci costs about a second."""
+    from cumulusci.salesforce_api.metadata import ApiDeploy
+    from cumulusci.salesforce_api.soap_envelopes import CHECK_DEPLOY_STATUS
+
+    class BackoffDeploy(_retrying(ApiDeploy)):  # type: ignore[misc]
+        """ApiDeploy with backoff polling, an overall timeout and a parsed result."""
+
+        soap_envelope_status = CHECK_DEPLOY_STATUS
+
+        def __init__(
+            self,
+            task: Any,
+            package_zip: str,
+            *,
+            api_version: str,
+            check_only: bool,
+            timeout: float,
+            progress: ProgressCallback | None,
+            sleep: Sleep,
+        ):
+            # purge_on_delete false: deleted components stay in the recycle bin,
+            # which production requires anyway and keeps a rollback recoverable.
+            super().__init__(
+                task,
+                package_zip,
+                purge_on_delete=False,
+                api_version=api_version,
+                check_only=check_only,
+                test_level=TEST_LEVEL,
+            )
+            self.timeout = timeout
+            self.progress = progress
+            self.sleep = sleep
+            self.process_id = ""
+
+        def _post(self, action: str, envelope: str) -> Any:
+            return self._call_mdapi(self._build_headers(action, envelope), envelope)
+
+        def _start(self) -> None:
+            response = self._post(self.soap_action_start, self._build_envelope_start())
+            self._process_response_start(response)
+
+        def _cancel(self) -> bool:
+            try:
+                self._post("cancelDeploy", CANCEL_DEPLOY.format(process_id=self.process_id))
+            except Exception:  # noqa: BLE001 - reported through DeployTimeout.canceled
+                return False
+            return True
+
+        def run(self) -> DeployResult:
+            from cumulusci.salesforce_api.exceptions import MetadataApiError
+
+            started = time.monotonic()
+            try:
+                self._start()
+            except MetadataApiError as exc:
+                raise MetadataCallFailed(str(exc)) from None
+            if not self.process_id:
+                raise MetadataCallFailed("the deploy call returned no id")
+            interval = FIRST_POLL_INTERVAL
+            while True:
+                try:
+                    response = self._post(self.soap_action_status, self._build_envelope_status())
+                except MetadataApiError as exc:
+                    raise MetadataCallFailed(str(exc)) from None
+                elapsed = time.monotonic() - started
+                result = parse_deploy_result(response.content, elapsed)
+                if self.progress is not None:
+                    self.progress(
+                        DeployProgress(
+                            self.process_id,
+                            result.status,
+                            result.components_deployed,
+                            result.components_total,
+                            elapsed,
+                        )
+                    )
+                if result.status in DONE_STATUSES:
+                    return result
+                if elapsed + interval > self.timeout:
+                    raise DeployTimeout(self.process_id, self.timeout, self._cancel())
+                self.sleep(interval)
+                interval = min(interval * 2, MAX_POLL_INTERVAL)
+
+    class QuickDeploy(BackoffDeploy):
+        """deployRecentValidation: CumulusCI has no class for it."""
+
+        def __init__(self, task: Any, validation_id: str, **options: Any):
+            super().__init__(task, "unused", check_only=False, **options)
+            self.validation_id = validation_id
+
+        def _build_envelope_start(self) -> str:
+            from xml.sax.saxutils import escape
+
+            return DEPLOY_RECENT_VALIDATION.format(validation_id=escape(self.validation_id))
+
+        def _start(self) -> None:
+            response = self._post("deployRecentValidation", self._build_envelope_start())
+            self.process_id = (_result_element(response.content).text or "").strip()
+
+    return BackoffDeploy, QuickDeploy
+
+
+def zip_base64(files: Mapping[str, bytes]) -> str:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, data in sorted(files.items()):
+            archive.writestr(path, data)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def deploy_files(
+    session: Any,
+    files: Mapping[str, bytes],
+    api_version: str,
+    *,
+    check_only: bool = False,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: ProgressCallback | None = None,
+    sleep: Sleep = time.sleep,
+) -> DeployResult:
+    """One atomic deploy of a Metadata API folder's files (package.xml included)."""
+    backoff_deploy, _ = _deploy_classes()
+    call = backoff_deploy(
+        session.api_task,
+        zip_base64(files),
+        api_version=api_version,
+        check_only=check_only,
+        timeout=timeout,
+        progress=progress,
+        sleep=sleep,
+    )
+    result: DeployResult = call.run()
+    return result
+
+
+def quick_deploy(
+    session: Any,
+    validation_id: str,
+    api_version: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: ProgressCallback | None = None,
+    sleep: Sleep = time.sleep,
+) -> DeployResult:
+    """Apply a successful check-only deploy without re-running it."""
+    _, quick = _deploy_classes()
+    call = quick(
+        session.api_task,
+        validation_id,
+        api_version=api_version,
+        timeout=timeout,
+        progress=progress,
+        sleep=sleep,
+    )
+    result: DeployResult = call.run()
+    return result
+
+
+def destructive_package(members: Iterable[tuple[str, str]], api_version: str) -> dict[str, bytes]:
+    """An empty package.xml plus destructiveChanges.xml: a deploy that only deletes."""
+    return {
+        "package.xml": package_xml([], api_version),
+        "destructiveChanges.xml": package_xml(members, None),
+    }
+
+
+def list_metadata(session: Any, metadata_type: str, api_version: str) -> list[str]:
+    """Full names of every component of one type (one listMetadata call)."""
+    from cumulusci.salesforce_api.exceptions import MetadataApiError
+    from cumulusci.salesforce_api.metadata import ApiListMetadata
+
+    call = _retrying(ApiListMetadata)(session.api_task, metadata_type, as_of_version=api_version)
+    try:
+        listed = call()
+    except MetadataApiError as exc:
+        raise MetadataCallFailed(str(exc)) from None
+    return sorted(row["fullName"] for row in listed[metadata_type] if row.get("fullName"))
+
+
+def retrieve_files(
+    session: Any, members: Iterable[tuple[str, str]], api_version: str
+) -> dict[str, bytes]:
+    """One unpackaged retrieve; zip paths (without ``unpackaged/``) -> bytes."""
+    from cumulusci.salesforce_api.exceptions import MetadataApiError
+    from cumulusci.salesforce_api.metadata import ApiRetrieveUnpackaged
+
+    request = package_xml(members, api_version).decode("utf-8")
+    call = _retrying(ApiRetrieveUnpackaged)(session.api_task, request, api_version)
+    try:
+        archive = call()
+    except MetadataApiError as exc:
+        raise MetadataCallFailed(str(exc)) from None
+    except zipfile.BadZipFile as exc:
+        raise MetadataCallFailed(f"the retrieved zip is unreadable: {exc}") from None
+    return {
+        name: archive.read(name)
+        for name in archive.namelist()
+        if not name.endswith("/") and name != "package.xml"
+    }

@@ -1,0 +1,1 @@
+"""Steps: the article's other steps (org id, install, connected app access, doctor, setup)."""

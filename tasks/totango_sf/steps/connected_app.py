@@ -1,0 +1,257 @@
+"""Step 3 of the article: the package's connected app, its profiles and its policy.
+
+The ``ConnectedApplication`` sObject is read-only (DESIGN.md), so this module
+only reads it. Profiles are granted the app by inserting ``SetupEntityAccess``
+rows whose parent is the profile's own PermissionSet; those rows can be created
+and deleted, never updated. The "Permitted Users" policy has no API: it is read
+from ``OptionsAllowAdminApprovedUsersOnly`` and, when wrong, reported with the
+Robot task and the Setup path that set it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from tasks.totango_sf.org.soql import soql_list, soql_string
+
+POLICY_TASK = "totango_connected_app_policy"
+GATEWAY_TASK = "totango_install_gateway"
+SETUP_POLICY_PATH = (
+    "Setup > Apps > Connected Apps > Manage Connected Apps > {app} > Edit Policies >"
+    ' Permitted Users: "Admin approved users are pre-authorized" > Save'
+)
+SETUP_GATEWAY_PATH = (
+    "Setup > Apps > Connected Apps > Connected Apps OAuth Usage > {gateway} > Install"
+    " (then Unblock if it shows as blocked)"
+)
+
+GrantAction = Literal["added", "already granted", "removed", "not granted", "kept (not ours)"]
+
+
+class ConnectedAppNotFound(Exception):
+    """The package's connected app is not in the org (the package is not installed)."""
+
+
+class ProfileNotFound(Exception):
+    """A configured profile does not exist in the org."""
+
+
+class AccessWriteFailed(Exception):
+    """Salesforce refused to create or delete a SetupEntityAccess row."""
+
+
+@dataclass(frozen=True)
+class ConnectedApp:
+    id: str
+    name: str
+    admin_approved: bool
+
+
+@dataclass(frozen=True)
+class ProfileAccess:
+    profile: str
+    permission_set_id: str
+    action: GrantAction
+    access_id: str | None = None
+
+
+@dataclass
+class AccessResult:
+    app: ConnectedApp
+    profiles: list[ProfileAccess] = field(default_factory=list)
+    policy_required: bool = True
+    policy_advice: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return any(p.action in ("added", "removed") for p in self.profiles)
+
+    @property
+    def policy_ok(self) -> bool:
+        return self.app.admin_approved or not self.policy_required
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "app": asdict(self.app),
+            "profiles": [asdict(p) for p in self.profiles],
+            "changed": self.changed,
+            "policy": policy_label(self.app.admin_approved),
+            "policy_ok": self.policy_ok,
+            "policy_advice": self.policy_advice,
+        }
+
+
+def policy_label(admin_approved: bool) -> str:
+    if admin_approved:
+        return "Admin approved users are pre-authorized"
+    return "All users may self-authorize"
+
+
+def policy_advice(app_name: str, org_name: str) -> str:
+    """How to set the policy by hand or by browser automation (there is no API)."""
+    return (
+        f"The policy of {app_name!r} cannot be set through the API. Run"
+        f" `cci task run {POLICY_TASK} --org {org_name}` (browser automation), or in"
+        f" Salesforce: {SETUP_POLICY_PATH.format(app=app_name)}."
+    )
+
+
+def gateway_advice(gateway: str, org_name: str) -> str:
+    return (
+        f"{gateway!r} is installed from OAuth Usage, which has no API. Run"
+        f" `cci task run {GATEWAY_TASK} --org {org_name}` (browser automation), or in"
+        f" Salesforce: {SETUP_GATEWAY_PATH.format(gateway=gateway)}."
+    )
+
+
+def find_connected_apps(session: Any, names: Iterable[str]) -> dict[str, ConnectedApp]:
+    """The connected apps among ``names`` that exist, by name."""
+    records = session.query(
+        "SELECT Id, Name, OptionsAllowAdminApprovedUsersOnly FROM ConnectedApplication"  # noqa: S608 - literals are escaped by soql_string
+        f" WHERE Name IN {soql_list(names)}"
+    )
+    return {
+        r["Name"]: ConnectedApp(r["Id"], r["Name"], bool(r["OptionsAllowAdminApprovedUsersOnly"]))
+        for r in records
+    }
+
+
+def find_connected_app(session: Any, name: str) -> ConnectedApp:
+    app = find_connected_apps(session, [name]).get(name)
+    if app is None:
+        raise ConnectedAppNotFound(
+            f"the connected app {name!r} is not in the org; it comes with the Totango managed"
+            " package, so install the package first (`totango-sf install --org NAME`)"
+        )
+    return app
+
+
+def profile_permission_sets(session: Any, profiles: Iterable[str]) -> dict[str, str]:
+    """Profile name -> Id of the PermissionSet the profile owns."""
+    wanted = list(dict.fromkeys(profiles))
+    if not wanted:
+        return {}
+    found = {
+        r["Name"]: r["Id"]
+        for r in session.query(f"SELECT Id, Name FROM Profile WHERE Name IN {soql_list(wanted)}")  # noqa: S608 - literals are escaped by soql_string
+    }
+    missing = [p for p in wanted if p not in found]
+    if missing:
+        raise ProfileNotFound(
+            "no profile named " + ", ".join(repr(p) for p in missing) + " in the org;"
+            " fix connected_app.profiles in the config"
+        )
+    owned = session.query(
+        "SELECT Id, ProfileId FROM PermissionSet WHERE IsOwnedByProfile = true"  # noqa: S608 - literals are escaped by soql_string
+        f" AND ProfileId IN {soql_list(found.values())}"
+    )
+    by_profile_id = {r["ProfileId"][:15]: r["Id"] for r in owned}
+    return {name: by_profile_id[pid[:15]] for name, pid in found.items()}
+
+
+def existing_access(session: Any, app_id: str, permission_set_ids: Iterable[str]) -> dict[str, str]:
+    """PermissionSet Id (15 chars) -> SetupEntityAccess Id, for rows granting ``app_id``."""
+    ids = list(permission_set_ids)
+    if not ids:
+        return {}
+    rows = session.query(
+        "SELECT Id, ParentId FROM SetupEntityAccess"  # noqa: S608 - literals are escaped by soql_string
+        f" WHERE SetupEntityId = {soql_string(app_id)} AND ParentId IN {soql_list(ids)}"
+    )
+    return {r["ParentId"][:15]: r["Id"] for r in rows}
+
+
+def _access_state(session: Any, config: Any) -> tuple[Any, dict[str, str], dict[str, str]]:
+    """The app, each configured profile's own permission set, and the rows granting it."""
+    app = find_connected_app(session, config.connected_app.name)
+    permission_sets = profile_permission_sets(session, config.connected_app.profiles)
+    return app, permission_sets, existing_access(session, app.id, permission_sets.values())
+
+
+# SetupEntityAccess rows this tool inserted, per org, so --revoke removes exactly
+# those and never a grant an admin made by hand.
+GRANTS_ROOT = Path(".totango/grants")
+
+
+def _ledger(org_name: str) -> Path:
+    return GRANTS_ROOT / f"{org_name}.json"
+
+
+def granted_by_us(org_name: str) -> set[str]:
+    path = _ledger(org_name)
+    if not path.exists():
+        return set()
+    return set(json.loads(path.read_text(encoding="utf-8")).get("setup_entity_access", []))
+
+
+def _record_grants(org_name: str, ids: set[str]) -> None:
+    path = _ledger(org_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"setup_entity_access": sorted(ids)}, indent=2), encoding="utf-8")
+
+
+def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
+    """Insert the missing SetupEntityAccess rows; rows already there are left alone."""
+    from simple_salesforce.exceptions import SalesforceError
+
+    app, permission_sets, existing = _access_state(session, config)
+    client = session.salesforce()
+    rows: list[ProfileAccess] = []
+    for profile, ps_id in permission_sets.items():
+        if ps_id[:15] in existing:
+            rows.append(ProfileAccess(profile, ps_id, "already granted", existing[ps_id[:15]]))
+            continue
+        try:
+            created = client.SetupEntityAccess.create({"ParentId": ps_id, "SetupEntityId": app.id})
+        except SalesforceError as exc:
+            if "DUPLICATE_VALUE" in str(exc):
+                # Someone granted it between our query and our insert.
+                rows.append(ProfileAccess(profile, ps_id, "already granted"))
+                continue
+            raise AccessWriteFailed(f"granting {app.name!r} to {profile!r} failed: {exc}") from None
+        rows.append(ProfileAccess(profile, ps_id, "added", created.get("id")))
+    added = {r.access_id for r in rows if r.action == "added" and r.access_id}
+    if added:
+        _record_grants(org_name, granted_by_us(org_name) | added)
+    return _with_policy(AccessResult(app, rows), config, org_name)
+
+
+def revoke_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
+    """Delete the rows this tool added for the configured profiles, and no others."""
+    from simple_salesforce.exceptions import SalesforceError
+
+    app, permission_sets, existing = _access_state(session, config)
+    ours = {i[:15] for i in granted_by_us(org_name)}
+    client = session.salesforce()
+    rows: list[ProfileAccess] = []
+    removed: set[str] = set()
+    for profile, ps_id in permission_sets.items():
+        access_id = existing.get(ps_id[:15])
+        if access_id is None:
+            rows.append(ProfileAccess(profile, ps_id, "not granted"))
+            continue
+        if access_id[:15] not in ours:
+            rows.append(ProfileAccess(profile, ps_id, "kept (not ours)", access_id))
+            continue
+        try:
+            client.SetupEntityAccess.delete(access_id)
+        except SalesforceError as exc:
+            raise AccessWriteFailed(
+                f"revoking {app.name!r} from {profile!r} failed: {exc}"
+            ) from None
+        rows.append(ProfileAccess(profile, ps_id, "removed", access_id))
+        removed.add(access_id[:15])
+    if removed:
+        _record_grants(org_name, {i for i in granted_by_us(org_name) if i[:15] not in removed})
+    return _with_policy(AccessResult(app, rows), config, org_name)
+
+
+def _with_policy(result: AccessResult, config: Any, org_name: str) -> AccessResult:
+    result.policy_required = bool(config.connected_app.admin_approved)
+    if not result.policy_ok:
+        result.policy_advice = policy_advice(result.app.name, org_name)
+    return result

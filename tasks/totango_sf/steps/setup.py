@@ -1,0 +1,260 @@
+"""``setup``: the whole article on one org, in order, with one summary row per step.
+
+doctor -> install -> deploy -> connected-app -> browser tasks (only when asked)
+-> verify (doctor again). The first doctor gates on the prerequisites only:
+a fresh org is expected to fail the "is it set up" checks. Every step of the
+article ends as done, already done, manual step needed (with instructions) or
+failed; the final doctor, not the stages' own claims, decides what is done.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from tasks.totango_sf.steps import doctor as checks
+from tasks.totango_sf.steps.connected_app import (
+    GATEWAY_TASK,
+    POLICY_TASK,
+    AccessWriteFailed,
+    ConnectedAppNotFound,
+    ProfileNotFound,
+    grant_profiles,
+)
+from tasks.totango_sf.steps.install import (
+    MissingVersionId,
+    PackageInstallFailed,
+    ProductionNeedsYes,
+    install_package,
+)
+from tasks.totango_sf.steps.org_id import read_org_identity
+
+StepStatus = Literal["done", "already done", "manual step needed", "failed"]
+StageStatus = Literal["ok", "skipped", "failed", "not available", "changed"]
+Runner = Callable[[Sequence[str]], int]
+Progress = Callable[[str], None]
+
+# The seed article's steps, in its order: (step, title, doctor check that verifies it).
+SEED_STEPS: tuple[tuple[str, str, str | None], ...] = (
+    ("1", "Org ID to Totango", None),
+    ("2", "Install the managed package", checks.PACKAGE),
+    ("3a", "Connected app policy: admin approved", checks.POLICY),
+    ("3b", "Connected app profiles", checks.PROFILES),
+    ("3c", "Trusted IP ranges", checks.TRUSTED_RANGES),
+    ("3d", "Totango Gateway installed", checks.GATEWAY),
+    ("4", "Widget on layouts", checks.WIDGET),
+    ("5", "Insights fields", checks.INSIGHTS_FIELDS),
+)
+
+
+@dataclass(frozen=True)
+class StageResult:
+    stage: str
+    status: StageStatus
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class StepRow:
+    step: str
+    title: str
+    status: StepStatus
+    detail: str
+
+
+@dataclass
+class SetupReport:
+    stages: list[StageResult] = field(default_factory=list)
+    steps: list[StepRow] = field(default_factory=list)
+    before: checks.DoctorReport | None = None
+    after: checks.DoctorReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not any(s.status == "failed" for s in self.steps) and not any(
+            s.status == "failed" for s in self.stages
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "stages": [asdict(s) for s in self.stages],
+            "steps": [asdict(s) for s in self.steps],
+            "doctor_before": self.before.to_json() if self.before else None,
+            "doctor_after": self.after.to_json() if self.after else None,
+        }
+
+
+def run_cci_task(args: Sequence[str]) -> int:
+    """Run ``cci task run ...`` in a subprocess (Robot browser tasks need their own process)."""
+    return subprocess.run(["cci", "task", "run", *args], check=False).returncode
+
+
+def deploy_available() -> bool:
+    return importlib.util.find_spec("tasks.totango_sf.org.deploy") is not None
+
+
+def _install_stage(session: Any, config: Any, yes: bool, progress: Progress) -> StageResult:
+    try:
+        result = install_package(session, config, yes=yes, progress=progress)
+    except MissingVersionId as exc:
+        return StageResult("install", "skipped", str(exc))
+    except (ProductionNeedsYes, PackageInstallFailed) as exc:
+        return StageResult("install", "failed", str(exc))
+    return StageResult(
+        "install", "changed" if result.action == "installed" else "ok", result.detail
+    )
+
+
+def _deploy_stage(session: Any, config: Any, yes: bool, progress: Progress) -> StageResult:
+    if not deploy_available():
+        return StageResult(
+            "deploy", "not available", "tasks.totango_sf.org.deploy is not installed"
+        )
+    from tasks.totango_sf.org import deploy as org_deploy_flow
+
+    try:
+        outcome = org_deploy_flow.deploy(
+            session,
+            config,
+            yes=yes,
+            progress=lambda p: progress(f"deploy {p.status}: {p.deployed}/{p.total}"),
+        )
+    except org_deploy_flow.DeployRefused as exc:
+        return StageResult("deploy", "failed", str(exc))
+    if outcome.status == "failed":
+        return StageResult(
+            "deploy",
+            "failed",
+            "the deploy failed; run `totango-sf deploy` for the component errors",
+        )
+    return StageResult(
+        "deploy", "changed" if outcome.status == "deployed" else "ok", outcome.status
+    )
+
+
+def _connected_app_stage(session: Any, config: Any, org_name: str) -> StageResult:
+    try:
+        result = grant_profiles(session, config, org_name)
+    except (ConnectedAppNotFound, ProfileNotFound, AccessWriteFailed) as exc:
+        return StageResult("connected-app", "failed", str(exc))
+    added = [p.profile for p in result.profiles if p.action == "added"]
+    detail = ("granted to " + ", ".join(added)) if added else "all profiles already granted"
+    return StageResult("connected-app", "changed" if added else "ok", detail)
+
+
+def _browser_stages(
+    before: checks.DoctorReport, org_name: str, runner: Runner
+) -> list[StageResult]:
+    stages = []
+    for check_name, task in ((checks.POLICY, POLICY_TASK), (checks.GATEWAY, GATEWAY_TASK)):
+        check = before.get(check_name)
+        if check is not None and check.status == "ok":
+            stages.append(StageResult(task, "ok", "already in place"))
+            continue
+        code = runner([task, "--org", org_name])
+        stages.append(
+            StageResult(task, "changed" if code == 0 else "failed", f"cci task exit code {code}")
+        )
+    return stages
+
+
+def _step_row(
+    step: str,
+    title: str,
+    check_name: str | None,
+    report: SetupReport,
+    identity_detail: str,
+) -> StepRow:
+    if check_name is None:
+        return StepRow(step, title, "manual step needed", identity_detail)
+    before = report.before.get(check_name) if report.before else None
+    after = report.after.get(check_name) if report.after else None
+    if after is None:
+        return StepRow(step, title, "failed", "not checked: setup stopped earlier")
+    if after.status == "ok":
+        already = before is not None and before.status == "ok"
+        return StepRow(step, title, "already done" if already else "done", after.detail)
+    # The policy and the Gateway have no API: unless a browser task tried and
+    # failed, what is left is a manual step with its instructions.
+    browser_task = {checks.POLICY: POLICY_TASK, checks.GATEWAY: GATEWAY_TASK}.get(check_name)
+    if browser_task is not None:
+        ran = _stage(report, browser_task) in ("changed", "failed")
+        if not ran:
+            return StepRow(step, title, "manual step needed", after.fix)
+        return StepRow(step, title, "failed", f"{browser_task} ran but {after.detail}; {after.fix}")
+    if after.status == "warn" or (
+        check_name == checks.PACKAGE and _stage(report, "install") == "skipped"
+    ):
+        return StepRow(step, title, "manual step needed", f"{after.detail}; {after.fix}")
+    if _stage(report, "deploy") == "not available" and check_name in (
+        checks.WIDGET,
+        checks.INSIGHTS_FIELDS,
+    ):
+        return StepRow(step, title, "manual step needed", f"{after.detail}; {after.fix}")
+    return StepRow(step, title, "failed", f"{after.detail}; fix: {after.fix}")
+
+
+def _stage(report: SetupReport, name: str) -> str | None:
+    return next((s.status for s in report.stages if s.stage == name), None)
+
+
+def run_setup(
+    session: Any,
+    config: Any,
+    org_name: str,
+    *,
+    browser: bool = False,
+    yes: bool = False,
+    runner: Runner = run_cci_task,
+    progress: Progress | None = None,
+    include_metadata: bool = True,
+) -> SetupReport:
+    """Every stage in order; stops after doctor when a prerequisite fails."""
+    say = progress or (lambda message: None)
+    report = SetupReport()
+    identity = read_org_identity(session)
+    identity_detail = (
+        f"paste {identity.id15} (15) or {identity.id18} (18) into {identity.paste_into}"
+    )
+    say("doctor")
+    report.before = checks.run_doctor(session, config, org_name, include_metadata)
+    if not report.before.prerequisites_ok:
+        failed = [c for c in report.before.checks if c.failed and c.name in checks.PREREQUISITES]
+        report.stages.append(
+            StageResult("doctor", "failed", "; ".join(f"{c.name}: {c.detail}" for c in failed))
+        )
+        report.after = report.before
+        report.steps = [
+            _step_row(step, title, name, report, identity_detail)
+            for step, title, name in SEED_STEPS
+        ]
+        return report
+    report.stages.append(StageResult("doctor", "ok", "prerequisites met"))
+    say("install")
+    report.stages.append(_install_stage(session, config, yes, say))
+    say("deploy")
+    report.stages.append(_deploy_stage(session, config, yes, say))
+    say("connected-app")
+    report.stages.append(_connected_app_stage(session, config, org_name))
+    if browser:
+        say("browser tasks")
+        report.stages.extend(_browser_stages(report.before, org_name, runner))
+    say("verify")
+    report.after = checks.run_doctor(session, config, org_name, include_metadata)
+    open_checks = [c.name for c in report.after.checks if c.status != "ok"]
+    # Open checks become manual or failed steps below; the verify stage itself ran fine.
+    report.stages.append(
+        StageResult(
+            "verify",
+            "ok",
+            "still open: " + ", ".join(open_checks) if open_checks else "all checks ok",
+        )
+    )
+    report.steps = [
+        _step_row(step, title, name, report, identity_detail) for step, title, name in SEED_STEPS
+    ]
+    return report
