@@ -12,6 +12,7 @@ from tasks.totango_sf.config.model import build_config
 from tasks.totango_sf.merge.source_dir import ApplySourceError, apply_to_source
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.validation import collect_metadata_files, validate_files
+from tests.cli_json import result_of
 from tests.conftest import REPO_ROOT, oracle_schemas
 
 SEED = REPO_ROOT / "tests" / "org_emulator" / "seed"
@@ -142,8 +143,8 @@ def test_cli_apply_json_reports_changed_then_unchanged(tmp_path: Path):
     args = ["apply", "--source-dir", str(tmp_path), "--config", str(config), "--json"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    assert json.loads(first.stdout)["changed"] is True
+    assert result_of(first.stdout)["changed"] is True
     second = runner.invoke(app, args)
-    assert json.loads(second.stdout)["changed"] is False
+    assert result_of(second.stdout)["changed"] is False
     bad = runner.invoke(app, ["apply", "--source-dir", str(tmp_path / "nope")])
     assert bad.exit_code == 2

@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from tasks.totango_sf.cli.app import app
 from tasks.totango_sf.render.plan import PLACEHOLDER_WARNING
+from tests.cli_json import error_of, result_of
 from tests.conftest import REPO_ROOT
 
 runner = CliRunner()
@@ -32,8 +33,8 @@ def test_plan_writes_a_validated_package_and_warns(tmp_path: Path):
 def test_plan_json_is_one_document_and_nothing_else(tmp_path: Path):
     result = run("plan", "--out", str(tmp_path), "--json")
     assert result.exit_code == 0
-    document = json.loads(result.stdout)
-    assert document["ok"] is True
+    document = result_of(result.stdout)
+    assert document["status_code"] == 0
     assert PLACEHOLDER_WARNING in document["warnings"]
     actions = {(c["type"], c["action"]) for c in document["components"]}
     assert ("Layout", "patch") in actions and ("CustomField", "create") in actions
@@ -73,7 +74,7 @@ def test_bad_config_exits_2_names_the_key_and_writes_nothing(tmp_path: Path, yam
     assert not out_dir.exists()
     as_json = run("plan", "--config", str(config), "--out", str(out_dir), "--json")
     assert as_json.exit_code == 2
-    assert any(expected in p for p in json.loads(as_json.stdout)["problems"])
+    assert any(expected in p for p in error_of(as_json.stdout)["data"]["problems"])
 
 
 def test_bad_format_is_refused(tmp_path: Path):
@@ -95,7 +96,7 @@ def test_validate_reports_file_and_line(tmp_path: Path):
     assert f"{bad}:4:" in result.stdout
     good = run("validate", str(REPO_ROOT / "force-app"), "--json")
     assert good.exit_code == 0
-    assert json.loads(good.stdout)["checked"] > 40
+    assert result_of(good.stdout)["checked"] > 40
 
 
 def test_validate_missing_path_exits_2(tmp_path: Path):
@@ -125,3 +126,30 @@ def test_help_does_not_import_cumulusci_or_build_the_schema():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
     )
     assert "HEAVY []" in result.stdout
+
+
+def test_json_usage_error_is_one_error_document():
+    totango_sf = Path(sys.executable).with_name("totango-sf")
+    result = subprocess.run(
+        [str(totango_sf), "plan", "--no-such-option", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    document = error_of(result.stdout)
+    assert document["name"] == "UsageError" and "--no-such-option" in document["message"]
+
+
+def test_config_commands_and_validate_take_json_and_config(tmp_path: Path):
+    runner = CliRunner()
+    schema = runner.invoke(app, ["config", "schema", "--json", "--config", "/dev/null"])
+    assert schema.exit_code == 0
+    assert result_of(schema.stdout)["schema"]["title"] == "TotangoConfig"
+    bad = tmp_path / "bad.yml"
+    bad.write_text("widget:\n  height: 5000\n", encoding="utf-8")
+    refused = runner.invoke(
+        app, ["validate", str(REPO_ROOT / "force-app"), "--config", str(bad), "--json"]
+    )
+    assert refused.exit_code == 2
+    assert "widget.height" in error_of(refused.stdout)["message"]

@@ -18,6 +18,7 @@ import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.cli.app import app
 from tasks.totango_sf.cli.org import register
 from tasks.totango_sf.metadata.xml import canonical_bytes
+from tests.cli_json import error_of, result_of
 from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
 
 REAL_IPS = ["8.8.8.8", "1.1.1.0/24"]
@@ -54,7 +55,8 @@ def cli(*args: str):
 
 
 def as_json(result) -> dict:
-    return json.loads(result.stdout)
+    document = json.loads(result.stdout)
+    return result_of(result.stdout) if "result" in document else error_of(result.stdout)
 
 
 def deploy_kinds(emulator) -> list[str]:
@@ -169,7 +171,7 @@ def test_production_without_yes_is_refused(emulator_factory, use_org, tmp_path):
     config = write_config(tmp_path)
     result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     assert result.exit_code == 2
-    assert "production" in as_json(result)["error"]
+    assert "production" in as_json(result)["message"]
     assert deploy_kinds(prod) == [] and "listMetadata" not in prod.history.kinds()
 
     validation = cli("deploy", "--org", "emu", "--config", str(config), "--check-only", "--json")
@@ -205,7 +207,7 @@ def test_placeholder_ips_are_refused_before_contacting_the_org(emulator, use_org
     for extra in ([], ["--check-only"]):
         result = cli("deploy", "--org", "emu", "--config", str(config), "--json", *extra)
         assert result.exit_code == 2
-        assert "placeholder" in as_json(result)["error"]
+        assert "placeholder" in as_json(result)["message"]
     assert len(emulator.history) == 0
 
 
@@ -258,7 +260,7 @@ def test_managed_page_missing_is_refused(emulator, use_org, tmp_path):
     config = write_config(tmp_path, namespace="totango", widget={"generate_page": False})
     result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     assert result.exit_code == 2
-    assert "totango__Totango_Account_Insights" in as_json(result)["error"]
+    assert "totango__Totango_Account_Insights" in as_json(result)["message"]
     assert deploy_kinds(emulator) == []
 
 
@@ -326,7 +328,7 @@ def test_a_failed_deploy_start_is_not_repeated(emulator, use_org, tmp_path, monk
     emulator.faults.http_error(503, "deploy", count=1)
     result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     assert result.exit_code == 4
-    assert "deploy failed" in as_json(result)["error"]
+    assert "deploy failed" in as_json(result)["message"]
     assert len(emulator.history.of("deploy")) == 1
 
 
@@ -346,7 +348,7 @@ def test_request_limit_is_exit_4_without_traceback(emulator, use_org, tmp_path):
     result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     assert result.exit_code == 4
     doc = as_json(result)
-    assert "REQUEST_LIMIT_EXCEEDED" in doc["error"]
+    assert "REQUEST_LIMIT_EXCEEDED" in doc["message"]
     assert emulator.access_token not in result.output
     assert not emulator.history.deploys
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.cli_json import result_of
+
 ROOT = Path(__file__).resolve().parents[1]
 TOTANGO_SF = Path(sys.executable).with_name("totango-sf")
 CCI = Path(sys.executable).with_name("cci")
@@ -49,7 +51,7 @@ def test_totango_sf_deploy_in_a_subprocess(emulator, tmp_path):
         timeout=300,
     )
     assert run.returncode == 0, run.stderr[-3000:]
-    doc = json.loads(run.stdout)
+    doc = result_of(run.stdout)
     assert doc["status"] == "deployed" and doc["verify"]["in_sync"]
     snapshots = list((folder / ".totango" / "snapshots" / "emu").iterdir())
     assert len(snapshots) == 1

@@ -6,8 +6,6 @@ through CumulusCI's keychain (``CUMULUSCI_ORG_emu``) and simple-salesforce.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -33,6 +31,7 @@ from tasks.totango_sf.steps.install import (
 )
 from tasks.totango_sf.steps.org_id import InvalidSalesforceId, read_org_identity, to_18
 from tasks.totango_sf.steps.setup import SEED_STEPS, deploy_available, run_setup
+from tests.cli_json import error_of, result_of
 from tests.org_emulator.fixtures import *  # noqa: F403
 from tests.org_emulator.ids import to18 as emulator_to18
 from tests.org_emulator.managed_package import install_gateway
@@ -129,7 +128,7 @@ def test_org_id_command_json(emulator_factory, monkeypatch):
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(cli_app(), ["org-id", "--org", "emu", "--json"])
     assert result.exit_code == 0, result.output
-    document = json.loads(result.stdout)
+    document = result_of(result.stdout)
     assert document["id18"] == emu.org_id
     assert document["kind"] == "production"
 
@@ -138,7 +137,7 @@ def test_unknown_org_is_exit_4(monkeypatch, tmp_path):
     monkeypatch.setenv("CUMULUSCI_KEY", "0123456789abcdef")
     result = CliRunner().invoke(cli_app(), ["doctor", "--org", "nosuchorg", "--json"])
     assert result.exit_code == 4
-    assert "nosuchorg" in json.loads(result.stdout)["error"]
+    assert "nosuchorg" in error_of(result.stdout)["message"]
 
 
 # -- connected-app --------------------------------------------------------------------
@@ -210,7 +209,7 @@ def test_connected_app_without_package_is_a_clear_error(emulator, monkeypatch):
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(cli_app(), ["connected-app", "--org", "emu", "--json"])
     assert result.exit_code == 1
-    assert "TotangoApp" in json.loads(result.stdout)["error"]
+    assert "TotangoApp" in error_of(result.stdout)["message"]
     assert writes_to(emulator, "ConnectedApplication") == []
     assert writes_to(emulator, "SetupEntityAccess") == []
 
@@ -225,7 +224,7 @@ def test_connected_app_command_text(emulator_factory, monkeypatch):
     assert "added" in result.stdout
     assert "totango_connected_app_policy" in result.stdout
     result = runner.invoke(cli_app(), ["connected-app", "--org", "emu", "--revoke", "--json"])
-    assert [p["action"] for p in json.loads(result.stdout)["profiles"]] == ["removed"]
+    assert [p["action"] for p in result_of(result.stdout)["profiles"]] == ["removed"]
     assert writes_to(emu, "ConnectedApplication") == []
 
 
@@ -242,7 +241,7 @@ def test_doctor_refuses_professional_edition(emulator_factory, monkeypatch):
     assert not report.ok and not report.prerequisites_ok
     result = CliRunner().invoke(cli_app(), ["doctor", "--org", "emu", "--json"])
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["ok"] is False
+    assert result_of(result.stdout)["ok"] is False
 
 
 def test_doctor_on_a_ready_org_is_all_green_and_writes_nothing(emulator_factory, monkeypatch):
@@ -355,7 +354,7 @@ def test_install_needs_yes_on_production_and_a_version_id(emulator_factory, monk
         install_package(session, config())
     result = CliRunner().invoke(cli_app(), ["install", "--org", "emu", "--json"])
     assert result.exit_code == 2
-    assert "package.version_id" in json.loads(result.stdout)["error"]
+    assert "package.version_id" in error_of(result.stdout)["message"]
     assert emu.state.rows("PackageInstallRequest") == []
 
 
@@ -425,7 +424,7 @@ def test_setup_command_json_lists_every_step(emulator_factory, monkeypatch):
         monkeypatch.setenv(key, value)
     result = CliRunner().invoke(cli_app(), ["setup", "--org", "emu", "--json"])
     assert result.exit_code == 1
-    document = json.loads(result.stdout)
+    document = result_of(result.stdout)
     assert [s["step"] for s in document["steps"]] == [step for step, _, _ in SEED_STEPS]
     assert document["stages"][0]["stage"] == "doctor"
 

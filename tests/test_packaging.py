@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_json import result_of
 from tests.conftest import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "tasks" / "totango_sf"
@@ -95,5 +95,5 @@ def test_installed_wheel_plans_outside_the_checkout(wheel: Path, tmp_path: Path)
     )
     assert result.returncode == 0, result.stderr
     assert str(target) in result.stderr  # the templates came from the install, not the checkout
-    assert json.loads(result.stdout)["components"]
+    assert result_of(result.stdout)["components"]
     assert (tmp_path / "out" / "package" / "package.xml").exists()

@@ -12,6 +12,7 @@ Exit codes: 0 ok / in sync, 1 deploy failed, 2 bad input, 3 drift,
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -24,12 +25,14 @@ from tasks.totango_sf.cli.common import (
     ConfigOption,
     JsonOption,
     OrgOption,
+    error_document,
     fail,
     load_config_or_exit,
     out,
     print_json,
     print_plan_table,
     print_problems_table,
+    print_result,
     print_warnings,
 )
 from tasks.totango_sf.cli.org import register as register_org_commands
@@ -84,7 +87,6 @@ def plan(
         print_problems_table("schema errors (nothing written)", exc.problems)
         fail("the rendered package is not schema-valid", EXIT_DEPLOY_FAILED, as_json)
     document = {
-        "ok": True,
         **the_plan.to_json(),
         "out_dir": str(out_dir),
         "format": output_format,
@@ -92,7 +94,7 @@ def plan(
         "validated": len(files),
     }
     if as_json:
-        print_json(document)
+        print_result(document)
         return
     print_plan_table(the_plan.table_rows(), "Totango setup plan (offline)")
     out.print(
@@ -126,7 +128,7 @@ def apply(
         print_problems_table("schema errors (nothing written)", exc.problems)
         fail("the merged files are not schema-valid; nothing was written", 1, as_json)
     if as_json:
-        print_json({"ok": True, **result.to_json()})
+        print_result(result.to_json())
         return
     table = Table(title=f"apply to {source_dir} ({result.project_format})", title_justify="left")
     for column in ("file", "change", "detail"):
@@ -141,25 +143,30 @@ def apply(
 @app.command()
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Metadata files or folders.")],
+    config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check metadata files against the Metadata API schema (file:line: problem)."""
+    """Check metadata files against the Metadata API schema (file:line: problem).
+
+    --config is read and checked like every command's, so a broken config fails here too.
+    """
     from tasks.totango_sf.metadata.validation import collect_metadata_files, validate_files
 
+    load_config_or_exit(config, None, as_json)
     try:
         files = collect_metadata_files(paths)
     except FileNotFoundError as exc:
         fail(f"no such file or folder: {exc}", EXIT_BAD_INPUT, as_json)
     problems = validate_files(files)
     if as_json:
-        print_json(
+        print_result(
             {
-                "ok": not problems,
                 "checked": len(files),
                 "problems": [
                     {"path": p.path, "line": p.line, "message": p.message} for p in problems
                 ],
-            }
+            },
+            EXIT_BAD_INPUT if problems else 0,
         )
     else:
         for problem in problems:
@@ -171,18 +178,31 @@ def validate(
 
 
 @config_app.command("schema")
-def config_schema() -> None:
-    """Print the config's JSON Schema (for editor completion)."""
+def config_schema(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """Print the config's JSON Schema (for editor completion); --json wraps it in the envelope.
+
+    The schema does not depend on the config; --config is accepted so that every
+    command takes the same options.
+    """
     from tasks.totango_sf.config.model import config_json_schema
 
-    print_json(config_json_schema())
+    schema = config_json_schema()
+    if as_json:
+        print_result({"schema": schema})
+    else:
+        print_json(schema)
 
 
 @config_app.command("show")
-def config_show(config: ConfigOption = None, org: OrgOption = None) -> None:
-    """Print the effective config (defaults, file and org overlay merged)."""
-    cfg = load_config_or_exit(config, org, True)
-    print_json(cfg.model_dump(mode="json"))
+def config_show(
+    config: ConfigOption = None, org: OrgOption = None, as_json: JsonOption = False
+) -> None:
+    """Print the effective config (defaults, file and org overlay merged) as JSON."""
+    cfg = load_config_or_exit(config, org, as_json)
+    if as_json:
+        print_result({"config": cfg.model_dump(mode="json")})
+    else:
+        print_json(cfg.model_dump(mode="json"))
 
 
 register_org_commands(app)
@@ -190,7 +210,21 @@ register_org_steps(app)
 
 
 def main() -> None:
-    app()
+    if "--json" not in sys.argv[1:]:
+        app()
+        return
+    # Under --json even a usage error (an unknown option, a missing argument) is one
+    # JSON document on stdout, so CI parsers never meet click's plain-text usage lines.
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        print_json(error_document(message, EXIT_BAD_INPUT, name="UsageError"))
+        sys.exit(EXIT_BAD_INPUT)
+    except typer.Abort:
+        print_json(error_document("aborted", 130, name="Aborted"))
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -33,15 +33,58 @@ OrgOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document only.")]
 
 
+# Bumped when a command's ``result`` changes shape incompatibly; CI parsers can pin it.
+JSON_SCHEMA_VERSION = 1
+
+# The ``name`` of an error document, one per exit code (sf CLI names its errors the same way).
+ERROR_NAMES = {
+    EXIT_DEPLOY_FAILED: "DeployFailed",
+    EXIT_BAD_INPUT: "BadInput",
+    EXIT_DRIFT: "Drift",
+    EXIT_ORG_UNREACHABLE: "OrgUnreachable",
+}
+
+
 def print_json(document: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
 
 
-def fail(message: str, code: int, as_json: bool, **extra: Any) -> NoReturn:
+def print_result(result: dict[str, Any], status: int = EXIT_OK) -> None:
+    """The one JSON document of a command that ran: sf CLI's envelope.
+
+    ``{"status": N, "result": {...}, "warnings": [...]}``; ``status`` is the exit code
+    the command ends with, and the result's own ``warnings`` move to the envelope.
+    """
+    body = dict(result)
+    warnings = list(body.pop("warnings", None) or [])
+    body["schema_version"] = JSON_SCHEMA_VERSION
+    print_json({"status": status, "result": body, "warnings": warnings})
+
+
+def error_document(
+    message: str, code: int, name: str | None = None, actions: list[str] | None = None, **data: Any
+) -> dict[str, Any]:
+    """sf CLI's error envelope: ``{"status", "name", "message", "actions"}`` plus any data."""
+    document: dict[str, Any] = {
+        "status": code,
+        "name": name or ERROR_NAMES.get(code, "Error"),
+        "message": message,
+        "actions": actions or [],
+    }
+    if data:
+        document["data"] = data
+    return document
+
+
+def fail(
+    message: str, code: int, as_json: bool, actions: list[str] | None = None, **extra: Any
+) -> NoReturn:
     if as_json:
-        print_json({"ok": False, "error": message, "exit_code": code, **extra})
+        print_json(error_document(message, code, actions=actions, **extra))
     else:
         err.print(f"[bold red]error:[/] {message}", highlight=False)
+        for action in actions or []:
+            err.print(f"  try: {action}", highlight=False)
     raise typer.Exit(code)
 
 

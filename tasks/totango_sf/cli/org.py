@@ -29,9 +29,9 @@ from tasks.totango_sf.cli.common import (
     fail,
     load_config_or_exit,
     out,
-    print_json,
     print_plan_table,
     print_problems_table,
+    print_result,
     print_warnings,
 )
 
@@ -272,7 +272,7 @@ def _confirm_production(session: Any, org: str, as_json: bool) -> bool:
 def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:
     result = outcome.deploy
     if as_json:
-        print_json(outcome.to_json(with_diff=diff))
+        print_result(outcome.to_json(with_diff=diff), _deploy_exit_code(outcome))
     elif outcome.status == "in_sync":
         out.print(f"[green]in sync[/]: {outcome.org} already matches the setup; nothing deployed.")
     elif result is not None and not result.success:
@@ -299,10 +299,17 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:
         if outcome.snapshot_id:
             out.print(f"snapshot: {outcome.snapshot_id}", highlight=False)
         print_warnings(outcome.warnings)
-    if result is not None and not result.success:
-        raise typer.Exit(EXIT_DEPLOY_FAILED)
+    code = _deploy_exit_code(outcome)
+    if code:
+        raise typer.Exit(code)
+
+
+def _deploy_exit_code(outcome: Any) -> int:
+    if outcome.deploy is not None and not outcome.deploy.success:
+        return EXIT_DEPLOY_FAILED
     if outcome.verify is not None and not outcome.verify.in_sync:
-        raise typer.Exit(EXIT_DRIFT)
+        return EXIT_DRIFT
+    return 0
 
 
 def verify_command(
@@ -321,7 +328,7 @@ def verify_command(
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
     if as_json:
-        print_json({"ok": report.in_sync, **report.to_json()})
+        print_result(report.to_json(), 0 if report.in_sync else EXIT_DRIFT)
     else:
         print_drift(report)
         print_warnings(report.warnings)
@@ -384,7 +391,7 @@ def rollback_command(
         _handle_org_errors(session, as_json, exc)
     result = outcome.deploy
     if as_json:
-        print_json(outcome.to_json())
+        print_result(outcome.to_json(), 0 if outcome.ok else EXIT_DEPLOY_FAILED)
     elif result is not None and not result.success:
         print_failures(result)
         err.print(f"[bold red]rollback deploy {result.id} {result.status}.[/] {NOT_CHANGED}")
@@ -410,7 +417,7 @@ def plan_against_org(cfg: Any, org: str, out_dir: Path, output_format: str, as_j
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
     if as_json:
-        print_json({**result.to_json(), "out_dir": str(out_dir), "files": len(written)})
+        print_result({**result.to_json(), "out_dir": str(out_dir), "files": len(written)})
         return
     print_plan_table(_plan_rows(result.state), f"Totango setup plan for {org}")
     if result.state.in_sync:

@@ -25,7 +25,7 @@ from tasks.totango_sf.cli.common import (
     err,
     fail,
     out,
-    print_json,
+    print_result,
 )
 
 EXIT_OK = 0
@@ -88,7 +88,7 @@ def org_id_command(
     session, _ = _session_and_config(org, config, as_json)
     identity = _guarded(org, as_json, lambda: read_org_identity(session))
     if as_json:
-        print_json({"ok": True, "org": org, **identity.to_json()})
+        print_result({"org": org, **identity.to_json()})
         return
     out.print(f"Organization ID (15): [bold]{identity.id15}[/]", highlight=False)
     out.print(f"Organization ID (18): [bold]{identity.id18}[/]", highlight=False)
@@ -105,7 +105,7 @@ def doctor_command(
     session, cfg = _session_and_config(org, config, as_json)
     report = _guarded(org, as_json, lambda: run_doctor(session, cfg, org))
     if as_json:
-        print_json({"org": org, **report.to_json()})
+        print_result({"org": org, **report.to_json()}, 0 if report.ok else EXIT_STEP_FAILED)
     else:
         table = Table(title=f"doctor: {org}", title_justify="left")
         for column in ("check", "status", "detail", "fix"):
@@ -146,7 +146,7 @@ def install_command(
     except PackageInstallFailed as exc:
         fail(str(exc), EXIT_STEP_FAILED, as_json)
     if as_json:
-        print_json({"ok": True, "org": org, **result.to_json()})
+        print_result({"org": org, **result.to_json()})
         return
     out.print(f"{result.action}: {result.detail}", highlight=False)
 
@@ -176,7 +176,7 @@ def connected_app_command(
     except (ConnectedAppNotFound, ProfileNotFound, AccessWriteFailed) as exc:
         fail(str(exc), EXIT_STEP_FAILED, as_json)
     if as_json:
-        print_json({"ok": True, "org": org, **result.to_json()})
+        print_result({"org": org, **result.to_json()})
         return
     table = Table(title=f"{result.app.name}: profile access on {org}", title_justify="left")
     table.add_column("profile")
@@ -209,7 +209,7 @@ def setup_command(
         lambda: run_setup(session, cfg, org, browser=browser, yes=yes, progress=_progress(as_json)),
     )
     if as_json:
-        print_json({"org": org, **report.to_json()})
+        print_result({"org": org, **report.to_json()}, 0 if report.ok else EXIT_STEP_FAILED)
     else:
         stages = Table(title=f"setup stages: {org}", title_justify="left")
         for column in ("stage", "status", "detail"):
