@@ -25,7 +25,9 @@ from pydantic import (
 )
 
 from tasks.totango_sf.config import insights as insights_catalogue
+from tasks.totango_sf.config.ip_limits import IpTotalsExceeded, check_totals
 from tasks.totango_sf.config.ip_ranges import (
+    BROAD_PREFIX,
     IpRange,
     IpRangeError,
     merge_ranges,
@@ -236,7 +238,9 @@ class TrustedIpRangesConfig(_Strict):
         ],
         description="Single IPs, 'a-b' ranges or CIDRs, IPv4 or IPv6.",
     )
-    allow_broad: bool = Field(False, description="Allow ranges broader than a /16.")
+    allow_broad: bool = Field(
+        False, description="Allow ranges broader than a /16 (IPv4) or a /48 (IPv6)."
+    )
 
     @field_validator("description")
     @classmethod
@@ -245,17 +249,31 @@ class TrustedIpRangesConfig(_Strict):
 
     @model_validator(mode="after")
     def _no_broad_ranges(self) -> TrustedIpRangesConfig:
+        ranges = self.ranges()
+        try:
+            check_totals(ranges, "trusted_ip_ranges.addresses")
+        except IpTotalsExceeded as exc:
+            raise ValueError(f"{NESTED_PATH_MARK}addresses: {exc}") from None
         if self.allow_broad:
             return self
-        for index, spec in enumerate(self.addresses):
-            rng = parse_address_spec(spec)
-            if rng.is_broad:
-                raise ValueError(
-                    f"{NESTED_PATH_MARK}addresses[{index}]: {spec!r} spans {rng.size:,}"
-                    " addresses, more than a /16; a broad trusted range turns off login"
-                    " challenges for everyone in it. Set trusted_ip_ranges.allow_broad: true"
-                    " if this is intended"
-                )
+        # The merged result, not each entry: two adjacent /16s become a /15.
+        for rng in ranges:
+            if not rng.is_broad:
+                continue
+            parts = [
+                f"[{i}] {spec!r}"
+                for i, spec in enumerate(self.addresses)
+                if rng.covers(parse_address_spec(spec))
+            ]
+            prefix = BROAD_PREFIX[rng.family]
+            made_of = f" (merged from {', '.join(parts)})" if len(parts) > 1 else ""
+            where = parts[0].split(" ", 1)[0] if len(parts) == 1 else ""
+            raise ValueError(
+                f"{NESTED_PATH_MARK}addresses{where}: {rng} spans {rng.size:,}"
+                f" addresses{made_of}, more than a /{prefix}; a broad trusted range turns"
+                " off login challenges for everyone in it. Set"
+                " trusted_ip_ranges.allow_broad: true if this is intended"
+            )
         return self
 
     def ranges(self) -> list[IpRange]:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.layout import widget_section_state
-from tasks.totango_sf.merge.security import missing_ip_ranges, with_explicit_network_access
+from tasks.totango_sf.merge.security import with_explicit_network_access
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.package_xml import package_member, package_xml
 from tasks.totango_sf.metadata.validation import require_valid
@@ -28,6 +28,7 @@ from tasks.totango_sf.org.desired_state import (
     desired_state,
     retrieve_members,
 )
+from tasks.totango_sf.org.ip_ranges_state import ip_ranges_drift
 from tasks.totango_sf.org.metadata_api import (
     DEFAULT_TIMEOUT,
     DeployResult,
@@ -214,9 +215,7 @@ def _detail(config: TotangoConfig, state: DesiredState, diff: Any) -> str:
     if diff.type == "Settings" and diff.name == "Security":
         before = state.originals.get("settings/Security.settings")
         if before is not None:
-            missing = missing_ip_ranges(before, config.trusted_ip_ranges.ranges())
-            shown = ", ".join(f"{r.start}-{r.end}" for r in missing)
-            return f"{len(missing)} trusted IP range(s) missing: {shown}"
+            return ip_ranges_drift(before, config.trusted_ip_ranges)
     changed = [
         line
         for line in diff.diff.splitlines()
@@ -303,6 +302,8 @@ def deploy(
     kind = check_safety(session, config, yes or check_only)
     layout_names, state = read_org(session, config)
     timings.measure("read_org", started)
+    if state.blocking:
+        raise DeployRefused("; ".join(state.blocking))
     outcome = DeployOutcome(session.name, kind, "in_sync", state, warnings=list(state.warnings))
     outcome.timings = timings
     if on_plan is not None:
@@ -470,7 +471,7 @@ class OrgPlan:
             "api_version": self.state.api_version,
             "components": [d.to_json(with_diff) for d in self.state.diffs],
             "layouts": self.state.layouts,
-            "warnings": self.state.warnings,
+            "warnings": self.state.warnings + self.state.blocking,
         }
 
 
