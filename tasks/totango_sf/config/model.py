@@ -40,6 +40,7 @@ from tasks.totango_sf.config.names import (
     object_name_problem,
     object_stem,
 )
+from tasks.totango_sf.config.schema_version import shipped_schema_version
 
 DEFAULT_CONFIG_PATH = Path("orgconfig/totango.yml")
 
@@ -340,7 +341,13 @@ class TotangoConfig(_Strict):
     """The whole Totango setup for one org."""
 
     namespace: str = Field("", description="Managed package prefix; '' for none.")
-    api_version: str = Field("63.0", description="Metadata API version for retrieve and deploy.")
+    api_version: str = Field(
+        "63.0",
+        description=(
+            "Metadata API version for retrieve and deploy; must be the version of the"
+            " schema the toolkit validates against (63.0)."
+        ),
+    )
     widget: WidgetConfig = Field(default_factory=WidgetConfig)  # type: ignore[arg-type]
     insights: InsightsConfig = Field(default_factory=InsightsConfig)
     trusted_ip_ranges: TrustedIpRangesConfig = Field(default_factory=TrustedIpRangesConfig)  # type: ignore[arg-type]
@@ -362,6 +369,13 @@ class TotangoConfig(_Strict):
     def _api_version(cls, value: str) -> str:
         if not re.fullmatch(r"[1-9][0-9]\.0", value):
             raise ValueError("must look like '63.0'")
+        shipped = shipped_schema_version()
+        if value != shipped:
+            raise ValueError(
+                f"the toolkit validates every file against the Metadata API {shipped} schema"
+                f" (simple-salesforce's metadata.wsdl), so it deploys only API {shipped};"
+                f" {value} files would be checked against the wrong schema"
+            )
         return value
 
     @model_validator(mode="after")

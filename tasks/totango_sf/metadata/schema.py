@@ -11,25 +11,17 @@ from __future__ import annotations
 
 import copy
 import functools
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
+from tasks.totango_sf.config.schema_version import bundled_wsdl_path, wsdl_version
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 
 MD_NS = "http://soap.sforce.com/2006/04/metadata"
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
 _XSD = f"{{{XSD_NS}}}"
-
-
-def bundled_wsdl_path() -> Path:
-    # find_spec locates the package without importing it (requests, jwt: ~150 ms).
-    spec = importlib.util.find_spec("simple_salesforce")
-    if spec is None or spec.origin is None:
-        raise FileNotFoundError("simple-salesforce is not installed; its metadata.wsdl is needed")
-    return Path(spec.origin).with_name("metadata.wsdl")
 
 
 @dataclass(frozen=True)
@@ -62,10 +54,7 @@ class MetadataSchema:
 
     @property
     def api_version(self) -> str:
-        text = self.wsdl_path.read_text(encoding="utf-8", errors="replace")[:400]
-        marker = "Metadata API version "
-        start = text.find(marker)
-        return text[start + len(marker) :].split()[0] if start >= 0 else "unknown"
+        return wsdl_version(self.wsdl_path)
 
     def _base_of(self, type_name: str) -> str | None:
         ct = self._types.get(type_name)
