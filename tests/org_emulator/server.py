@@ -65,6 +65,8 @@ class OrgEmulatorServer:
         )
         self.port = self._httpd.server_address[1]
         self.instance_url = f"https://127.0.0.1:{self.port}"
+        # Set by the move_instance fault: the host the org now answers on.
+        self.moved_to_host: str | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------
@@ -120,6 +122,7 @@ class OrgEmulatorServer:
             with contextlib.suppress(soap.SoapFault):
                 kind = soap.local(soap.parse_request(body)[1].tag)
         call = self.history.add(Call(kind, method, raw_path))
+        call.detail["host"] = str(headers.get("Host", "")).rsplit(":", 1)[0]
         is_soap = route == "soap"
         try:
             with self.state.lock:
@@ -176,6 +179,9 @@ class OrgEmulatorServer:
                 raise _FaultResponse(code, "text/plain", b"emulated server error")
             elif rule.name == "invalid_session":
                 self.state.revoke_sessions()
+            elif rule.name == "move_instance":
+                self.moved_to_host = "localhost"
+                self.state.revoke_sessions()
             elif rule.name == "request_limit":
                 err = request_limit()
                 raise _FaultResponse(
@@ -201,7 +207,7 @@ class OrgEmulatorServer:
                 return 500, "text/xml", soap.invalid_session_fault()
             response = self.metadata.handle(operation, call)
             return 200, "text/xml", soap.envelope(response)
-        if not self._authorized(headers):
+        if not self._authorized(headers) or not self._on_current_host(headers, route):
             raise invalid_session()
         if route == "userinfo":
             return _json(200, self._userinfo())
@@ -221,6 +227,18 @@ class OrgEmulatorServer:
             return _json(status, data)
         raise RestError(404, "NOT_FOUND", "The requested resource does not exist")
 
+    def _on_current_host(self, headers, route: str) -> bool:
+        """After a move, REST calls to the old host fail; the token endpoint stays."""
+        if self.moved_to_host is None or route != "rest":
+            return True
+        return str(headers.get("Host", "")).rsplit(":", 1)[0] == self.moved_to_host
+
+    @property
+    def current_instance_url(self) -> str:
+        if self.moved_to_host is None:
+            return self.instance_url
+        return f"https://{self.moved_to_host}:{self.port}"
+
     def _token(self, body: bytes):
         form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
         if (
@@ -235,8 +253,8 @@ class OrgEmulatorServer:
             200,
             {
                 "access_token": token,
-                "instance_url": self.instance_url,
-                "id": f"{self.instance_url}/id/{self.state.org_id}/{self.state.user_id}",
+                "instance_url": self.current_instance_url,
+                "id": f"{self.current_instance_url}/id/{self.state.org_id}/{self.state.user_id}",
                 "token_type": "Bearer",
                 "issued_at": str(int(time.time() * 1000)),
                 "signature": "ZW11bGF0b3I=",
