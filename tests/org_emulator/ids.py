@@ -17,6 +17,8 @@ KEY_PREFIXES = {
     "PermissionSet": "0PS",
     "PermissionSetAssignment": "0Pa",
     "ConnectedApplication": "0H4",
+    "AppMenuItem": "0DS",
+    "OauthToken": "0CQ",
     "SetupEntityAccess": "0J0",
     "InstalledSubscriberPackage": "0A3",
     "SubscriberPackage": "033",

@@ -95,6 +95,10 @@ def build_state(
         managed_package.install(state, package_version)
         if gateway_installed:
             managed_package.install_gateway(state)
+        else:
+            # Totango's side already connects, so OAuth Usage lists the Gateway with
+            # an Install button: usage rows exist, the install does not.
+            managed_package.gateway_in_use(state)
     state.refresh_token = f"5Aep861emulator{state.org_id[:15]}"
     state.issue_access_token()
     state.metadata_version = 0
