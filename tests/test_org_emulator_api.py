@@ -438,7 +438,8 @@ def test_fault_http_error_then_recovers(emulator):
     client = sf(emulator)
     with pytest.raises(Exception, match="500"):
         client.query("SELECT Id FROM User")
-    assert client.query("SELECT Id FROM User")["totalSize"] == 5
+    # Five people and the Totango connection user.
+    assert client.query("SELECT Id FROM User")["totalSize"] == 6
     assert [c.fault for c in emulator.history.of("query")] == ["http_500", None]
 
 

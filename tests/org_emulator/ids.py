@@ -18,6 +18,7 @@ KEY_PREFIXES = {
     "PermissionSetAssignment": "0Pa",
     "ConnectedApplication": "0H4",
     "AppMenuItem": "0DS",
+    "FieldPermissions": "01k",
     "OauthToken": "0CQ",
     "SetupEntityAccess": "0J0",
     "InstalledSubscriberPackage": "0A3",

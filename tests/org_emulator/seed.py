@@ -44,6 +44,7 @@ STANDARD_FIELDS = {
     "User": ["Id", "Name", "Username", "Email", "ProfileId", "IsActive"],
 }  # fmt: skip
 
+INTEGRATION_PROFILE = "Minimum Access - Salesforce"
 USERS = (
     # (first, last, profile, active)
     ("Ada", "Admin", "System Administrator", True),
@@ -126,6 +127,25 @@ def _seed_people(state: OrgState, flavour: str) -> None:
                 "PermissionsManageProfilesPermissionsets": name == "System Administrator",
             },
         )
+    # Totango's connection user: an integration user on a minimal, non-admin profile,
+    # so nothing but what the setup grants lets it write the insights fields.
+    profile_ids[INTEGRATION_PROFILE] = state.insert(
+        "Profile", {"Name": INTEGRATION_PROFILE, "UserType": "Standard", "UserLicenseId": None}
+    )
+    state.insert(
+        "PermissionSet",
+        {
+            "Name": "X00e" + profile_ids[INTEGRATION_PROFILE][3:15],
+            "Label": INTEGRATION_PROFILE,
+            "IsOwnedByProfile": True,
+            "ProfileId": profile_ids[INTEGRATION_PROFILE],
+            "NamespacePrefix": None,
+            "Type": "Profile",
+            "PermissionsCustomizeApplication": False,
+            "PermissionsModifyAllData": False,
+            "PermissionsManageProfilesPermissionsets": False,
+        },
+    )
     domain = f"{flavour}.emulator.example.com"
     for first, last, profile, active in USERS:
         user_id = state.insert(
@@ -143,6 +163,20 @@ def _seed_people(state: OrgState, flavour: str) -> None:
             },
         )
         state.user_id = state.user_id or user_id
+    state.integration_user_id = state.insert(
+        "User",
+        {
+            "Username": f"totango.integration@{domain}",
+            "Name": "Totango Integration",
+            "FirstName": "Totango",
+            "LastName": "Integration",
+            "Email": f"totango@{domain}",
+            "Alias": "ttint",
+            "IsActive": True,
+            "ProfileId": profile_ids[INTEGRATION_PROFILE],
+            "UserType": "Standard",
+        },
+    )
 
 
 def _seed_metadata(state: OrgState) -> None:

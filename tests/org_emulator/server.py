@@ -96,9 +96,8 @@ class OrgEmulatorServer:
     def access_token(self) -> str:
         """A currently valid token (issuing one if every session was revoked)."""
         with self.state.lock:
-            if not self.state.access_tokens:
-                return self.state.issue_access_token()
-            return sorted(self.state.access_tokens)[0]
+            own = sorted(self.state.access_tokens - set(self.state.token_users))
+            return own[0] if own else self.state.issue_access_token()
 
     def connection_info(self) -> dict:
         return {
@@ -108,7 +107,20 @@ class OrgEmulatorServer:
             "org_id": self.state.org_id,
             "username": self.state.user["Username"],
             "ca_bundle": self.ca_bundle,
+            "integration_user": self.integration_user(),
         }
+
+    def integration_user(self) -> dict | None:
+        """Totango's connection user (seeded) and a session of theirs, for tests to act as."""
+        with self.state.lock:
+            user = self.state.get("User", self.state.integration_user_id or "")
+            if user is None:
+                return None
+            token = next(
+                (t for t, u in self.state.token_users.items() if u == user["Id"]),
+                None,
+            ) or self.state.issue_access_token(user["Id"])
+            return {"username": user["Username"], "access_token": token}
 
     # -- dispatch -------------------------------------------------------------------
     def dispatch(self, method: str, raw_path: str, headers, body: bytes):
@@ -192,10 +204,7 @@ class OrgEmulatorServer:
                 )
 
     def _authorized(self, headers, session_id: str | None = None) -> bool:
-        token = session_id
-        if token is None:
-            auth = headers.get("Authorization", "")
-            token = auth.split(" ", 1)[1].strip() if " " in auth else ""
+        token = session_id if session_id is not None else _bearer(headers)
         return token in self.state.access_tokens
 
     def _answer(self, route, method, path, params, headers, body, call: Call):
@@ -220,7 +229,13 @@ class OrgEmulatorServer:
             tooling = bool(rest) and rest[0] == "tooling"
             payload = json.loads(body) if body else None
             status, data = self.rest.handle(
-                method, version, rest[1:] if tooling else rest, params, payload, tooling
+                method,
+                version,
+                rest[1:] if tooling else rest,
+                params,
+                payload,
+                tooling,
+                user_id=self.state.user_of_token(_bearer(headers)),
             )
             if status == 204:
                 return 204, "application/json", b""
@@ -299,6 +314,11 @@ class _FaultResponse(Exception):
     def __init__(self, status: int, ctype: str, body: bytes, soap_body: bytes | None = None):
         super().__init__(status)
         self.status, self.ctype, self.body, self.soap_body = status, ctype, body, soap_body
+
+
+def _bearer(headers) -> str:
+    auth = headers.get("Authorization", "")
+    return auth.split(" ", 1)[1].strip() if " " in auth else ""
 
 
 def _json(status: int, data) -> tuple[int, str, bytes]:

@@ -132,6 +132,25 @@ SOBJECTS: dict[str, SObjectInfo] = {
             updateable=False,
             deletable=False,
         ),
+        # Object Reference, "FieldPermissions": the field permissions of a permission
+        # set (a profile's included); mirrored from deployed PermissionSet files.
+        SObjectInfo(
+            "FieldPermissions",
+            "Field Permissions",
+            (
+                "Id",
+                "ParentId",
+                "SobjectType",
+                "Field",
+                "PermissionsRead",
+                "PermissionsEdit",
+                *_AUDIT,
+            ),
+            relationships={"Parent": ("ParentId", "PermissionSet")},
+            createable=False,
+            updateable=False,
+            deletable=False,
+        ),
         # Object Reference, "AppMenuItem": "the organization's default settings for
         # items in the app menu or App Launcher"; query() and update() only. A
         # connected app gets a row (Type 'ConnectedApplication') once installed.
