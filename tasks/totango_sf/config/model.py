@@ -318,6 +318,32 @@ class PermissionSetConfig(_Strict):
     )
 
 
+class IntegrationConfig(_Strict):
+    """Totango's connection user, which the outbound integration job writes the fields as."""
+
+    username: str | None = Field(
+        None,
+        description=(
+            "Salesforce username of Totango's connection user; it is assigned the"
+            " integration permission set. Unset: plan and doctor warn."
+        ),
+    )
+    permission_set: LongApiName = Field(
+        "Totango_Integration", description="API name of the integration permission set."
+    )
+    permission_set_label: Label80 = Field(
+        "Totango Integration", description="Label of the integration permission set."
+    )
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        # A Salesforce username has the form of an email address.
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError("must be a Salesforce username (name@example.com)")
+        return value
+
+
 class PackageConfig(_Strict):
     version_id: str | None = Field(None, description="04t id of the Totango package version.")
     security_type: Literal["FULL", "NONE", "PUSH"] = Field(
@@ -355,6 +381,7 @@ class TotangoConfig(_Strict):
     tab: TabConfig = Field(default_factory=TabConfig)  # type: ignore[arg-type]
     permission_set: PermissionSetConfig = Field(default_factory=PermissionSetConfig)  # type: ignore[arg-type]
     package: PackageConfig = Field(default_factory=PackageConfig)  # type: ignore[arg-type]
+    integration: IntegrationConfig = Field(default_factory=IntegrationConfig)  # type: ignore[arg-type]
     reports: ReportsConfig = Field(default_factory=ReportsConfig)  # type: ignore[arg-type]
 
     @field_validator("namespace")
@@ -384,6 +411,11 @@ class TotangoConfig(_Strict):
         names = [f.api_name for f in fields]
         if len(set(names)) != len(names):
             raise ValueError(f"{NESTED_PATH_MARK}insights.fields: duplicate API names")
+        if self.integration.permission_set == self.permission_set.name:
+            raise ValueError(
+                f"{NESTED_PATH_MARK}integration.permission_set: must differ from"
+                " permission_set.name (one grants read, the other edit)"
+            )
         if self.widget.generate_page:
             for pattern in self.layout_patterns:
                 obj = pattern.partition("-")[0]

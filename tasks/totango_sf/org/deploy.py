@@ -28,6 +28,7 @@ from tasks.totango_sf.org.desired_state import (
     desired_state,
     retrieve_members,
 )
+from tasks.totango_sf.org.integration_user import IntegrationAssignment, assign_integration_user
 from tasks.totango_sf.org.ip_ranges_state import ip_ranges_drift
 from tasks.totango_sf.org.metadata_api import (
     DEFAULT_TIMEOUT,
@@ -127,6 +128,7 @@ class DeployOutcome:
     warnings: list[str] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
     quick_from: str | None = None
+    integration: IntegrationAssignment | None = None
 
     @property
     def ok(self) -> bool:
@@ -147,6 +149,7 @@ class DeployOutcome:
             "quick_deploy_of": self.quick_from,
             "snapshot": self.snapshot_id,
             "permission_set_assignments": self.assignments.to_json() if self.assignments else None,
+            "integration_user": self.integration.to_json() if self.integration else None,
             "verify": self.verify.to_json() if self.verify else None,
             "warnings": self.warnings,
             "timings": self.timings.phases,
@@ -276,6 +279,12 @@ def _after_deploy(
         )
     except PermissionSetMissing as exc:
         outcome.warnings.append(f"permission set not assigned: {exc}")
+    outcome.integration = assign_integration_user(session, config)
+    if not outcome.integration.ok:
+        outcome.warnings.append(
+            f"{config.integration.permission_set} not assigned to Totango's connection user:"
+            f" {outcome.integration.detail}"
+        )
     outcome.timings.measure("assign_permission_set", started)
     started = time.monotonic()
     outcome.verify = verify(session, config, layout_names)
@@ -443,9 +452,10 @@ def rollback(
         on_plan(restored, deleted)
     files = rollback_files(snapshot, deleted, config.api_version)
     require_valid(files)
-    if ("PermissionSet", config.permission_set.name) in deleted:
-        # An assigned permission set cannot be deleted.
-        outcome.assignments_removed = remove_assignments(session, config.permission_set.name)
+    for name in (config.permission_set.name, config.integration.permission_set):
+        if ("PermissionSet", name) in deleted:
+            # An assigned permission set cannot be deleted.
+            outcome.assignments_removed += remove_assignments(session, name)
     started = time.monotonic()
     outcome.deploy = deploy_files(
         session, files, config.api_version, timeout=timeout, progress=progress, sleep=sleep

@@ -23,7 +23,7 @@ from tasks.totango_sf.metadata.components import Component, components_from_mdap
 from tasks.totango_sf.metadata.package_xml import package_member, package_xml
 from tasks.totango_sf.metadata.xml import canonical_bytes
 from tasks.totango_sf.org.ip_ranges_state import merged_security
-from tasks.totango_sf.render.plan import build_plan
+from tasks.totango_sf.render.plan import NO_INTEGRATION_USER_WARNING, build_plan
 
 DiffAction = Literal["create", "update", "unchanged"]
 SECURITY_PATH = "settings/Security.settings"
@@ -200,6 +200,10 @@ def desired_state(
         f"widget.layouts entry {p!r} matches no layout in the org"
         for p in config.unmatched_layout_patterns(names)
     ]
+    if not config.integration.username:
+        warnings.append(
+            NO_INTEGRATION_USER_WARNING.format(permission_set=config.integration.permission_set)
+        )
     blocking: list[str] = []
     current = _current_components(retrieved)
     report_folders_present = {
