@@ -22,6 +22,7 @@ from tasks.totango_sf.steps.connected_app import (
 )
 from tasks.totango_sf.steps.gateway import gateway_status
 from tasks.totango_sf.steps.install import installed_totango_package
+from tasks.totango_sf.steps.integration_check import integration_checks
 
 Status = Literal["ok", "fail", "warn"]
 SUPPORTED_EDITIONS = ("Enterprise Edition", "Unlimited Edition", "Developer Edition")
@@ -390,6 +391,7 @@ def run_doctor(
     report.checks.append(check_permissions(session))
     report.checks.append(check_package(session, config))
     report.checks.extend(connected_app_checks(session, config, org_name))
+    report.checks.extend(integration_checks(session, config, org_name, Check))
     if include_metadata:
         report.checks.extend(metadata_checks(session, config, org_name))
     else:
