@@ -146,3 +146,35 @@ def test_an_unknown_or_inactive_connection_user_is_a_warning_not_a_failure(
     assert any(
         "Totango_Integration not assigned" in w for w in json.loads(result.stdout)["warnings"]
     )
+
+
+def test_emulator_refuses_an_editable_formula_field_in_a_permission_set(
+    emulator,
+    use_org,  # noqa: F811
+    tmp_path,
+):
+    from tests.org_emulator import rules
+
+    use_org(emulator)
+    assert (
+        cli("deploy", "--org", "emu", "--config", str(write_config(tmp_path, None))).exit_code == 0
+    )
+    md = "http://soap.sforce.com/2006/04/metadata"
+
+    def permission_set(field: str) -> bytes:
+        return (
+            f'<PermissionSet xmlns="{md}"><fieldPermissions><editable>true</editable>'
+            f"<field>{field}</field><readable>true</readable></fieldPermissions>"
+            "<label>x</label></PermissionSet>"
+        ).encode()
+
+    refused = rules.check_permission_set(
+        emulator.state, permission_set("Account.Totango_Health_Icon__c")
+    )
+    assert [p.text for p in refused] == [
+        "In field: editable - Account.Totango_Health_Icon__c is a formula field and cannot be"
+        " editable"
+    ]
+    assert (
+        rules.check_permission_set(emulator.state, permission_set("Account.Totango_URL__c")) == []
+    )

@@ -70,11 +70,22 @@ def check_permission_set(view: OrgState, data: bytes) -> list[Problem]:
         sobject, _, field = name.partition(".")
         if not field or field not in view.field_names(sobject):
             problems.append(_at(perm, f"In field: field - no CustomField named {name} found"))
+        elif _text(perm, "editable") == "true" and _is_formula(view, sobject, field):
+            # A formula field is computed and read-only for everyone ("Formula Field
+            # Limits and Restrictions"); the wording here is ours, not a recorded one.
+            problems.append(
+                _at(perm, f"In field: editable - {name} is a formula field and cannot be editable")
+            )
     for access in root.iter(f"{_M}pageAccesses"):
         page = _text(access, "apexPage") or ""
         if not view.has("ApexPage", page):
             problems.append(_at(access, f"In field: apexPage - no ApexPage named {page} found"))
     return problems
+
+
+def _is_formula(view: OrgState, sobject: str, field: str) -> bool:
+    data = view.custom_fields(sobject).get(field)
+    return data is not None and parse_xml(data).find(f"{_M}formula") is not None
 
 
 def check_tab(view: OrgState, data: bytes) -> list[Problem]:
