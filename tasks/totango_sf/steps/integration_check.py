@@ -7,7 +7,9 @@ insights fields. Three things decide whether that works, and each is a check:
   permission set (FieldPermissions rows of those permission sets);
 - with "Admin approved users are pre-authorized" on TotangoApp, its profile or
   one of its permission sets is granted the app (SetupEntityAccess), or the
-  sign-in is refused with OAUTH_APP_ACCESS_DENIED.
+  sign-in is refused with OAUTH_APP_ACCESS_DENIED (Salesforce Help, knowledge
+  article 000212208: with that policy, authorize the user's profile or a
+  permission set of theirs).
 Read-only: queries only.
 """
 
