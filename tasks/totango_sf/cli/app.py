@@ -43,8 +43,13 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: brackets such as "[default: ...]" print literally instead of being read
+    # as rich markup, and --help skips typer's rich formatter (markdown-it and friends).
+    rich_markup_mode=None,
 )
-config_app = typer.Typer(help="Inspect the setup config.", no_args_is_help=True)
+config_app = typer.Typer(
+    help="Inspect the setup config.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(config_app, name="config")
 
 

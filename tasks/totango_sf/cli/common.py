@@ -19,6 +19,8 @@ EXIT_DEPLOY_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_DRIFT = 3
 EXIT_ORG_UNREACHABLE = 4
+# A deploy was started and its end is not known (interrupted, or its answer was lost).
+EXIT_OUTCOME_UNKNOWN = 5
 
 out = Console()
 err = Console(stderr=True)
@@ -42,6 +44,7 @@ ERROR_NAMES = {
     EXIT_BAD_INPUT: "BadInput",
     EXIT_DRIFT: "Drift",
     EXIT_ORG_UNREACHABLE: "OrgUnreachable",
+    EXIT_OUTCOME_UNKNOWN: "OutcomeUnknown",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -16,6 +17,12 @@ from typing import Any
 LOGGER = logging.getLogger("totango_sf")
 
 _TOKEN_LIKE = re.compile(r"(00D\w{12,15}![\w.]+|[A-Za-z0-9._-]{40,})")
+
+
+# CumulusCI loads its project config and keychain through process-wide state (the
+# ``tasks`` package path, YAML caches); a fleet connects to several orgs from threads,
+# so the runtime is built one at a time. The rest of a connection runs in parallel.
+_RUNTIME_LOCK = threading.Lock()
 
 
 class OrgUnreachable(Exception):
@@ -125,7 +132,8 @@ def connect(org_name: str) -> OrgSession:
     from cumulusci.core.runtime import BaseCumulusCI
 
     try:
-        runtime = _runtime(BaseCumulusCI)
+        with _RUNTIME_LOCK:
+            runtime = _runtime(BaseCumulusCI)
         org_config = runtime.keychain.get_org(org_name)
         org_config.refresh_oauth_token(runtime.keychain)
     except OrgNotFound:
@@ -138,6 +146,18 @@ def connect(org_name: str) -> OrgSession:
             f"could not reach or authenticate to org {org_name!r}: {redact(str(exc))}"
         ) from None
     return OrgSession(org_name, org_config, runtime.project_config, keychain=runtime.keychain)
+
+
+def list_org_names() -> list[str]:
+    """Every org name CumulusCI's keychain knows: connected, scratch and environment orgs."""
+    from cumulusci.core.exceptions import CumulusCIException
+    from cumulusci.core.runtime import BaseCumulusCI
+
+    try:
+        with _RUNTIME_LOCK:
+            return sorted(_runtime(BaseCumulusCI).keychain.list_orgs())
+    except (CumulusCIException, OSError) as exc:
+        raise OrgUnreachable(f"could not read CumulusCI's keychain: {redact(str(exc))}") from None
 
 
 def _runtime(runtime_class: Any) -> Any:
