@@ -247,3 +247,37 @@ def test_quick_deploy_and_snapshot_ids_are_refused_for_a_fleet(tmp_path):
     assert snap.exit_code == 2 and "--snapshot" in error_of(snap.stdout)["message"]
     none = cli("verify", "--json")
     assert none.exit_code == 2 and "--org" in error_of(none.stdout)["message"]
+
+
+# -- the CumulusCI task ------------------------------------------------------------
+
+
+def test_cci_fleet_task_deploys_each_org_and_fails_when_one_fails(
+    emulator_factory, fleet_env, tmp_path, caplog
+):
+    from cumulusci.core.exceptions import CumulusCIFailure, TaskOptionsError
+    from cumulusci.tasks.salesforce.tests.util import create_task
+
+    from tasks.totango_sf.cci.fleet import TotangoFleetDeploy
+
+    caplog.set_level("INFO")
+    good = fleet_env(emulator_factory(flavour="sandbox"), "ci-good")
+    bad = fleet_env(emulator_factory(flavour="sandbox"), "ci-bad")
+    bad.faults.fail_component("Layout", LAYOUT, "Element {x}y invalid at this location")
+    config = write_config(tmp_path)
+    task = create_task(TotangoFleetDeploy, {"orgs": "ci-good,ci-bad", "config": str(config)})
+    task.project_config.keychain.list_orgs = lambda: ["ci-bad", "ci-good", "other"]
+    with pytest.raises(CumulusCIFailure, match="1 of 2"):
+        task()
+    assert task.return_values["failed"] == ["ci-bad"]
+    assert task.return_values["orgs"]["ci-good"]["verify"]["in_sync"] is True
+    assert SECTION in good.state.metadata_xml("Layout", LAYOUT)
+    assert SECTION not in bad.state.metadata_xml("Layout", LAYOUT)
+    assert any(r.getMessage().startswith("[ci-good] ") for r in caplog.records)
+
+    glob = create_task(TotangoFleetDeploy, {"orgs": "nomatch-*", "config": str(config)})
+    glob.project_config.keychain.list_orgs = lambda: ["ci-bad", "ci-good"]
+    with pytest.raises(TaskOptionsError, match="nomatch"):
+        glob()
+    with pytest.raises(TaskOptionsError, match="parallel"):
+        create_task(TotangoFleetDeploy, {"orgs": "a", "parallel": "0"})

@@ -23,6 +23,7 @@ import hashlib
 import importlib.util
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,10 +110,15 @@ class MetadataSchema:
 
     @functools.cached_property
     def _validator(self) -> etree.XMLSchema:
-        return etree.XMLSchema(self._reroot(self._source))
+        with _BUILDING:
+            return etree.XMLSchema(self._reroot(self._source))
 
     @functools.cached_property
     def _subset_validator(self) -> etree.XMLSchema:
+        with _BUILDING:
+            return self._load_or_build_subset()
+
+    def _load_or_build_subset(self) -> etree.XMLSchema:
         cache = schema_cache_dir() / f"metadata-{self._subset_key()}.xsd"
         try:
             return etree.XMLSchema(parse_xml(cache.read_bytes()))
@@ -242,10 +248,18 @@ class MetadataSchema:
         return _errors(self._validator, root)
 
 
+# Building a schema is slow and parses shared trees; fleet threads build it once.
+_BUILDING = threading.RLock()
+# A validator keeps its error log between calls, so one validation runs at a time
+# (fleet runs validate from several threads).
+_VALIDATING = threading.Lock()
+
+
 def _errors(validator: etree.XMLSchema, root: etree._Element) -> list[SchemaError]:
-    if validator.validate(root.getroottree()):
-        return []
-    return [SchemaError(e.line, e.message) for e in validator.error_log]
+    with _VALIDATING:
+        if validator.validate(root.getroottree()):
+            return []
+        return [SchemaError(e.line, e.message) for e in validator.error_log]
 
 
 def _write_quietly(path: Path, data: bytes) -> None:
