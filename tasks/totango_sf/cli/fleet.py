@@ -164,10 +164,19 @@ def run_fleet_command(
     job: Job,
 ) -> None:
     """Run ``job(session, config, lane)`` on every org, show it, print one result, exit."""
+    from cumulusci.core.exceptions import CumulusCIException
+
+    from tasks.totango_sf.org.connection import redact, shared_runtime
     from tasks.totango_sf.steps.fleet import run_fleet
 
+    try:
+        runtime = shared_runtime()
+    except (CumulusCIException, OSError) as exc:
+        message = f"could not load CumulusCI's project or keychain: {redact(str(exc))}"
+        fail(message, EXIT_ORG_UNREACHABLE, as_json)
+
     def lane_job(org: str, lane: Any) -> OrgReport:
-        return _run_one(org, configs[org], lane, job)
+        return _run_one(org, configs[org], lane, job, runtime)
 
     console = err if as_json else out
     with _fleet_display(console, command, orgs) as (on_change, poll), _sigterm_as_interrupt():
@@ -190,7 +199,7 @@ def run_fleet_command(
     raise typer.Exit(code)
 
 
-def _run_one(org: str, config: Any, lane: Any, job: Job) -> OrgReport:
+def _run_one(org: str, config: Any, lane: Any, job: Job, runtime: Any) -> OrgReport:
     """One lane: connect, run the job, and turn the org path's exceptions into a verdict."""
     from tasks.totango_sf.cli.org_errors import org_error_verdict, org_errors
     from tasks.totango_sf.org.connection import connect
@@ -198,7 +207,7 @@ def _run_one(org: str, config: Any, lane: Any, job: Job) -> OrgReport:
     session = None
     try:
         lane.stage("connecting")
-        session = connect(org)
+        session = connect(org, runtime)
         code, result = job(session, config, lane)
     except org_errors() as exc:
         verdict = org_error_verdict(exc, session.secrets if session is not None else ())
