@@ -55,8 +55,12 @@ TOOLKIT_ROOT_TYPES = (
 _SUBSET_FORMAT = "1"
 
 
-def schema_cache_dir() -> Path:
-    """Where cut-down schemas are kept: $TOTANGO_SF_CACHE, else the user's cache folder."""
+def toolkit_cache_dir() -> Path:
+    """Where derived files are cached (cut-down schemas, compiled templates).
+
+    $TOTANGO_SF_CACHE, else the user's cache folder. Everything in it is rebuilt
+    when missing or stale, so deleting it is always safe.
+    """
     explicit = os.environ.get("TOTANGO_SF_CACHE")
     if explicit:
         return Path(explicit)
@@ -119,7 +123,7 @@ class MetadataSchema:
             return self._load_or_build_subset()
 
     def _load_or_build_subset(self) -> etree.XMLSchema:
-        cache = schema_cache_dir() / f"metadata-{self._subset_key()}.xsd"
+        cache = toolkit_cache_dir() / f"metadata-{self._subset_key()}.xsd"
         try:
             return etree.XMLSchema(parse_xml(cache.read_bytes()))
         except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError):
