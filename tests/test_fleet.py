@@ -54,6 +54,8 @@ def test_worst_code_ranks_unknown_and_failures_above_drift():
     assert worst_code([2, 4]) == 4
     assert worst_code([4, 1, 3]) == 1
     assert worst_code([1, 5]) == 5
+    assert worst_code([130, 5, 0]) == 5  # a deploy that may still run outranks "not started"
+    assert worst_code([130, 1]) == 130
     assert worst_code([]) == 0
     assert SEVERITY[-1] == 0
 
@@ -281,3 +283,54 @@ def test_cci_fleet_task_deploys_each_org_and_fails_when_one_fails(
         glob()
     with pytest.raises(TaskOptionsError, match="parallel"):
         create_task(TotangoFleetDeploy, {"orgs": "a", "parallel": "0"})
+
+
+# -- interrupts ----------------------------------------------------------------------
+
+
+def test_sigint_during_a_fleet_deploy_reports_each_deploy_that_may_still_run(
+    emulator_factory, tmp_path
+):
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    shutil.copy(REPO_ROOT / "cumulusci.yml", folder / "cumulusci.yml")
+    (folder / "tasks").symlink_to(REPO_ROOT / "tasks")
+    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    config = write_config(folder)
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO_ROOT)}
+    emulators = []
+    for name in ("int-a", "int-b"):
+        emulator = emulator_factory(flavour="sandbox")
+        emulator.faults.stuck_deploy(100_000)  # stays InProgress until canceled or stopped
+        env.update(emulator.env(name))
+        emulators.append(emulator)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("totango-sf")), "deploy", "--org", "int-a",
+         "--org", "int-b", "--config", str(config), "--json"],
+        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not all(
+        "checkDeployStatus" in e.history.kinds() for e in emulators
+    ):
+        time.sleep(0.2)
+    assert all("checkDeployStatus" in e.history.kinds() for e in emulators)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 5, stderr[-2000:]
+    document = json.loads(stdout)
+    assert document["status"] == 5 and document["result"]["interrupted"] is True
+    for row, emulator in zip(document["result"]["orgs"], emulators, strict=True):
+        deploy_id = emulator.history.deploys[0].deploy_id
+        assert row["status"] == 5 and row["data"]["deploy_id"] == deploy_id
+        assert deploy_id in row["message"] and "may still" in row["message"]
+    assert "Traceback" not in stderr

@@ -61,8 +61,8 @@ DEFAULT_PARALLEL = 4
 EXIT_INTERRUPTED = 130
 # Worst first: what a CI job must look at before anything else.
 SEVERITY = (
-    EXIT_INTERRUPTED,
     EXIT_OUTCOME_UNKNOWN,
+    EXIT_INTERRUPTED,
     EXIT_DEPLOY_FAILED,
     EXIT_ORG_UNREACHABLE,
     EXIT_BAD_INPUT,
@@ -182,7 +182,7 @@ def run_fleet_command(
     with _fleet_display(console, command, orgs) as (on_change, poll), _sigterm_as_interrupt():
         run = run_fleet(orgs, lane_job, parallel, on_change=on_change, poll=poll)
     reports = [_report_of(o) for o in run.outcomes]
-    code = EXIT_INTERRUPTED if run.interrupted else worst_code([r.code for r in reports])
+    code = worst_code([r.code for r in reports])
     summary = _summary(reports, run.interrupted)
     if as_json:
         print_result(

@@ -447,6 +447,7 @@ def _deploy_fleet(
             yes=yes,
             timeout=timeout,
             progress=_deploy_stage(lane),
+            sleep=lane.sleep,
             on_plan=lambda state: lane.stage("in sync" if state.in_sync else "planned"),
         )
         return _deploy_exit_code(outcome), outcome.to_json()
@@ -499,6 +500,7 @@ def _rollback_fleet(
             delete_fields=delete_fields,
             yes=yes,
             progress=_deploy_stage(lane),
+            sleep=lane.sleep,
         )
         return (0 if outcome.ok else EXIT_DEPLOY_FAILED), outcome.to_json()
 

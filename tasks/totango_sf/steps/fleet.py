@@ -83,6 +83,11 @@ class Lane:
     def deploy_started(self, deploy_id: str) -> None:
         self.board.deploy_id = deploy_id
 
+    def sleep(self, seconds: float) -> None:
+        """A poll interval that ends early, with FleetStopped, when the run is stopped."""
+        if self._stop.wait(seconds):
+            raise FleetStopped(self.board.org)
+
     def check_stop(self) -> None:
         if self._stop.is_set():
             raise FleetStopped(self.board.org)
