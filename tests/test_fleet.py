@@ -334,3 +334,23 @@ def test_sigint_during_a_fleet_deploy_reports_each_deploy_that_may_still_run(
         assert row["status"] == 5 and row["data"]["deploy_id"] == deploy_id
         assert deploy_id in row["message"] and "may still" in row["message"]
     assert "Traceback" not in stderr
+
+
+def test_a_terminal_gets_a_live_table_with_a_row_per_org():
+    import io
+
+    from rich.console import Console
+
+    from tasks.totango_sf.cli.fleet import _fleet_display
+    from tasks.totango_sf.steps.fleet import LaneBoard
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=80, color_system=None)
+    boards = [LaneBoard("alpha", stage="deploying 3/47"), LaneBoard("beta", stage="verifying")]
+    with _fleet_display(console, "deploy", ["alpha", "beta"]) as (on_change, poll):
+        on_change(boards[0])  # a terminal shows the table, not lines
+        poll(boards)
+    text = screen.getvalue()
+    assert "deploy on 2 org(s)" in text
+    assert "alpha" in text and "deploying 3/47" in text and "verifying" in text
+    assert "[alpha]" not in text
