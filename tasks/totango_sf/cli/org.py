@@ -17,6 +17,13 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tasks.totango_sf.cli.arguments import (
+    OrgRequired,
+    QuickOption,
+    SnapshotOption,
+    TimeoutOption,
+    missing_snapshot_problem,
+)
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
@@ -35,9 +42,6 @@ from tasks.totango_sf.cli.common import (
     print_warnings,
 )
 
-OrgRequired = Annotated[
-    str, typer.Option("--org", help="CumulusCI org name; applies orgconfig/<org>.yml.")
-]
 NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
 
 
@@ -74,6 +78,7 @@ def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
     from tasks.totango_sf.config.model import ConfigError
     from tasks.totango_sf.merge.layout import LayoutPatchError
     from tasks.totango_sf.merge.security import SecurityPatchError
+    from tasks.totango_sf.metadata.paths import UnsafePath
     from tasks.totango_sf.metadata.validation import SchemaValidationError
     from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, redact
     from tasks.totango_sf.org.deploy import DeployRefused
@@ -82,7 +87,7 @@ def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
     from tasks.totango_sf.org.snapshot import SnapshotNotFound
 
     secrets = session.secrets if session is not None else ()
-    if isinstance(exc, DeployRefused | SnapshotNotFound | ConfigError):
+    if isinstance(exc, DeployRefused | SnapshotNotFound | ConfigError | UnsafePath):
         fail(redact(str(exc), *secrets), EXIT_BAD_INPUT, as_json)
     if isinstance(exc, OrgPrerequisiteMissing):
         lines = "\n".join(f"  {p}" for p in exc.problems)
@@ -110,6 +115,7 @@ def _org_errors() -> tuple[type[Exception], ...]:
     from tasks.totango_sf.config.model import ConfigError
     from tasks.totango_sf.merge.layout import LayoutPatchError
     from tasks.totango_sf.merge.security import SecurityPatchError
+    from tasks.totango_sf.metadata.paths import UnsafePath
     from tasks.totango_sf.metadata.validation import SchemaValidationError
     from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors
     from tasks.totango_sf.org.deploy import DeployRefused
@@ -119,6 +125,7 @@ def _org_errors() -> tuple[type[Exception], ...]:
 
     return (
         ConfigError,
+        UnsafePath,
         OrgPrerequisiteMissing,
         LayoutPatchError,
         OrgUnreachable,
@@ -190,15 +197,10 @@ def deploy_command(
     check_only: Annotated[
         bool, typer.Option("--check-only", help="Validate only; prints the validation id.")
     ] = False,
-    quick_id: Annotated[
-        str | None,
-        typer.Option("--quick", metavar="VALIDATION_ID", help="Quick-deploy a validation."),
-    ] = None,
+    quick_id: QuickOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Allow deploying to production.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show the unified XML diff.")] = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", help="Give up (and cancel) after this many seconds.")
-    ] = 1800.0,
+    timeout: TimeoutOption = 1800.0,
     as_json: JsonOption = False,
 ) -> None:
     """Retrieve, merge, diff and deploy the whole setup to an org in one atomic deploy.
@@ -339,9 +341,7 @@ def verify_command(
 def rollback_command(
     org: OrgRequired,
     config: ConfigOption = None,
-    snapshot: Annotated[
-        str | None, typer.Option("--snapshot", help="Snapshot id [default: the latest].")
-    ] = None,
+    snapshot: SnapshotOption = None,
     remove_components: Annotated[
         bool,
         typer.Option(
@@ -362,6 +362,8 @@ def rollback_command(
     """Restore the layouts and Security.settings from a snapshot, in one atomic deploy."""
     if delete_fields and not remove_components:
         fail("--delete-fields needs --remove-components", EXIT_BAD_INPUT, as_json)
+    if snapshot is not None and (problem := missing_snapshot_problem(org, snapshot)):
+        fail(problem, EXIT_BAD_INPUT, as_json)
     cfg = load_config_or_exit(config, org, as_json)
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org import deploy as flow

@@ -31,8 +31,6 @@ from tasks.totango_sf.config.ip_ranges import (
     merge_ranges,
     parse_address_spec,
 )
-from tasks.totango_sf.config.xml_text import xml_text_problems
-from tasks.totango_sf.config.yaml_loader import read_yaml_mapping
 from tasks.totango_sf.config.names import (
     api_name_problem,
     custom_suffixed_name_problem,
@@ -40,6 +38,8 @@ from tasks.totango_sf.config.names import (
     object_name_problem,
     object_stem,
 )
+from tasks.totango_sf.config.xml_text import xml_text_problems
+from tasks.totango_sf.config.yaml_loader import read_yaml_mapping
 
 DEFAULT_CONFIG_PATH = Path("orgconfig/totango.yml")
 

@@ -42,7 +42,7 @@ class _StrictLoader(yaml.SafeLoader):
             if self.alias_count > MAX_ALIASES:
                 event = self.peek_event()
                 raise _Refused(f"more than {MAX_ALIASES} aliases", event.start_mark)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, Any] = {}

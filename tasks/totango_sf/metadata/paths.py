@@ -11,6 +11,7 @@ refuses the whole write, so nothing is half done.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 # Control characters, and the separators and drive marks other platforms honour.
@@ -44,7 +45,7 @@ def contained(base: Path, rel: str) -> Path:
     return base / rel
 
 
-def check_all(rels: list[str] | tuple[str, ...] | set[str] | dict[str, object]) -> None:
+def check_all(rels: Iterable[str]) -> None:
     """Check every name first, so a refusal comes before the first write."""
     for rel in rels:
         contained(Path("."), rel)

@@ -109,13 +109,21 @@ def org_call_errors() -> tuple[type[Exception], ...]:
     """Failures of a REST call that mean the org is unreachable or refused us.
 
     Network errors, and every simple-salesforce error: an expired session that
-    could not be renewed, REQUEST_LIMIT_EXCEEDED, a 5xx. Commands turn them into
-    exit code 4 with secrets redacted, never a traceback.
+    could not be renewed, REQUEST_LIMIT_EXCEEDED, a 5xx, and an OAuth error while
+    renewing the session mid-run (CumulusCI's SalesforceCredentialsException, e.g.
+    ``invalid_grant`` for a revoked refresh token). Commands turn them into exit
+    code 4 with secrets redacted, never a traceback.
     """
     import requests
+    from cumulusci.core.exceptions import SalesforceCredentialsException
     from simple_salesforce.exceptions import SalesforceError
 
-    return (requests.ConnectionError, requests.Timeout, SalesforceError)
+    return (
+        requests.ConnectionError,
+        requests.Timeout,
+        SalesforceError,
+        SalesforceCredentialsException,
+    )
 
 
 def connect(org_name: str) -> OrgSession:
