@@ -132,6 +132,9 @@ def load_yaml_text(text: str, source: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
         problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        if context and not isinstance(exc, _Refused):
+            problem = f"{context}, {problem}"
         kind = "refused" if isinstance(exc, _Refused) else "YAML syntax error"
         key = getattr(exc, "key", None)
         prefix = f"{key}: " if key else ""

@@ -15,7 +15,9 @@ nested copy such as ``zz_backup/layouts/`` is reported and left alone.
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -151,11 +153,27 @@ def _is_mdapi_place(root: Path, path: Path, pattern: str) -> bool:
     return path.parent == root / folder
 
 
+def _walk(base: Path, pattern: str) -> list[Path]:
+    """Files under ``base`` matching ``pattern``; a symlinked folder is refused, not followed."""
+    found = []
+    for parent, dirs, names in os.walk(base, followlinks=False):
+        for name in dirs:
+            if Path(parent, name).is_symlink():
+                raise ApplySourceError(
+                    f"{Path(parent, name)} is a symlink to a folder; apply neither reads"
+                    " nor writes through symlinks"
+                )
+            if fnmatch.fnmatchcase(name, pattern):
+                raise ApplySourceError(f"{Path(parent, name)} is a folder, not a metadata file")
+        found += [Path(parent, n) for n in names if fnmatch.fnmatchcase(n, pattern)]
+    return sorted(found)
+
+
 def find_files(
     root: Path, project_format: ProjectFormat, pattern: str, ignored: list[str] | None = None
 ) -> list[Path]:
     """Files matching ``pattern``; a duplicate or misplaced copy goes to ``ignored``."""
-    found = [p for base in search_roots(root, project_format) for p in sorted(base.rglob(pattern))]
+    found = [p for base in search_roots(root, project_format) for p in _walk(base, pattern)]
     kept: list[Path] = []
     names: set[str] = set()
     for path in sorted(found, key=lambda p: len(p.parts)):
