@@ -30,9 +30,7 @@ from tests.conftest import REPO_ROOT
 from tests.org_emulator.emulator import OrgEmulator
 
 CORPUS = REPO_ROOT / "tests" / "bad_inputs"
-CASES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "manifest.yml").read_text("utf-8"))[
-    "cases"
-]
+CASES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "manifest.yml").read_text("utf-8"))["cases"]
 SEED_LAYOUT = REPO_ROOT / "tests/org_emulator/seed/layouts/Account-Account Layout.layout"
 
 
@@ -122,7 +120,9 @@ def test_bad_input_is_refused_cleanly(case, mode, org, tmp_path, monkeypatch, ca
     monkeypatch.chdir(outside if case.get("cwd") == "outside" else project)
     for key, value in org.env("emu").items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setenv("CUMULUSCI_ORG_emu", json.dumps({**org.org_config_dict(), **case.get("org", {})}))
+    monkeypatch.setenv(
+        "CUMULUSCI_ORG_emu", json.dumps({**org.org_config_dict(), **case.get("org", {})})
+    )
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", Path(".totango/snapshots"))
     monkeypatch.setattr("tasks.totango_sf.steps.connected_app.GRANTS_ROOT", Path(".totango/grants"))
