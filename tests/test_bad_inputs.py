@@ -158,3 +158,35 @@ def test_corpus_covers_every_class_with_sixty_cases():
         "oauth-refresh",
     }
     assert len({c["id"] for c in CASES}) == len(CASES)
+
+
+@pytest.mark.parametrize("command", ["verify", "doctor", "connected-app"])
+def test_oauth_error_while_renewing_mid_run_is_exit_4(command, org, monkeypatch, capsys):
+    """The session expires after connecting and the refresh token was revoked meanwhile."""
+    from tasks.totango_sf.org import connection
+
+    real_connect = connection.connect
+
+    def connect_then_revoke(name):
+        session = real_connect(name)
+        org.state.refresh_token = "5Aep861rotatedElsewhere"
+        org.state.revoke_sessions()
+        return session
+
+    for key, value in org.env("emu").items():
+        monkeypatch.setenv(key, value)
+    saved_token = org.state.refresh_token
+    monkeypatch.setattr(connection, "connect", connect_then_revoke)
+    monkeypatch.chdir(REPO_ROOT)
+    try:
+        code, stdout, stderr = _run(
+            [command, "--org", "emu", "--config", str(CORPUS / "orgconfig/totango.yml")],
+            capsys,
+            monkeypatch,
+        )
+    finally:
+        org.state.refresh_token = saved_token
+    assert code == 4, stdout + stderr
+    assert "Traceback" not in stdout + stderr
+    assert "invalid_grant" in _compact(stdout + stderr)
+    assert saved_token not in stdout + stderr
