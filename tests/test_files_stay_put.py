@@ -324,3 +324,27 @@ def test_emulator_env_script_and_ca_key_are_owner_only(tmp_path):
         os.umask(old)
     assert mode(tmp_path / "env.sh") == 0o600
     assert mode(tmp_path / "ca" / CA_KEY) == 0o600
+
+
+# -- the CumulusCI tasks refuse the same option values -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "key"),
+    [
+        ({"quick": ""}, "quick"),
+        ({"quick": "04t000000000001"}, "quick"),
+        ({"timeout": "nan"}, "timeout"),
+        ({"timeout": "-inf"}, "timeout"),
+        ({"timeout": "0"}, "timeout"),
+    ],
+)
+def test_cci_deploy_task_refuses_bad_option_values(options, key):
+    from cumulusci.core.exceptions import TaskOptionsError
+    from cumulusci.tasks.salesforce.tests.util import create_task
+    from cumulusci.tests.util import DummyOrgConfig
+
+    from tasks.totango_sf.cci.org import TotangoDeploy
+
+    with pytest.raises(TaskOptionsError, match=key):
+        create_task(TotangoDeploy, options, org_config=DummyOrgConfig())
