@@ -348,3 +348,18 @@ def test_cci_deploy_task_refuses_bad_option_values(options, key):
 
     with pytest.raises(TaskOptionsError, match=key):
         create_task(TotangoDeploy, options, org_config=DummyOrgConfig())
+
+
+def test_cci_apply_task_refuses_a_malformed_project_as_an_option_error(tmp_path):
+    from cumulusci.core.exceptions import TaskOptionsError
+    from cumulusci.tasks.salesforce.tests.util import create_task
+
+    from tasks.totango_sf.cci.offline import TotangoApplySource
+
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "sfdx-project.json").write_text('{"packageDirectories": [{"path": "../x"}]}')
+    task = create_task(TotangoApplySource, {"source_dir": str(project)})
+    with pytest.raises(TaskOptionsError, match="outside the project"):
+        task()
+    assert [p.name for p in project.iterdir()] == ["sfdx-project.json"]
