@@ -84,6 +84,8 @@ def _setup(project: Path, outside: Path, steps: list[dict[str, str]]) -> None:
             link = project / step["symlink"]
             link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to(step["to"].replace("{outside}", str(outside)))
+        elif "fifo" in step:
+            os.mkfifo(project / step["fifo"])
         elif "write" in step:
             target = project / step["write"]
             target.parent.mkdir(parents=True, exist_ok=True)

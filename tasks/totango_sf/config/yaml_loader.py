@@ -103,6 +103,9 @@ def read_text(path: Path) -> str:
     try:
         if path.is_dir():
             raise ConfigError(str(path), ["is a directory, not a YAML file"])
+        if path.is_fifo() or path.is_socket():
+            # Reading would wait for a writer that may never come.
+            raise ConfigError(str(path), ["is a pipe or socket, not a YAML file"])
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:

@@ -14,8 +14,9 @@ import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-# Control characters, and the separators and drive marks other platforms honour.
-_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f\\:]")
+# Control characters, and the separator Windows honours. (A colon stays allowed:
+# layout names may hold one, and it is an ordinary character on POSIX.)
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
 class UnsafePath(ValueError):
@@ -27,7 +28,7 @@ def relative_path_problem(rel: str) -> str | None:
     if not rel:
         return "is empty"
     if _UNSAFE_CHARS.search(rel):
-        return "holds a control character, a backslash or a colon"
+        return "holds a control character or a backslash"
     path = PurePosixPath(rel)
     if path.is_absolute():
         return "is an absolute path"
