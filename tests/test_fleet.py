@@ -245,7 +245,9 @@ def test_quick_deploy_and_snapshot_ids_are_refused_for_a_fleet(tmp_path):
     quick = cli("deploy", "--org", "a", "--org", "b", "--quick", "0Af000000000001",
                 "--config", str(config), "--json")  # fmt: skip
     assert quick.exit_code == 2 and "--quick" in error_of(quick.stdout)["message"]
-    snap = cli("rollback", "--org", "a", "--org", "b", "--snapshot", "x", "--json")
+    snap = cli(
+        "rollback", "--org", "a", "--org", "b", "--snapshot", "20260101T120000000000Z", "--json"
+    )
     assert snap.exit_code == 2 and "--snapshot" in error_of(snap.stdout)["message"]
     none = cli("verify", "--json")
     assert none.exit_code == 2 and "--org" in error_of(none.stdout)["message"]

@@ -37,11 +37,22 @@ from tasks.totango_sf.cli.common import (
     print_result,
 )
 
+
+def _org_names(values: list[str] | None) -> list[str] | None:
+    from tasks.totango_sf.org.identifiers import org_name_problem
+
+    for value in values or []:
+        if problem := org_name_problem(value):
+            raise typer.BadParameter(problem)
+    return values
+
+
 OrgNames = Annotated[
     list[str] | None,
     typer.Option(
         "--org",
         help="CumulusCI org name; applies orgconfig/<org>.yml. Repeat it to run on several orgs.",
+        callback=_org_names,
     ),
 ]
 OrgsGlob = Annotated[
@@ -102,7 +113,12 @@ def resolve_orgs(
         from tasks.totango_sf.org.connection import list_org_names
 
         known = (keychain_names or list_org_names)()
-        matched = sorted(n for n in known if fnmatch.fnmatchcase(n, orgs_glob))
+        from tasks.totango_sf.org.identifiers import org_name_problem
+
+        # A keychain name that could not be an --org value is never picked by a glob.
+        matched = sorted(
+            n for n in known if fnmatch.fnmatchcase(n, orgs_glob) and not org_name_problem(n)
+        )
         if not matched:
             shown = ", ".join(sorted(known)) or "none"
             fail(

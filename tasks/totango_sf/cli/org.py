@@ -17,6 +17,12 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tasks.totango_sf.cli.arguments import (
+    QuickOption,
+    SnapshotOption,
+    TimeoutOption,
+    missing_snapshot_problem,
+)
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
@@ -149,15 +155,10 @@ def deploy_command(
     check_only: Annotated[
         bool, typer.Option("--check-only", help="Validate only; prints the validation id.")
     ] = False,
-    quick_id: Annotated[
-        str | None,
-        typer.Option("--quick", metavar="VALIDATION_ID", help="Quick-deploy a validation."),
-    ] = None,
+    quick_id: QuickOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Allow deploying to production.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show the unified XML diff.")] = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", help="Give up (and cancel) after this many seconds.")
-    ] = 1800.0,
+    timeout: TimeoutOption = 1800.0,
     as_json: JsonOption = False,
 ) -> None:
     """Retrieve, merge, diff and deploy the whole setup to an org in one atomic deploy.
@@ -315,9 +316,7 @@ def rollback_command(
     orgs_glob: OrgsGlob = None,
     parallel: ParallelOption = DEFAULT_PARALLEL,
     config: ConfigOption = None,
-    snapshot: Annotated[
-        str | None, typer.Option("--snapshot", help="Snapshot id [default: the latest].")
-    ] = None,
+    snapshot: SnapshotOption = None,
     remove_components: Annotated[
         bool,
         typer.Option(
@@ -339,6 +338,12 @@ def rollback_command(
     if delete_fields and not remove_components:
         fail("--delete-fields needs --remove-components", EXIT_BAD_INPUT, as_json)
     org = single_org(org_names, orgs_glob, as_json)
+    if (
+        org is not None
+        and snapshot is not None
+        and (problem := missing_snapshot_problem(org, snapshot))
+    ):
+        fail(problem, EXIT_BAD_INPUT, as_json)
     if org is None:
         if snapshot:
             fail("--snapshot names one org's snapshot; use it with a single --org",

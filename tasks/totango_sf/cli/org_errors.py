@@ -27,6 +27,7 @@ def org_errors() -> tuple[type[Exception], ...]:
     from tasks.totango_sf.config.model import ConfigError
     from tasks.totango_sf.merge.layout import LayoutPatchError
     from tasks.totango_sf.merge.security import SecurityPatchError
+    from tasks.totango_sf.metadata.paths import UnsafePath
     from tasks.totango_sf.metadata.validation import SchemaValidationError
     from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors
     from tasks.totango_sf.org.deploy import DeployRefused
@@ -36,6 +37,7 @@ def org_errors() -> tuple[type[Exception], ...]:
 
     return (
         ConfigError,
+        UnsafePath,
         OrgPrerequisiteMissing,
         LayoutPatchError,
         OrgUnreachable,
@@ -54,6 +56,7 @@ def org_error_verdict(exc: Exception, secrets: tuple[str | None, ...] = ()) -> O
     from tasks.totango_sf.config.model import ConfigError
     from tasks.totango_sf.merge.layout import LayoutPatchError
     from tasks.totango_sf.merge.security import SecurityPatchError
+    from tasks.totango_sf.metadata.paths import UnsafePath
     from tasks.totango_sf.metadata.validation import SchemaValidationError
     from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, redact
     from tasks.totango_sf.org.deploy import DeployRefused
@@ -61,7 +64,7 @@ def org_error_verdict(exc: Exception, secrets: tuple[str | None, ...] = ()) -> O
     from tasks.totango_sf.org.metadata_api import DeployTimeout, MetadataCallFailed
     from tasks.totango_sf.org.snapshot import SnapshotNotFound
 
-    if isinstance(exc, DeployRefused | SnapshotNotFound | ConfigError):
+    if isinstance(exc, DeployRefused | SnapshotNotFound | ConfigError | UnsafePath):
         return OrgErrorVerdict(EXIT_BAD_INPUT, redact(str(exc), *secrets))
     if isinstance(exc, OrgPrerequisiteMissing):
         lines = "\n".join(f"  {p}" for p in exc.problems)

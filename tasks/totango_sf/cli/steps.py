@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from tasks.totango_sf.cli.arguments import OrgRequired
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_ORG_UNREACHABLE,
@@ -38,7 +39,6 @@ from tasks.totango_sf.cli.fleet import (
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
 
-OrgRequired = Annotated[str, typer.Option("--org", help="CumulusCI org name (required).")]
 STATUS_COLOUR = {
     "ok": "green",
     "done": "green",

@@ -88,7 +88,13 @@ class OrgSession:
         if keychain is not None and self.org_config.config.get("refresh_token"):
 
             def renew() -> tuple[str, str]:
-                self.org_config.refresh_oauth_token(keychain)
+                try:
+                    self.org_config.refresh_oauth_token(keychain)
+                except oauth_errors() as exc:
+                    raise OrgUnreachable(
+                        f"the session of org {self.name!r} expired and could not be renewed:"
+                        f" {redact(str(exc), *self.secrets)}"
+                    ) from None
                 return self.org_config.access_token, client.sf_instance
 
             client._salesforce_login_partial = renew
@@ -116,13 +122,23 @@ def org_call_errors() -> tuple[type[Exception], ...]:
     """Failures of a REST call that mean the org is unreachable or refused us.
 
     Network errors, and every simple-salesforce error: an expired session that
-    could not be renewed, REQUEST_LIMIT_EXCEEDED, a 5xx. Commands turn them into
-    exit code 4 with secrets redacted, never a traceback.
+    could not be renewed, REQUEST_LIMIT_EXCEEDED, a 5xx, and an OAuth error while
+    renewing the session mid-run (``oauth_errors``: ``invalid_grant`` for a revoked
+    refresh token, for example). Commands turn them into exit
+    code 4 with secrets redacted, never a traceback.
     """
     import requests
     from simple_salesforce.exceptions import SalesforceError
 
-    return (requests.ConnectionError, requests.Timeout, SalesforceError)
+    return (requests.ConnectionError, requests.Timeout, SalesforceError, *oauth_errors())
+
+
+def oauth_errors() -> tuple[type[Exception], ...]:
+    """What CumulusCI raises when refreshing a token fails (revoked, expired, refused)."""
+    from cumulusci.core.exceptions import SalesforceCredentialsException
+    from cumulusci.oauth.exceptions import OAuth2Error, SalesforceOAuth2Error
+
+    return (OAuth2Error, SalesforceOAuth2Error, SalesforceCredentialsException, OrgUnreachable)
 
 
 def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
