@@ -137,6 +137,16 @@ def print_warnings(warnings: list[str]) -> None:
 def connect_or_exit(org: str, as_json: bool) -> Any:
     """The org's session, or exit 4 with a message (never a token) when it is unreachable."""
     from tasks.totango_sf.org.connection import OrgUnreachable, connect
+
+    require_project(as_json)
+    try:
+        return connect(org)
+    except OrgUnreachable as exc:
+        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+
+
+def require_project(as_json: bool) -> None:
+    """Exit 2 outside a CumulusCI project, before anything reaches an org."""
     from tasks.totango_sf.org.state_paths import PROJECT_MARKER, find_project_root
 
     if find_project_root() is None:
@@ -149,7 +159,3 @@ def connect_or_exit(org: str, as_json: bool) -> Any:
             as_json,
             actions=["cd to the project that holds cumulusci.yml and run the command again"],
         )
-    try:
-        return connect(org)
-    except OrgUnreachable as exc:
-        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)

@@ -35,6 +35,7 @@ from tasks.totango_sf.cli.common import (
     fail,
     out,
     print_result,
+    require_project,
 )
 
 
@@ -185,6 +186,7 @@ def run_fleet_command(
     from tasks.totango_sf.org.connection import redact, shared_runtime
     from tasks.totango_sf.steps.fleet import run_fleet
 
+    require_project(as_json)
     try:
         runtime = shared_runtime()
     except (CumulusCIException, OSError) as exc:
