@@ -97,8 +97,8 @@ class RenewingSalesforce(Salesforce):
         return super()._call_salesforce(method, url, *args, **kwargs)
 
 
-def renewing_client(org_config: Any, keychain: Any) -> Salesforce:
-    """A client for the org that refreshes its token through CumulusCI's keychain."""
+def renewing_client(org_config: Any, refresh: Callable[[], None]) -> Salesforce:
+    """A client for the org; ``refresh`` renews ``org_config``'s token (keychain, retries)."""
     client = RenewingSalesforce(
         instance=host_of(org_config.instance_url),
         session_id=org_config.access_token,
@@ -106,7 +106,7 @@ def renewing_client(org_config: Any, keychain: Any) -> Salesforce:
     )
 
     def renew() -> tuple[str, str]:
-        refresh_with_retry(org_config, keychain)
+        refresh()
         return org_config.access_token, host_of(org_config.instance_url)
 
     client._salesforce_login_partial = renew  # type: ignore[assignment]
