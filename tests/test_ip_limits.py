@@ -92,6 +92,8 @@ def test_ipv6_has_its_own_broad_threshold():
     [
         "::ffff:192.0.2.1",  # IPv4-mapped documentation address
         "::ffff:198.51.100.0/120",
+        "64:ff9b::203.0.113.9",  # NAT64 form (RFC 6052)
+        "2002:c000:0200::/48",  # 6to4 prefix of 192.0.2.0 (RFC 3056)
         "192.0.0.0/22",  # contains 192.0.2.0/24
         "203.0.112.0-203.0.113.5",  # overlaps 203.0.113.0/24
         "198.51.99.255-198.51.100.0",
@@ -107,7 +109,9 @@ def test_placeholder_guard_catches_mapped_and_containing_ranges(spec):
 def test_placeholder_guard_catches_ranges_merged_into_a_documentation_block():
     cfg = build_config(ranges_config(["192.0.1.0/24", "192.0.2.0-192.0.2.0"]))
     assert cfg.trusted_ip_ranges.uses_placeholders
-    real = build_config(ranges_config(["192.0.1.0/24", "8.8.8.8", "::ffff:8.8.8.8"]))
+    real = build_config(
+        ranges_config(["192.0.1.0/24", "8.8.8.8", "::ffff:8.8.8.8", "64:ff9b::8.8.8.8"])
+    )
     assert not real.trusted_ip_ranges.uses_placeholders
 
 

@@ -26,9 +26,15 @@ DOCUMENTATION_NETWORKS = tuple(
     ipaddress.ip_network(n)
     for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
 )
-# RFC 4291 section 2.5.5.2: ``::ffff:a.b.c.d`` is the IPv4 address a.b.c.d, so a
-# documentation address written this way is still a placeholder.
-IPV4_MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+# IPv6 blocks that carry an IPv4 address, so a documentation address written this
+# way is still a placeholder: (block, how far the IPv4 address is shifted left).
+# RFC 4291 section 2.5.5.2 (``::ffff:a.b.c.d``, IPv4-mapped), RFC 6052 (the NAT64
+# well-known prefix ``64:ff9b::/96``) and RFC 3056 (6to4: ``2002:AABB:CCDD::/48``).
+IPV4_EMBEDDING = (
+    (ipaddress.ip_network("::ffff:0:0/96"), 0),
+    (ipaddress.ip_network("64:ff9b::/96"), 0),
+    (ipaddress.ip_network("2002::/16"), 80),
+)
 
 
 class IpRangeError(ValueError):
@@ -58,15 +64,13 @@ class IpRange:
         """Whether any address of the range lies in a documentation block.
 
         Overlap, not containment: a merged or wider range that holds 192.0.2.0/24
-        still sends a placeholder to the org. IPv4-mapped IPv6 ranges are
-        checked as the IPv4 addresses they stand for.
+        still sends a placeholder to the org. IPv6 ranges that embed IPv4
+        addresses (mapped, NAT64, 6to4) are checked as the IPv4 addresses they
+        stand for.
         """
         spans = [(self.family, int(self.start), int(self.end))]
-        mapped_first, mapped_last = int(IPV4_MAPPED[0]), int(IPV4_MAPPED[-1])
-        if self.family == 6 and int(self.start) <= mapped_last and int(self.end) >= mapped_first:
-            low = max(int(self.start), mapped_first) - mapped_first
-            high = min(int(self.end), mapped_last) - mapped_first
-            spans.append((4, low, high))
+        if self.family == 6:
+            spans += [(4, low, high) for low, high in embedded_ipv4(self)]
         return any(
             family == net.version and first <= int(net[-1]) and last >= int(net[0])
             for family, first, last in spans
@@ -82,6 +86,23 @@ class IpRange:
 
     def __str__(self) -> str:
         return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
+
+
+def embedded_ipv4(rng: IpRange) -> list[tuple[int, int]]:
+    """The IPv4 spans an IPv6 range stands for, through each embedding it overlaps."""
+    spans = []
+    for block, shift in IPV4_EMBEDDING:
+        first, last = int(block[0]), int(block[-1])
+        low, high = max(int(rng.start), first), min(int(rng.end), last)
+        if low > high:
+            continue
+        if high - low >= 1 << (shift + 32):
+            spans.append((0, 2**32 - 1))  # wraps every IPv4 address
+        else:
+            spans.append(
+                (((low - first) >> shift) & 0xFFFFFFFF, ((high - first) >> shift) & 0xFFFFFFFF)
+            )
+    return spans
 
 
 def make_range(start: str, end: str, description: str = "") -> IpRange:
