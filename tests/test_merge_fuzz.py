@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from tasks.totango_sf.config.ip_ranges import IpRange
+from tasks.totango_sf.config.ip_ranges import IPAddress, IpRange
 from tasks.totango_sf.merge.layout import (
     WidgetSection,
     add_widget_section,
@@ -237,6 +237,14 @@ def existing_ranges(data: bytes) -> list[tuple[str | None, str | None, str | Non
     ]
 
 
+def _parsed(start: str | None, end: str | None) -> tuple[IPAddress, IPAddress] | None:
+    try:
+        first, last = ipaddress.ip_address(start or ""), ipaddress.ip_address(end or "")
+    except ValueError:
+        return None
+    return (first, last) if first.version == last.version and first <= last else None
+
+
 # ---------------------------------------------------------------------------
 # Security.settings
 # ---------------------------------------------------------------------------
@@ -252,7 +260,17 @@ def test_security_merge_is_valid_keeps_everything_and_covers_every_range(origina
     assert after[: len(before)] == before
     strip = lambda data: [c for c in children(data) if b"networkAccess" not in c[:60]]  # noqa: E731
     assert strip(out) == strip(original)
-    # Every given range is now held or covered by one range of the file ...
+    # Every given range is now held or covered by one range of the file (judged here
+    # independently of the merge's own coverage index) ...
+    held = [_parsed(s, e) for _, s, e in after]
+    for rng in ranges:
+        assert any(
+            h is not None
+            and h[0].version == rng.start.version
+            and h[0] <= rng.start
+            and rng.end <= h[1]
+            for h in held
+        ), rng
     assert missing_ip_ranges(out, ranges) == []
     # ... and each added one is a given range, added because nothing covered it.
     added = after[len(before) :]
