@@ -55,7 +55,11 @@ def list_components(state: OrgState, type_name: str) -> list[FileProps]:
 
 
 def _object_file(state: OrgState, sobject: str, only: set[str] | None) -> bytes:
-    root = etree.Element(f"{_M}CustomObject", nsmap={None: MD_NS})
+    # The object's own settings (seeded actionOverrides) come first, the fields
+    # after them, as in the CustomObject sequence.
+    base = (state.component("CustomObject", sobject) or {}).get(f"objects/{sobject}.object")
+    whole = base and only is None
+    root = parse_xml(base) if whole else etree.Element(f"{_M}CustomObject", nsmap={None: MD_NS})
     for name, data in sorted(state.custom_fields(sobject).items()):
         if only is None or name in only:
             root.append(parse_xml(data))
