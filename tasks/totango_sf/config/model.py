@@ -144,9 +144,7 @@ class WidgetConfig(_Strict):
     )
     assign_created_page: bool = Field(
         False,
-        description=(
-            "Make a created record page the org default (changes what every user sees)."
-        ),
+        description=("Make a created record page the org default (changes what every user sees)."),
     )
 
     @field_validator("record_pages")

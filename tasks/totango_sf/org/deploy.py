@@ -252,14 +252,15 @@ def check_safety(session: Any, config: TotangoConfig, yes: bool) -> str:
     return str(kind.label)
 
 
+PATCHED_TYPES = ("Layout", "Settings", "FlexiPage")
+
+
 def _added(state: DesiredState) -> list[tuple[str, str]]:
-    return [
-        d.key for d in state.diffs if d.action == "create" and d.type not in ("Layout", "Settings")
-    ]
+    return [d.key for d in state.diffs if d.action == "create" and d.type not in PATCHED_TYPES]
 
 
 def _patched(state: DesiredState) -> list[tuple[str, str]]:
-    return [d.key for d in state.diffs if d.type in ("Layout", "Settings")]
+    return [d.key for d in state.diffs if d.type in PATCHED_TYPES]
 
 
 def _root(snapshot_root: Path | None) -> Path:

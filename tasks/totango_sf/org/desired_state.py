@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.merge import record_page_plan
 from tasks.totango_sf.merge.layout import add_widget_section
 from tasks.totango_sf.merge.security import add_ip_ranges
 from tasks.totango_sf.merge.widget import widget_section_for
@@ -76,6 +77,7 @@ class DesiredState:
     originals: dict[str, bytes]  # the org's current layouts and Security.settings
     layouts: list[str]
     warnings: list[str] = field(default_factory=list)
+    record_pages: record_page_plan.RecordPagePlan | None = None
 
     @property
     def changed(self) -> list[ComponentDiff]:
@@ -111,6 +113,7 @@ def retrieve_members(config: TotangoConfig, layouts: Mapping[str, str]) -> list[
     members += [("Settings", "Security")]
     members += [("CustomObject", obj) for obj in config.insights.objects]
     members += [("ApexPage", page) for page in referenced_pages(config, layouts)]
+    members += record_page_plan.retrieve_members(config)
     return sorted(set(members))
 
 
@@ -241,6 +244,23 @@ def desired_state(
         diffs.append(_compare(comp, Component("Layout", name, before), comp.summary))
         components.append(comp)
 
+    pages = record_page_plan.plan_record_pages(
+        config, retrieved, [c.full_name for c in new if c.type == "ApexPage"]
+    )
+    warnings += pages.warnings
+    for name, merged in sorted(pages.merged.items()):
+        before = pages.originals[name]
+        originals[record_page_plan.flexipage_path(name)] = before
+        comp = Component(
+            "FlexiPage",
+            name,
+            merged,
+            action="patch",
+            summary=f"record page: component with page {pages.widgets[name].page}",
+        )
+        diffs.append(_compare(comp, Component("FlexiPage", name, before), comp.summary))
+        components.append(comp)
+
     ranges = config.trusted_ip_ranges.ranges()
     if ranges:
         before = retrieved.get(SECURITY_PATH, EMPTY_SECURITY)
@@ -255,4 +275,6 @@ def desired_state(
         )
         diffs.append(_compare(comp, Component("Settings", "Security", before), comp.summary))
         components.append(comp)
-    return DesiredState(config.api_version, diffs, components, originals, sorted(layouts), warnings)
+    return DesiredState(
+        config.api_version, diffs, components, originals, sorted(layouts), warnings, pages
+    )

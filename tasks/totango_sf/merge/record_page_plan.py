@@ -1,0 +1,189 @@
+"""Per configured object: the record pages in use, whether the widget shows on each, and
+the pages the widget component is merged into.
+
+Pure: it takes the files one retrieve brought back (the objects, every Lightning
+app, every FlexiPage and the referenced Visualforce pages) and decides. A page's
+state is judged without our own component, so after a deploy the same pages are
+chosen again and the merge finds nothing left to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.merge.flexipage import (
+    FlexiPagePatchError,
+    PageFacts,
+    WidgetComponent,
+    add_widget_component,
+    page_facts,
+    page_selected,
+    remove_widget_component,
+)
+from tasks.totango_sf.merge.record_pages import PageAssignment, assignments, pages_in_use
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+
+PageAction = Literal["add", "leave", "cannot"]
+Shows = Literal["component", "layout_section", "never"]
+
+
+@dataclass(frozen=True)
+class RecordPageRow:
+    """One record page in use (or a system default) of one object."""
+
+    sobject: str
+    page: str | None
+    assigned: tuple[PageAssignment, ...]
+    shows: Shows  # today, before this deploy
+    action: PageAction
+    reason: str
+    facts: PageFacts | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "object": self.sobject,
+            "page": self.page or "(system default)",
+            "assigned": [a.where for a in self.assigned],
+            "widget_shows": self.shows,
+            "action": self.action,
+            "reason": self.reason,
+            "dynamic_forms": self.facts.dynamic_forms if self.facts else None,
+        }
+
+
+@dataclass
+class RecordPagePlan:
+    rows: list[RecordPageRow] = field(default_factory=list)
+    merged: dict[str, bytes] = field(default_factory=dict)  # page name -> desired file
+    originals: dict[str, bytes] = field(default_factory=dict)  # page name -> org's file
+    widgets: dict[str, WidgetComponent] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [row.to_json() for row in self.rows]
+
+
+def widget_component_for(config: TotangoConfig, object_name: str) -> WidgetComponent:
+    return WidgetComponent(
+        page=config.page_reference(object_name),
+        height=config.widget.height,
+        label=config.widget.section_label,
+        region=config.widget.record_page_region,
+    )
+
+
+def flexipage_path(name: str) -> str:
+    return f"flexipages/{name}.flexipage"
+
+
+def retrieve_members(config: TotangoConfig) -> list[tuple[str, str]]:
+    """What the record-page plan needs from the org: every app and every FlexiPage.
+
+    Both types take the ``*`` wildcard (Metadata API Developer Guide, "Metadata
+    Types"), so one retrieve brings them back with the rest.
+    """
+    if config.widget.record_pages == "none" and not config.widget.create_record_page:
+        return []
+    return [("CustomApplication", "*"), ("FlexiPage", "*")]
+
+
+def _apps(retrieved: Mapping[str, bytes]) -> dict[str, bytes]:
+    return {
+        path[len("applications/") : -len(".app")]: data
+        for path, data in retrieved.items()
+        if path.startswith("applications/") and path.endswith(".app")
+    }
+
+
+def _page_available_in_touch(retrieved: Mapping[str, bytes], page: str) -> bool | None:
+    meta = retrieved.get(f"pages/{page}.page-meta.xml")
+    if meta is None:
+        return None
+    return (parse_xml(meta).findtext("{*}availableInTouch") or "false").strip() == "true"
+
+
+def plan_record_pages(
+    config: TotangoConfig,
+    retrieved: Mapping[str, bytes],
+    shipped_pages: Collection[str] = (),
+) -> RecordPagePlan:
+    """The record-page rows of every configured object, and the merged pages."""
+    plan = RecordPagePlan()
+    selection = config.widget.record_pages
+    objects = {o: retrieved.get(f"objects/{o}.object") for o in config.insights.objects}
+    found = assignments(objects, _apps(retrieved))
+    by_page = pages_in_use(found)
+    for sobject in config.insights.objects:
+        widget = widget_component_for(config, sobject)
+        unusable = None
+        if (
+            widget.page not in shipped_pages
+            and _page_available_in_touch(retrieved, widget.page) is False
+        ):
+            unusable = (
+                f"Visualforce page {widget.page} is not available in Lightning"
+                " (availableInTouch false) and is not ours to change"
+            )
+            plan.warnings.append(f"record pages of {sobject}: {unusable}")
+        for assignment in (a for a in found if a.sobject == sobject and a.page is None):
+            plan.rows.append(
+                RecordPageRow(
+                    sobject,
+                    None,
+                    (assignment,),
+                    "layout_section",
+                    "leave",
+                    "the system default page shows the layout (Record Detail); it cannot be edited",
+                )
+            )
+        for page in sorted(p for p, a in by_page.items() if a[0].sobject == sobject):
+            plan.rows.append(
+                _row(
+                    plan, page, tuple(by_page[page]), widget, selection, config, retrieved, unusable
+                )
+            )
+    return plan
+
+
+def _row(
+    plan: RecordPagePlan,
+    page: str,
+    assigned: tuple[PageAssignment, ...],
+    widget: WidgetComponent,
+    selection: str | list[str],
+    config: TotangoConfig,
+    retrieved: Mapping[str, bytes],
+    unusable: str | None,
+) -> RecordPageRow:
+    sobject = assigned[0].sobject
+    data = retrieved.get(flexipage_path(page))
+    if data is None:
+        return RecordPageRow(
+            sobject, page, assigned, "never", "cannot", "assigned, but not retrievable (managed?)"
+        )
+    try:
+        facts = page_facts(remove_widget_component(data, widget), widget.page)
+    except FlexiPagePatchError as exc:
+        return RecordPageRow(sobject, page, assigned, "never", "cannot", str(exc))
+    shows: Shows = "never" if facts.widget == "none" else facts.widget
+    if not page_selected(page, selection, facts):
+        reason = (
+            "the layout section shows in the Record Detail component"
+            if facts.widget == "layout_section"
+            else f"not selected by widget.record_pages ({selection})"
+        )
+        return RecordPageRow(sobject, page, assigned, shows, "leave", reason, facts)
+    if unusable:
+        return RecordPageRow(sobject, page, assigned, shows, "cannot", unusable, facts)
+    try:
+        merged = add_widget_component(data, widget, config.api_version)
+    except FlexiPagePatchError as exc:
+        return RecordPageRow(sobject, page, assigned, shows, "cannot", str(exc), facts)
+    plan.merged[page] = merged
+    plan.originals[page] = data
+    plan.widgets[page] = widget
+    why = "no Record Detail component" if facts.widget == "none" else "selected"
+    return RecordPageRow(sobject, page, assigned, shows, "add", f"{why}: add the component", facts)
