@@ -280,8 +280,9 @@ def add_widget_component(data: bytes, widget: WidgetComponent, api_version: str)
             for child in owned:
                 if isinstance(child.tag, str) and local_name(child) == "visibilityRule":
                     fresh.append(child)
-            owned.getparent().replace(owned, fresh)  # type: ignore[union-attr]
-            fresh.tail = owned.tail
+            holder = owned.getparent()
+            assert holder is not None
+            holder.replace(owned, fresh)
         return canonical_bytes(root, keep_comments=True)
     if _shows_page(root, widget.page):
         # Someone placed the page by hand: it shows already, and a second copy

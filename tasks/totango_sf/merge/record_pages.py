@@ -94,15 +94,15 @@ def assignments(
     for app, data in sorted(apps.items()):
         root = parse_xml(data)
         for el in _view_overrides(root, "actionOverrides"):
-            sobject = _text(el, "pageOrSobjectType")
-            if sobject in objects:
-                found.append(PageAssignment(sobject, _text(el, "content"), "app_default", app))
+            target = _text(el, "pageOrSobjectType")
+            if target is not None and target in objects:
+                found.append(PageAssignment(target, _text(el, "content"), "app_default", app))
         for el in _view_overrides(root, "profileActionOverrides"):
-            sobject = _text(el, "pageOrSobjectType")
-            if sobject in objects:
+            target = _text(el, "pageOrSobjectType")
+            if target is not None and target in objects:
                 found.append(
                     PageAssignment(
-                        sobject,
+                        target,
                         _text(el, "content"),
                         "app_record_type_profile",
                         app,

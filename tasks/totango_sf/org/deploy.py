@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.merge.flexipage import widget_component_state
 from tasks.totango_sf.merge.layout import widget_section_state
 from tasks.totango_sf.merge.security import missing_ip_ranges, with_explicit_network_access
 from tasks.totango_sf.merge.widget import widget_section_for
@@ -44,6 +45,7 @@ from tasks.totango_sf.org.permset_assignment import (
     assign_permission_set,
     remove_assignments,
 )
+from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY, pages_without_widget
 from tasks.totango_sf.org.snapshot import (
     Snapshot,
     list_snapshots,
@@ -211,6 +213,12 @@ def _detail(config: TotangoConfig, state: DesiredState, diff: Any) -> str:
             obj = diff.name.split("-", 1)[0]
             section_state = widget_section_state(before, widget_section_for(config, obj))
             return f"section {section_state.status}: {section_state.detail}".rstrip(": ")
+    if diff.type == "FlexiPage" and state.record_pages is not None:
+        before = state.originals.get(f"flexipages/{diff.name}.flexipage")
+        widget = state.record_pages.widgets.get(diff.name)
+        if before is not None and widget is not None:
+            page_state = widget_component_state(before, widget)
+            return f"record page component {page_state.status}: {page_state.detail}".rstrip(": ")
     if diff.type == "Settings" and diff.name == "Security":
         before = state.originals.get("settings/Security.settings")
         if before is not None:
@@ -319,6 +327,8 @@ def deploy(
     )
     outcome.snapshot_id = snapshot.id
     snapshot.extra["check_only"] = check_only
+    if state.record_pages is not None and state.record_pages.widgets:
+        snapshot.extra[WIDGETS_KEY] = {n: w.page for n, w in state.record_pages.widgets.items()}
     started = time.monotonic()
     result = deploy_files(
         session,
@@ -442,6 +452,7 @@ def rollback(
     if on_plan is not None:
         on_plan(restored, deleted)
     files = rollback_files(snapshot, deleted, config.api_version)
+    files.update(pages_without_widget(session, snapshot, config.api_version))
     require_valid(files)
     if ("PermissionSet", config.permission_set.name) in deleted:
         # An assigned permission set cannot be deleted.
@@ -471,6 +482,7 @@ class OrgPlan:
             "api_version": self.state.api_version,
             "components": [d.to_json(with_diff) for d in self.state.diffs],
             "layouts": self.state.layouts,
+            "record_pages": self.state.record_pages.to_json() if self.state.record_pages else [],
             "warnings": self.state.warnings,
         }
 
