@@ -160,3 +160,25 @@ def test_unknown_region_is_named_and_nothing_is_sent(emulator, use_org, tmp_path
     rows = {r["page"]: r for r in as_json(plan)["record_pages"]}
     assert rows["Account_Sales_Dynamic"]["action"] == "cannot"
     assert "'nowhere'" in rows["Account_Sales_Dynamic"]["reason"]
+
+
+def test_doctor_lists_record_pages_before_and_after_deploy(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path)
+
+    def record_page_check() -> dict:
+        result = cli("doctor", "--org", "emu", "--config", str(config), "--json")
+        checks = {c["name"]: c for c in as_json(result)["checks"]}
+        return checks["widget on record pages"]
+
+    before = record_page_check()
+    assert before["status"] == "warn"
+    assert (
+        "Account Account_Sales_Dynamic [app standard__LightningSales]: component missing"
+        in (before["detail"])
+    )
+    assert "Opportunity (system default) [org default]: layout section" in before["detail"]
+    assert cli("deploy", "--org", "emu", "--config", str(config), "--json").exit_code == 0
+    after = record_page_check()
+    assert after["status"] == "ok", after["detail"]
+    assert "Lead Lead_Dynamic_Page [org default]: own component" in after["detail"]

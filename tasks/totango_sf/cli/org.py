@@ -34,6 +34,7 @@ from tasks.totango_sf.cli.common import (
     print_result,
     print_warnings,
 )
+from tasks.totango_sf.cli.record_pages import print_record_pages
 
 OrgRequired = Annotated[
     str, typer.Option("--org", help="CumulusCI org name; applies orgconfig/<org>.yml.")
@@ -225,6 +226,7 @@ def deploy_command(
         if as_json:
             return
         print_plan_table(_plan_rows(state), f"Totango setup on {org}")
+        print_record_pages(state.record_pages)
         if diff:
             print_diffs(state)
         print_warnings(state.warnings)
@@ -420,6 +422,7 @@ def plan_against_org(cfg: Any, org: str, out_dir: Path, output_format: str, as_j
         print_result({**result.to_json(), "out_dir": str(out_dir), "files": len(written)})
         return
     print_plan_table(_plan_rows(result.state), f"Totango setup plan for {org}")
+    print_record_pages(result.state.record_pages)
     if result.state.in_sync:
         out.print("[green]in sync[/]: deploy would change nothing.")
     else:

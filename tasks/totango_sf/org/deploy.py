@@ -140,6 +140,9 @@ class DeployOutcome:
             "org_kind": self.org_kind,
             "status": self.status,
             "plan": [d.to_json(with_diff) for d in self.state.diffs] if self.state else [],
+            "record_pages": self.state.record_pages.to_json()
+            if self.state and self.state.record_pages
+            else [],
             "deploy": self.deploy.to_json() if self.deploy else None,
             "deploy_id": self.deploy.id if self.deploy else None,
             "validation_id": self.deploy.id
