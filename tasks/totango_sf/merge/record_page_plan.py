@@ -105,16 +105,45 @@ def _page_available_in_touch(retrieved: Mapping[str, bytes], page: str) -> bool 
     return (parse_xml(meta).findtext("{*}availableInTouch") or "false").strip() == "true"
 
 
+def _unassigned_record_pages(
+    retrieved: Mapping[str, bytes], objects: Collection[str], known: Collection[str]
+) -> list[PageAssignment]:
+    found = []
+    for path, data in sorted(retrieved.items()):
+        if not (path.startswith("flexipages/") and path.endswith(".flexipage")):
+            continue
+        name = path[len("flexipages/") : -len(".flexipage")]
+        root = parse_xml(data)
+        if name in known or (root.findtext("{*}type") or "").strip() != "RecordPage":
+            continue
+        sobject = (root.findtext("{*}sobjectType") or "").strip()
+        if sobject in objects:
+            found.append(PageAssignment(sobject, name, "unassigned_here"))
+    return found
+
+
 def plan_record_pages(
     config: TotangoConfig,
     retrieved: Mapping[str, bytes],
     shipped_pages: Collection[str] = (),
+    *,
+    local_project: bool = False,
 ) -> RecordPagePlan:
-    """The record-page rows of every configured object, and the merged pages."""
+    """The record-page rows of every configured object, and the merged pages.
+
+    ``local_project``: the files come from a project folder. When it holds no
+    assignment (no app or object override), each of its record pages of a
+    configured object counts as in use; no system default is reported (the org's
+    is not in the folder).
+    """
     plan = RecordPagePlan()
     selection = config.widget.record_pages
     objects = {o: retrieved.get(f"objects/{o}.object") for o in config.insights.objects}
     found = assignments(objects, _apps(retrieved))
+    if local_project:
+        found = [a for a in found if a.page is not None]
+        if not found:
+            found = _unassigned_record_pages(retrieved, objects, ())
     by_page = pages_in_use(found)
     for sobject in config.insights.objects:
         widget = widget_component_for(config, sobject)

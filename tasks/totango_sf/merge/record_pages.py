@@ -24,7 +24,10 @@ from lxml import etree
 
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 
-AssignmentLevel = Literal["org_default", "app_default", "app_record_type_profile"]
+# "unassigned_here": a local project holds the page but no assignment of it.
+AssignmentLevel = Literal[
+    "org_default", "app_default", "app_record_type_profile", "unassigned_here"
+]
 # Lightning Experience on desktop; Small is the phone (ActionOverride.formFactor).
 DESKTOP = "Large"
 SYSTEM_DEFAULT = "(system default)"
@@ -45,6 +48,8 @@ class PageAssignment:
             return "org default"
         if self.level == "app_default":
             return f"app {self.app}"
+        if self.level == "unassigned_here":
+            return "no assignment in this project"
         return f"app {self.app}, record type {self.record_type or '(any)'}, profile {self.profile}"
 
     def to_json(self) -> dict[str, Any]:
