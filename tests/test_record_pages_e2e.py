@@ -182,3 +182,32 @@ def test_doctor_lists_record_pages_before_and_after_deploy(emulator, use_org, tm
     after = record_page_check()
     assert after["status"] == "ok", after["detail"]
     assert "Lead Lead_Dynamic_Page [org default]: own component" in after["detail"]
+
+
+def test_create_record_page_for_an_object_on_the_system_default(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path, widget={"create_record_page": True})
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 0, result.output
+    doc = as_json(result)
+    assert doc["verify"]["in_sync"] is True
+    rows = {r["page"]: r for r in doc["record_pages"]}
+    assert rows["Opportunity_Totango_Record_Page"]["action"] == "create"
+    # Only Opportunity is on the system default in the seeded org.
+    assert not any(
+        r["action"] == "create" for r in doc["record_pages"] if r["object"] != "Opportunity"
+    )
+    created = emulator.state.metadata_xml("FlexiPage", "Opportunity_Totango_Record_Page")
+    facts = page_facts(created, "Totango_Opportunity_Insights")
+    assert facts.detail_panel and facts.widget == "component"
+    assert not load_schema().validate_bytes(created)
+    # Not assigned: the object's org default is still the system page.
+    assert b"Opportunity_Totango_Record_Page" not in (
+        emulator.state.component("CustomObject", "Opportunity") or {}
+    ).get("objects/Opportunity.object", b"")
+
+    rollback = cli(
+        "rollback", "--org", "emu", "--config", str(config), "--remove-components", "--json"
+    )
+    assert rollback.exit_code == 0, rollback.output
+    assert not emulator.state.has("FlexiPage", "Opportunity_Totango_Record_Page")

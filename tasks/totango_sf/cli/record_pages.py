@@ -13,7 +13,12 @@ _SHOWS = {
     "layout_section": "[green]layout section (Record Detail)[/]",
     "never": "[red]never[/]",
 }
-_ACTION = {"add": "[cyan]add component[/]", "leave": "leave", "cannot": "[red]cannot[/]"}
+_ACTION = {
+    "add": "[cyan]add component[/]",
+    "leave": "leave",
+    "cannot": "[red]cannot[/]",
+    "create": "[green]create page[/]",
+}
 
 
 def print_record_pages(plan: Any, title: str = "Lightning record pages") -> None:

@@ -14,19 +14,22 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.config.names import object_stem
 from tasks.totango_sf.merge.flexipage import (
     FlexiPagePatchError,
     PageFacts,
     WidgetComponent,
     add_widget_component,
+    format_for,
     page_facts,
     page_selected,
     remove_widget_component,
 )
 from tasks.totango_sf.merge.record_pages import PageAssignment, assignments, pages_in_use
 from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.render.files import render_xml
 
-PageAction = Literal["add", "leave", "cannot"]
+PageAction = Literal["add", "leave", "cannot", "create"]
 Shows = Literal["component", "layout_section", "never"]
 
 
@@ -60,6 +63,7 @@ class RecordPagePlan:
     merged: dict[str, bytes] = field(default_factory=dict)  # page name -> desired file
     originals: dict[str, bytes] = field(default_factory=dict)  # page name -> org's file
     widgets: dict[str, WidgetComponent] = field(default_factory=dict)
+    created: dict[str, bytes] = field(default_factory=dict)  # new page name -> file
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> list[dict[str, Any]]:
@@ -158,6 +162,8 @@ def plan_record_pages(
             )
             plan.warnings.append(f"record pages of {sobject}: {unusable}")
         for assignment in (a for a in found if a.sobject == sobject and a.page is None):
+            if config.widget.create_record_page and not unusable:
+                plan.rows.append(_created(plan, config, sobject, widget, assignment))
             plan.rows.append(
                 RecordPageRow(
                     sobject,
@@ -175,6 +181,43 @@ def plan_record_pages(
                 )
             )
     return plan
+
+
+def created_page_name(sobject: str) -> str:
+    return f"{object_stem(sobject)}_Totango_Record_Page"
+
+
+def _created(
+    plan: RecordPagePlan,
+    config: TotangoConfig,
+    sobject: str,
+    widget: WidgetComponent,
+    system_default: PageAssignment,
+) -> RecordPageRow:
+    """A new page for an object on the system default, left unassigned.
+
+    Making it the org default would change what every user of the object sees,
+    so activation stays a decision taken in Lightning App Builder.
+    """
+    name = created_page_name(sobject)
+    if format_for(config.api_version) != "current":
+        reason = f"a new page needs API 49.0 or later (api_version is {config.api_version})"
+        plan.warnings.append(f"record page {name} not created: {reason}")
+        return RecordPageRow(sobject, name, (), "never", "cannot", reason)
+    page = render_xml(
+        "record_page.flexipage.xml.j2", label=f"{sobject} Record Page (Totango)", sobject=sobject
+    )
+    plan.created[name] = add_widget_component(page, widget, config.api_version)
+    plan.widgets[name] = widget
+    return RecordPageRow(
+        sobject,
+        name,
+        (),
+        "never",
+        "create",
+        f"users see {system_default.where}'s system page; created with Record Detail and the"
+        " widget, not assigned: activate it in Lightning App Builder",
+    )
 
 
 def _row(

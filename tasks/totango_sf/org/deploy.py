@@ -65,7 +65,14 @@ PLACEHOLDER_REFUSAL = (
 # layout cannot be deleted, so the deletions must run last in the same deploy.
 DESTRUCTIVE_FILE = "destructiveChangesPost.xml"
 # Deleted only on request (fields lose their data) or never (patches are restored).
-REMOVABLE_TYPES = ("ApexPage", "CustomTab", "PermissionSet", "Report", "ReportFolder")
+REMOVABLE_TYPES = (
+    "ApexPage",
+    "CustomTab",
+    "PermissionSet",
+    "Report",
+    "ReportFolder",
+    "FlexiPage",
+)
 
 
 class DeployRefused(Exception):
@@ -263,15 +270,19 @@ def check_safety(session: Any, config: TotangoConfig, yes: bool) -> str:
     return str(kind.label)
 
 
-PATCHED_TYPES = ("Layout", "Settings", "FlexiPage")
+def _is_patch(state: DesiredState, key: tuple[str, str]) -> bool:
+    # A FlexiPage is a patch when it is one of the org's pages; one we create is added.
+    if key[0] == "FlexiPage":
+        return f"flexipages/{key[1]}.flexipage" in state.originals
+    return key[0] in ("Layout", "Settings")
 
 
 def _added(state: DesiredState) -> list[tuple[str, str]]:
-    return [d.key for d in state.diffs if d.action == "create" and d.type not in PATCHED_TYPES]
+    return [d.key for d in state.diffs if d.action == "create" and not _is_patch(state, d.key)]
 
 
 def _patched(state: DesiredState) -> list[tuple[str, str]]:
-    return [d.key for d in state.diffs if d.type in PATCHED_TYPES]
+    return [d.key for d in state.diffs if _is_patch(state, d.key)]
 
 
 def _root(snapshot_root: Path | None) -> Path:

@@ -260,6 +260,12 @@ def desired_state(
         )
         diffs.append(_compare(comp, Component("FlexiPage", name, before), comp.summary))
         components.append(comp)
+    for name, page in sorted(pages.created.items()):
+        comp = Component(
+            "FlexiPage", name, page, summary="new record page with Record Detail and the widget"
+        )
+        diffs.append(_compare(comp, current.get(comp.key), comp.summary))
+        components.append(comp)
 
     ranges = config.trusted_ip_ranges.ranges()
     if ranges:

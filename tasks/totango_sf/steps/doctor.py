@@ -332,7 +332,12 @@ def record_pages_check(config: Any, files: dict[str, bytes], fix: str) -> Check:
     for row in plan.rows:
         where = ", ".join(a.where for a in row.assigned)
         label = f"{row.sobject} {row.page or '(system default)'} [{where}]"
-        if row.action == "add" and row.page is not None:
+        if row.action == "create" and row.page is not None:
+            if flexipage_path(row.page) in files:
+                shown.append(f"{row.sobject} {row.page}: created, not assigned")
+            else:
+                missing.append(f"{row.sobject} {row.page}: to be created")
+        elif row.action == "add" and row.page is not None:
             state = widget_component_state(files[flexipage_path(row.page)], plan.widgets[row.page])
             if state.status != "present":
                 missing.append(f"{label}: component {state.status}")
