@@ -176,3 +176,21 @@ def test_app_override_must_name_an_existing_page():
     )
     outcome = run_deploy(build_state(), zip_data)
     assert "In field: content - no FlexiPage named Gone_Page found" in problems(outcome)
+
+
+def test_object_override_deploy_changes_the_org_default_and_must_name_a_page():
+    state = build_state()
+    account = (SEED / "objects" / "Account.object").read_bytes()
+    moved = account.replace(b"Account_Record_Page", b"Account_Support_Page")
+    outcome = run_deploy(
+        state,
+        deploy_zip({"objects/Account.object": moved}, {"CustomObject": ["Account"]}, "63.0"),
+    )
+    assert outcome.ok, problems(outcome)
+    stored = outcome.new_state.component("CustomObject", "Account")["objects/Account.object"]
+    assert assignments({"Account": stored}, {})[0].page == "Account_Support_Page"
+    gone = account.replace(b"Account_Record_Page", b"Gone_Page")
+    refused = run_deploy(
+        state, deploy_zip({"objects/Account.object": gone}, {"CustomObject": ["Account"]}, "63.0")
+    )
+    assert "In field: content - no FlexiPage named Gone_Page found" in problems(refused)

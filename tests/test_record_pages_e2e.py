@@ -9,6 +9,8 @@ Lead and Opportunity; verify is then in sync; rollback gives every page back.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tasks.totango_sf.merge.flexipage import page_facts
@@ -211,3 +213,29 @@ def test_create_record_page_for_an_object_on_the_system_default(emulator, use_or
     )
     assert rollback.exit_code == 0, rollback.output
     assert not emulator.state.has("FlexiPage", "Opportunity_Totango_Record_Page")
+
+
+def test_rendered_pages_are_available_in_lightning():
+    from tasks.totango_sf.config.model import build_config
+    from tasks.totango_sf.metadata.safe_xml import parse_xml
+    from tasks.totango_sf.render.plan import build_plan
+
+    pages = [c for c in build_plan(build_config({})).components if c.type == "ApexPage"]
+    assert len(pages) == len(OBJECTS)
+    for page in pages:
+        assert parse_xml(page.xml).findtext("{*}availableInTouch") == "true", page.full_name
+
+
+def test_package_page_not_available_in_lightning_leaves_record_pages_and_says_so(
+    emulator_factory, use_org, tmp_path
+):
+    org = use_org(emulator_factory(flavour="sandbox", package_installed=True))
+    before = org.state.metadata_xml("FlexiPage", "Account_Sales_Dynamic")
+    config = write_config(tmp_path, namespace="totango", widget={"generate_page": False})
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 0, result.output
+    warnings = json.loads(result.stdout)["warnings"]
+    assert any(
+        "totango__Totango_Account_Insights" in w and "availableInTouch" in w for w in warnings
+    )
+    assert org.state.metadata_xml("FlexiPage", "Account_Sales_Dynamic") == before

@@ -368,9 +368,11 @@ def _apply(view: OrgState, comp: Component) -> None:
         element = copy.deepcopy(comp.field_element)
         view.put("CustomField", comp.full_name, {"": etree.tostring(element)})
     elif comp.type_name == "CustomObject":
-        # The object's own settings are not modelled; only its existence is.
-        if not view.has("CustomObject", comp.full_name):
-            view.put("CustomObject", comp.full_name, {})
+        # Of the object's own settings only the record-page overrides are modelled.
+        path = f"objects/{comp.full_name}.object"
+        stored = (view.component("CustomObject", comp.full_name) or {}).get(path)
+        merged = flexipage_rules.merge_object_overrides(stored, comp.files[path])
+        view.put("CustomObject", comp.full_name, {path: merged} if merged else {})
     elif comp.type_name == "Settings":
         path = catalog.file_path("Settings", comp.full_name)
         merged = merge_settings(view.metadata_xml("Settings", comp.full_name), comp.files[path])
@@ -383,7 +385,7 @@ def _check_rules(view: OrgState, comp: Component, version: str = "63.0") -> list
     data = next((d for p, d in comp.files.items() if not p.endswith(".page")), b"")
     if comp.type_name == "FlexiPage":
         return flexipage_rules.check_flexipage(view, data, version)
-    if comp.type_name == "CustomApplication":
+    if comp.type_name in ("CustomApplication", "CustomObject"):
         return flexipage_rules.check_app_overrides(view, data)
     if comp.type_name == "Layout":
         return rules.check_layout(view, comp.full_name, data)

@@ -148,3 +148,21 @@ def check_app_overrides(view: OrgState, data: bytes) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def merge_object_overrides(stored: bytes | None, deployed: bytes) -> bytes | None:
+    """The object's stored settings with the deployed file's ``actionOverrides``.
+
+    Only the overrides are kept (the emulator models no other object setting). A
+    file without any leaves them as they were: the product's field deploys carry
+    none and must not change which record page users see.
+    """
+    new = parse_xml(deployed).findall(f"{_M}actionOverrides")
+    if not new:
+        return stored
+    root = parse_xml(stored) if stored else etree.Element(f"{_M}CustomObject", nsmap={None: MD_NS})
+    for old in root.findall(f"{_M}actionOverrides"):
+        root.remove(old)
+    for index, override in enumerate(new):
+        root.insert(index, override)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
