@@ -75,7 +75,14 @@ WIDGET = WidgetComponent(page=OWN_PAGE, height=290)
 
 def test_seeded_assignments_mix_the_three_levels_and_a_dynamic_forms_page():
     state = build_state()
-    requested = {"CustomObject": ["Account", "Lead", "Opportunity"], "CustomApplication": ["*"]}
+    wildcard = retrieve_engine.retrieve(state, {"CustomApplication": ["*"]}, "63.0")
+    with zipfile.ZipFile(io.BytesIO(wildcard.zip_bytes)) as archive:
+        assert "unpackaged/applications/standard__LightningSales.app" not in archive.namelist()
+        assert "unpackaged/applications/Totango_Console.app" in archive.namelist()
+    requested = {
+        "CustomObject": ["Account", "Lead", "Opportunity"],
+        "CustomApplication": ["*", "standard__LightningSales"],
+    }
     outcome = retrieve_engine.retrieve(state, requested, "63.0")
     with zipfile.ZipFile(io.BytesIO(outcome.zip_bytes)) as archive:
         files = {n.removeprefix("unpackaged/"): archive.read(n) for n in archive.namelist()}

@@ -88,7 +88,13 @@ def retrieve(state: OrgState, requested: dict[str, list[str]], version: str) -> 
             names = [p.full_name for p in list_components(state, type_name)]
         for member in members:
             if member == "*":
-                found.setdefault(type_name, []).extend(names)
+                # "The wildcard symbol does not apply to all metadata types ... will
+                # not retrieve standard objects" (Metadata API Developer Guide,
+                # "Specifying all Components of a Type"). Standard apps are treated
+                # the same way, the cautious reading: they must be named.
+                found.setdefault(type_name, []).extend(
+                    n for n in names if not n.startswith("standard__")
+                )
             elif member in names:
                 found.setdefault(type_name, []).append(member)
             else:

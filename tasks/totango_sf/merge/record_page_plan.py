@@ -83,15 +83,34 @@ def flexipage_path(name: str) -> str:
     return f"flexipages/{name}.flexipage"
 
 
+# The wildcard does not reach standard components: "using the wildcard with the
+# CustomObject type name will not retrieve standard objects" (Metadata API Developer
+# Guide, "Specifying all Components of a Type"). Standard Lightning apps, where
+# record-page assignments often live, are therefore named as well; a name the org
+# lacks only adds a retrieve warning. Names as they appear in public retrieved
+# orgs' application lists.
+STANDARD_LIGHTNING_APPS = (
+    "standard__LightningSales",
+    "standard__LightningSalesConsole",
+    "standard__LightningService",
+    "standard__ServiceConsole",
+    "standard__Marketing",
+    "standard__Platform",
+    "standard__OnlineSales",
+    "standard__SalesCloudMobile",
+)
+
+
 def retrieve_members(config: TotangoConfig) -> list[tuple[str, str]]:
     """What the record-page plan needs from the org: every app and every FlexiPage.
 
-    Both types take the ``*`` wildcard (Metadata API Developer Guide, "Metadata
-    Types"), so one retrieve brings them back with the rest.
+    The ``*`` wildcard brings custom apps and pages back in the same retrieve as the
+    rest; standard apps are named (see above).
     """
     if config.widget.record_pages == "none" and not config.widget.create_record_page:
         return []
-    return [("CustomApplication", "*"), ("FlexiPage", "*")]
+    apps = [("CustomApplication", name) for name in ("*", *STANDARD_LIGHTNING_APPS)]
+    return [*apps, ("FlexiPage", "*")]
 
 
 def _apps(retrieved: Mapping[str, bytes]) -> dict[str, bytes]:
