@@ -18,6 +18,8 @@ from lxml import etree
 from tasks.totango_sf.merge.flexipage import (
     IDENTIFIER_BASE,
     VISUALFORCE,
+    FlexiPagePatchError,
+    RegionNotFoundError,
     WidgetComponent,
     add_widget_component,
     page_facts,
@@ -172,3 +174,35 @@ def test_comments_survive_and_the_inverse_keeps_them():
     # The identifier is taken by another component: ours gets a free one.
     assert b"<identifier>totango_widget_2</identifier>" in merged
     assert remove_widget_component(merged, WIDGET) == canonical_bytes(page, keep_comments=True)
+
+
+def region_of(merged: bytes) -> str:
+    (component,) = ours(parse_xml(merged))
+    holder = component if local_name(component) == "componentInstances" else component.getparent()
+    return holder.getparent().findtext(md("name"))
+
+
+@pytest.mark.skipif(not FOLDER.is_dir(), reason=ABSENT)
+def test_default_placement_and_named_region_or_tab():
+    npsp = (FOLDER / "SalesforceFoundation__NPSP__NPSP_Account_Record_Page.flexipage").read_bytes()
+    assert region_of(add_widget_component(npsp, WIDGET, "63.0")) == "sidebar"
+    three = (
+        FOLDER / "Cloud-Orca__cooperparry__Account_Record_Page_Three_Column.flexipage-meta.xml"
+    ).read_bytes()
+    assert region_of(add_widget_component(three, WIDGET, "63.0")) == "rightsidebar"
+    main = WidgetComponent(page=PAGE, height=290, region="main")
+    assert region_of(add_widget_component(three, main, "63.0")) == "main"
+    legacy = (FOLDER / "ps0520__EU-SFDC__All_Lead_Record_Page.flexipage").read_bytes()
+    tab = WidgetComponent(page=PAGE, height=290, region="Standard.Tab.detail")
+    assert region_of(add_widget_component(legacy, tab, "48.0")) == (
+        "facet-8667aca6-4f3e-4a33-a2ca-92fdfec6ed38"
+    )
+    with pytest.raises(RegionNotFoundError, match="'nowhere'"):
+        add_widget_component(npsp, WidgetComponent(page=PAGE, height=290, region="nowhere"), "63.0")
+
+
+@pytest.mark.skipif(not FOLDER.is_dir(), reason=ABSENT)
+def test_a_page_in_the_other_format_is_refused_not_mixed():
+    legacy = (FOLDER / "ps0520__EU-SFDC__All_Lead_Record_Page.flexipage").read_bytes()
+    with pytest.raises(FlexiPagePatchError, match="one API version"):
+        add_widget_component(legacy, WIDGET, "63.0")
