@@ -64,6 +64,7 @@ PLACEHOLDER_REFUSAL = (
 # Deleted after the restored layouts are in place: a page still shown on a
 # layout cannot be deleted, so the deletions must run last in the same deploy.
 DESTRUCTIVE_FILE = "destructiveChangesPost.xml"
+DESTRUCTIVE_PRE_FILE = "destructiveChangesPre.xml"
 # Deleted only on request (fields lose their data) or never (patches are restored).
 REMOVABLE_TYPES = (
     "ApexPage",
@@ -436,6 +437,14 @@ def rollback_files(
     if SECURITY_PATH in files:
         files[SECURITY_PATH] = with_explicit_network_access(files[SECURITY_PATH])
     files["package.xml"] = package_xml(snapshot.patched, api_version)
+    # A record page we created shows our Visualforce page, which cannot be deleted while
+    # shown; nothing shows the unassigned page, so it goes first ("destructiveChangesPre":
+    # deleted before the other components are deployed, Metadata API Developer Guide,
+    # "Deleting Components from an Organization").
+    first = [key for key in deleted if key[0] == "FlexiPage"]
+    deleted = [key for key in deleted if key[0] != "FlexiPage"]
+    if first:
+        files[DESTRUCTIVE_PRE_FILE] = package_xml(first, None)
     if deleted:
         # Reports go before their folder; Salesforce deletes in file order within a type.
         files[DESTRUCTIVE_FILE] = package_xml([package_member(t, n) for t, n in deleted], None)
