@@ -176,14 +176,14 @@ def test_doctor_lists_record_pages_before_and_after_deploy(emulator, use_org, tm
     before = record_page_check()
     assert before["status"] == "warn"
     assert (
-        "Account Account_Sales_Dynamic [app standard__LightningSales]: component missing"
+        "Account Account_Sales_Dynamic (app standard__LightningSales): component missing"
         in (before["detail"])
     )
-    assert "Opportunity (system default) [org default]: layout section" in before["detail"]
+    assert "Opportunity (system default) (org default): layout section" in before["detail"]
     assert cli("deploy", "--org", "emu", "--config", str(config), "--json").exit_code == 0
     after = record_page_check()
     assert after["status"] == "ok", after["detail"]
-    assert "Lead Lead_Dynamic_Page [org default]: own component" in after["detail"]
+    assert "Lead Lead_Dynamic_Page (org default): own component" in after["detail"]
 
 
 def test_create_record_page_for_an_object_on_the_system_default(emulator, use_org, tmp_path):
@@ -251,3 +251,17 @@ def test_a_created_page_is_deleted_before_the_pages_it_shows(tmp_path):
     assert b"X_Page" in files["destructiveChangesPre.xml"]
     assert b"X_Page" not in files["destructiveChangesPost.xml"]
     assert b"Totango_Opportunity_Insights" in files["destructiveChangesPost.xml"]
+
+
+def test_plan_text_output_shows_the_record_page_table(emulator, use_org, tmp_path, monkeypatch):
+    from tasks.totango_sf.cli.common import out
+
+    monkeypatch.setattr(out, "_width", 250)  # a wide terminal: no cell is cut short
+    use_org(emulator)
+    config = write_config(tmp_path, widget={"record_pages": ["Lead_*"]})
+    result = cli("plan", "--org", "emu", "--config", str(config), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "Lightning record pages" in text
+    assert "Lead_Dynamic_Page" in text and "Account_Sales_Dynamic" in text
+    assert "['Lead_*']" in text  # printed as text, not taken for markup

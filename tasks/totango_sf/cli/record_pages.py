@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from tasks.totango_sf.cli.common import out
@@ -26,16 +27,16 @@ def print_record_pages(plan: Any, title: str = "Lightning record pages") -> None
     if plan is None or not plan.rows:
         return
     table = Table(title=title, title_justify="left")
-    for column in ("object", "page", "assigned", "widget shows today", "deploy", "why"):
+    for column in ("object", "page", "assigned", "widget shows through", "deploy", "why"):
         table.add_column(column)
     for row in plan.rows:
         data = row.to_json()
         table.add_row(
-            data["object"],
-            data["page"],
-            "; ".join(data["assigned"]),
+            escape(data["object"]),
+            escape(data["page"]),
+            escape("; ".join(data["assigned"])),
             _SHOWS[row.shows],
             _ACTION[row.action],
-            data["reason"],
+            escape(data["reason"]),
         )
     out.print(table)

@@ -331,7 +331,7 @@ def record_pages_check(config: Any, files: dict[str, bytes], fix: str) -> Check:
     shown, missing = [], []
     for row in plan.rows:
         where = ", ".join(a.where for a in row.assigned)
-        label = f"{row.sobject} {row.page or '(system default)'} [{where}]"
+        label = f"{row.sobject} {row.page or '(system default)'} ({where})"
         if row.action == "create" and row.page is not None:
             if flexipage_path(row.page) in files:
                 shown.append(f"{row.sobject} {row.page}: created, not assigned")
