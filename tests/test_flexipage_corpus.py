@@ -206,3 +206,24 @@ def test_a_page_in_the_other_format_is_refused_not_mixed():
     legacy = (FOLDER / "ps0520__EU-SFDC__All_Lead_Record_Page.flexipage").read_bytes()
     with pytest.raises(FlexiPagePatchError, match="one API version"):
         add_widget_component(legacy, WIDGET, "63.0")
+
+
+@pytest.mark.skipif(not FOLDER.is_dir(), reason=ABSENT)
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [
+        ("Tk-7-crypto__Backup__Opportunity_Record_Page.flexipage", "63.0"),
+        ("iguerreroo__Copado-PoC__Empresas_y_Corporaciones.flexipage", "48.0"),
+    ],
+)
+def test_position_first_puts_the_component_at_the_top_of_the_region(name: str, version: str):
+    original = (FOLDER / name).read_bytes()
+    first = WidgetComponent(page=PAGE, height=290, position="first")
+    merged = add_widget_component(original, first, version)
+    (component,) = ours(parse_xml(merged))
+    holder = component if local_name(component) == "componentInstances" else component.getparent()
+    region = holder.getparent()
+    same = [c for c in region if isinstance(c.tag, str) and c.tag == holder.tag]
+    assert same[0] is holder and len(same) > 1
+    assert add_widget_component(merged, first, version) == merged
+    assert remove_widget_component(merged, first) == canonical_bytes(original)

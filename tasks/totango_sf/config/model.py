@@ -135,6 +135,9 @@ class WidgetConfig(_Strict):
             " the 'sidebar' region, else 'rightsidebar', else 'main', else the last region."
         ),
     )
+    record_page_position: Literal["first", "last"] = Field(
+        "last", description="Where in that region the component goes: 'first' or 'last'."
+    )
     create_record_page: bool = Field(
         False,
         description=(

@@ -66,6 +66,7 @@ class WidgetComponent:
     label: str = "Totango"
     show_label: bool = False
     region: str | None = None  # a region or facet name, or a tab's title
+    position: Literal["first", "last"] = "last"  # within the region
 
 
 @dataclass(frozen=True)
@@ -290,13 +291,17 @@ def add_widget_component(data: bytes, widget: WidgetComponent, api_version: str)
         return canonical_bytes(root, keep_comments=True)
     region = _target_region(root, widget)
     if fmt == "legacy":
-        insert_in_schema_order(
-            region, _component_element(region, widget, fmt, None), "FlexiPageRegion"
-        )
+        new = _component_element(region, widget, fmt, None)
     else:
-        item = region.makeelement(_tag(region, "itemInstances"))
-        item.append(_component_element(region, widget, fmt, _unique_identifier(root)))
-        insert_in_schema_order(region, item, "FlexiPageRegion")
+        new = region.makeelement(_tag(region, "itemInstances"))
+        new.append(_component_element(region, widget, fmt, _unique_identifier(root)))
+    siblings = region.findall(new.tag)
+    if widget.position == "first" and siblings:
+        # Same-named siblings are contiguous in schema order: before the first is
+        # still the schema position.
+        siblings[0].addprevious(new)
+    else:
+        insert_in_schema_order(region, new, "FlexiPageRegion")
     return canonical_bytes(root, keep_comments=True)
 
 

@@ -76,6 +76,7 @@ def widget_component_for(config: TotangoConfig, object_name: str) -> WidgetCompo
         height=config.widget.height,
         label=config.widget.section_label,
         region=config.widget.record_page_region,
+        position=config.widget.record_page_position,
     )
 
 
