@@ -265,3 +265,23 @@ def test_plan_text_output_shows_the_record_page_table(emulator, use_org, tmp_pat
     assert "Lightning record pages" in text
     assert "Lead_Dynamic_Page" in text and "Account_Sales_Dynamic" in text
     assert "['Lead_*']" in text  # printed as text, not taken for markup
+
+
+def test_narrowing_the_selection_takes_our_component_back_out(emulator, use_org, tmp_path):
+    use_org(emulator)
+    everywhere = write_config(tmp_path, widget={"record_pages": "all"})
+    assert cli("deploy", "--org", "emu", "--config", str(everywhere), "--json").exit_code == 0
+    before = emulator.state.metadata_xml("FlexiPage", "Account_Record_Page")
+    assert b"Totango_Account_Insights" in before
+    auto = tmp_path / "auto"
+    auto.mkdir()
+    config = write_config(auto)
+    verify = cli("verify", "--org", "emu", "--config", str(config), "--json")
+    assert verify.exit_code == 3
+    drift = {d["name"]: d["detail"] for d in as_json(verify)["drift"]}
+    assert "does not select" in drift["Account_Record_Page"]
+    assert cli("deploy", "--org", "emu", "--config", str(config), "--json").exit_code == 0
+    after = emulator.state.metadata_xml("FlexiPage", "Account_Record_Page")
+    assert b"Totango_Account_Insights" not in after
+    lead = emulator.state.metadata_xml("FlexiPage", "Lead_Dynamic_Page")
+    assert b"Totango_Lead_Insights" in lead  # still selected by auto

@@ -19,6 +19,7 @@ _ACTION = {
     "leave": "leave",
     "cannot": "[red]cannot[/]",
     "create": "[green]create page[/]",
+    "remove": "[yellow]remove component[/]",
 }
 
 

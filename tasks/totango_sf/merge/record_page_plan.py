@@ -24,12 +24,13 @@ from tasks.totango_sf.merge.flexipage import (
     page_facts,
     page_selected,
     remove_widget_component,
+    widget_component_state,
 )
 from tasks.totango_sf.merge.record_pages import PageAssignment, assignments, pages_in_use
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.render.files import render_xml
 
-PageAction = Literal["add", "leave", "cannot", "create"]
+PageAction = Literal["add", "leave", "cannot", "create", "remove"]
 Shows = Literal["component", "layout_section", "never"]
 
 
@@ -68,6 +69,9 @@ class RecordPagePlan:
 
     def to_json(self) -> list[dict[str, Any]]:
         return [row.to_json() for row in self.rows]
+
+    def action_of(self, page: str) -> PageAction | None:
+        return next((row.action for row in self.rows if row.page == page), None)
 
 
 def widget_component_for(config: TotangoConfig, object_name: str) -> WidgetComponent:
@@ -267,6 +271,15 @@ def _row(
             if facts.widget == "layout_section"
             else f"not selected by widget.record_pages ({selection})"
         )
+        without = remove_widget_component(data, widget)
+        if widget_component_state(data, widget).status != "missing":
+            # Ours from an earlier selection: take it out, so the org follows the config.
+            plan.merged[page] = without
+            plan.originals[page] = data
+            plan.widgets[page] = widget
+            return RecordPageRow(
+                sobject, page, assigned, shows, "remove", f"{reason}: remove our component", facts
+            )
         return RecordPageRow(sobject, page, assigned, shows, "leave", reason, facts)
     if unusable:
         return RecordPageRow(sobject, page, assigned, shows, "cannot", unusable, facts)

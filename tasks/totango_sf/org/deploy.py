@@ -227,6 +227,8 @@ def _detail(config: TotangoConfig, state: DesiredState, diff: Any) -> str:
     if diff.type == "FlexiPage" and state.record_pages is not None:
         before = state.originals.get(f"flexipages/{diff.name}.flexipage")
         widget = state.record_pages.widgets.get(diff.name)
+        if state.record_pages.action_of(diff.name) == "remove":
+            return "our component is on a page widget.record_pages does not select"
         if before is not None and widget is not None:
             page_state = widget_component_state(before, widget)
             return f"record page component {page_state.status}: {page_state.detail}".rstrip(": ")

@@ -256,7 +256,11 @@ def desired_state(
             name,
             merged,
             action="patch",
-            summary=f"record page: component with page {pages.widgets[name].page}",
+            summary=(
+                f"record page: remove our component (page {pages.widgets[name].page})"
+                if pages.action_of(name) == "remove"
+                else f"record page: component with page {pages.widgets[name].page}"
+            ),
         )
         diffs.append(_compare(comp, Component("FlexiPage", name, before), comp.summary))
         components.append(comp)

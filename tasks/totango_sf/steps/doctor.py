@@ -337,6 +337,8 @@ def record_pages_check(config: Any, files: dict[str, bytes], fix: str) -> Check:
                 shown.append(f"{row.sobject} {row.page}: created, not assigned")
             else:
                 missing.append(f"{row.sobject} {row.page}: to be created")
+        elif row.action == "remove":
+            missing.append(f"{label}: our component is there, but not selected")
         elif row.action == "add" and row.page is not None:
             state = widget_component_state(files[flexipage_path(row.page)], plan.widgets[row.page])
             if state.status != "present":
