@@ -285,3 +285,19 @@ def test_narrowing_the_selection_takes_our_component_back_out(emulator, use_org,
     assert b"Totango_Account_Insights" not in after
     lead = emulator.state.metadata_xml("FlexiPage", "Lead_Dynamic_Page")
     assert b"Totango_Lead_Insights" in lead  # still selected by auto
+
+
+@pytest.mark.parametrize(
+    "widget",
+    [{"record_pages": "some"}, {"record_pages": []}, {"record_pages": ["bad name!"]},
+     {"record_page_position": "middle"}],
+)  # fmt: skip
+def test_bad_record_page_config_is_exit_2_naming_the_key(emulator, use_org, tmp_path, widget):
+    use_org(emulator)
+    config = write_config(tmp_path, widget=widget)
+    emulator.history.clear()
+    result = cli("plan", "--org", "emu", "--config", str(config), "--json")
+    assert result.exit_code == 2
+    assert f"widget.{next(iter(widget))}" in as_json(result)["message"]
+    assert "Traceback" not in result.output
+    assert emulator.history.kinds() == []
