@@ -173,6 +173,16 @@ def test_comments_survive_and_the_inverse_keeps_them():
     assert b"<!-- reviewed by the admin team -->" in merged
     # The identifier is taken by another component: ours gets a free one.
     assert b"<identifier>totango_widget_2</identifier>" in merged
+    field_page = page.replace(
+        b"<componentInstance>\n                "
+        b"<componentName>flexipage:fieldSection</componentName>",
+        b"<fieldInstance>\n                <fieldItem>Record.Name</fieldItem>",
+    ).replace(b"</componentInstance>", b"</fieldInstance>")
+    assert b"<fieldInstance>" in field_page
+    # A Dynamic Forms field's identifier counts too.
+    assert b"<identifier>totango_widget_2</identifier>" in add_widget_component(
+        field_page, WIDGET, "63.0"
+    )
     assert remove_widget_component(merged, WIDGET) == canonical_bytes(page, keep_comments=True)
 
 

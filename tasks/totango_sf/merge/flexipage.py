@@ -191,7 +191,8 @@ def page_facts(data: bytes, page: str) -> PageFacts:
 
 
 def _unique_identifier(root: etree._Element) -> str:
-    taken = {_text(c, "identifier") for c in _components(root)}
+    # Components and Dynamic Forms fields share one identifier space on a page.
+    taken = {(e.text or "").strip() for e in root.iter(_tag(root, "identifier"))}
     if IDENTIFIER_BASE not in taken:
         return IDENTIFIER_BASE
     number = 2
