@@ -57,6 +57,7 @@ PREFIX: dict[str, str] = {
     "quick": "quick_deploy",
     "rollback": "rollback_deploy",
 }
+OPERATIONS: tuple[Operation, ...] = ("rollback", "quick", "deploy")
 ACTIVE_STATUSES = ("Pending", "InProgress", "Canceling")
 # A lost start is matched to a DeployRequest created from this long before it was sent
 # (clock skew between this machine and the org).
