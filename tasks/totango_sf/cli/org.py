@@ -22,6 +22,7 @@ from tasks.totango_sf.cli.common import (
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
     EXIT_ORG_UNREACHABLE,
+    EXIT_OUTCOME_UNKNOWN,
     ConfigOption,
     JsonOption,
     connect_or_exit,
@@ -33,6 +34,14 @@ from tasks.totango_sf.cli.common import (
     print_problems_table,
     print_result,
     print_warnings,
+)
+from tasks.totango_sf.cli.guard import (
+    announce,
+    changing,
+    fail_in_flight,
+    fail_interrupted_before_send,
+    fail_unknown,
+    status_command,
 )
 
 OrgRequired = Annotated[
@@ -78,10 +87,20 @@ def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
     from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, redact
     from tasks.totango_sf.org.deploy import DeployRefused
     from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-    from tasks.totango_sf.org.metadata_api import DeployTimeout, MetadataCallFailed
+    from tasks.totango_sf.org.metadata_api import (
+        DeployOutcomeUnknown,
+        DeployTimeout,
+        MetadataCallFailed,
+    )
     from tasks.totango_sf.org.snapshot import SnapshotNotFound
+    from tasks.totango_sf.org.tracking import DeployInFlight
 
     secrets = session.secrets if session is not None else ()
+    org = session.name if session is not None else ""
+    if isinstance(exc, DeployOutcomeUnknown):
+        fail_unknown(org, as_json, exc, secrets)
+    if isinstance(exc, DeployInFlight):
+        fail_in_flight(org, as_json, exc)
     if isinstance(exc, DeployRefused | SnapshotNotFound | ConfigError):
         fail(redact(str(exc), *secrets), EXIT_BAD_INPUT, as_json)
     if isinstance(exc, OrgPrerequisiteMissing):
@@ -114,10 +133,17 @@ def _org_errors() -> tuple[type[Exception], ...]:
     from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors
     from tasks.totango_sf.org.deploy import DeployRefused
     from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-    from tasks.totango_sf.org.metadata_api import DeployTimeout, MetadataCallFailed
+    from tasks.totango_sf.org.metadata_api import (
+        DeployOutcomeUnknown,
+        DeployTimeout,
+        MetadataCallFailed,
+    )
     from tasks.totango_sf.org.snapshot import SnapshotNotFound
+    from tasks.totango_sf.org.tracking import DeployInFlight
 
     return (
+        DeployOutcomeUnknown,
+        DeployInFlight,
         ConfigError,
         OrgPrerequisiteMissing,
         LayoutPatchError,
@@ -204,7 +230,9 @@ def deploy_command(
     """Retrieve, merge, diff and deploy the whole setup to an org in one atomic deploy.
 
     Exit codes: 0 deployed or in sync, 1 deploy failed (org unchanged), 2 bad input
-    or refused, 3 deployed but verify found drift, 4 org unreachable.
+    or refused, 3 deployed but verify found drift, 4 org unreachable, 5 outcome
+    unknown or deployed with a follow-up failed (see `totango-sf status`), 6 another
+    change to the org is running.
     """
     if check_only and quick_id:
         fail("--check-only and --quick exclude each other", EXIT_BAD_INPUT, as_json)
@@ -230,10 +258,19 @@ def deploy_command(
         print_warnings(state.warnings)
 
     try:
-        with progress_display(as_json, "deploy" if not check_only else "validate") as update:
+        with (
+            changing(org, "deploy", as_json),
+            progress_display(as_json, "deploy" if not check_only else "validate") as update,
+        ):
             if quick_id:
                 outcome = flow.quick(
-                    session, cfg, quick_id, yes=yes, timeout=timeout, progress=update
+                    session,
+                    cfg,
+                    quick_id,
+                    yes=yes,
+                    timeout=timeout,
+                    progress=update,
+                    on_started=announce(org),
                 )
             else:
                 outcome = flow.deploy(
@@ -244,9 +281,12 @@ def deploy_command(
                     timeout=timeout,
                     progress=update,
                     on_plan=show_plan,
+                    on_started=announce(org),
                 )
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
+    except KeyboardInterrupt:
+        fail_interrupted_before_send(as_json)
     _finish_deploy(outcome, as_json, diff)
 
 
@@ -284,6 +324,13 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:
             f"Apply it with: totango-sf deploy --org {outcome.org} --quick {result.id}",
             highlight=False,
         )
+    elif outcome.follow_up_error:
+        err.print(
+            f"[bold yellow]deployed {result.id if result else ''}; follow-up failed:[/]"
+            f" {outcome.follow_up_error}\nThe deploy went through; finish the follow-up with:"
+            f" {status_command(outcome.org, result.id if result else None)}",
+            highlight=False,
+        )
     else:
         out.print(f"[green]deployed[/] {result.id} ({result.status})", highlight=False)
     if not as_json:
@@ -307,6 +354,8 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:
 def _deploy_exit_code(outcome: Any) -> int:
     if outcome.deploy is not None and not outcome.deploy.success:
         return EXIT_DEPLOY_FAILED
+    if outcome.follow_up_error:
+        return EXIT_OUTCOME_UNKNOWN
     if outcome.verify is not None and not outcome.verify.in_sync:
         return EXIT_DRIFT
     return 0
@@ -376,7 +425,7 @@ def rollback_command(
         print_plan_table(rows, f"rollback of {org}")
 
     try:
-        with progress_display(as_json, "rollback") as update:
+        with changing(org, "rollback", as_json), progress_display(as_json, "rollback") as update:
             outcome = flow.rollback(
                 session,
                 cfg,
@@ -386,9 +435,12 @@ def rollback_command(
                 yes=yes,
                 progress=update,
                 on_plan=show_plan,
+                on_started=announce(org),
             )
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
+    except KeyboardInterrupt:
+        fail_interrupted_before_send(as_json)
     result = outcome.deploy
     if as_json:
         print_result(outcome.to_json(), 0 if outcome.ok else EXIT_DEPLOY_FAILED)

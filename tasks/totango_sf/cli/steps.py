@@ -160,6 +160,7 @@ def connected_app_command(
     as_json: JsonOption = False,
 ) -> None:
     """Grant the configured profiles the connected app and report its policy."""
+    from tasks.totango_sf.cli.guard import changing
     from tasks.totango_sf.steps.connected_app import (
         AccessWriteFailed,
         ConnectedAppNotFound,
@@ -172,7 +173,8 @@ def connected_app_command(
     session, cfg = _session_and_config(org, config, as_json)
     action = revoke_profiles if revoke else grant_profiles
     try:
-        result = _guarded(org, as_json, lambda: action(session, cfg, org))
+        with changing(org, "connected-app", as_json):
+            result = _guarded(org, as_json, lambda: action(session, cfg, org))
     except (ConnectedAppNotFound, ProfileNotFound, AccessWriteFailed) as exc:
         fail(str(exc), EXIT_STEP_FAILED, as_json)
     if as_json:

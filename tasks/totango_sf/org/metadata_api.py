@@ -229,7 +229,7 @@ def _retrying(call_class: type) -> type:
                         # The request may have reached the org: a start is never
                         # called failed when only its answer is missing.
                         raise DeployOutcomeUnknown(
-                            None, f"the answer to {action} was lost ({_transient(exc)})"
+                            None, f"{action} failed or its answer was lost ({_transient(exc)})"
                         ) from None
                     if delay is None:
                         raise MetadataCallFailed(
