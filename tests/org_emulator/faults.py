@@ -41,6 +41,23 @@ class Faults:
         self.stuck_polls = 0  # extra InProgress polls for the next deploy(s)
         self.component_failures: list[ForcedFailure] = []
         self.malformed_retrieves = 0
+        # (call kinds, calls left, callback): run as a matching call arrives, before
+        # it is handled; tests use it to interrupt a client at an exact point.
+        self.hooks: list[list] = []
+
+    def on_call(self, kinds: str | tuple[str, ...], callback, count: int = 1) -> None:
+        kinds = (kinds,) if isinstance(kinds, str) else kinds
+        with self._lock:
+            self.hooks.append([frozenset(kinds), count, callback])
+
+    def take_hooks(self, kind: str) -> list:
+        fired = []
+        with self._lock:
+            for hook in self.hooks:
+                if hook[1] > 0 and ("*" in hook[0] or kind in hook[0]):
+                    hook[1] -= 1
+                    fired.append(hook[2])
+        return fired
 
     def seed(self, seed: int) -> None:
         self._random.seed(seed)
@@ -129,6 +146,7 @@ class Faults:
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
+            self.hooks.clear()
         self.stuck_polls = 0
         self.component_failures.clear()
         self.malformed_retrieves = 0

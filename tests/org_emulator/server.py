@@ -144,6 +144,8 @@ class OrgEmulatorServer:
                 kind = soap.local(soap.parse_request(body)[1].tag)
         call = self.history.add(Call(kind, method, raw_path))
         is_soap = route == "soap"
+        for hook in self.faults.take_hooks(kind):
+            hook()
         try:
             with self.state.lock:
                 lost = self._apply_faults(kind, call)

@@ -89,7 +89,10 @@ class OrgLock:
         self.command = command
         self.path = (root or lock_root()) / f"{_SAFE.sub('_', org)}.lock"
         self.holder = LockHolder(
-            command, os.getpid(), socket.gethostname(), datetime.now(UTC).isoformat("seconds")
+            command,
+            os.getpid(),
+            socket.gethostname(),
+            datetime.now(UTC).isoformat(timespec="seconds"),
         )
         self._held = False
 
