@@ -19,6 +19,7 @@ from rich.table import Table
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_ORG_UNREACHABLE,
+    EXIT_OUTCOME_UNKNOWN,
     ConfigOption,
     JsonOption,
     connect_or_exit,
@@ -162,6 +163,7 @@ def connected_app_command(
     """Grant the configured profiles the connected app and report its policy."""
     from tasks.totango_sf.cli.guard import changing
     from tasks.totango_sf.steps.connected_app import (
+        AccessPartlyDone,
         AccessWriteFailed,
         ConnectedAppNotFound,
         ProfileNotFound,
@@ -177,6 +179,11 @@ def connected_app_command(
             result = _guarded(org, as_json, lambda: action(session, cfg, org))
     except (ConnectedAppNotFound, ProfileNotFound, AccessWriteFailed) as exc:
         fail(str(exc), EXIT_STEP_FAILED, as_json)
+    except AccessPartlyDone as exc:
+        command = f"totango-sf connected-app --org {org}" + (" --revoke" if revoke else "")
+        fail(str(exc), EXIT_OUTCOME_UNKNOWN, as_json, actions=[command], outcome="partly done")
+    except KeyboardInterrupt:
+        fail("interrupted before any change was made", EXIT_STEP_FAILED, as_json)
     if as_json:
         print_result({"org": org, **result.to_json()})
         return

@@ -44,6 +44,28 @@ class AccessWriteFailed(Exception):
     """Salesforce refused to create or delete a SetupEntityAccess row."""
 
 
+class AccessPartlyDone(Exception):
+    """Some rows were written (or a write's answer was lost) before the run stopped.
+
+    The org may have changed, so this is never "failed": re-running the same
+    command settles it, because grants and revokes only touch what is missing.
+    """
+
+
+def _definitive_refusal(exc: Exception) -> bool:
+    """A 4xx answer means the org refused that write; anything else may have landed."""
+    status = getattr(exc, "status", None)
+    return isinstance(status, int) and 400 <= status < 500
+
+
+def _stopped(action: str, done: int, exc: BaseException) -> AccessPartlyDone:
+    return AccessPartlyDone(
+        f"{action} stopped after {done} change(s), and the last write's outcome is unknown"
+        f" ({type(exc).__name__}); re-run the same command to finish: it only changes"
+        " what is still missing"
+    )
+
+
 @dataclass(frozen=True)
 class ConnectedApp:
     id: str
@@ -201,6 +223,12 @@ def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
     app, permission_sets, existing = _access_state(session, config)
     client = session.salesforce()
     rows: list[ProfileAccess] = []
+
+    def record() -> None:
+        added = {r.access_id for r in rows if r.action == "added" and r.access_id}
+        if added:
+            _record_grants(org_name, granted_by_us(org_name) | added)
+
     for profile, ps_id in permission_sets.items():
         if ps_id[:15] in existing:
             rows.append(ProfileAccess(profile, ps_id, "already granted", existing[ps_id[:15]]))
@@ -212,11 +240,16 @@ def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
                 # Someone granted it between our query and our insert.
                 rows.append(ProfileAccess(profile, ps_id, "already granted"))
                 continue
+            record()
+            done = sum(r.action == "added" for r in rows)
+            if done or not _definitive_refusal(exc):
+                raise _stopped("granting", done, exc) from None
             raise AccessWriteFailed(f"granting {app.name!r} to {profile!r} failed: {exc}") from None
+        except BaseException as exc:  # a lost answer, an interrupt: the row may exist
+            record()
+            raise _stopped("granting", sum(r.action == "added" for r in rows), exc) from None
         rows.append(ProfileAccess(profile, ps_id, "added", created.get("id")))
-    added = {r.access_id for r in rows if r.action == "added" and r.access_id}
-    if added:
-        _record_grants(org_name, granted_by_us(org_name) | added)
+    record()
     return _with_policy(AccessResult(app, rows), config, org_name)
 
 
@@ -239,10 +272,16 @@ def revoke_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
             continue
         try:
             client.SetupEntityAccess.delete(access_id)
-        except SalesforceError as exc:
-            raise AccessWriteFailed(
-                f"revoking {app.name!r} from {profile!r} failed: {exc}"
-            ) from None
+        except BaseException as exc:
+            if removed:
+                _record_grants(
+                    org_name, {i for i in granted_by_us(org_name) if i[:15] not in removed}
+                )
+            if isinstance(exc, SalesforceError) and not removed and _definitive_refusal(exc):
+                raise AccessWriteFailed(
+                    f"revoking {app.name!r} from {profile!r} failed: {exc}"
+                ) from None
+            raise _stopped("revoking", len(removed), exc) from None
         rows.append(ProfileAccess(profile, ps_id, "removed", access_id))
         removed.add(access_id[:15])
     if removed:
