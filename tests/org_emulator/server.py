@@ -6,6 +6,7 @@ import contextlib
 import json
 import socket
 import ssl
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,7 +63,7 @@ class OrgEmulatorServer:
         ca_folder = Path(ca_folder or self.folder)
         self.ca = load_or_create_ca(ca_folder)
         self.ca_bundle = str(ca_folder / CA_CERT)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._httpd = _QuietServer(("127.0.0.1", port), _handler_for(self))
         self._httpd.daemon_threads = True
         context = server_context(self.ca)
         # Handshake in the handler thread, so one stalled client cannot block accept().
@@ -312,6 +313,15 @@ class OrgEmulatorServer:
                 "tooling_rest": f"{base}/services/data/v{{version}}/tooling/",
             },
         }
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (it was interrupted, or a fault dropped it) is no error."""
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], OSError | ssl.SSLError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _FaultResponse(Exception):

@@ -116,7 +116,7 @@ def follow(
         report.warnings.append(f"no snapshot here records {deploy_id}: nothing to verify against")
     if deploy_id is None and tracker is not None:
         # The start's answer was lost: the org's own list says whether it arrived.
-        deploy_id = lost_start(session, tracker.submitted_at)
+        deploy_id = lost_start(session, tracker)
         if deploy_id is None:
             tracker.not_started()
             report.state = "not_started"

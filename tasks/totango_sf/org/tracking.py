@@ -117,6 +117,11 @@ class Tracker:
         self._set("submitting", submitted_at=now_iso())
 
     def started(self, deploy_id: str) -> None:
+        # Every id ever started from this snapshot (a snapshot can be rolled back
+        # twice), so a lost start is never matched to an earlier deploy of ours.
+        history = self.snapshot.extra.setdefault("deploy_ids", [])
+        if deploy_id not in history:
+            history.append(deploy_id)
         if self.operation == "deploy":
             self.snapshot.deploy_id = deploy_id
             self._set("submitted")
@@ -191,23 +196,41 @@ def _parse_time(text: str) -> datetime | None:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
-def lost_start(session: Any, submitted_at: str | None) -> str | None:
+def known_deploy_ids(tracker: Tracker) -> set[str]:
+    """Every deploy id the org's manifests already account for."""
+    folder = tracker.snapshot.path.parent
+    root, org = folder.parent, tracker.snapshot.org
+    known: set[str] = set()
+    for snapshot_id in list_snapshots(root, org):
+        snapshot = load_snapshot(root, org, snapshot_id)
+        known |= {i for op in OPERATIONS if (i := Tracker(snapshot, op).deploy_id)}
+        known |= set(snapshot.extra.get("deploy_ids") or [])
+    return known
+
+
+def lost_start(session: Any, tracker: Tracker) -> str | None:
     """The id of the deploy a lost start created, or None when the org shows none.
 
-    Raises DeployOutcomeUnknown when it cannot tell (several candidates).
+    Candidates are the org's deploys created since the start was sent (less some
+    clock skew) that no manifest here accounts for. Raises DeployOutcomeUnknown
+    when that leaves more than one.
     """
-    since = _parse_time(submitted_at or "")
+    since = _parse_time(tracker.submitted_at or "")
     if since is None:
         raise DeployOutcomeUnknown(None, "the manifest holds no submission time")
+    known = known_deploy_ids(tracker)
     candidates = [
         str(row["Id"])
         for row in recent_deploys(session)
         if (created := _parse_time(str(row.get("CreatedDate") or ""))) is not None
         and created >= since - CLOCK_SLACK
+        and str(row["Id"]) not in known
     ]
     if len(candidates) > 1:
         raise DeployOutcomeUnknown(
-            None, f"several deploys started since {submitted_at}: {', '.join(candidates)}"
+            None,
+            f"several deploys started since {tracker.submitted_at}: {', '.join(candidates)};"
+            " name one with --deploy-id",
         )
     return candidates[0] if candidates else None
 
@@ -264,7 +287,7 @@ def _lookup_lost_start(session: Any, tracker: Tracker, exc: DeployOutcomeUnknown
 
     errors: tuple[type[BaseException], ...] = (*org_call_errors(), KeyboardInterrupt)
     try:
-        return lost_start(session, tracker.submitted_at)
+        return lost_start(session, tracker)
     except errors as lookup_error:
         raise DeployOutcomeUnknown(
             None, f"{exc.reason}; the org's deploy list could not be read ({lookup_error!r})"
