@@ -162,7 +162,7 @@ def test_an_interrupt_whose_cancel_is_not_confirmed_is_unknown_and_status_settle
     emulator = use_org(emulator_factory(deploy_tick=0.05))
     config = write_config(tmp_path)
     emulator.faults.on_call("checkDeployStatus", interrupt())
-    emulator.faults.drop_connection("cancelDeploy")
+    emulator.faults.drop_connection("cancelDeploy", count=10)  # every retry of it too
     emulator.faults.on_call(
         "cancelDeploy", lambda: emulator.faults.drop_connection("checkDeployStatus", count=20)
     )
