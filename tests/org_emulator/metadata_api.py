@@ -83,6 +83,11 @@ class MetadataApi:
         self.retrieve_polls = retrieve_polls
         self.deploys: dict[str, DeployJob] = {}
         self.retrieves: dict[str, RetrieveJob] = {}
+        # Deploy jobs live in memory: a deploy still open when the emulator last stopped
+        # cannot resume, so it is closed rather than left blocking the queue forever.
+        for row in state.rows("DeployRequest"):
+            if row.get("Status") in ("Pending", "InProgress", "Canceling"):
+                row["Status"] = "Failed"
 
     def handle(self, operation: etree._Element, call: Call) -> etree._Element:
         name = local(operation.tag)
