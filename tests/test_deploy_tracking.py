@@ -270,3 +270,37 @@ def test_a_deploy_already_in_flight_in_the_org_is_detected_before_submitting(
 def test_snapshot_root_is_where_the_lock_lives(tmp_path):
     assert OrgLock("a/../b", "deploy").path.parent == Path(snapshots.SNAPSHOT_ROOT).parent / "locks"
     assert "/" not in OrgLock("a/../b", "deploy").path.name
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_to_a_deploy_process_is_reported_not_silent(emulator, tmp_path, signum):
+    """As a CI runner stops a job: the process answers with the outcome, not 130/143."""
+    import time
+
+    from tests.test_org_deploy_e2e import command, project
+
+    folder = project(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUMULUSCI_REPO")}
+    env.pop("CUMULUSCI_AUTO_DETECT", None)
+    env.update(emulator.env("emu"), HOME=str(tmp_path / "home"))
+    emulator.faults.stuck_deploy(10**6)
+    process = subprocess.Popen(
+        command("deploy", "--org", "emu", "--config", "totango.yml", "--json"),
+        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 240
+    while not emulator.history.of("checkDeployStatus") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1, stderr[-2000:]
+    doc = json.loads(stdout)
+    deploy_id = emulator.history.deploys[0].deploy_id
+    assert (
+        doc["result"]["deploy"]["status"] == "Canceled" and doc["result"]["deploy_id"] == deploy_id
+    )
+    assert deploy_id in stderr
+    (manifest_path,) = (folder / ".totango" / "snapshots" / "emu").glob("*/manifest.json")
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["deploy_id"] == deploy_id and manifest["deploy_state"] == "canceled"
+    assert not (folder / ".totango" / "locks" / "emu.lock").exists()
