@@ -124,7 +124,7 @@ def test_a_lost_start_the_org_cannot_confirm_is_unknown_without_id_then_status_f
     assert report["state"] == "succeeded" and report["verify"]["in_sync"]
 
 
-def test_a_start_refused_before_it_reached_the_org_is_settled_as_nothing_changed(
+def test_a_start_that_never_reached_the_org_is_unknown_until_status_confirms_it(
     emulator, use_org, tmp_path
 ):
     use_org(emulator)
@@ -132,10 +132,16 @@ def test_a_start_refused_before_it_reached_the_org_is_settled_as_nothing_changed
     before = org_metadata(emulator)
     emulator.faults.drop_connection("deploy")
     run = cli("deploy", "--org", "emu", "--config", str(config), "--json")
-    assert run.exit_code == 4, run.output
-    assert "nothing changed" in json.loads(run.stdout)["message"]
+    # The client cannot tell a dropped request from a dropped answer.
+    assert run.exit_code == 5, run.output
+    assert json.loads(run.stdout)["actions"] == ["totango-sf status --org emu"]
+    assert manifests(tmp_path)[0]["deploy_state"] == "unknown"
+    settled = cli("status", "--org", "emu", "--config", str(config), "--json")
+    assert settled.exit_code == 1, settled.output
+    assert as_json(settled)["state"] == "not_started"
     assert manifests(tmp_path)[0]["deploy_state"] == "not_started"
     assert org_metadata(emulator) == before
+    assert len(emulator.history.deploys) == 1  # status never starts one
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

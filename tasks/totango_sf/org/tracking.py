@@ -30,7 +30,6 @@ from typing import Any, Literal
 from tasks.totango_sf.org.metadata_api import (
     DeployOutcomeUnknown,
     DeployResult,
-    MetadataCallFailed,
     ProgressCallback,
     Sleep,
     StartedCallback,
@@ -248,9 +247,9 @@ def run_tracked(
 ) -> DeployResult:
     """Start a deploy with its id recorded on arrival; settle a lost start if the org can.
 
-    A start whose answer was lost is looked up in the org: not there means nothing
-    was deployed (MetadataCallFailed, exit 4 as before); there means we follow it.
-    Anything still open is recorded as unknown and re-raised.
+    A start whose answer was lost is looked up in the org's deploy list: there, we
+    follow it; not there (yet), it stays unknown for ``status`` to confirm. Anything
+    still open is recorded as unknown and re-raised.
     """
 
     def started(deploy_id: str) -> None:
@@ -267,9 +266,10 @@ def run_tracked(
                 raise
             found = _lookup_lost_start(session, tracker, exc)
             if found is None:
-                tracker.not_started()
-                raise MetadataCallFailed(
-                    f"{exc.reason}; the org shows no deploy started since, so nothing changed"
+                # Most likely refused before it arrived, but the org's list may lag
+                # behind its queue: `status` confirms later instead of guessing now.
+                raise DeployOutcomeUnknown(
+                    None, f"{exc.reason}; the org lists no such deploy yet"
                 ) from None
             started(found)
             result = follow_deploy(
