@@ -233,14 +233,15 @@ def test_a_held_lock_stops_a_second_change_and_names_its_holder(emulator, use_or
     assert cli("deploy", "--org", "emu", "--config", str(config)).exit_code == 0
 
 
-def test_a_lock_left_by_a_dead_process_expires(emulator, use_org, tmp_path):
+def test_a_lock_left_by_a_killed_process_expires(emulator, use_org, tmp_path):
     use_org(emulator)
     config = write_config(tmp_path)
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)  # fmt: skip
     lock = OrgLock("emu", "deploy")
-    lock.holder = type(lock.holder)("deploy", int(gone.stdout), lock.holder.host, "then")
-    lock.acquire()
+    lock.path.parent.mkdir(parents=True, exist_ok=True)
+    # What a SIGKILLed run leaves behind: the file, with nobody holding it.
+    lock.path.write_text(json.dumps({**lock.holder.to_json(), "pid": int(gone.stdout)}))
     assert cli("deploy", "--org", "emu", "--config", str(config)).exit_code == 0
     assert not lock.path.exists()  # released by the run that took it over
 

@@ -6,7 +6,8 @@ the first. Salesforce queues a second deploy rather than refusing it, so the
 guard must be ours. Like Terraform's state lock, the lock names its holder
 (command, process, host) and since when; unlike a bare lock file, it expires by
 itself when the holding process is gone, so a killed run never blocks the next
-one. The lock is created with O_EXCL, so two processes cannot both take it.
+one. The file holds the holder's details; an flock on it, which the kernel drops when
+the process ends however it ends, is what makes two processes unable to both hold it.
 
 A fleet runner takes one ``OrgLock`` per org; nothing here is specific to a
 command.
@@ -15,6 +16,7 @@ command.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -58,6 +60,9 @@ class OrgBusy(Exception):
         )
 
 
+_UNKNOWN = LockHolder("unknown command", 0, "unknown host", "unknown time")
+
+
 def lock_root() -> Path:
     # Beside the snapshots, read at call time so it follows where state lives.
     return Path(snapshots.SNAPSHOT_ROOT).parent / LOCK_FOLDER
@@ -94,47 +99,58 @@ class OrgLock:
             socket.gethostname(),
             datetime.now(UTC).isoformat(timespec="seconds"),
         )
-        self._held = False
+        self._fd: int | None = None
 
     def holder_now(self) -> LockHolder | None:
-        """Who holds the lock now (None when free or stale)."""
+        """Who holds the lock now (None when free)."""
         holder = _read(self.path)
-        if holder is None or self._stale(holder):
+        if holder is None or (holder.host == socket.gethostname() and not _alive(holder.pid)):
             return None
         return holder
 
-    def _stale(self, holder: LockHolder) -> bool:
-        # A process on another host cannot be checked from here: its lock stands.
-        return holder.host == socket.gethostname() and not _alive(holder.pid)
-
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        payload = json.dumps(self.holder.to_json()).encode("utf-8")
-        for _ in range(3):
+        for _ in range(5):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                holder = _read(self.path)
-                if holder is not None and not self._stale(holder):
-                    raise OrgBusy(self.org, holder, self.path) from None
-                # Stale, or half written by a process killed mid-write: take it over.
-                with contextlib.suppress(FileNotFoundError):
-                    self.path.unlink()
+                # The kernel drops this lock when the process ends, however it ends:
+                # that, not the pid in the file, is what makes a lock expire.
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise OrgBusy(self.org, _read(self.path) or _UNKNOWN, self.path) from None
+            if not self._is_current(fd):
+                os.close(fd)  # its holder removed it between our open and our lock
                 continue
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-            self._held = True
+            holder = _read(self.path)
+            if holder is not None and not self._stale(holder):
+                # A holder on another host (a shared folder) cannot be checked here.
+                os.close(fd)
+                raise OrgBusy(self.org, holder, self.path)
+            os.ftruncate(fd, 0)
+            os.write(fd, json.dumps(self.holder.to_json()).encode("utf-8"))
+            self._fd = fd
             return
-        holder = _read(self.path) or self.holder
-        raise OrgBusy(self.org, holder, self.path)
+        raise OrgBusy(self.org, _read(self.path) or _UNKNOWN, self.path)
+
+    def _is_current(self, fd: int) -> bool:
+        try:
+            return os.fstat(fd).st_ino == os.stat(self.path).st_ino
+        except FileNotFoundError:
+            return False
+
+    def _stale(self, holder: LockHolder) -> bool:
+        # Here only when the lock itself was free: a holder named on this host is gone.
+        return holder.host == socket.gethostname()
 
     def release(self) -> None:
-        if not self._held:
+        if self._fd is None:
             return
-        self._held = False
-        if _read(self.path) == self.holder:
+        fd, self._fd = self._fd, None
+        if self._is_current(fd):
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
+        os.close(fd)
 
     def __enter__(self) -> OrgLock:
         self.acquire()
