@@ -12,18 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
-from tasks.totango_sf.cli.common import (
-    EXIT_DEPLOY_FAILED,
-    EXIT_ORG_BUSY,
-    EXIT_OUTCOME_UNKNOWN,
-    err,
-    fail,
-)
-
-
-def status_command(org: str, deploy_id: str | None) -> str:
-    command = f"totango-sf status --org {org}"
-    return f"{command} --deploy-id {deploy_id}" if deploy_id else command
+from tasks.totango_sf.cli.common import EXIT_DEPLOY_FAILED, EXIT_ORG_BUSY, err, fail
+from tasks.totango_sf.cli.org_errors import status_command
 
 
 @contextmanager
@@ -60,30 +50,10 @@ def announce(org: str) -> Callable[[str], None]:
 
 def fail_unknown(org: str, as_json: bool, exc: Any, secrets: tuple[str | None, ...]) -> NoReturn:
     """Exit 5: the org may have changed; say what is known and how to settle it."""
-    from tasks.totango_sf.org.connection import redact
+    from tasks.totango_sf.cli.org_errors import org_error_verdict
 
-    deploy_id = exc.deploy_id
-    fail(
-        f"outcome unknown: {redact(str(exc.reason), *secrets)}. The deploy"
-        f" {deploy_id or '(id not returned)'} may still run and change the org;"
-        " it is NOT reported as failed.",
-        EXIT_OUTCOME_UNKNOWN,
-        as_json,
-        actions=[status_command(org, deploy_id)],
-        deploy_id=deploy_id,
-        outcome="unknown",
-    )
-
-
-def fail_in_flight(org: str, as_json: bool, exc: Any) -> NoReturn:
-    fail(
-        f"{exc}; nothing was sent",
-        EXIT_ORG_BUSY,
-        as_json,
-        actions=[status_command(org, exc.deploy_id)],
-        deploy_id=exc.deploy_id,
-        deploy_status=exc.status,
-    )
+    verdict = org_error_verdict(exc, secrets, org)
+    fail(verdict.message, verdict.code, as_json, actions=verdict.actions, **verdict.data)
 
 
 def fail_interrupted_before_send(as_json: bool) -> NoReturn:

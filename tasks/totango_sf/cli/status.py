@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tasks.totango_sf.cli.arguments import OrgRequired
 from tasks.totango_sf.cli.common import (
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
@@ -28,7 +29,6 @@ from tasks.totango_sf.cli.common import (
 )
 from tasks.totango_sf.cli.guard import changing, fail_unknown
 from tasks.totango_sf.cli.org import (
-    OrgRequired,
     _handle_org_errors,
     _org_errors,
     print_drift,

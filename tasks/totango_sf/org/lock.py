@@ -19,7 +19,6 @@ import contextlib
 import fcntl
 import json
 import os
-import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from tasks.totango_sf.org import snapshot as snapshots
+from tasks.totango_sf.org.state_paths import make_private_dirs, safe_file_name, state_path
 
 LOCK_FOLDER = "locks"
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 @dataclass(frozen=True)
@@ -64,8 +63,8 @@ _UNKNOWN = LockHolder("unknown command", 0, "unknown host", "unknown time")
 
 
 def lock_root() -> Path:
-    # Beside the snapshots, read at call time so it follows where state lives.
-    return Path(snapshots.SNAPSHOT_ROOT).parent / LOCK_FOLDER
+    # Beside the snapshots (under the project root), read at call time.
+    return state_path(Path(snapshots.SNAPSHOT_ROOT).parent / LOCK_FOLDER)
 
 
 def _alive(pid: int) -> bool:
@@ -92,7 +91,7 @@ class OrgLock:
     def __init__(self, org: str, command: str, root: Path | None = None):
         self.org = org
         self.command = command
-        self.path = (root or lock_root()) / f"{_SAFE.sub('_', org)}.lock"
+        self.path = (root or lock_root()) / f"{safe_file_name(org)}.lock"
         self.holder = LockHolder(
             command,
             os.getpid(),
@@ -109,7 +108,7 @@ class OrgLock:
         return holder
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(self.path.parent)
         for _ in range(5):
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             try:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tasks.totango_sf.org.soql import soql_list, soql_string
+from tasks.totango_sf.org.state_paths import safe_file_name, state_path, write_private
 
 POLICY_TASK = "totango_connected_app_policy"
 GATEWAY_TASK = "totango_install_gateway"
@@ -195,12 +196,12 @@ def _access_state(session: Any, config: Any) -> tuple[Any, dict[str, str], dict[
 
 
 # SetupEntityAccess rows this tool inserted, per org, so --revoke removes exactly
-# those and never a grant an admin made by hand.
+# those and never a grant an admin made by hand. Relative: under the project root.
 GRANTS_ROOT = Path(".totango/grants")
 
 
 def _ledger(org_name: str) -> Path:
-    return GRANTS_ROOT / f"{org_name}.json"
+    return state_path(GRANTS_ROOT) / f"{safe_file_name(org_name)}.json"
 
 
 def granted_by_us(org_name: str) -> set[str]:
@@ -211,9 +212,8 @@ def granted_by_us(org_name: str) -> set[str]:
 
 
 def _record_grants(org_name: str, ids: set[str]) -> None:
-    path = _ledger(org_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"setup_entity_access": sorted(ids)}, indent=2), encoding="utf-8")
+    payload = json.dumps({"setup_entity_access": sorted(ids)}, indent=2) + "\n"
+    write_private(_ledger(org_name), payload.encode("utf-8"))
 
 
 def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
@@ -223,12 +223,6 @@ def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
     app, permission_sets, existing = _access_state(session, config)
     client = session.salesforce()
     rows: list[ProfileAccess] = []
-
-    def record() -> None:
-        added = {r.access_id for r in rows if r.action == "added" and r.access_id}
-        if added:
-            _record_grants(org_name, granted_by_us(org_name) | added)
-
     for profile, ps_id in permission_sets.items():
         if ps_id[:15] in existing:
             rows.append(ProfileAccess(profile, ps_id, "already granted", existing[ps_id[:15]]))
@@ -240,16 +234,16 @@ def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
                 # Someone granted it between our query and our insert.
                 rows.append(ProfileAccess(profile, ps_id, "already granted"))
                 continue
-            record()
             done = sum(r.action == "added" for r in rows)
             if done or not _definitive_refusal(exc):
                 raise _stopped("granting", done, exc) from None
             raise AccessWriteFailed(f"granting {app.name!r} to {profile!r} failed: {exc}") from None
         except BaseException as exc:  # a lost answer, an interrupt: the row may exist
-            record()
             raise _stopped("granting", sum(r.action == "added" for r in rows), exc) from None
         rows.append(ProfileAccess(profile, ps_id, "added", created.get("id")))
-    record()
+        if created.get("id"):
+            # Recorded at once: if a later grant fails, --revoke still knows this row.
+            _record_grants(org_name, granted_by_us(org_name) | {created["id"]})
     return _with_policy(AccessResult(app, rows), config, org_name)
 
 
@@ -273,10 +267,6 @@ def revoke_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
         try:
             client.SetupEntityAccess.delete(access_id)
         except BaseException as exc:
-            if removed:
-                _record_grants(
-                    org_name, {i for i in granted_by_us(org_name) if i[:15] not in removed}
-                )
             if isinstance(exc, SalesforceError) and not removed and _definitive_refusal(exc):
                 raise AccessWriteFailed(
                     f"revoking {app.name!r} from {profile!r} failed: {exc}"
@@ -284,7 +274,6 @@ def revoke_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
             raise _stopped("revoking", len(removed), exc) from None
         rows.append(ProfileAccess(profile, ps_id, "removed", access_id))
         removed.add(access_id[:15])
-    if removed:
         _record_grants(org_name, {i for i in granted_by_us(org_name) if i[:15] not in removed})
     return _with_policy(AccessResult(app, rows), config, org_name)
 
