@@ -218,11 +218,11 @@ def connected_app_command(
     try:
         with changing(org, "connected-app", as_json):
             result = _guarded(org, as_json, lambda: action(session, cfg, org))
-    except (ConnectedAppNotFound, ProfileNotFound, AccessWriteFailed) as exc:
-        fail(str(exc), EXIT_STEP_FAILED, as_json)
-    except AccessPartlyDone as exc:
+    except AccessPartlyDone as exc:  # before AccessWriteFailed: the org may have changed
         command = f"totango-sf connected-app --org {org}" + (" --revoke" if revoke else "")
         fail(str(exc), EXIT_OUTCOME_UNKNOWN, as_json, actions=[command], outcome="partly done")
+    except (ConnectedAppNotFound, ProfileNotFound, AccessWriteFailed) as exc:
+        fail(str(exc), EXIT_STEP_FAILED, as_json)
     except KeyboardInterrupt:
         fail("interrupted before any change was made", EXIT_STEP_FAILED, as_json)
     if as_json:

@@ -45,7 +45,7 @@ class AccessWriteFailed(Exception):
     """Salesforce refused to create or delete a SetupEntityAccess row."""
 
 
-class AccessPartlyDone(Exception):
+class AccessPartlyDone(AccessWriteFailed):
     """Some rows were written (or a write's answer was lost) before the run stopped.
 
     The org may have changed, so this is never "failed": re-running the same
