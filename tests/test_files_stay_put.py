@@ -363,3 +363,26 @@ def test_cci_apply_task_refuses_a_malformed_project_as_an_option_error(tmp_path)
     with pytest.raises(TaskOptionsError, match="outside the project"):
         task()
     assert [p.name for p in project.iterdir()] == ["sfdx-project.json"]
+
+
+def test_private_folders_can_be_made_by_many_threads_at_once(tmp_path):
+    import threading
+
+    from tasks.totango_sf.org.state_paths import make_private_dirs
+
+    target = tmp_path / "a" / "b" / "c"
+    errors: list[BaseException] = []
+
+    def make() -> None:
+        try:
+            make_private_dirs(target)
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=make) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and target.is_dir()
+    assert (target.stat().st_mode & 0o777) == 0o700

@@ -152,7 +152,8 @@ def test_mixed_fleet_each_org_gets_its_own_result_and_the_worst_code(
     assert [row["org"] for row in document["result"]["orgs"]] == ["good", "broken", "prod", "gone"]
     assert by_org["good"]["status"] == 0 and by_org["good"]["result"]["verify"]["in_sync"]
     assert by_org["broken"]["status"] == 1
-    assert by_org["prod"]["status"] == 2 and "production" in by_org["prod"]["message"]
+    assert by_org["prod"]["status"] == 2, by_org["prod"]
+    assert "production" in by_org["prod"]["message"]
     assert "prod" in by_org["prod"]["message"]
     assert by_org["gone"]["status"] == 4
     assert result.exit_code == document["status"] == 1  # a failed deploy outranks the rest
@@ -358,3 +359,22 @@ def test_a_terminal_gets_a_live_table_with_a_row_per_org():
     assert "deploy on 2 org(s)" in text
     assert "alpha" in text and "deploying 3/47" in text and "verifying" in text
     assert "[alpha]" not in text
+
+
+def test_a_locked_org_is_skipped_with_exit_6_and_the_others_deploy(
+    emulator_factory, fleet_env, tmp_path
+):
+    from tasks.totango_sf.org.lock import OrgLock
+
+    free = fleet_env(emulator_factory(flavour="sandbox"), "free")
+    held = fleet_env(emulator_factory(flavour="sandbox"), "held")
+    held.history.clear()
+    config = write_config(tmp_path)
+    with OrgLock("held", "rollback"):
+        result = cli("deploy", "--org", "free", "--org", "held", "--config", str(config), "--json")
+    by_org = {row["org"]: row for row in json.loads(result.stdout)["result"]["orgs"]}
+    assert by_org["free"]["status"] == 0
+    assert by_org["held"]["status"] == 6 and "rollback" in json.dumps(by_org["held"])
+    assert result.exit_code == 6
+    assert SECTION in free.state.metadata_xml("Layout", LAYOUT)
+    assert len(held.history) == 0  # nothing was sent to the locked org

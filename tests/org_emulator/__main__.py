@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from tests.org_emulator.emulator import OrgEmulator
+from tests.org_emulator.faults import Faults
 from tests.org_emulator.seed import FLAVOURS
 
 
@@ -28,6 +29,23 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--namespace", default="totango")
     parser.add_argument("--deploy-polls", type=int, default=2)
+    parser.add_argument(
+        "--deploy-tick",
+        type=float,
+        default=1.0,
+        help="seconds per deploy step when nobody polls (deploys progress with wall time)",
+    )
+    parser.add_argument(
+        "--deploy-seconds", type=float, default=0.0, help="no deploy finishes sooner (slow org)"
+    )
+    parser.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="KIND:CALL:COUNT",
+        help="inject a fault, e.g. lost:deploy:1, drop:checkDeployStatus:2, http_503:retrieve:1,"
+        " request_limit:query:*, invalid_session:*:1, latency:*:3, stuck:deploy:50 (repeatable)",
+    )
     parser.add_argument("--reset", action="store_true", help="reseed even if DIR holds an org")
     parser.add_argument(
         "--org-name",
@@ -35,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also write DIR/env.sh exporting this org for cci and totango-sf (default: emu)",
     )
     args = parser.parse_args(argv)
+    faults = Faults()
+    for spec in args.fault:
+        try:
+            faults.add_spec(spec)
+        except ValueError as exc:
+            parser.error(str(exc))
     emulator = OrgEmulator.create(
         args.state,
         flavour=args.flavour,
@@ -44,8 +68,11 @@ def main(argv: list[str] | None = None) -> int:
         load_existing=not args.reset,
         port=args.port,
         deploy_polls=args.deploy_polls,
+        deploy_tick=args.deploy_tick,
+        deploy_seconds=args.deploy_seconds,
         persist=True,
     )
+    emulator.faults.adopt(faults)
     emulator.save()
     info = emulator.connection_info()
     emulator.save()  # keeps a token issued for the printed line

@@ -9,11 +9,15 @@ from dataclasses import dataclass, field
 from tests.org_emulator.deploy_engine import ForcedFailure
 
 # Fault names the server understands for any call kind.
+# "drop" closes the connection before the call is handled; "lost" handles it (a deploy
+# starts, a row is inserted) and then closes the connection, so the client never
+# learns that the org accepted it.
 HTTP_FAULTS = {
     "latency",
     "http_500",
     "http_503",
     "drop",
+    "lost",
     "invalid_session",
     "request_limit",
     "move_instance",
@@ -38,6 +42,23 @@ class Faults:
         self.stuck_polls = 0  # extra InProgress polls for the next deploy(s)
         self.component_failures: list[ForcedFailure] = []
         self.malformed_retrieves = 0
+        # (call kinds, calls left, callback): run as a matching call arrives, before
+        # it is handled; tests use it to interrupt a client at an exact point.
+        self.hooks: list[list] = []
+
+    def on_call(self, kinds: str | tuple[str, ...], callback, count: int = 1) -> None:
+        kinds = (kinds,) if isinstance(kinds, str) else kinds
+        with self._lock:
+            self.hooks.append([frozenset(kinds), count, callback])
+
+    def take_hooks(self, kind: str) -> list:
+        fired = []
+        with self._lock:
+            for hook in self.hooks:
+                if hook[1] > 0 and ("*" in hook[0] or kind in hook[0]):
+                    hook[1] -= 1
+                    fired.append(hook[2])
+        return fired
 
     def seed(self, seed: int) -> None:
         self._random.seed(seed)
@@ -69,6 +90,10 @@ class Faults:
     def drop_connection(self, kinds="*", count=1, probability=None) -> FaultRule:
         return self.add("drop", kinds, count=count, probability=probability)
 
+    def lose_answer(self, kinds="*", count=1, probability=None) -> FaultRule:
+        """The call is carried out, then its answer is lost (the connection drops)."""
+        return self.add("lost", kinds, count=count, probability=probability)
+
     def expire_session(self, kinds="*") -> FaultRule:
         """The session expires before the next matching call (once): refresh to go on."""
         return self.add("invalid_session", kinds, count=1)
@@ -95,9 +120,43 @@ class Faults:
     def malformed_retrieve(self, count: int = 1) -> None:
         self.malformed_retrieves = count
 
+    def add_spec(self, spec: str) -> None:
+        """``KIND:CALL:COUNT`` as the command line takes it (COUNT ``*``: every matching call).
+
+        KIND is a fault above, or ``stuck`` (the next deploy needs COUNT more polls);
+        CALL is a call kind (``deploy``,
+        ``checkDeployStatus``, ``query``, ``tooling_query``, ...) or ``*``.
+        """
+        parts = spec.split(":")
+        if len(parts) != 3:
+            raise ValueError(f"--fault {spec!r}: expected KIND:CALL:COUNT")
+        name, kind, count_text = parts
+        if count_text == "*":
+            count = None
+        elif count_text.isdigit() and int(count_text) > 0:
+            count = int(count_text)
+        else:
+            raise ValueError(f"--fault {spec!r}: COUNT must be a positive number or *")
+        if name == "stuck":
+            self.stuck_deploy(count or 10**9)
+            return
+        if name not in HTTP_FAULTS:
+            raise ValueError(
+                f"--fault {spec!r}: unknown KIND {name!r}; choose from"
+                f" {', '.join(sorted(HTTP_FAULTS | {'stuck'}))}"
+            )
+        self.add(name, kind or "*", count=count)
+
+    def adopt(self, other: Faults) -> None:
+        """Take over the rules parsed before the server existed."""
+        with self._lock:
+            self._rules.extend(other._rules)
+        self.stuck_polls = max(self.stuck_polls, other.stuck_polls)
+
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
+            self.hooks.clear()
         self.stuck_polls = 0
         self.component_failures.clear()
         self.malformed_retrieves = 0

@@ -14,7 +14,7 @@ from tests.org_emulator.faults import Faults
 from tests.org_emulator.history import Call
 from tests.org_emulator.retrieve_engine import RetrieveOutcome, list_components, retrieve
 from tests.org_emulator.soap import SoapFault, local, md
-from tests.org_emulator.state import MD_NS, OrgState, now_soap
+from tests.org_emulator.state import MD_NS, OrgState, now_iso, now_soap
 
 _M = f"{{{MD_NS}}}"
 
@@ -31,7 +31,8 @@ class DeployJob:
     created: str
     call: Call
     polls: int = 0
-    started: float = field(default_factory=time.monotonic)
+    # None while queued behind another deploy (status Pending).
+    started: float | None = None
     canceled: bool = False
     outcome: Outcome | None = None
     completed: str | None = None
@@ -65,16 +66,28 @@ class MetadataApi:
         deploy_polls: int,
         retrieve_polls: int,
         deploy_seconds: float = 0.0,
+        deploy_tick: float = 1.0,
     ):
         # A deploy finishes after deploy_polls status checks and, for benchmarks that
         # model a real org's deploy time, not before deploy_seconds of wall time.
         self.deploy_seconds = deploy_seconds
+        # A deploy also progresses by one step per deploy_tick seconds of wall time,
+        # polled or not: an org runs a deploy whether or not its client still watches
+        # (Metadata API Developer Guide, checkDeployStatus(): "Issue a
+        # checkDeployStatus() call in a loop until the done field ... contains true";
+        # polling observes a deploy, it does not drive it).
+        self.deploy_tick = deploy_tick
         self.state = state
         self.faults = faults
         self.deploy_polls = deploy_polls
         self.retrieve_polls = retrieve_polls
         self.deploys: dict[str, DeployJob] = {}
         self.retrieves: dict[str, RetrieveJob] = {}
+        # Deploy jobs live in memory: a deploy still open when the emulator last stopped
+        # cannot resume, so it is closed rather than left blocking the queue forever.
+        for row in state.rows("DeployRequest"):
+            if row.get("Status") in ("Pending", "InProgress", "Canceling"):
+                row["Status"] = "Failed"
 
     def handle(self, operation: etree._Element, call: Call) -> etree._Element:
         name = local(operation.tag)
@@ -110,6 +123,16 @@ class MetadataApi:
         self.faults.stuck_polls = 0
         call.deploy_id, call.check_only = job.id, check_only
         self.deploys[job.id] = job
+        self.state.insert(
+            "DeployRequest",
+            {
+                "Id": job.id,
+                "Status": "Pending",
+                "CheckOnly": check_only,
+                "NumberComponentsTotal": job.total,
+            },
+        )
+        self.advance()
         return job
 
     def _async_response(self, element: str, job_id: str) -> etree._Element:
@@ -120,14 +143,58 @@ class MetadataApi:
         md("state", result, "Queued")
         return response
 
+    # -- the deploy queue -------------------------------------------------------------
+    # Salesforce runs one deploy at a time per org; the others wait with status
+    # Pending (Metadata API DeployResult.status: "Pending", "InProgress", ...; the
+    # Setup > Deployment Status page lists waiting deploys as Pending; Gearset,
+    # "Common causes of slow validations or deployments": "Salesforce places your
+    # package into the queue for processing").
+    def _running(self) -> DeployJob | None:
+        return next(
+            (j for j in self.deploys.values() if j.outcome is None and not j.canceled), None
+        )
+
+    def _progress(self, job: DeployJob) -> int:
+        """Steps done: status checks while running, or wall-clock ticks, whichever is more."""
+        if job.started is None:
+            return 0
+        ticks = int((time.monotonic() - job.started) / self.deploy_tick) if self.deploy_tick else 0
+        return max(job.polls, ticks)
+
+    def advance(self) -> bool:
+        """Start the next queued deploy and finish those whose time has come; True if any did."""
+        changed = False
+        while (job := self._running()) is not None:
+            if job.started is None:
+                job.started = time.monotonic()
+                self._set_request(job, "InProgress")
+                changed = True
+            elapsed = time.monotonic() - job.started
+            if self._progress(job) >= job.polls_needed and elapsed >= self.deploy_seconds:
+                self._finish(job)
+                changed = True
+                continue
+            break
+        return changed
+
+    def _set_request(self, job: DeployJob, status: str) -> None:
+        row = self.state.get("DeployRequest", job.id)
+        if row is None:
+            self.state.insert("DeployRequest", {"Id": job.id, "CheckOnly": job.check_only})
+            row = self.state.get("DeployRequest", job.id)
+        assert row is not None
+        row["Status"] = status
+        if status == "InProgress":
+            row["StartDate"] = now_iso()
+        elif status not in ("Pending",):
+            row["CompletedDate"] = now_iso()
+
     def op_checkDeployStatus(self, op: etree._Element, call: Call) -> etree._Element:
         job = self._deploy_job(op.findtext(f"{_M}asyncProcessId"))
         call.deploy_id, call.check_only = job.id, job.check_only
-        if job.outcome is None and not job.canceled:
+        if job.outcome is None and not job.canceled and job.started is not None:
             job.polls += 1
-            elapsed = time.monotonic() - job.started
-            if job.polls >= job.polls_needed and elapsed >= self.deploy_seconds:
-                self._finish(job)
+        self.advance()
         response = md("checkDeployStatusResponse")
         response.append(self._deploy_result(job, _bool(op, "includeDetails")))
         return response
@@ -148,6 +215,7 @@ class MetadataApi:
             job.validated_at = self.state.metadata_version
         job.call.success = outcome.ok
         job.call.detail["failures"] = [m.problem for m in outcome.failures]
+        self._set_request(job, "Succeeded" if outcome.ok else "Failed")
 
     def _deploy_job(self, job_id: str | None) -> DeployJob:
         job = self.deploys.get((job_id or "").strip())
@@ -159,7 +227,9 @@ class MetadataApi:
         if job.canceled:
             return "Canceled"
         if job.outcome is None:
-            return "Pending" if job.polls <= 1 and job.polls_needed > 2 else "InProgress"
+            if job.started is None:
+                return "Pending"
+            return "Pending" if self._progress(job) <= 1 and job.polls_needed > 2 else "InProgress"
         return "Succeeded" if job.outcome.ok else "Failed"
 
     def _deploy_result(self, job: DeployJob, include_details: bool) -> etree._Element:
@@ -170,7 +240,7 @@ class MetadataApi:
             deployed = len(outcome.successes) - 1 if outcome.ok else 0
             errors = len(outcome.failures)
         else:
-            fraction = min(job.polls, job.polls_needed) / max(job.polls_needed, 1)
+            fraction = min(self._progress(job), job.polls_needed) / max(job.polls_needed, 1)
             deployed = int(job.total * fraction) if status == "InProgress" else 0
             errors = 0
         result = md("result")
@@ -251,6 +321,8 @@ class MetadataApi:
         job.canceled = True
         job.completed = now_soap()
         job.call.success = False
+        self._set_request(job, "Canceled")
+        self.advance()
         response = md("cancelDeployResponse")
         result = md("result", response)
         md("done", result, True)

@@ -6,6 +6,7 @@ import contextlib
 import json
 import socket
 import ssl
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -37,6 +38,7 @@ class OrgEmulatorServer:
         port: int = 0,
         deploy_polls: int = 2,
         deploy_seconds: float = 0.0,
+        deploy_tick: float = 1.0,
         retrieve_polls: int = 1,
         install_polls: int = 2,
         persist: bool = False,
@@ -49,14 +51,19 @@ class OrgEmulatorServer:
         self.history = History()
         self.faults = Faults(fault_seed)
         self.metadata = MetadataApi(
-            state, self.faults, deploy_polls, retrieve_polls, deploy_seconds=deploy_seconds
+            state,
+            self.faults,
+            deploy_polls,
+            retrieve_polls,
+            deploy_seconds=deploy_seconds,
+            deploy_tick=deploy_tick,
         )
         self.rest = RestApi(state, install_polls)
         # Emulators may share one CA, so a single REQUESTS_CA_BUNDLE trusts them all.
         ca_folder = Path(ca_folder or self.folder)
         self.ca = load_or_create_ca(ca_folder)
         self.ca_bundle = str(ca_folder / CA_CERT)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._httpd = _QuietServer(("127.0.0.1", port), _handler_for(self))
         self._httpd.daemon_threads = True
         context = server_context(self.ca)
         # Handshake in the handler thread, so one stalled client cannot block accept().
@@ -68,6 +75,7 @@ class OrgEmulatorServer:
         # Set by the move_instance fault: the host the org now answers on.
         self.moved_to_host: str | None = None
         self._thread: threading.Thread | None = None
+        self._ticking = threading.Event()
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> OrgEmulatorServer:
@@ -76,12 +84,28 @@ class OrgEmulatorServer:
             target=self._httpd.serve_forever, args=(0.05,), name="org-emulator", daemon=True
         )
         self._thread.start()
+        self._start_clock()
         return self
 
     def serve_forever(self) -> None:
+        self._start_clock()
         self._httpd.serve_forever()
 
+    def _start_clock(self) -> None:
+        """Deploys progress with wall-clock time, whether or not anyone polls them."""
+        self._ticking.set()
+
+        def tick() -> None:
+            while self._ticking.is_set():
+                with self.state.lock:
+                    if self.metadata.advance() and self.persist:
+                        self.state.save(self.folder)
+                time.sleep(0.05)
+
+        threading.Thread(target=tick, name="org-emulator-clock", daemon=True).start()
+
     def stop(self) -> None:
+        self._ticking.clear()
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread:
@@ -136,13 +160,22 @@ class OrgEmulatorServer:
         call = self.history.add(Call(kind, method, raw_path))
         call.detail["host"] = str(headers.get("Host", "")).rsplit(":", 1)[0]
         is_soap = route == "soap"
+        for hook in self.faults.take_hooks(kind):
+            hook()
         try:
             with self.state.lock:
-                self._apply_faults(kind, call)
+                lost = self._apply_faults(kind, call)
             with self.state.lock:
+                self.metadata.advance()
                 status, ctype, payload = self._answer(
                     route, method, path, params, headers, body, call
                 )
+            if lost:
+                # The org did the work; only its answer never reaches the client.
+                call.status = status
+                if self.persist:
+                    self.save()
+                raise _DropConnection()
         except _DropConnection:
             raise
         except _FaultResponse as fault:
@@ -178,10 +211,14 @@ class OrgEmulatorServer:
             return self.rest.kind(method, rest[1:] if tooling else rest, tooling), "rest"
         return "unknown", "unknown"
 
-    def _apply_faults(self, kind: str, call: Call) -> None:
+    def _apply_faults(self, kind: str, call: Call) -> bool:
+        """Apply the faults that fire before the answer; True when the answer is to be lost."""
+        lost = False
         for rule in self.faults.take(kind):
             call.fault = rule.name
-            if rule.name == "latency":
+            if rule.name == "lost":
+                lost = True
+            elif rule.name == "latency":
                 # Sleeping without the lock would let calls overtake; tests want order.
                 time.sleep(float(rule.params.get("seconds", 0.2)))
             elif rule.name == "drop":
@@ -202,6 +239,7 @@ class OrgEmulatorServer:
                     json.dumps(err.body()).encode(),
                     soap.request_limit_fault(),
                 )
+        return lost
 
     def _authorized(self, headers, session_id: str | None = None) -> bool:
         token = session_id if session_id is not None else _bearer(headers)
@@ -308,6 +346,15 @@ class OrgEmulatorServer:
                 "tooling_rest": f"{base}/services/data/v{{version}}/tooling/",
             },
         }
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (it was interrupted, or a fault dropped it) is no error."""
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], OSError | ssl.SSLError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _FaultResponse(Exception):

@@ -210,6 +210,26 @@ SOBJECTS: dict[str, SObjectInfo] = {
             tooling=True,
             data=False,
         ),
+        # Tooling API: the org's deploys, newest first by CreatedDate (queried by
+        # public sfdx plugins as "select Id, Status, CheckOnly ... from DeployRequest").
+        SObjectInfo(
+            "DeployRequest",
+            "Deploy Request",
+            (
+                "Id",
+                "Status",
+                "CheckOnly",
+                "NumberComponentsTotal",
+                "StartDate",
+                "CompletedDate",
+                *_AUDIT,
+            ),
+            createable=False,
+            updateable=False,
+            deletable=False,
+            tooling=True,
+            data=False,
+        ),
         SObjectInfo(
             "SubscriberPackage",
             "Subscriber Package",

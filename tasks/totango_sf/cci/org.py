@@ -56,13 +56,26 @@ class TotangoOrgTask(TotangoConfigMixin, BaseSalesforceTask):
     def _run_flow(self, call: Any) -> Any:
         from tasks.totango_sf.org.deploy import DeployRefused
         from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-        from tasks.totango_sf.org.metadata_api import DeployTimeout, MetadataCallFailed
+        from tasks.totango_sf.org.metadata_api import (
+            DeployOutcomeUnknown,
+            DeployTimeout,
+            MetadataCallFailed,
+        )
         from tasks.totango_sf.org.snapshot import SnapshotNotFound
+        from tasks.totango_sf.org.tracking import DeployInFlight
 
         try:
             return call()
         except (DeployRefused, OrgPrerequisiteMissing, SnapshotNotFound) as exc:
             raise TaskOptionsError(str(exc)) from None
+        except (DeployOutcomeUnknown, DeployInFlight) as exc:
+            deploy_id = exc.deploy_id
+            follow = f"totango-sf status --org {self.org_config.name}" + (
+                f" --deploy-id {deploy_id}" if deploy_id else ""
+            )
+            raise TotangoOrgTaskFailed(
+                f"{redact(str(exc), self.org_config.access_token)}; settle it with: {follow}"
+            ) from None
         except (DeployTimeout, MetadataCallFailed) as exc:
             raise TotangoOrgTaskFailed(redact(str(exc), self.org_config.access_token)) from None
 
@@ -134,6 +147,11 @@ class TotangoDeploy(TotangoOrgTask):
             )
             raise TotangoOrgTaskFailed(
                 f"deploy {outcome.deploy.id} failed, the org was not changed: {failures}"
+            )
+        if outcome.follow_up_error:
+            raise TotangoOrgTaskFailed(
+                f"deployed {document['deploy_id']}; follow-up failed: {outcome.follow_up_error};"
+                f" finish it with: totango-sf status --org {self.org_config.name}"
             )
         if outcome.verify is not None and not outcome.verify.in_sync:
             raise TotangoOrgTaskFailed("deployed, but verify found drift; see the log")

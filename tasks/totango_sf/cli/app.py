@@ -6,7 +6,8 @@ Heavy imports (pydantic models, lxml schema, cumulusci) happen inside commands
 so that ``--help`` stays fast.
 
 Exit codes: 0 ok / in sync, 1 deploy failed, 2 bad input, 3 drift,
-4 org unreachable or auth failed.
+4 org unreachable or auth failed, 5 outcome unknown or partly done (settle it with
+``totango-sf status``), 6 another change to the org is running.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from tasks.totango_sf.cli.common import (
 )
 from tasks.totango_sf.cli.mapping import register as register_mapping
 from tasks.totango_sf.cli.org import register as register_org_commands
+from tasks.totango_sf.cli.status import register as register_status
 from tasks.totango_sf.cli.steps import register as register_org_steps
 
 app = typer.Typer(
@@ -221,6 +223,8 @@ def config_show(
 register_org_commands(app)
 register_org_steps(app)
 register_mapping(app)
+
+register_status(app)
 
 
 def main() -> None:

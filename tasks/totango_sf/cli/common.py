@@ -21,8 +21,11 @@ EXIT_DEPLOY_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_DRIFT = 3
 EXIT_ORG_UNREACHABLE = 4
-# A deploy was started and its end is not known (interrupted, or its answer was lost).
+# The org may have changed and nobody knows yet (a lost answer, an interrupt), or a
+# deploy went through and a follow-up step did not: `totango-sf status` settles it.
 EXIT_OUTCOME_UNKNOWN = 5
+# Another change to this org is running (our lock, or a deploy in flight in the org).
+EXIT_ORG_BUSY = 6
 
 out = Console()
 err = Console(stderr=True)
@@ -45,6 +48,7 @@ ERROR_NAMES = {
     EXIT_DRIFT: "Drift",
     EXIT_ORG_UNREACHABLE: "OrgUnreachable",
     EXIT_OUTCOME_UNKNOWN: "OutcomeUnknown",
+    EXIT_ORG_BUSY: "OrgBusy",
 }
 
 

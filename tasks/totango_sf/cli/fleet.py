@@ -28,6 +28,7 @@ from tasks.totango_sf.cli.common import (
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
     EXIT_OK,
+    EXIT_ORG_BUSY,
     EXIT_ORG_UNREACHABLE,
     EXIT_OUTCOME_UNKNOWN,
     err,
@@ -76,6 +77,7 @@ SEVERITY = (
     EXIT_OUTCOME_UNKNOWN,
     EXIT_INTERRUPTED,
     EXIT_DEPLOY_FAILED,
+    EXIT_ORG_BUSY,
     EXIT_ORG_UNREACHABLE,
     EXIT_BAD_INPUT,
     EXIT_DRIFT,
@@ -179,8 +181,13 @@ def run_fleet_command(
     parallel: int,
     as_json: bool,
     job: Job,
+    lock: bool = False,
 ) -> None:
-    """Run ``job(session, config, lane)`` on every org, show it, print one result, exit."""
+    """Run ``job(session, config, lane)`` on every org, show it, print one result, exit.
+
+    With ``lock``, each lane holds its org's lock (``org/lock.py``) for its whole run,
+    as a single-org change does; an org whose lock is taken ends with exit 6 alone.
+    """
     from cumulusci.core.exceptions import CumulusCIException
 
     from tasks.totango_sf.org.connection import redact, shared_runtime
@@ -194,7 +201,7 @@ def run_fleet_command(
         fail(message, EXIT_ORG_UNREACHABLE, as_json)
 
     def lane_job(org: str, lane: Any) -> OrgReport:
-        return _run_one(org, configs[org], lane, job, runtime)
+        return _run_one(org, configs[org], lane, job, runtime, command if lock else None)
 
     console = err if as_json else out
     with _fleet_display(console, command, orgs) as (on_change, poll), _sigterm_as_interrupt():
@@ -217,8 +224,28 @@ def run_fleet_command(
     raise typer.Exit(code)
 
 
-def _run_one(org: str, config: Any, lane: Any, job: Job, runtime: Any) -> OrgReport:
-    """One lane: connect, run the job, and turn the org path's exceptions into a verdict."""
+def _run_one(
+    org: str, config: Any, lane: Any, job: Job, runtime: Any, lock_command: str | None
+) -> OrgReport:
+    """One lane: lock, connect, run the job, and turn the org path's exceptions into a verdict."""
+    from tasks.totango_sf.org.lock import OrgBusy, OrgLock
+
+    lock = OrgLock(org, lock_command.split()[0]) if lock_command else None
+    try:
+        if lock is not None:
+            lock.acquire()
+    except OrgBusy as exc:
+        lane.finish(f"busy (exit {EXIT_ORG_BUSY})")
+        document = error_document(str(exc), EXIT_ORG_BUSY, holder=exc.holder.to_json())
+        return OrgReport(org, EXIT_ORG_BUSY, error=document)
+    try:
+        return _connect_and_run(org, config, lane, job, runtime)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _connect_and_run(org: str, config: Any, lane: Any, job: Job, runtime: Any) -> OrgReport:
     from tasks.totango_sf.cli.org_errors import org_error_verdict, org_errors
     from tasks.totango_sf.org.connection import connect
 
@@ -247,6 +274,7 @@ def _report_of(outcome: Any) -> OrgReport:
         report: OrgReport = outcome.result
         report.elapsed = outcome.elapsed
         return report
+    from tasks.totango_sf.cli.org_errors import status_command
     from tasks.totango_sf.steps.fleet import FleetStopped
 
     if outcome.stopped_before_start:
@@ -256,8 +284,7 @@ def _report_of(outcome: Any) -> OrgReport:
         if outcome.deploy_id:
             message = (
                 f"interrupted while deploy {outcome.deploy_id} was running in the org; it may"
-                " still complete. Check it in Setup > Deployment Status, then run"
-                f" `totango-sf verify --org {org}`"
+                f" still complete. Follow it with: {status_command(org, outcome.deploy_id)}"
             )
             code = EXIT_OUTCOME_UNKNOWN
         else:

@@ -28,6 +28,7 @@ from tasks.totango_sf.cli.common import (
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
     EXIT_ORG_UNREACHABLE,
+    EXIT_OUTCOME_UNKNOWN,
     ConfigOption,
     JsonOption,
     connect_or_exit,
@@ -46,6 +47,12 @@ from tasks.totango_sf.cli.fleet import (
     OrgsGlob,
     ParallelOption,
     single_org,
+)
+from tasks.totango_sf.cli.guard import (
+    announce,
+    changing,
+    fail_interrupted_before_send,
+    status_command,
 )
 from tasks.totango_sf.cli.record_pages import print_record_pages
 
@@ -84,10 +91,11 @@ def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
     """Turn the deploy path's specific exceptions into exit codes and messages."""
     from tasks.totango_sf.cli.org_errors import org_error_verdict
 
-    verdict = org_error_verdict(exc, session.secrets if session is not None else ())
+    secrets = session.secrets if session is not None else ()
+    verdict = org_error_verdict(exc, secrets, session.name if session is not None else "")
     if verdict.problems and not as_json:
         print_problems_table("schema errors (nothing sent)", verdict.problems)
-    fail(verdict.message, verdict.code, as_json, **verdict.data)
+    fail(verdict.message, verdict.code, as_json, actions=verdict.actions, **verdict.data)
 
 
 def _org_errors() -> tuple[type[Exception], ...]:
@@ -165,7 +173,9 @@ def deploy_command(
     """Retrieve, merge, diff and deploy the whole setup to an org in one atomic deploy.
 
     Exit codes: 0 deployed or in sync, 1 deploy failed (org unchanged), 2 bad input
-    or refused, 3 deployed but verify found drift, 4 org unreachable.
+    or refused, 3 deployed but verify found drift, 4 org unreachable, 5 outcome
+    unknown or deployed with a follow-up failed (see `totango-sf status`), 6 another
+    change to the org is running.
     """
     if check_only and quick_id:
         fail("--check-only and --quick exclude each other", EXIT_BAD_INPUT, as_json)
@@ -199,10 +209,19 @@ def deploy_command(
         print_warnings(state.warnings)
 
     try:
-        with progress_display(as_json, "deploy" if not check_only else "validate") as update:
+        with (
+            changing(org, "deploy", as_json),
+            progress_display(as_json, "deploy" if not check_only else "validate") as update,
+        ):
             if quick_id:
                 outcome = flow.quick(
-                    session, cfg, quick_id, yes=yes, timeout=timeout, progress=update
+                    session,
+                    cfg,
+                    quick_id,
+                    yes=yes,
+                    timeout=timeout,
+                    progress=update,
+                    on_started=announce(org),
                 )
             else:
                 outcome = flow.deploy(
@@ -213,9 +232,12 @@ def deploy_command(
                     timeout=timeout,
                     progress=update,
                     on_plan=show_plan,
+                    on_started=announce(org),
                 )
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
+    except KeyboardInterrupt:
+        fail_interrupted_before_send(as_json)
     _finish_deploy(outcome, as_json, diff)
 
 
@@ -253,6 +275,13 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:
             f"Apply it with: totango-sf deploy --org {outcome.org} --quick {result.id}",
             highlight=False,
         )
+    elif outcome.follow_up_error:
+        err.print(
+            f"[bold yellow]deployed {result.id if result else ''}; follow-up failed:[/]"
+            f" {outcome.follow_up_error}\nThe deploy went through; finish the follow-up with:"
+            f" {status_command(outcome.org, result.id if result else None)}",
+            highlight=False,
+        )
     else:
         out.print(f"[green]deployed[/] {result.id} ({result.status})", highlight=False)
     if not as_json:
@@ -276,6 +305,8 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:
 def _deploy_exit_code(outcome: Any) -> int:
     if outcome.deploy is not None and not outcome.deploy.success:
         return EXIT_DEPLOY_FAILED
+    if outcome.follow_up_error:
+        return EXIT_OUTCOME_UNKNOWN
     if outcome.verify is not None and not outcome.verify.in_sync:
         return EXIT_DRIFT
     return 0
@@ -368,7 +399,7 @@ def rollback_command(
         print_plan_table(rows, f"rollback of {org}")
 
     try:
-        with progress_display(as_json, "rollback") as update:
+        with changing(org, "rollback", as_json), progress_display(as_json, "rollback") as update:
             outcome = flow.rollback(
                 session,
                 cfg,
@@ -378,9 +409,12 @@ def rollback_command(
                 yes=yes,
                 progress=update,
                 on_plan=show_plan,
+                on_started=announce(org),
             )
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
+    except KeyboardInterrupt:
+        fail_interrupted_before_send(as_json)
     result = outcome.deploy
     if as_json:
         print_result(outcome.to_json(), 0 if outcome.ok else EXIT_DEPLOY_FAILED)
@@ -460,7 +494,7 @@ def _deploy_fleet(
         return _deploy_exit_code(outcome), outcome.to_json()
 
     command = "deploy --check-only" if check_only else "deploy"
-    run_fleet_command(command, orgs, configs, parallel, as_json, job)
+    run_fleet_command(command, orgs, configs, parallel, as_json, job, lock=True)
 
 
 def _verify_fleet(
@@ -511,7 +545,7 @@ def _rollback_fleet(
         )
         return (0 if outcome.ok else EXIT_DEPLOY_FAILED), outcome.to_json()
 
-    run_fleet_command("rollback", orgs, configs, parallel, as_json, job)
+    run_fleet_command("rollback", orgs, configs, parallel, as_json, job, lock=True)
 
 
 def plan_against_org(cfg: Any, org: str, out_dir: Path, output_format: str, as_json: bool) -> None:

@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasks.totango_sf.cli.common import EXIT_BAD_INPUT, EXIT_DEPLOY_FAILED, EXIT_ORG_UNREACHABLE
+from tasks.totango_sf.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_DEPLOY_FAILED,
+    EXIT_ORG_BUSY,
+    EXIT_ORG_UNREACHABLE,
+    EXIT_OUTCOME_UNKNOWN,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +26,13 @@ class OrgErrorVerdict:
     data: dict[str, Any] = field(default_factory=dict)
     # Schema problems are shown as a table in a terminal as well as in the message.
     problems: list[Any] = field(default_factory=list)
+    # Commands that settle or follow up (sf CLI's ``actions``).
+    actions: list[str] = field(default_factory=list)
+
+
+def status_command(org: str, deploy_id: str | None) -> str:
+    command = f"totango-sf status --org {org}"
+    return f"{command} --deploy-id {deploy_id}" if deploy_id else command
 
 
 def org_errors() -> tuple[type[Exception], ...]:
@@ -32,10 +45,17 @@ def org_errors() -> tuple[type[Exception], ...]:
     from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors
     from tasks.totango_sf.org.deploy import DeployRefused
     from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-    from tasks.totango_sf.org.metadata_api import DeployTimeout, MetadataCallFailed
+    from tasks.totango_sf.org.metadata_api import (
+        DeployOutcomeUnknown,
+        DeployTimeout,
+        MetadataCallFailed,
+    )
     from tasks.totango_sf.org.snapshot import SnapshotNotFound
+    from tasks.totango_sf.org.tracking import DeployInFlight
 
     return (
+        DeployOutcomeUnknown,
+        DeployInFlight,
         ConfigError,
         UnsafePath,
         OrgPrerequisiteMissing,
@@ -51,7 +71,9 @@ def org_errors() -> tuple[type[Exception], ...]:
     )
 
 
-def org_error_verdict(exc: Exception, secrets: tuple[str | None, ...] = ()) -> OrgErrorVerdict:
+def org_error_verdict(
+    exc: Exception, secrets: tuple[str | None, ...] = (), org: str = ""
+) -> OrgErrorVerdict:
     """The exit code and message for one of ``org_errors()``; re-raises anything else."""
     from tasks.totango_sf.config.model import ConfigError
     from tasks.totango_sf.merge.layout import LayoutPatchError
@@ -61,9 +83,31 @@ def org_error_verdict(exc: Exception, secrets: tuple[str | None, ...] = ()) -> O
     from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, redact
     from tasks.totango_sf.org.deploy import DeployRefused
     from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-    from tasks.totango_sf.org.metadata_api import DeployTimeout, MetadataCallFailed
+    from tasks.totango_sf.org.metadata_api import (
+        DeployOutcomeUnknown,
+        DeployTimeout,
+        MetadataCallFailed,
+    )
     from tasks.totango_sf.org.snapshot import SnapshotNotFound
+    from tasks.totango_sf.org.tracking import DeployInFlight
 
+    if isinstance(exc, DeployOutcomeUnknown):
+        # Never "failed": the deploy may still run and change the org.
+        return OrgErrorVerdict(
+            EXIT_OUTCOME_UNKNOWN,
+            f"outcome unknown: {redact(exc.reason, *secrets)}. The deploy"
+            f" {exc.deploy_id or '(id not returned)'} may still run and change the org;"
+            " it is NOT reported as failed.",
+            {"deploy_id": exc.deploy_id, "outcome": "unknown"},
+            actions=[status_command(org, exc.deploy_id)],
+        )
+    if isinstance(exc, DeployInFlight):
+        return OrgErrorVerdict(
+            EXIT_ORG_BUSY,
+            f"{exc}; nothing was sent",
+            {"deploy_id": exc.deploy_id, "deploy_status": exc.status},
+            actions=[status_command(org, exc.deploy_id)],
+        )
     if isinstance(exc, DeployRefused | SnapshotNotFound | ConfigError | UnsafePath):
         return OrgErrorVerdict(EXIT_BAD_INPUT, redact(str(exc), *secrets))
     if isinstance(exc, OrgPrerequisiteMissing):

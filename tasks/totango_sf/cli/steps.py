@@ -20,6 +20,7 @@ from tasks.totango_sf.cli.arguments import OrgRequired
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_ORG_UNREACHABLE,
+    EXIT_OUTCOME_UNKNOWN,
     ConfigOption,
     JsonOption,
     connect_or_exit,
@@ -65,6 +66,7 @@ def _run_fleet(
     config: Path | None,
     as_json: bool,
     job: Callable[[Any, Any, Any], tuple[int, dict[str, Any]]],
+    lock: bool = False,
 ) -> None:
     from tasks.totango_sf.cli.fleet import load_configs, resolve_orgs, run_fleet_command
     from tasks.totango_sf.org.connection import OrgUnreachable
@@ -73,7 +75,8 @@ def _run_fleet(
         orgs = resolve_orgs(org_names, orgs_glob, as_json)
     except OrgUnreachable as exc:
         fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
-    run_fleet_command(command, orgs, load_configs(config, orgs, as_json), parallel, as_json, job)
+    configs = load_configs(config, orgs, as_json)
+    run_fleet_command(command, orgs, configs, parallel, as_json, job, lock=lock)
 
 
 def _session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[Any, Any]:
@@ -201,7 +204,9 @@ def connected_app_command(
     as_json: JsonOption = False,
 ) -> None:
     """Grant the configured profiles the connected app and report its policy."""
+    from tasks.totango_sf.cli.guard import changing
     from tasks.totango_sf.steps.connected_app import (
+        AccessPartlyDone,
         AccessWriteFailed,
         ConnectedAppNotFound,
         ProfileNotFound,
@@ -213,9 +218,15 @@ def connected_app_command(
     session, cfg = _session_and_config(org, config, as_json)
     action = revoke_profiles if revoke else grant_profiles
     try:
-        result = _guarded(org, as_json, lambda: action(session, cfg, org))
+        with changing(org, "connected-app", as_json):
+            result = _guarded(org, as_json, lambda: action(session, cfg, org))
+    except AccessPartlyDone as exc:  # before AccessWriteFailed: the org may have changed
+        command = f"totango-sf connected-app --org {org}" + (" --revoke" if revoke else "")
+        fail(str(exc), EXIT_OUTCOME_UNKNOWN, as_json, actions=[command], outcome="partly done")
     except (ConnectedAppNotFound, ProfileNotFound, AccessWriteFailed) as exc:
         fail(str(exc), EXIT_STEP_FAILED, as_json)
+    except KeyboardInterrupt:
+        fail("interrupted before any change was made", EXIT_STEP_FAILED, as_json)
     if as_json:
         print_result({"org": org, **result.to_json()})
         return
@@ -259,7 +270,7 @@ def setup_command(
             )
             return (0 if report.ok else EXIT_STEP_FAILED), report.to_json()
 
-        _run_fleet("setup", org_names, orgs_glob, parallel, config, as_json, job)
+        _run_fleet("setup", org_names, orgs_glob, parallel, config, as_json, job, lock=True)
         return
 
     session, cfg = _session_and_config(org, config, as_json)

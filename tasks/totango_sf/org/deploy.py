@@ -34,8 +34,10 @@ from tasks.totango_sf.org.ip_ranges_state import ip_ranges_drift
 from tasks.totango_sf.org.metadata_api import (
     DEFAULT_TIMEOUT,
     DeployResult,
+    MetadataCallFailed,
     ProgressCallback,
     Sleep,
+    StartedCallback,
     deploy_files,
     list_metadata,
     quick_deploy,
@@ -55,6 +57,7 @@ from tasks.totango_sf.org.snapshot import (
     record_deploy,
     write_snapshot,
 )
+from tasks.totango_sf.org.tracking import Tracker, refuse_if_in_flight, run_tracked
 
 DeployStatus = Literal["in_sync", "deployed", "validated", "failed"]
 DriftState = Literal["in_sync", "missing", "changed"]
@@ -67,6 +70,9 @@ PLACEHOLDER_REFUSAL = (
 # layout cannot be deleted, so the deletions must run last in the same deploy.
 DESTRUCTIVE_FILE = "destructiveChangesPost.xml"
 DESTRUCTIVE_PRE_FILE = "destructiveChangesPre.xml"
+# Seconds between attempts of a follow-up step (assignment, verify): both are safe
+# to repeat, and a deploy that went through must not be reported as failed.
+FOLLOW_UP_RETRY_DELAYS = (1.0, 3.0)
 # Deleted only on request (fields lose their data) or never (patches are restored).
 REMOVABLE_TYPES = (
     "ApexPage",
@@ -139,10 +145,16 @@ class DeployOutcome:
     timings: Timings = field(default_factory=Timings)
     quick_from: str | None = None
     integration: IntegrationAssignment | None = None
+    # Deployed, but the permission-set assignment or the verify did not finish.
+    follow_up_error: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.status != "failed" and (self.verify is None or self.verify.in_sync)
+        return (
+            self.status != "failed"
+            and self.follow_up_error is None
+            and (self.verify is None or self.verify.in_sync)
+        )
 
     def to_json(self, with_diff: bool = False) -> dict[str, Any]:
         return {
@@ -160,6 +172,7 @@ class DeployOutcome:
             if self.deploy and self.deploy.check_only and self.deploy.success
             else None,
             "quick_deploy_of": self.quick_from,
+            "follow_up_error": self.follow_up_error,
             "snapshot": self.snapshot_id,
             "permission_set_assignments": self.assignments.to_json() if self.assignments else None,
             "integration_user": self.integration.to_json() if self.integration else None,
@@ -295,26 +308,64 @@ def _root(snapshot_root: Path | None) -> Path:
     return snapshot_root if snapshot_root is not None else snapshots.SNAPSHOT_ROOT
 
 
+def _retried(step: Callable[[], Any]) -> Any:
+    """An idempotent follow-up step, tried again after a transient failure."""
+    from tasks.totango_sf.org.connection import org_call_errors
+
+    transient: tuple[type[BaseException], ...] = (MetadataCallFailed, *org_call_errors())
+    for delay in (*FOLLOW_UP_RETRY_DELAYS, None):
+        try:
+            return step()
+        except transient:
+            if delay is None:
+                raise
+            time.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def after_deploy(
+    session: Any, config: TotangoConfig, outcome: DeployOutcome, layout_names: list[str] | None
+) -> None:
+    """Assign the permission set and verify; a failure here never undoes "deployed"."""
+    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors
+
+    failures: tuple[type[BaseException], ...] = (
+        MetadataCallFailed,
+        OrgUnreachable,
+        KeyboardInterrupt,
+        *org_call_errors(),
+    )
+    step = "permission-set assignment"
+    try:
+        started = time.monotonic()
+        try:
+            outcome.assignments = _retried(
+                lambda: assign_permission_set(
+                    session, config.permission_set.name, config.permission_set.profiles
+                )
+            )
+        except PermissionSetMissing as exc:
+            outcome.warnings.append(f"permission set not assigned: {exc}")
+        step = "connection user assignment"
+        outcome.integration = _retried(lambda: assign_integration_user(session, config))
+        if not outcome.integration.ok:
+            outcome.warnings.append(
+                f"{config.integration.permission_set} not assigned to Totango's connection user:"
+                f" {outcome.integration.detail}"
+            )
+        outcome.timings.measure("assign_permission_set", started)
+        step = "verify"
+        started = time.monotonic()
+        outcome.verify = _retried(lambda: verify(session, config, layout_names))
+        outcome.timings.measure("verify", started)
+    except failures as exc:
+        outcome.follow_up_error = f"{step} failed: {type(exc).__name__}: {exc}"
+
+
 def _after_deploy(
     session: Any, config: TotangoConfig, outcome: DeployOutcome, layout_names: list[str]
 ) -> None:
-    started = time.monotonic()
-    try:
-        outcome.assignments = assign_permission_set(
-            session, config.permission_set.name, config.permission_set.profiles
-        )
-    except PermissionSetMissing as exc:
-        outcome.warnings.append(f"permission set not assigned: {exc}")
-    outcome.integration = assign_integration_user(session, config)
-    if not outcome.integration.ok:
-        outcome.warnings.append(
-            f"{config.integration.permission_set} not assigned to Totango's connection user:"
-            f" {outcome.integration.detail}"
-        )
-    outcome.timings.measure("assign_permission_set", started)
-    started = time.monotonic()
-    outcome.verify = verify(session, config, layout_names)
-    outcome.timings.measure("verify", started)
+    after_deploy(session, config, outcome, layout_names)
 
 
 def deploy(
@@ -328,6 +379,7 @@ def deploy(
     progress: ProgressCallback | None = None,
     sleep: Sleep = time.sleep,
     on_plan: Callable[[DesiredState], None] | None = None,
+    on_started: StartedCallback | None = None,
 ) -> DeployOutcome:
     """Retrieve, merge, diff, validate, snapshot, deploy once, assign, verify."""
     timings = Timings()
@@ -349,6 +401,7 @@ def deploy(
         return outcome
     files = state.deploy_files()
     require_valid(files)
+    refuse_if_in_flight(session)
     snapshot = write_snapshot(
         _root(snapshot_root), session.name, state.originals, _added(state), _patched(state)
     )
@@ -357,14 +410,25 @@ def deploy(
     if state.record_pages is not None and state.record_pages.widgets:
         snapshot.extra[WIDGETS_KEY] = {n: w.page for n, w in state.record_pages.widgets.items()}
     started = time.monotonic()
-    result = deploy_files(
+    tracker = Tracker(snapshot, "deploy")
+    result = run_tracked(
+        tracker,
+        lambda started_callback: deploy_files(
+            session,
+            files,
+            config.api_version,
+            check_only=check_only,
+            timeout=timeout,
+            progress=progress,
+            sleep=sleep,
+            on_started=started_callback,
+        ),
         session,
-        files,
         config.api_version,
-        check_only=check_only,
         timeout=timeout,
         progress=progress,
         sleep=sleep,
+        on_started=on_started,
     )
     timings.measure("deploy", started)
     outcome.deploy = result
@@ -375,6 +439,7 @@ def deploy(
     outcome.status = "validated" if check_only else "deployed"
     if not check_only:
         _after_deploy(session, config, outcome, layout_names)
+        tracker.follow_up(outcome.follow_up_error)
     return outcome
 
 
@@ -396,20 +461,42 @@ def quick(
     timeout: float = DEFAULT_TIMEOUT,
     progress: ProgressCallback | None = None,
     sleep: Sleep = time.sleep,
+    on_started: StartedCallback | None = None,
 ) -> DeployOutcome:
     """deployRecentValidation of a check-only deploy, then assign and verify."""
     kind = check_safety(session, config, yes)
     outcome = DeployOutcome(session.name, kind, "failed", quick_from=validation_id)
+    refuse_if_in_flight(session)
+    snapshot = _snapshot_of_validation(_root(snapshot_root), session.name, validation_id)
+    found_validation = snapshot is not None
+    if snapshot is None:
+        # Still traceable: an empty snapshot records the quick deploy's id and state.
+        snapshot = write_snapshot(_root(snapshot_root), session.name, {}, [], [])
+        snapshot.extra["quick_deploy_of"] = validation_id
+    tracker = Tracker(snapshot, "quick")
     started = time.monotonic()
-    result = quick_deploy(
-        session, validation_id, config.api_version, timeout=timeout, progress=progress, sleep=sleep
+    result = run_tracked(
+        tracker,
+        lambda started_callback: quick_deploy(
+            session,
+            validation_id,
+            config.api_version,
+            timeout=timeout,
+            progress=progress,
+            sleep=sleep,
+            on_started=started_callback,
+        ),
+        session,
+        config.api_version,
+        timeout=timeout,
+        progress=progress,
+        sleep=sleep,
+        on_started=on_started,
     )
     outcome.timings.measure("deploy", started)
     outcome.deploy = result
-    snapshot = _snapshot_of_validation(_root(snapshot_root), session.name, validation_id)
-    if snapshot is not None:
+    if found_validation:
         outcome.snapshot_id = snapshot.id
-        snapshot.extra["quick_deploy_id"] = result.id
         record_deploy(snapshot, validation_id, result.success)
     else:
         outcome.warnings.append(
@@ -419,11 +506,10 @@ def quick(
         return outcome
     outcome.status = "deployed"
     layout_names = (
-        [name for t, name in snapshot.patched if t == "Layout"] if snapshot is not None else None
+        [name for t, name in snapshot.patched if t == "Layout"] if found_validation else None
     )
-    if layout_names is None:
-        layout_names = list_metadata(session, "Layout", config.api_version)
-    _after_deploy(session, config, outcome, layout_names)
+    _after_deploy(session, config, outcome, layout_names)  # type: ignore[arg-type]
+    tracker.follow_up(outcome.follow_up_error)
     return outcome
 
 
@@ -476,6 +562,7 @@ def rollback(
     progress: ProgressCallback | None = None,
     sleep: Sleep = time.sleep,
     on_plan: Callable[[list[tuple[str, str]], list[tuple[str, str]]], None] | None = None,
+    on_started: StartedCallback | None = None,
 ) -> RollbackOutcome:
     """Restore the snapshot's layouts and Security.settings in one atomic deploy."""
     snapshot = load_snapshot(_root(snapshot_root), session.name, snapshot_id)
@@ -489,13 +576,29 @@ def rollback(
     files = rollback_files(snapshot, deleted, config.api_version)
     files.update(pages_without_widget(session, snapshot, config.api_version))
     require_valid(files)
+    refuse_if_in_flight(session)
     for name in (config.permission_set.name, config.integration.permission_set):
         if ("PermissionSet", name) in deleted:
             # An assigned permission set cannot be deleted.
             outcome.assignments_removed += remove_assignments(session, name)
     started = time.monotonic()
-    outcome.deploy = deploy_files(
-        session, files, config.api_version, timeout=timeout, progress=progress, sleep=sleep
+    outcome.deploy = run_tracked(
+        Tracker(snapshot, "rollback"),
+        lambda started_callback: deploy_files(
+            session,
+            files,
+            config.api_version,
+            timeout=timeout,
+            progress=progress,
+            sleep=sleep,
+            on_started=started_callback,
+        ),
+        session,
+        config.api_version,
+        timeout=timeout,
+        progress=progress,
+        sleep=sleep,
+        on_started=on_started,
     )
     outcome.timings.measure("deploy", started)
     return outcome

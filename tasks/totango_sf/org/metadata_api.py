@@ -80,6 +80,22 @@ class DeployTimeout(Exception):
         super().__init__(f"deploy {deploy_id} did not finish within {seconds:.0f}s ({state})")
 
 
+class DeployOutcomeUnknown(Exception):
+    """The org may have taken the deploy, but its answer was lost.
+
+    Raised when the answer to a deploy start, or every retry of a status poll, is
+    lost (a dropped connection, a gateway page instead of XML), or when polling is
+    interrupted and the cancel could not be confirmed. ``deploy_id`` is None when
+    even the start's answer was lost. Never reported as "failed": the deploy may
+    still run and change the org.
+    """
+
+    def __init__(self, deploy_id: str | None, reason: str):
+        self.deploy_id = deploy_id
+        self.reason = reason
+        super().__init__(f"deploy {deploy_id or '(id unknown)'}: outcome unknown: {reason}")
+
+
 @dataclass(frozen=True)
 class ComponentFailure:
     file: str
@@ -109,6 +125,8 @@ class DeployResult:
     failures: list[ComponentFailure] = field(default_factory=list)
     error_message: str | None = None
     elapsed: float = 0.0
+    # Polling was interrupted (SIGINT/SIGTERM); the status is what the org said after.
+    interrupted: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -121,11 +139,17 @@ class DeployResult:
             "failures": [asdict(f) for f in self.failures],
             "error_message": self.error_message,
             "elapsed_seconds": round(self.elapsed, 3),
+            "interrupted": self.interrupted,
         }
 
 
 ProgressCallback = Callable[[DeployProgress], None]
 Sleep = Callable[[float], None]
+# Called with the deploy id the moment the org returns it, before any poll.
+StartedCallback = Callable[[str], None]
+
+# After a cancelDeploy, seconds between the status checks that confirm it settled.
+CANCEL_CONFIRM_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0)
 
 
 def _m(tag: str) -> str:
@@ -202,6 +226,12 @@ def _retrying(call_class: type) -> type:
                 try:
                     return super()._call_mdapi(headers, envelope, refresh)
                 except (ExpatError, requests.RequestException) as exc:
+                    if action in NOT_REPEATABLE:
+                        # The request may have reached the org: a start is never
+                        # called failed when only its answer is missing.
+                        raise DeployOutcomeUnknown(
+                            None, f"{action} failed or its answer was lost ({_transient(exc)})"
+                        ) from None
                     if delay is None:
                         raise MetadataCallFailed(
                             f"{action or 'Metadata API call'} failed: {_transient(exc)}"
@@ -219,7 +249,7 @@ def _transient(exc: Exception) -> str:
     return type(exc).__name__
 
 
-def _deploy_classes() -> tuple[type, type]:
+def _deploy_classes() -> tuple[type, type, type]:
     """Built on first use: importing cumulusci costs about a second."""
     from cumulusci.salesforce_api.metadata import ApiDeploy
     from cumulusci.salesforce_api.soap_envelopes import CHECK_DEPLOY_STATUS
@@ -239,6 +269,7 @@ def _deploy_classes() -> tuple[type, type]:
             timeout: float,
             progress: ProgressCallback | None,
             sleep: Sleep,
+            on_started: StartedCallback | None = None,
         ):
             # purge_on_delete false: deleted components stay in the recycle bin,
             # which production requires anyway and keeps a rollback recoverable.
@@ -253,6 +284,7 @@ def _deploy_classes() -> tuple[type, type]:
             self.timeout = timeout
             self.progress = progress
             self.sleep = sleep
+            self.on_started = on_started
             self.process_id = ""
 
         def _post(self, action: str, envelope: str) -> Any:
@@ -277,16 +309,33 @@ def _deploy_classes() -> tuple[type, type]:
                 self._start()
             except MetadataApiError as exc:
                 raise MetadataCallFailed(str(exc)) from None
+            except KeyboardInterrupt:
+                raise DeployOutcomeUnknown(
+                    None, "interrupted while the deploy was being submitted"
+                ) from None
             if not self.process_id:
                 raise MetadataCallFailed("the deploy call returned no id")
+            if self.on_started is not None:
+                self.on_started(self.process_id)
+            try:
+                return self._poll(started)
+            except KeyboardInterrupt:
+                return self._interrupted(started)
+
+        def _check(self, started: float) -> DeployResult:
+            from cumulusci.salesforce_api.exceptions import MetadataApiError
+
+            try:
+                response = self._post(self.soap_action_status, self._build_envelope_status())
+            except (MetadataApiError, MetadataCallFailed) as exc:
+                # The deploy runs on whether or not we can see it.
+                raise DeployOutcomeUnknown(self.process_id, f"status poll failed: {exc}") from None
+            return parse_deploy_result(response.content, time.monotonic() - started)
+
+        def _poll(self, started: float) -> DeployResult:
             interval = FIRST_POLL_INTERVAL
             while True:
-                try:
-                    response = self._post(self.soap_action_status, self._build_envelope_status())
-                except MetadataApiError as exc:
-                    raise MetadataCallFailed(str(exc)) from None
-                elapsed = time.monotonic() - started
-                result = parse_deploy_result(response.content, elapsed)
+                result = self._check(started)
                 if self.progress is not None:
                     self.progress(
                         DeployProgress(
@@ -294,15 +343,52 @@ def _deploy_classes() -> tuple[type, type]:
                             result.status,
                             result.components_deployed,
                             result.components_total,
-                            elapsed,
+                            result.elapsed,
                         )
                     )
                 if result.status in DONE_STATUSES:
                     return result
-                if elapsed + interval > self.timeout:
-                    raise DeployTimeout(self.process_id, self.timeout, self._cancel())
+                if result.elapsed + interval > self.timeout:
+                    settled = self._cancel_and_settle(started)
+                    if settled is None:
+                        raise DeployOutcomeUnknown(
+                            self.process_id,
+                            f"not done within {self.timeout:.0f}s and no cancel confirmed",
+                        )
+                    if settled.status == "Canceled":
+                        raise DeployTimeout(self.process_id, self.timeout, True)
+                    return settled  # it finished while we cancelled
                 self.sleep(interval)
                 interval = min(interval * 2, MAX_POLL_INTERVAL)
+
+        def _cancel_and_settle(self, started: float) -> DeployResult | None:
+            """cancelDeploy, then check until the org says how the deploy ended.
+
+            A cancel is a request: the deploy may finish first (Succeeded) or stay
+            in Canceling. Only a done status from the org settles the outcome.
+            """
+            self._cancel()
+            for delay in CANCEL_CONFIRM_DELAYS:
+                self.sleep(delay)
+                try:
+                    result = self._check(started)
+                except DeployOutcomeUnknown:
+                    continue
+                if result.status in DONE_STATUSES:
+                    return result
+            return None
+
+        def _interrupted(self, started: float) -> DeployResult:
+            try:
+                settled = self._cancel_and_settle(started)
+            except KeyboardInterrupt:
+                settled = None
+            if settled is None:
+                raise DeployOutcomeUnknown(
+                    self.process_id, "interrupted; cancel requested but not confirmed"
+                )
+            settled.interrupted = True
+            return settled
 
     class QuickDeploy(BackoffDeploy):
         """deployRecentValidation: CumulusCI has no class for it."""
@@ -320,7 +406,23 @@ def _deploy_classes() -> tuple[type, type]:
             response = self._post("deployRecentValidation", self._build_envelope_start())
             self.process_id = (_result_element(response.content).text or "").strip()
 
-    return BackoffDeploy, QuickDeploy
+    class FollowDeploy(BackoffDeploy):
+        """Polls a deploy started earlier (here or elsewhere); never starts or cancels one."""
+
+        def __init__(self, task: Any, deploy_id: str, **options: Any):
+            super().__init__(task, "unused", check_only=False, **options)
+            self.process_id = deploy_id
+
+        def _start(self) -> None:
+            pass
+
+        def _cancel_and_settle(self, started: float) -> DeployResult | None:
+            return None
+
+        def _interrupted(self, started: float) -> DeployResult:
+            raise DeployOutcomeUnknown(self.process_id, "stopped following; it runs on in the org")
+
+    return BackoffDeploy, QuickDeploy, FollowDeploy
 
 
 def zip_base64(files: Mapping[str, bytes]) -> str:
@@ -340,9 +442,10 @@ def deploy_files(
     timeout: float = DEFAULT_TIMEOUT,
     progress: ProgressCallback | None = None,
     sleep: Sleep = time.sleep,
+    on_started: StartedCallback | None = None,
 ) -> DeployResult:
     """One atomic deploy of a Metadata API folder's files (package.xml included)."""
-    backoff_deploy, _ = _deploy_classes()
+    backoff_deploy = _deploy_classes()[0]
     call = backoff_deploy(
         session.api_task,
         zip_base64(files),
@@ -351,6 +454,7 @@ def deploy_files(
         timeout=timeout,
         progress=progress,
         sleep=sleep,
+        on_started=on_started,
     )
     result: DeployResult = call.run()
     return result
@@ -364,12 +468,37 @@ def quick_deploy(
     timeout: float = DEFAULT_TIMEOUT,
     progress: ProgressCallback | None = None,
     sleep: Sleep = time.sleep,
+    on_started: StartedCallback | None = None,
 ) -> DeployResult:
     """Apply a successful check-only deploy without re-running it."""
-    _, quick = _deploy_classes()
+    quick = _deploy_classes()[1]
     call = quick(
         session.api_task,
         validation_id,
+        api_version=api_version,
+        timeout=timeout,
+        progress=progress,
+        sleep=sleep,
+        on_started=on_started,
+    )
+    result: DeployResult = call.run()
+    return result
+
+
+def follow_deploy(
+    session: Any,
+    deploy_id: str,
+    api_version: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: ProgressCallback | None = None,
+    sleep: Sleep = time.sleep,
+) -> DeployResult:
+    """Wait for a deploy already started; an interrupt or a timeout leaves it running."""
+    follow = _deploy_classes()[2]
+    call = follow(
+        session.api_task,
+        deploy_id,
         api_version=api_version,
         timeout=timeout,
         progress=progress,

@@ -93,6 +93,11 @@ def _write_manifest(snapshot: Snapshot) -> None:
     )
 
 
+def save_manifest(snapshot: Snapshot) -> None:
+    """Write the manifest now (a deploy's id and state are recorded as they happen)."""
+    _write_manifest(snapshot)
+
+
 def record_deploy(snapshot: Snapshot, deploy_id: str, success: bool) -> None:
     """Once the deploy ran, note its id and outcome in the manifest."""
     snapshot.deploy_id = deploy_id

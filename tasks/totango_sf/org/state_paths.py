@@ -58,7 +58,13 @@ def make_private_dirs(folder: Path) -> Path:
         missing.append(current)
         current = current.parent
     for path in reversed(missing):
-        path.mkdir(mode=DIR_MODE)
+        try:
+            path.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            # Another lane of a fleet run made it between our check and our mkdir.
+            if not path.is_dir():
+                raise
+            continue
         os.chmod(path, DIR_MODE)  # mkdir's mode is masked by the umask
     return folder
 

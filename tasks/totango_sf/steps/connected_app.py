@@ -45,6 +45,28 @@ class AccessWriteFailed(Exception):
     """Salesforce refused to create or delete a SetupEntityAccess row."""
 
 
+class AccessPartlyDone(AccessWriteFailed):
+    """Some rows were written (or a write's answer was lost) before the run stopped.
+
+    The org may have changed, so this is never "failed": re-running the same
+    command settles it, because grants and revokes only touch what is missing.
+    """
+
+
+def _definitive_refusal(exc: Exception) -> bool:
+    """A 4xx answer means the org refused that write; anything else may have landed."""
+    status = getattr(exc, "status", None)
+    return isinstance(status, int) and 400 <= status < 500
+
+
+def _stopped(action: str, done: int, exc: BaseException) -> AccessPartlyDone:
+    return AccessPartlyDone(
+        f"{action} stopped after {done} change(s), and the last write's outcome is unknown"
+        f" ({type(exc).__name__}); re-run the same command to finish: it only changes"
+        " what is still missing"
+    )
+
+
 @dataclass(frozen=True)
 class ConnectedApp:
     id: str
@@ -226,7 +248,12 @@ def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
                 # Someone granted it between our query and our insert.
                 rows.append(ProfileAccess(profile, ps_id, "already granted"))
                 continue
+            done = sum(r.action == "added" for r in rows)
+            if done or not _definitive_refusal(exc):
+                raise _stopped("granting", done, exc) from None
             raise AccessWriteFailed(f"granting {app.name!r} to {profile!r} failed: {exc}") from None
+        except BaseException as exc:  # a lost answer, an interrupt: the row may exist
+            raise _stopped("granting", sum(r.action == "added" for r in rows), exc) from None
         rows.append(ProfileAccess(profile, ps_id, "added", created.get("id")))
         if created.get("id"):
             # Recorded at once: if a later grant fails, --revoke still knows this row.
@@ -253,10 +280,12 @@ def revoke_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
             continue
         try:
             client.SetupEntityAccess.delete(access_id)
-        except SalesforceError as exc:
-            raise AccessWriteFailed(
-                f"revoking {app.name!r} from {profile!r} failed: {exc}"
-            ) from None
+        except BaseException as exc:
+            if isinstance(exc, SalesforceError) and not removed and _definitive_refusal(exc):
+                raise AccessWriteFailed(
+                    f"revoking {app.name!r} from {profile!r} failed: {exc}"
+                ) from None
+            raise _stopped("revoking", len(removed), exc) from None
         rows.append(ProfileAccess(profile, ps_id, "removed", access_id))
         removed.add(access_id[:15])
         _record_grants(org_name, {i for i in granted_by_us(org_name) if i[:15] not in removed})

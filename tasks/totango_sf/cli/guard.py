@@ -1,0 +1,60 @@
+"""What every command that changes an org shares: its lock, its deploy id, its exits.
+
+A change holds the org's lock for its whole run, prints the deploy id the moment
+the org returns it (on stderr, so ``--json`` keeps one document on stdout), turns
+SIGTERM into the same path as Ctrl-C, and ends an unsettled run with exit 5 and
+the ``status`` command that settles it, never with "failed".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+from tasks.totango_sf.cli.common import EXIT_DEPLOY_FAILED, EXIT_ORG_BUSY, err, fail
+from tasks.totango_sf.cli.org_errors import status_command
+
+
+@contextmanager
+def changing(org: str, command: str, as_json: bool) -> Iterator[None]:
+    """Hold the org's lock (exit 6 if taken) with SIGTERM raising like SIGINT."""
+    from tasks.totango_sf.org.lock import OrgBusy, OrgLock
+    from tasks.totango_sf.org.tracking import interrupts_raise
+
+    lock = OrgLock(org, command)
+    try:
+        lock.acquire()
+    except OrgBusy as exc:
+        fail(str(exc), EXIT_ORG_BUSY, as_json, holder=exc.holder.to_json())
+    try:
+        with interrupts_raise():
+            yield
+    finally:
+        lock.release()
+
+
+def announce(org: str) -> Callable[[str], None]:
+    """The on-started callback: the id on stderr before the first poll."""
+
+    def started(deploy_id: str) -> None:
+        err.print(
+            f"deploy id {deploy_id} (recorded in the snapshot manifest; follow it with:"
+            f" {status_command(org, deploy_id)})",
+            highlight=False,
+            markup=False,
+        )
+
+    return started
+
+
+def fail_unknown(org: str, as_json: bool, exc: Any, secrets: tuple[str | None, ...]) -> NoReturn:
+    """Exit 5: the org may have changed; say what is known and how to settle it."""
+    from tasks.totango_sf.cli.org_errors import org_error_verdict
+
+    verdict = org_error_verdict(exc, secrets, org)
+    fail(verdict.message, verdict.code, as_json, actions=verdict.actions, **verdict.data)
+
+
+def fail_interrupted_before_send(as_json: bool) -> NoReturn:
+    fail("interrupted before any deploy was sent; no deploy was made", EXIT_DEPLOY_FAILED, as_json)
