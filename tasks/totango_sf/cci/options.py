@@ -19,6 +19,10 @@ from cumulusci.utils.options import CCIOptions, Field
 def _type_name(annotation: Any) -> str:
     if get_origin(annotation) is Literal:
         return " | ".join(str(a) for a in get_args(annotation))
+    for simple in (bool, int, float, str, Path):
+        # pydantic's constrained types (ConstrainedFloatValue) subclass the plain one.
+        if isinstance(annotation, type) and issubclass(annotation, simple):
+            return simple.__name__
     return getattr(annotation, "__name__", str(annotation))
 
 

@@ -37,8 +37,12 @@ class TotangoOrgTask(TotangoTask, BaseSalesforceTask):
         return OrgSession(self.org_config.name, self.org_config, self.project_config, self.logger)
 
     def _log(self, line: str, warning: bool = False) -> None:
-        text = redact(line, self.org_config.access_token)
-        (self.logger.warning if warning else self.logger.info)(text)
+        # Known secrets only: the token-shaped pattern of redact() would also hide
+        # long component names, and these lines hold names, not server text.
+        for secret in (self.org_config.access_token, self.org_config.config.get("refresh_token")):
+            if secret:
+                line = line.replace(secret, "[redacted]")
+        (self.logger.warning if warning else self.logger.info)(line)
 
     def _log_progress(self) -> Any:
         """A deploy progress callback that logs a line each time the status changes."""
@@ -57,29 +61,32 @@ class TotangoOrgTask(TotangoTask, BaseSalesforceTask):
 
     def _log_plan(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
-            self._log(f"{row['action']:9} {row['type']} {row['name']}: {row['summary']}")
+            if row["action"] != "unchanged":
+                self._log(f"{row['action']:9} {row['type']} {row['name']}: {row['summary']}")
+        unchanged = sum(1 for row in rows if row["action"] == "unchanged")
+        if unchanged:
+            self._log(f"{unchanged} component(s) already as configured")
 
     def _log_verify(self, report: Any) -> None:
-        for item in report.items:
+        for item in report.drift:
             detail = f": {item.detail}" if item.detail else ""
-            self._log(f"{item.state:8} {item.type} {item.name}{detail}", item.state != "in_sync")
-        self._log(
-            "in sync" if report.in_sync else f"drift in {len(report.drift)} component(s)",
-            not report.in_sync,
-        )
+            self._log(f"{item.state:8} {item.type} {item.name}{detail}", True)
+        in_sync = len(report.items) - len(report.drift)
+        summary = f"verify: {in_sync} of {len(report.items)} components in sync"
+        self._log(summary if report.in_sync else f"{summary}; drift in {len(report.drift)}")
 
     def _log_deploy_result(self, result: Any) -> None:
         if result is None:
             return
         self._log(
-            f"deploy {result.id}: {result.status}"
+            f"deploy {result.id} result: {result.status}"
             f" ({result.components_deployed}/{result.components_total} components)",
             not result.success,
         )
         for failure in result.failures:
-            self._log(f"{failure.file}:{failure.line or ''}: {failure.problem}", True)
+            self._log(redact(f"{failure.file}:{failure.line or ''}: {failure.problem}"), True)
         if result.error_message:
-            self._log(result.error_message, True)
+            self._log(redact(result.error_message), True)
 
     def _run_flow(self, call: Any) -> Any:
         from tasks.totango_sf.org.deploy import DeployRefused
