@@ -141,7 +141,21 @@ def connect(org_name: str) -> OrgSession:
             f"could not reach or authenticate to org {org_name!r}: {redact(str(exc))}"
             f"; check it with `cci org info {org_name}`"
         ) from None
-    return OrgSession(org_name, org_config, runtime.project_config, keychain=runtime.keychain)
+    return OrgSession(org_name, org_config, _project_config(runtime), keychain=runtime.keychain)
+
+
+def _project_config(runtime: Any) -> Any:
+    """The project's CumulusCI config, or CumulusCI's defaults outside a project.
+
+    A repository that holds only ``orgconfig/`` (a CI checkout, say) is no CumulusCI
+    project; CumulusCI's Metadata API calls still read their defaults from one.
+    """
+    if runtime.project_config is not None:
+        return runtime.project_config
+    from cumulusci.core.config import BaseProjectConfig
+
+    universal = runtime.universal_config
+    return BaseProjectConfig(universal, config=universal.config)
 
 
 def _sf_cli_org(alias_or_username: str, keychain: Any) -> Any:
