@@ -112,8 +112,11 @@ def test_each_step_names_a_command_that_exists():
 
 
 def project_for_ci(tmp_path: Path) -> Path:
+    """A team's CumulusCI project holding only its config (the toolkit is installed)."""
     folder = tmp_path / "repo"
     (folder / "orgconfig").mkdir(parents=True)
+    (folder / "cumulusci.yml").write_text("project:\n  name: team-project\n")
+    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
     (folder / "orgconfig" / "totango.yml").write_text(
         json.dumps({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}})
     )

@@ -16,6 +16,9 @@ from cumulusci.utils.options import Field, ListOfStringsOption
 from tasks.totango_sf.cci.options import ConfigOptions, TotangoOptions
 from tasks.totango_sf.cci.project import TotangoTask
 
+# The config options in the older task_options form, for tasks that still use it.
+CONFIG_OPTION = ConfigOptions.as_task_options()
+
 
 class TotangoPlan(TotangoTask):
     task_docs = """
@@ -61,12 +64,15 @@ class TotangoApplySource(TotangoTask):
     parsed_options: Options
 
     def _run(self) -> None:
-        from tasks.totango_sf.merge.source_dir import apply_to_source
+        from tasks.totango_sf.merge.source_dir import ApplySourceError, apply_to_source
 
         source_dir = self.parsed_options.source_dir
         if not source_dir.is_dir():
             raise TaskOptionsError(f"Option 'source_dir': {source_dir} is not a directory")
-        result = apply_to_source(self._load_totango_config(), source_dir)
+        try:
+            result = apply_to_source(self._load_totango_config(), source_dir)
+        except ApplySourceError as exc:
+            raise TaskOptionsError(f"Option 'source_dir': {exc}") from None
         for change in result.changes:
             self.logger.info(f"{change.change:9} {change.path} {change.detail}")
         self.return_values = result.to_json()

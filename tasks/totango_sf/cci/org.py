@@ -20,6 +20,7 @@ from cumulusci.utils.options import Field
 from tasks.totango_sf.cci.options import ConfigOptions, TimeoutOptions
 from tasks.totango_sf.cci.project import TotangoTask
 from tasks.totango_sf.org.connection import OrgSession, redact
+from tasks.totango_sf.org.identifiers import deploy_id_problem, timeout_problem
 
 
 class TotangoOrgTaskFailed(CumulusCIFailure):
@@ -28,6 +29,12 @@ class TotangoOrgTaskFailed(CumulusCIFailure):
 
 class TotangoOrgTask(TotangoTask, BaseSalesforceTask):
     """Base of every Totango task that works on an org: its session, overlay and log."""
+
+    def _init_options(self, kwargs: dict[str, Any]) -> None:
+        super()._init_options(kwargs)
+        timeout = getattr(self.parsed_options, "timeout", None)
+        if timeout is not None and (problem := timeout_problem(timeout)):
+            raise TaskOptionsError(f"Option 'timeout': {problem}")
 
     def _config_org(self) -> str | None:
         # The org's own overlay unless the task names another one, as the CLI does.
@@ -123,7 +130,11 @@ class TotangoDeploy(TotangoOrgTask):
 
     def _init_options(self, kwargs: dict[str, Any]) -> None:
         super()._init_options(kwargs)
-        if self.parsed_options.check_only and self.parsed_options.quick:
+        quick = self.parsed_options.quick
+        if quick is not None and (problem := deploy_id_problem(quick)):
+            # An empty id must not fall back to a full, unvalidated deploy.
+            raise TaskOptionsError(f"Option 'quick': {problem}")
+        if self.parsed_options.check_only and quick:
             raise TaskOptionsError("Options check_only and quick exclude each other")
 
     def _run(self) -> None:

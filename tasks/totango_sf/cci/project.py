@@ -20,15 +20,13 @@ from cumulusci.core.tasks import BaseTask
 from cumulusci.utils import cd
 
 from tasks.totango_sf.config.model import ConfigError, TotangoConfig, load_config
+from tasks.totango_sf.org.state_paths import find_project_root
 
 
 def running_project_root(working_path: str | Path | None) -> Path:
     """The root of the CumulusCI project that ``cci`` runs in (or the start folder)."""
     start = Path(working_path or ".").resolve()
-    for folder in (start, *start.parents):
-        if (folder / "cumulusci.yml").is_file():
-            return folder
-    return start
+    return find_project_root(start) or start
 
 
 class TotangoTask(BaseTask):
