@@ -1,7 +1,6 @@
 """The CumulusCI tasks wrap the same functions and speak CumulusCI's option style."""
 
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from cumulusci.tasks.salesforce.tests.util import create_task
 
 from tasks.totango_sf.cci.offline import TotangoPlan, TotangoValidate
 from tasks.totango_sf.metadata.validation import SchemaValidationError
+from tests.cci_run import run_cci
 from tests.conftest import REPO_ROOT
 
 
@@ -45,20 +45,11 @@ def test_validate_task_fails_on_schema_errors(tmp_path: Path):
 
 
 def test_cci_task_info_documents_each_task():
-    cci = Path(sys.executable).parent / "cci"
-    if not cci.exists():
-        pytest.fail("cci is not installed in .venv; run ./dev test to set it up")
     project = yaml.safe_load((REPO_ROOT / "cumulusci.yml").read_text(encoding="utf-8"))
     names = sorted(project["tasks"])
 
     def task_info(name: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(cci), "task", "info", name],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_cci(["task", "info", name], REPO_ROOT, timeout=120)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = dict(zip(names, pool.map(task_info, names), strict=True))

@@ -1,21 +1,24 @@
 """CumulusCI tasks for the org deploy path: totango_deploy, totango_verify, totango_rollback.
 
 Thin shells over ``tasks.totango_sf.org.deploy``, the same functions the command line
-runs. The org comes from CumulusCI (``--org`` of ``cci task run`` / the flow),
-so these build an ``OrgSession`` from the task's own org and project config.
+runs. The org comes from CumulusCI (``--org`` of ``cci task run`` / the flow), so
+these build an ``OrgSession`` from the task's own org and project config, and apply
+``orgconfig/<org>.yml`` for that org as ``totango-sf --org`` does. They log short
+lines through CumulusCI's logger (one per plan row, deploy status change and drift
+item); the full result is in ``return_values`` for a following flow step.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from cumulusci.core.exceptions import CumulusCIFailure, TaskOptionsError
-from cumulusci.core.utils import process_bool_arg
 from cumulusci.tasks.salesforce import BaseSalesforceTask
+from cumulusci.utils.options import Field
 
-from tasks.totango_sf.cci.offline import CONFIG_OPTION, TotangoConfigMixin
+from tasks.totango_sf.cci.options import ConfigOptions, TimeoutOptions
+from tasks.totango_sf.cci.project import TotangoTask
 from tasks.totango_sf.org.connection import OrgSession, redact
 from tasks.totango_sf.org.identifiers import deploy_id_problem, timeout_problem
 
@@ -24,34 +27,73 @@ class TotangoOrgTaskFailed(CumulusCIFailure):
     """The deploy, verify or rollback did not succeed (details are in the log)."""
 
 
-class TotangoOrgTask(TotangoConfigMixin, BaseSalesforceTask):
-    """Base of every Totango task that works on an org: its session and bool options."""
+class TotangoOrgTask(TotangoTask, BaseSalesforceTask):
+    """Base of every Totango task that works on an org: its session, overlay and log."""
+
+    def _init_options(self, kwargs: dict[str, Any]) -> None:
+        super()._init_options(kwargs)
+        timeout = getattr(self.parsed_options, "timeout", None)
+        if timeout is not None and (problem := timeout_problem(timeout)):
+            raise TaskOptionsError(f"Option 'timeout': {problem}")
+
+    def _config_org(self) -> str | None:
+        # The org's own overlay unless the task names another one, as the CLI does.
+        return self.parsed_options.config_org or self.org_config.name
 
     def _session(self) -> OrgSession:
         return OrgSession(self.org_config.name, self.org_config, self.project_config, self.logger)
 
-    def _bool(self, name: str) -> bool:
-        value = self.options.get(name) or False
-        try:
-            return bool(process_bool_arg(value))
-        except TypeError:
-            raise TaskOptionsError(
-                f"Option {name!r} must be true or false, not {value!r}"
-            ) from None
+    def _log(self, line: str, warning: bool = False) -> None:
+        # Known secrets only: the token-shaped pattern of redact() would also hide
+        # long component names, and these lines hold names, not server text.
+        for secret in (self.org_config.access_token, self.org_config.config.get("refresh_token")):
+            if secret:
+                line = line.replace(secret, "[redacted]")
+        (self.logger.warning if warning else self.logger.info)(line)
 
-    def _timeout(self) -> float:
-        raw = self.options.get("timeout", 1800)
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            raise TaskOptionsError(f"timeout must be a number of seconds, not {raw!r}") from None
-        if problem := timeout_problem(value):
-            raise TaskOptionsError(f"timeout: {problem}")
-        return value
+    def _log_progress(self) -> Any:
+        """A deploy progress callback that logs a line each time the status changes."""
+        last: list[str] = []
 
-    def _log_json(self, document: dict[str, Any]) -> None:
-        text = json.dumps(document, indent=2, default=str)
-        self.logger.info(redact(text, self.org_config.access_token))
+        def log(progress: Any) -> None:
+            if last and last[-1] == progress.status:
+                return
+            last.append(progress.status)
+            self._log(
+                f"deploy {progress.deploy_id}: {progress.status}"
+                f" ({progress.deployed}/{progress.total} components, {progress.elapsed:.0f}s)"
+            )
+
+        return log
+
+    def _log_plan(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            if row["action"] != "unchanged":
+                self._log(f"{row['action']:9} {row['type']} {row['name']}: {row['summary']}")
+        unchanged = sum(1 for row in rows if row["action"] == "unchanged")
+        if unchanged:
+            self._log(f"{unchanged} component(s) already as configured")
+
+    def _log_verify(self, report: Any) -> None:
+        for item in report.drift:
+            detail = f": {item.detail}" if item.detail else ""
+            self._log(f"{item.state:8} {item.type} {item.name}{detail}", True)
+        in_sync = len(report.items) - len(report.drift)
+        summary = f"verify: {in_sync} of {len(report.items)} components in sync"
+        self._log(summary if report.in_sync else f"{summary}; drift in {len(report.drift)}")
+
+    def _log_deploy_result(self, result: Any) -> None:
+        if result is None:
+            return
+        self._log(
+            f"deploy {result.id} result: {result.status}"
+            f" ({result.components_deployed}/{result.components_total} components)",
+            not result.success,
+        )
+        for failure in result.failures:
+            self._log(redact(f"{failure.file}:{failure.line or ''}: {failure.problem}"), True)
+        if result.error_message:
+            self._log(redact(result.error_message), True)
 
     def _run_flow(self, call: Any) -> Any:
         from tasks.totango_sf.org.deploy import DeployRefused
@@ -80,11 +122,6 @@ class TotangoOrgTask(TotangoConfigMixin, BaseSalesforceTask):
             raise TotangoOrgTaskFailed(redact(str(exc), self.org_config.access_token)) from None
 
 
-TIMEOUT_OPTION: dict[str, dict[str, object]] = {
-    "timeout": {"description": "Seconds before the deploy is canceled. Default: 1800."}
-}
-
-
 class TotangoDeploy(TotangoOrgTask):
     task_docs = """
     Retrieves the org's layouts and Security.settings, merges the Totango section and
@@ -94,59 +131,74 @@ class TotangoDeploy(TotangoOrgTask):
     ``check_only`` the validation id is in return_values["validation_id"], for a
     following step with ``quick: ^^deploy_step.validation_id``.
     """
-    task_options = {
-        **CONFIG_OPTION,
-        "check_only": {"description": "Validate only (no change); returns validation_id."},
-        "quick": {"description": "Validation id to quick-deploy (deployRecentValidation)."},
-        "yes": {"description": "Required to deploy to a production org."},
-        **TIMEOUT_OPTION,
-    }
+
+    class Options(ConfigOptions, TimeoutOptions):
+        check_only: bool = Field(False, description="Validate only (no change).")
+        quick: str | None = Field(
+            None, description="Validation id to quick-deploy (deployRecentValidation)."
+        )
+        yes: bool = Field(False, description="Required to deploy to a production org.")
+
+    parsed_options: Options
 
     def _init_options(self, kwargs: dict[str, Any]) -> None:
         super()._init_options(kwargs)
-        self.check_only = self._bool("check_only")
-        self.yes = self._bool("yes")
-        self.quick_id = self.options.get("quick")
-        if self.quick_id is not None and (problem := deploy_id_problem(str(self.quick_id))):
+        quick = self.parsed_options.quick
+        if quick is not None and (problem := deploy_id_problem(quick)):
             # An empty id must not fall back to a full, unvalidated deploy.
-            raise TaskOptionsError(f"quick: {problem}")
-        self.timeout = self._timeout()
-        if self.check_only and self.quick_id:
-            raise TaskOptionsError("check_only and quick exclude each other")
+            raise TaskOptionsError(f"Option 'quick': {problem}")
+        if self.parsed_options.check_only and quick:
+            raise TaskOptionsError("Options check_only and quick exclude each other")
 
-    def _run_task(self) -> None:
+    def _run(self) -> None:
         from tasks.totango_sf.org import deploy as flow
 
+        options = self.parsed_options
         config = self._load_totango_config()
         if config.trusted_ip_ranges.uses_placeholders:
             raise TaskOptionsError(flow.PLACEHOLDER_REFUSAL)
         session = self._session()
-        if self.quick_id:
+        progress = self._log_progress()
+        if options.quick:
             outcome = self._run_flow(
                 lambda: flow.quick(
-                    session, config, self.quick_id, yes=self.yes, timeout=self.timeout
+                    session,
+                    config,
+                    options.quick,
+                    yes=options.yes,
+                    timeout=options.timeout,
+                    progress=progress,
                 )
             )
         else:
             outcome = self._run_flow(
                 lambda: flow.deploy(
-                    session, config, check_only=self.check_only, yes=self.yes, timeout=self.timeout
+                    session,
+                    config,
+                    check_only=options.check_only,
+                    yes=options.yes,
+                    timeout=options.timeout,
+                    progress=progress,
                 )
             )
         document = outcome.to_json()
-        self._log_json(document)
+        self._log_plan(document["plan"])
+        self._log_deploy_result(outcome.deploy)
+        for warning in outcome.warnings:
+            self._log(warning, True)
+        if outcome.verify is not None:
+            self._log_verify(outcome.verify)
+        self._log(f"{outcome.status}; snapshot {outcome.snapshot_id or '-'}")
         self.return_values = {
             "status": outcome.status,
             "deploy_id": document["deploy_id"],
             "validation_id": document["validation_id"],
             "snapshot": outcome.snapshot_id,
+            "result": document,
         }
         if outcome.deploy is not None and not outcome.deploy.success:
-            failures = "; ".join(
-                f"{f.file}:{f.line or ''}: {f.problem}" for f in outcome.deploy.failures
-            )
             raise TotangoOrgTaskFailed(
-                f"deploy {outcome.deploy.id} failed, the org was not changed: {failures}"
+                f"deploy {outcome.deploy.id} failed, the org was not changed; see the log"
             )
         if outcome.follow_up_error:
             raise TotangoOrgTaskFailed(
@@ -163,28 +215,26 @@ class TotangoVerify(TotangoOrgTask):
     missing, or changed (and what changed). Changes nothing. Fails on drift unless
     ``fail_on_drift: False``.
     """
-    task_options = {
-        **CONFIG_OPTION,
-        "fail_on_drift": {"description": "Fail the task on drift. Default: True."},
-    }
 
-    def _init_options(self, kwargs: dict[str, Any]) -> None:
-        super()._init_options(kwargs)
-        raw = self.options.get("fail_on_drift")
-        self.fail_on_drift = True if raw is None else self._bool("fail_on_drift")
+    class Options(ConfigOptions):
+        fail_on_drift: bool = Field(True, description="Fail the task on drift.")
 
-    def _run_task(self) -> None:
+    parsed_options: Options
+
+    def _run(self) -> None:
         from tasks.totango_sf.org import deploy as flow
 
         config = self._load_totango_config()
         session = self._session()
         report = self._run_flow(lambda: flow.verify(session, config))
-        self._log_json(report.to_json())
+        self._log_verify(report)
+        for warning in report.warnings:
+            self._log(warning, True)
         self.return_values = {
             "in_sync": report.in_sync,
             "drift": [d.to_json() for d in report.drift],
         }
-        if not report.in_sync and self.fail_on_drift:
+        if not report.in_sync and self.parsed_options.fail_on_drift:
             raise TotangoOrgTaskFailed(f"drift in {len(report.drift)} component(s); see the log")
 
 
@@ -195,49 +245,55 @@ class TotangoRollback(TotangoOrgTask):
     permission set (after removing its assignments) and report the deploy added;
     fields only with ``delete_fields`` as well, because deleting a field deletes its data.
     """
-    task_options = {
-        **CONFIG_OPTION,
-        "snapshot": {
-            "description": "Snapshot id under .totango/snapshots/<org>/. Default: latest."
-        },
-        "snapshot_dir": {"description": "Snapshot root. Default: .totango/snapshots."},
-        "remove_components": {"description": "Also delete the components the deploy added."},
-        "delete_fields": {"description": "With remove_components: delete the fields too."},
-        "yes": {"description": "Required to roll back a production org."},
-        **TIMEOUT_OPTION,
-    }
+
+    class Options(ConfigOptions, TimeoutOptions):
+        snapshot: str | None = Field(
+            None, description="Snapshot id under .totango/snapshots/<org>/ (default: latest)."
+        )
+        snapshot_dir: Path | None = Field(
+            None, description="Snapshot root (default: .totango/snapshots)."
+        )
+        remove_components: bool = Field(
+            False, description="Also delete the components the deploy added."
+        )
+        delete_fields: bool = Field(False, description="With remove_components: delete fields.")
+        yes: bool = Field(False, description="Required to roll back a production org.")
+
+    parsed_options: Options
 
     def _init_options(self, kwargs: dict[str, Any]) -> None:
         super()._init_options(kwargs)
-        self.remove_components = self._bool("remove_components")
-        self.delete_fields = self._bool("delete_fields")
-        self.yes = self._bool("yes")
-        self.timeout = self._timeout()
-        if self.delete_fields and not self.remove_components:
-            raise TaskOptionsError("delete_fields needs remove_components")
+        if self.parsed_options.delete_fields and not self.parsed_options.remove_components:
+            raise TaskOptionsError("Option delete_fields needs remove_components")
 
-    def _run_task(self) -> None:
+    def _run(self) -> None:
         from tasks.totango_sf.org import deploy as flow
 
+        options = self.parsed_options
         config = self._load_totango_config()
         session = self._session()
-        root = self.options.get("snapshot_dir")
         outcome = self._run_flow(
             lambda: flow.rollback(
                 session,
                 config,
-                snapshot_id=self.options.get("snapshot") or None,
-                remove_components=self.remove_components,
-                delete_fields=self.delete_fields,
-                yes=self.yes,
-                snapshot_root=Path(root) if root else None,
-                timeout=self.timeout,
+                snapshot_id=options.snapshot or None,
+                remove_components=options.remove_components,
+                delete_fields=options.delete_fields,
+                yes=options.yes,
+                snapshot_root=options.snapshot_dir,
+                timeout=options.timeout,
+                progress=self._log_progress(),
             )
         )
-        self._log_json(outcome.to_json())
+        for kind, name in outcome.restored:
+            self._log(f"restore  {kind} {name}")
+        for kind, name in outcome.deleted:
+            self._log(f"delete   {kind} {name}")
+        self._log_deploy_result(outcome.deploy)
         self.return_values = {
             "deploy_id": outcome.to_json()["deploy_id"],
             "snapshot": outcome.snapshot_id,
         }
         if not outcome.ok:
             raise TotangoOrgTaskFailed("rollback deploy failed; the org was not changed")
+        self._log(f"rolled back to snapshot {outcome.snapshot_id}")

@@ -8,22 +8,16 @@ Each is a thin shell over the same functions as the command line: it builds an
 
 from __future__ import annotations
 
-from typing import Any
-
 from cumulusci.core.exceptions import CumulusCIFailure, TaskOptionsError
+from cumulusci.utils.options import Field
 
-from tasks.totango_sf.cci.offline import CONFIG_OPTION
+from tasks.totango_sf.cci.options import ConfigOptions
 from tasks.totango_sf.cci.org import TotangoOrgTask
 
 
 class _OrgStepTask(TotangoOrgTask):
-    task_options: dict[str, dict[str, Any]] = {**CONFIG_OPTION}
-    bool_options: tuple[str, ...] = ()
-
-    def _init_options(self, kwargs: dict[str, Any]) -> None:
-        super()._init_options(kwargs)
-        for name in self.bool_options:
-            self.options[name] = self._bool(name)
+    class Options(ConfigOptions):
+        pass
 
 
 class TotangoOrgId(_OrgStepTask):
@@ -32,7 +26,7 @@ class TotangoOrgId(_OrgStepTask):
     Totango (step 1 of the setup article). Changes nothing.
     """
 
-    def _run_task(self) -> None:
+    def _run(self) -> None:
         from tasks.totango_sf.steps.org_id import read_org_identity
 
         identity = read_org_identity(self._session())
@@ -49,15 +43,15 @@ class TotangoDoctor(_OrgStepTask):
     ``prerequisites_only: True``, only edition, API and permissions count, so a flow
     can run it before the install). Changes nothing.
     """
-    task_options = {
-        **CONFIG_OPTION,
-        "prerequisites_only": {
-            "description": "Fail only on edition, API access and permissions. Default: false."
-        },
-    }
-    bool_options = ("prerequisites_only",)
 
-    def _run_task(self) -> None:
+    class Options(ConfigOptions):
+        prerequisites_only: bool = Field(
+            False, description="Fail only on edition, API access and permissions."
+        )
+
+    parsed_options: Options
+
+    def _run(self) -> None:
         from tasks.totango_sf.steps.doctor import run_doctor
 
         report = run_doctor(self._session(), self._load_totango_config(), self.org_config.name)
@@ -67,7 +61,7 @@ class TotangoDoctor(_OrgStepTask):
             if check.status != "ok" and check.fix:
                 self.logger.warning(f"     fix: {check.fix}")
         self.return_values = report.to_json()
-        passed = report.prerequisites_ok if self.options["prerequisites_only"] else report.ok
+        passed = report.prerequisites_ok if self.parsed_options.prerequisites_only else report.ok
         if not passed:
             raise CumulusCIFailure("required checks failed; see the fixes above")
 
@@ -78,17 +72,18 @@ class TotangoInstallPackage(_OrgStepTask):
     config through a PackageInstallRequest (security type FULL by default), unless
     the same or a newer version is installed. Production needs ``yes: True``.
     """
-    task_options = {
-        **CONFIG_OPTION,
-        "yes": {"description": "Allow installing into a production org. Default: false."},
-        "only_if_configured": {
-            "description": "Skip (instead of failing) when package.version_id is not set,"
-            " as scratch-org flows do. Default: false."
-        },
-    }
-    bool_options = ("yes", "only_if_configured")
 
-    def _run_task(self) -> None:
+    class Options(ConfigOptions):
+        yes: bool = Field(False, description="Allow installing into a production org.")
+        only_if_configured: bool = Field(
+            False,
+            description="Skip (instead of failing) when package.version_id is not set,"
+            " as scratch-org flows do.",
+        )
+
+    parsed_options: Options
+
+    def _run(self) -> None:
         from tasks.totango_sf.steps.install import (
             MissingVersionId,
             PackageInstallFailed,
@@ -97,13 +92,13 @@ class TotangoInstallPackage(_OrgStepTask):
         )
 
         config = self._load_totango_config()
-        if not config.package.version_id and self.options["only_if_configured"]:
+        if not config.package.version_id and self.parsed_options.only_if_configured:
             self.logger.info("package.version_id is not set: skipping the package install")
             self.return_values = {"skipped": True}
             return
         try:
             result = install_package(
-                self._session(), config, yes=self.options["yes"], progress=self.logger.info
+                self._session(), config, yes=self.parsed_options.yes, progress=self.logger.info
             )
         except (MissingVersionId, ProductionNeedsYes) as exc:
             raise TaskOptionsError(str(exc)) from None
@@ -118,13 +113,13 @@ class TotangoConnectedAppAccess(_OrgStepTask):
     SetupEntityAccess rows only), or with ``revoke: True`` removes those profiles'
     access. Reports the Permitted Users policy; it never sets it (there is no API).
     """
-    task_options = {
-        **CONFIG_OPTION,
-        "revoke": {"description": "Remove the configured profiles' access. Default: false."},
-    }
-    bool_options = ("revoke",)
 
-    def _run_task(self) -> None:
+    class Options(ConfigOptions):
+        revoke: bool = Field(False, description="Remove the configured profiles' access.")
+
+    parsed_options: Options
+
+    def _run(self) -> None:
         from tasks.totango_sf.steps.connected_app import (
             AccessWriteFailed,
             ConnectedAppNotFound,
@@ -134,7 +129,7 @@ class TotangoConnectedAppAccess(_OrgStepTask):
             revoke_profiles,
         )
 
-        action = revoke_profiles if self.options["revoke"] else grant_profiles
+        action = revoke_profiles if self.parsed_options.revoke else grant_profiles
         try:
             result = action(self._session(), self._load_totango_config(), self.org_config.name)
         except (ConnectedAppNotFound, ProfileNotFound, AccessWriteFailed) as exc:
@@ -152,22 +147,22 @@ class TotangoSetup(_OrgStepTask):
     Runs the whole setup: doctor, install, deploy, connected app, the browser tasks
     (with ``browser: True``), verify; logs one summary line per step of the article.
     """
-    task_options = {
-        **CONFIG_OPTION,
-        "browser": {"description": "Run the Robot browser tasks. Default: false."},
-        "yes": {"description": "Allow changing a production org. Default: false."},
-    }
-    bool_options = ("browser", "yes")
 
-    def _run_task(self) -> None:
+    class Options(ConfigOptions):
+        browser: bool = Field(False, description="Run the Robot browser tasks.")
+        yes: bool = Field(False, description="Allow changing a production org.")
+
+    parsed_options: Options
+
+    def _run(self) -> None:
         from tasks.totango_sf.steps.setup import run_setup
 
         report = run_setup(
             self._session(),
             self._load_totango_config(),
             self.org_config.name,
-            browser=self.options["browser"],
-            yes=self.options["yes"],
+            browser=self.parsed_options.browser,
+            yes=self.parsed_options.yes,
             progress=self.logger.info,
         )
         for step in report.steps:

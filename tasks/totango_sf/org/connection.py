@@ -141,7 +141,7 @@ def oauth_errors() -> tuple[type[Exception], ...]:
 
 
 def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
-    """Load the org from CumulusCI's keychain and refresh its access token.
+    """Load the org from CumulusCI's keychain (or the sf CLI) and refresh its token.
 
     A fleet passes one ``runtime`` (``shared_runtime()``) to every org: building
     CumulusCI's runtime costs about a quarter of a second, which twenty orgs would
@@ -154,51 +154,84 @@ def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
 
     try:
         runtime = runtime or shared_runtime()
-        org_config = runtime.keychain.get_org(org_name)
+        try:
+            org_config = runtime.keychain.get_org(org_name)
+        except OrgNotFound:
+            org_config = _sf_cli_org(org_name, runtime.keychain)
         refresh_with_retry(org_config, runtime.keychain)
     except OrgNotFound:
         raise OrgUnreachable(
-            f"no org named {org_name!r} in CumulusCI's keychain; add it with"
-            f" `cci org connect {org_name}` (or set CUMULUSCI_ORG_{org_name})"
+            f"no org named {org_name!r} in CumulusCI's keychain or the sf CLI; add it with"
+            f" `cci org connect {org_name}` (or `sf org login web --alias {org_name}`,"
+            f" or set CUMULUSCI_ORG_{org_name})"
         ) from None
     except (requests.RequestException, CumulusCIException, OSError) as exc:
         raise OrgUnreachable(
             f"could not reach or authenticate to org {org_name!r}: {redact(str(exc))}"
+            f"; check it with `cci org info {org_name}`"
         ) from None
     return OrgSession(org_name, org_config, runtime.project_config, keychain=runtime.keychain)
 
 
 def shared_runtime() -> Any:
     """A new CumulusCI runtime (project config and keychain), built one at a time."""
-    from cumulusci.core.runtime import BaseCumulusCI
-
     with _RUNTIME_LOCK:
-        return _runtime(BaseCumulusCI)
+        return _runtime()
 
 
 def list_org_names() -> list[str]:
     """Every org name CumulusCI's keychain knows: connected, scratch and environment orgs."""
     from cumulusci.core.exceptions import CumulusCIException
-    from cumulusci.core.runtime import BaseCumulusCI
 
     try:
         with _RUNTIME_LOCK:
-            return sorted(_runtime(BaseCumulusCI).keychain.list_orgs())
+            return sorted(_runtime().keychain.list_orgs())
     except (CumulusCIException, OSError) as exc:
         raise OrgUnreachable(f"could not read CumulusCI's keychain: {redact(str(exc))}") from None
 
 
-def _runtime(runtime_class: Any) -> Any:
-    import os
+def _sf_cli_org(alias_or_username: str, keychain: Any) -> Any:
+    """An org the sf CLI knows by alias or username, through CumulusCI's SfdxOrgConfig.
 
-    class _Runtime(runtime_class):
-        def get_keychain_key(self) -> str | None:
-            # The CLI never prompts or touches the OS keyring; CI sets CUMULUSCI_KEY.
-            return os.environ.get("CUMULUSCI_KEY")
+    This is what ``cci org import`` stores; here it is used without being stored,
+    so ``--org`` takes whatever ``sf org list`` shows. CumulusCI asks ``sf org display``
+    for a fresh token on each run.
+    """
+    import shutil
 
-        def get_keychain_class(self) -> Any:
-            from cumulusci.core.keychain import EncryptedFileProjectKeychain
+    from cumulusci.core.config.sfdx_org_config import SfdxOrgConfig
+    from cumulusci.core.exceptions import OrgNotFound, SfdxOrgException
 
-            return EncryptedFileProjectKeychain
+    if shutil.which("sf") is None:
+        raise OrgNotFound(alias_or_username)
+    config = {"username": alias_or_username, "sfdx": True}
+    org_config = SfdxOrgConfig(config, alias_or_username, keychain=keychain, global_org=False)
+    try:
+        _ = org_config.sfdx_info
+    except SfdxOrgException:
+        # sf does not know the name either (its message is in CumulusCI's log).
+        raise OrgNotFound(alias_or_username) from None
+    return org_config
 
-    return _Runtime(load_keychain=True)
+
+def _runtime() -> Any:
+    """CumulusCI's own command-line runtime, so the keychain is the one cci uses.
+
+    Its key comes from CUMULUSCI_KEY or, as for a desktop cci user, the OS keyring
+    (CUMULUSCI_KEYCHAIN_CLASS is honoured too). CumulusCI loads CUMULUSCI_ORG_<name>
+    entries before the ``.org`` files it saved, so a file written by an earlier run
+    with a since-changed environment entry would win; reloading the environment
+    entries lets the environment decide, as CI users expect.
+    """
+    import click
+    from cumulusci.cli.runtime import CliRuntime
+    from cumulusci.core.exceptions import CumulusCIException
+
+    try:
+        runtime = CliRuntime(load_keychain=True)
+    except click.UsageError as exc:
+        raise CumulusCIException(exc.message) from None
+    reload_environment = getattr(runtime.keychain, "_load_orgs_from_environment", None)
+    if reload_environment is not None:
+        reload_environment()
+    return runtime
