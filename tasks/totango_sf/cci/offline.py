@@ -87,6 +87,9 @@ class TotangoApplySource(TotangoConfigMixin, BaseTask):
     task_options = {
         **CONFIG_OPTION,
         "source_dir": {"description": "Project folder to edit.", "required": True},
+        "allow_placeholders": {
+            "description": "Write the documentation IP list (RFC 5737/3849) anyway. Default: false."
+        },
     }
     salesforce_task = False
 
@@ -96,11 +99,25 @@ class TotangoApplySource(TotangoConfigMixin, BaseTask):
         if not source_dir.is_dir():
             raise TaskOptionsError(f"Option 'source_dir': {source_dir} is not a directory")
         self.options["source_dir"] = source_dir
+        self.options["allow_placeholders"] = process_bool_arg(
+            self.options.get("allow_placeholders", False)
+        )
 
     def _run_task(self) -> None:
         from tasks.totango_sf.merge.source_dir import apply_to_source
 
-        result = apply_to_source(self._load_totango_config(), self.options["source_dir"])
+        from tasks.totango_sf.merge.source_dir import PlaceholderRangesError
+
+        try:
+            result = apply_to_source(
+                self._load_totango_config(),
+                self.options["source_dir"],
+                allow_placeholders=self.options["allow_placeholders"],
+            )
+        except PlaceholderRangesError as exc:
+            raise TaskOptionsError(str(exc)) from None
+        for warning in result.warnings:
+            self.logger.warning(warning)
         for change in result.changes:
             self.logger.info(f"{change.change:9} {change.path} {change.detail}")
         self.return_values = result.to_json()
