@@ -104,9 +104,7 @@ class TotangoApplySource(TotangoConfigMixin, BaseTask):
         )
 
     def _run_task(self) -> None:
-        from tasks.totango_sf.merge.source_dir import apply_to_source
-
-        from tasks.totango_sf.merge.source_dir import PlaceholderRangesError
+        from tasks.totango_sf.merge.source_dir import PlaceholderRangesError, apply_to_source
 
         try:
             result = apply_to_source(
