@@ -19,6 +19,8 @@ EXIT_DEPLOY_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_DRIFT = 3
 EXIT_ORG_UNREACHABLE = 4
+# ``setup`` ran every step it could, and one of the article's manual steps is still open.
+EXIT_MANUAL_STEP_OPEN = 5
 
 out = Console()
 err = Console(stderr=True)
@@ -42,6 +44,7 @@ ERROR_NAMES = {
     EXIT_BAD_INPUT: "BadInput",
     EXIT_DRIFT: "Drift",
     EXIT_ORG_UNREACHABLE: "OrgUnreachable",
+    EXIT_MANUAL_STEP_OPEN: "ManualStepOpen",
 }
 
 
@@ -139,3 +142,22 @@ def connect_or_exit(org: str, as_json: bool) -> Any:
         return connect(org)
     except OrgUnreachable as exc:
         fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+
+
+def rerun_command(
+    command: str, org: str | None, config: Path | None, *flags: str, **switches: bool
+) -> str:
+    """A hint that runs as printed: the same org and ``--config``, plus the given switches.
+
+    ``switches`` name boolean options (``allow_manual=True`` -> ``--allow-manual``).
+    """
+    import shlex
+
+    parts = ["totango-sf", *command.split()]
+    if org:
+        parts += ["--org", org]
+    if config is not None:
+        parts += ["--config", str(config)]
+    parts += list(flags)
+    parts += [f"--{name.replace('_', '-')}" for name, on in switches.items() if on]
+    return shlex.join(parts)

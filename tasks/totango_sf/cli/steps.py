@@ -4,7 +4,8 @@
 typer and rich are imported here at module level; the org and CumulusCI code is
 imported inside each command so that ``--help`` stays fast.
 
-Exit codes: 0 ok, 1 a step failed, 2 bad input, 4 org unreachable.
+Exit codes: 0 ok, 1 a step failed, 2 bad input, 4 org unreachable, 5 (setup) a manual
+step is still open and ``--allow-manual`` was not given.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from rich.table import Table
 
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
+    EXIT_MANUAL_STEP_OPEN,
     EXIT_ORG_UNREACHABLE,
     ConfigOption,
     JsonOption,
@@ -26,6 +28,7 @@ from tasks.totango_sf.cli.common import (
     fail,
     out,
     print_result,
+    rerun_command,
 )
 
 EXIT_OK = 0
@@ -197,9 +200,19 @@ def setup_command(
         typer.Option("--browser", help="Run the Robot browser tasks for the steps with no API."),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Allow changing a production org.")] = False,
+    allow_manual: Annotated[
+        bool,
+        typer.Option(
+            "--allow-manual", help="Exit 0 even while a manual step of the article is open."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run every step: doctor, install, deploy, connected-app, [browser], verify."""
+    """Run every step: doctor, install, deploy, connected-app, [browser], verify.
+
+    Exits 5 while a manual step is still open (CI must not read that as done), unless
+    --allow-manual is given; 1 when a step failed.
+    """
     from tasks.totango_sf.steps.setup import run_setup
 
     session, cfg = _session_and_config(org, config, as_json)
@@ -208,8 +221,15 @@ def setup_command(
         as_json,
         lambda: run_setup(session, cfg, org, browser=browser, yes=yes, progress=_progress(as_json)),
     )
+    open_steps = [s.step for s in report.steps if s.status == "manual step needed"]
+    if not report.ok:
+        code = EXIT_STEP_FAILED
+    elif open_steps and not allow_manual:
+        code = EXIT_MANUAL_STEP_OPEN
+    else:
+        code = EXIT_OK
     if as_json:
-        print_result({"org": org, **report.to_json()}, 0 if report.ok else EXIT_STEP_FAILED)
+        print_result({"org": org, **report.to_json(), "manual_steps_open": open_steps}, code)
     else:
         stages = Table(title=f"setup stages: {org}", title_justify="left")
         for column in ("stage", "status", "detail"):
@@ -223,8 +243,16 @@ def setup_command(
         for step in report.steps:
             steps.add_row(step.step, step.title, _coloured(step.status), step.detail)
         out.print(steps)
-    if not report.ok:
-        raise typer.Exit(EXIT_STEP_FAILED)
+        if code == EXIT_MANUAL_STEP_OPEN:
+            rerun = rerun_command("setup", org, config, allow_manual=True, yes=yes)
+            out.print(
+                f"manual step(s) {', '.join(open_steps)} still open: do them as the table says,"
+                f" then: {rerun}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:
