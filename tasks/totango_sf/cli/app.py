@@ -38,14 +38,41 @@ from tasks.totango_sf.cli.common import (
 from tasks.totango_sf.cli.org import register as register_org_commands
 from tasks.totango_sf.cli.steps import register as register_org_steps
 
+# Help text is plain text: rich markup would eat "[default: ...]" and "[--browser]".
 app = typer.Typer(
     help="Totango's Salesforce setup as one reviewed, repeatable, atomic deployment.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-config_app = typer.Typer(help="Inspect the setup config.", no_args_is_help=True)
+config_app = typer.Typer(
+    help="Inspect the setup config.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(config_app, name="config")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("totango-sf")
+        except PackageNotFoundError:
+            number = "unknown (not installed)"
+        typer.echo(f"totango-sf {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Totango's Salesforce setup as one reviewed, repeatable, atomic deployment."""
 
 
 @app.command()
@@ -58,20 +85,36 @@ def plan(
     output_format: Annotated[
         str, typer.Option("--format", help="mdapi (Metadata API folder) or source (sfdx).")
     ] = "mdapi",
+    diff: Annotated[
+        bool, typer.Option("--diff", help="With --org: the unified XML diff of each change.")
+    ] = False,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option(
+            "--detailed-exitcode",
+            help="With --org: exit 3 when changes are pending, 0 when in sync (as Terraform).",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Render and validate the setup package and show what it would change.
 
     Offline unless --org is given. Writes the package to OUT/package and the
-    layout and settings fragments that the merge adds to OUT/patches.
+    layout and settings fragments that the merge adds to OUT/patches. With --org it
+    reads the org and diffs; it never deploys, not even check-only.
     """
     if output_format not in ("mdapi", "source"):
         fail(f"--format must be 'mdapi' or 'source', not {output_format!r}", 2, as_json)
+    if (diff or detailed_exitcode) and not org:
+        option = "--diff" if diff else "--detailed-exitcode"
+        fail(f"{option} compares with an org: add --org NAME", EXIT_BAD_INPUT, as_json)
     cfg = load_config_or_exit(config, org, as_json)
     if org:
         from tasks.totango_sf.cli.org import plan_against_org
 
-        plan_against_org(cfg, org, out_dir, output_format, as_json)
+        plan_against_org(
+            cfg, org, out_dir, output_format, as_json, diff=diff, detailed=detailed_exitcode
+        )
         return
 
     from tasks.totango_sf.metadata.validation import SchemaValidationError

@@ -6,6 +6,8 @@ Only typer and rich are imported here, so ``--help`` stays fast.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -108,9 +110,10 @@ def load_config_or_exit(config: Path | None, org: str | None, as_json: bool) -> 
 
 def print_problems_table(title: str, problems: list[Any]) -> None:
     table = Table(title=title, title_justify="left")
-    table.add_column("file")
+    # Long paths and messages fold onto more lines instead of being cut at 80 columns.
+    table.add_column("file", overflow="fold")
     table.add_column("line", justify="right")
-    table.add_column("problem")
+    table.add_column("problem", overflow="fold")
     for p in problems:
         table.add_row(p.path, str(p.line), p.message)
     err.print(table)
@@ -119,7 +122,7 @@ def print_problems_table(title: str, problems: list[Any]) -> None:
 def print_plan_table(rows: list[dict[str, str]], title: str) -> None:
     table = Table(title=title, title_justify="left")
     for column in ("type", "name", "action", "summary"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     colour = {"create": "green", "update": "yellow", "patch": "cyan", "delete": "red"}
     for row in rows:
         action = row["action"]
@@ -151,8 +154,6 @@ def rerun_command(
 
     ``switches`` name boolean options (``allow_manual=True`` -> ``--allow-manual``).
     """
-    import shlex
-
     parts = ["totango-sf", *command.split()]
     if org:
         parts += ["--org", org]
@@ -161,3 +162,35 @@ def rerun_command(
     parts += list(flags)
     parts += [f"--{name.replace('_', '-')}" for name, on in switches.items() if on]
     return shlex.join(parts)
+
+
+# A command named in a hint: ``totango-sf <command> --org <name>`` or ``cci task run <task>
+# --org <name>``; NAME stands for the org when the step does not know it.
+_HINTED_COMMAND = re.compile(r"(totango-sf [a-z][a-z -]*?) --org ([A-Za-z0-9_.@-]+)")
+
+
+def runnable_hint(text: str, org: str, config: Path | None) -> str:
+    """``text`` with every ``totango-sf ... --org X`` hint made runnable as printed.
+
+    The steps name commands without knowing the org name or the ``--config`` the
+    user passed; a hint that drops ``--config`` would act on the default config.
+    """
+
+    def complete(match: re.Match[str]) -> str:
+        command = f"{match.group(1)} --org {shlex.quote(org)}"
+        if config is not None:
+            command += f" --config {shlex.quote(str(config))}"
+        return command
+
+    return _HINTED_COMMAND.sub(complete, text)
+
+
+def runnable_hints(document: Any, org: str, config: Path | None) -> Any:
+    """Every string of a JSON-ready document passed through ``runnable_hint``."""
+    if isinstance(document, str):
+        return runnable_hint(document, org, config)
+    if isinstance(document, dict):
+        return {key: runnable_hints(value, org, config) for key, value in document.items()}
+    if isinstance(document, list):
+        return [runnable_hints(value, org, config) for value in document]
+    return document

@@ -33,6 +33,7 @@ from tasks.totango_sf.cli.common import (
     print_problems_table,
     print_result,
     print_warnings,
+    rerun_command,
 )
 
 OrgRequired = Annotated[
@@ -101,7 +102,11 @@ def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
             f"Metadata API call failed: {redact(str(exc), *secrets)}", EXIT_ORG_UNREACHABLE, as_json
         )
     if isinstance(exc, org_call_errors()):
-        message = f"the org refused or dropped a call: {redact(str(exc), *secrets)}"
+        from tasks.totango_sf.org.connection import short_reason
+
+        name = session.name if session is not None else "NAME"
+        reason = redact(short_reason(exc), *secrets)
+        message = f"org {name!r} refused or dropped a call ({reason}); check `cci org info {name}`"
         fail(message, EXIT_ORG_UNREACHABLE, as_json)
     raise exc
 
@@ -218,11 +223,13 @@ def deploy_command(
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org import deploy as flow
 
+    plan_shown = False
     if not (yes or check_only or as_json) and _interactive():
-        yes = _confirm_production(session, org, as_json)
+        yes = _confirm_production(session, org, as_json, None if quick_id else cfg, diff)
+        plan_shown = yes and not quick_id
 
     def show_plan(state: Any) -> None:
-        if as_json:
+        if as_json or plan_shown:
             return
         print_plan_table(_plan_rows(state), f"Totango setup on {org}")
         if diff:
@@ -247,7 +254,7 @@ def deploy_command(
                 )
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
-    _finish_deploy(outcome, as_json, diff)
+    _finish_deploy(outcome, as_json, diff, config)
 
 
 def _interactive() -> bool:
@@ -256,20 +263,37 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _confirm_production(session: Any, org: str, as_json: bool) -> bool:
-    """In a terminal, ask instead of refusing; CI (no TTY) still needs --yes."""
+def _confirm_production(
+    session: Any, org: str, as_json: bool, cfg: Any = None, diff: bool = False
+) -> bool:
+    """In a terminal, ask instead of refusing; CI (no TTY) still needs --yes.
+
+    With ``cfg`` the plan (read from the org, nothing sent) is shown first, so the
+    question comes after the answer to "what will change?".
+    """
     try:
         production = session.kind().is_production
+        if production and cfg is not None:
+            from tasks.totango_sf.org import deploy as flow
+
+            state = flow.plan(session, cfg).state
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
     if not production:
         return False
+    if cfg is not None:
+        print_plan_table(_plan_rows(state), f"Totango setup on {org}")
+        if diff:
+            print_diffs(state)
+        print_warnings(state.warnings)
+        if state.in_sync:
+            return True
     if typer.confirm(f"{org} is a PRODUCTION org. Deploy the Totango setup to it?"):
         return True
     fail("not confirmed; nothing was sent", EXIT_BAD_INPUT, as_json)
 
 
-def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:
+def _finish_deploy(outcome: Any, as_json: bool, diff: bool, config: Path | None = None) -> None:
     result = outcome.deploy
     if as_json:
         print_result(outcome.to_json(with_diff=diff), _deploy_exit_code(outcome))
@@ -281,7 +305,15 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:
     elif outcome.status == "validated":
         out.print(
             f"[green]validated[/] (nothing changed). Validation id: [bold]{result.id}[/]\n"
-            f"Apply it with: totango-sf deploy --org {outcome.org} --quick {result.id}",
+            "Apply it with: "
+            + rerun_command(
+                "deploy",
+                outcome.org,
+                config,
+                "--quick",
+                result.id,
+                yes=outcome.org_kind == "production",
+            ),
             highlight=False,
         )
     else:
@@ -401,8 +433,21 @@ def rollback_command(
         raise typer.Exit(EXIT_DEPLOY_FAILED)
 
 
-def plan_against_org(cfg: Any, org: str, out_dir: Path, output_format: str, as_json: bool) -> None:
-    """``totango-sf plan --org``: read the org, show what deploy would do, change nothing."""
+def plan_against_org(
+    cfg: Any,
+    org: str,
+    out_dir: Path,
+    output_format: str,
+    as_json: bool,
+    diff: bool = False,
+    detailed: bool = False,
+) -> None:
+    """``totango-sf plan --org``: read the org, show what deploy would do, change nothing.
+
+    No check-only deploy: the diff is between the org's retrieved files and the merge.
+    ``detailed`` exits 3 (drift) when changes are pending, as Terraform's
+    ``-detailed-exitcode`` distinguishes "changes present" from success.
+    """
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org import deploy as flow
     from tasks.totango_sf.render.plan import write_files
@@ -416,15 +461,24 @@ def plan_against_org(cfg: Any, org: str, out_dir: Path, output_format: str, as_j
         written = write_files({f"package/{p}": d for p, d in result.files.items()}, out_dir)
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
+    code = EXIT_DRIFT if detailed and not result.state.in_sync else 0
     if as_json:
-        print_result({**result.to_json(), "out_dir": str(out_dir), "files": len(written)})
-        return
+        document = {
+            **result.to_json(with_diff=diff),
+            "out_dir": str(out_dir),
+            "files": len(written),
+        }
+        print_result(document, code)
+        raise typer.Exit(code)
     print_plan_table(_plan_rows(result.state), f"Totango setup plan for {org}")
+    if diff:
+        print_diffs(result.state)
     if result.state.in_sync:
         out.print("[green]in sync[/]: deploy would change nothing.")
     else:
         out.print(f"Wrote the package deploy would send to [bold]{out_dir}/package[/].")
     print_warnings(result.state.warnings)
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,8 @@ from tasks.totango_sf.cli.common import (
     out,
     print_result,
     rerun_command,
+    runnable_hint,
+    runnable_hints,
 )
 
 EXIT_OK = 0
@@ -63,7 +65,7 @@ def _session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[A
 
 def _guarded(org: str, as_json: bool, action: Callable[[], Any]) -> Any:
     """Network and auth errors during a command are exit 4, with secrets redacted."""
-    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, redact
+    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, short_reason
 
     try:
         return action()
@@ -71,7 +73,8 @@ def _guarded(org: str, as_json: bool, action: Callable[[], Any]) -> Any:
         fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
     except org_call_errors() as exc:
         fail(
-            f"org {org!r} refused or dropped a call: {redact(str(exc))}",
+            f"org {org!r} refused or dropped a call ({short_reason(exc)});"
+            f" check it with `cci org info {org}`",
             EXIT_ORG_UNREACHABLE,
             as_json,
         )
@@ -107,14 +110,17 @@ def doctor_command(
 
     session, cfg = _session_and_config(org, config, as_json)
     report = _guarded(org, as_json, lambda: run_doctor(session, cfg, org))
+    document = runnable_hints({"org": org, **report.to_json()}, org, config)
     if as_json:
-        print_result({"org": org, **report.to_json()}, 0 if report.ok else EXIT_STEP_FAILED)
+        print_result(document, 0 if report.ok else EXIT_STEP_FAILED)
     else:
         table = Table(title=f"doctor: {org}", title_justify="left")
-        for column in ("check", "status", "detail", "fix"):
-            table.add_column(column)
-        for check in report.checks:
-            table.add_row(check.name, _coloured(check.status), check.detail, check.fix)
+        table.add_column("check")
+        table.add_column("status")
+        table.add_column("detail", overflow="fold")
+        table.add_column("fix", overflow="fold")
+        for check in document["checks"]:
+            table.add_row(check["name"], _coloured(check["status"]), check["detail"], check["fix"])
         out.print(table)
     if not report.ok:
         raise typer.Exit(EXIT_STEP_FAILED)
@@ -177,7 +183,7 @@ def connected_app_command(
     try:
         result = _guarded(org, as_json, lambda: action(session, cfg, org))
     except (ConnectedAppNotFound, ProfileNotFound, AccessWriteFailed) as exc:
-        fail(str(exc), EXIT_STEP_FAILED, as_json)
+        fail(runnable_hint(str(exc), org, config), EXIT_STEP_FAILED, as_json)
     if as_json:
         print_result({"org": org, **result.to_json()})
         return
@@ -229,7 +235,8 @@ def setup_command(
     else:
         code = EXIT_OK
     if as_json:
-        print_result({"org": org, **report.to_json(), "manual_steps_open": open_steps}, code)
+        document = {"org": org, **report.to_json(), "manual_steps_open": open_steps}
+        print_result(runnable_hints(document, org, config), code)
     else:
         stages = Table(title=f"setup stages: {org}", title_justify="left")
         for column in ("stage", "status", "detail"):
@@ -241,7 +248,8 @@ def setup_command(
         for column in ("step", "what", "status", "detail"):
             steps.add_column(column)
         for step in report.steps:
-            steps.add_row(step.step, step.title, _coloured(step.status), step.detail)
+            detail = runnable_hint(step.detail, org, config)
+            steps.add_row(step.step, step.title, _coloured(step.status), detail)
         out.print(steps)
         if code == EXIT_MANUAL_STEP_OPEN:
             rerun = rerun_command("setup", org, config, allow_manual=True, yes=yes)
