@@ -215,3 +215,37 @@ def test_production_confirmation_comes_after_the_plan(
     assert accepted.exit_code == 0, accepted.output
     assert accepted.output.count("Totango setup on emu") == 1
     assert deploy_kinds(prod) == ["deploy"]
+
+
+# -- progress in a CI log ------------------------------------------------------------------
+
+PROGRESS_LINE = re.compile(
+    r"^deploy (\w+): (\w+) \((\d+)/(\d+) components, (\d+)/(\d+) tests, \d+s\)$", re.MULTILINE
+)
+
+
+def test_a_ci_log_gets_one_line_per_status_change_with_counts(
+    emulator_factory, use_org, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(common.out, "width", 300)
+    emulator = use_org(emulator_factory(flavour="sandbox", deploy_polls=4))
+    config = write_config(tmp_path)
+    result = cli("deploy", "--org", "emu", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    lines = PROGRESS_LINE.findall(result.output)
+    statuses = [status for _, status, *_ in lines]
+    assert statuses[-1] == "Succeeded" and "InProgress" in statuses
+    assert len(statuses) == len(set(statuses)), "a status was printed twice"
+    for _, _, deployed, total, tests_done, tests_total in lines:
+        assert int(deployed) <= int(total) and int(tests_done) <= int(tests_total)
+    assert {deploy_id for deploy_id, *_ in lines} == {emulator.history.deploys[0].deploy_id}
+
+
+def test_the_emulator_never_reports_more_components_deployed_than_in_total(
+    emulator_factory, use_org, tmp_path
+):
+    use_org(emulator_factory(flavour="sandbox"))
+    config = write_config(tmp_path)
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    deploy = result_of(result.stdout)["deploy"]
+    assert 0 < deploy["components_deployed"] == deploy["components_total"]

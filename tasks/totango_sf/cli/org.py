@@ -44,8 +44,15 @@ NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not
 
 @contextmanager
 def progress_display(as_json: bool, title: str) -> Iterator[Callable[[Any], None]]:
-    """A rich progress bar fed by the deploy's progress callback (stderr under --json)."""
+    """A rich progress bar fed by the deploy's progress callback (stderr under --json).
+
+    Not on a terminal (a CI log), a bar would print nothing useful: one line per
+    status change instead, with the component and test counts.
+    """
     console = err if as_json else out
+    if not console.is_terminal:
+        yield status_lines(console, title)
+        return
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -68,6 +75,32 @@ def progress_display(as_json: bool, title: str) -> Iterator[Callable[[Any], None
             )
 
         yield update
+
+
+def status_lines(console: Any, title: str) -> Callable[[Any], None]:
+    """A progress callback printing one plain line each time the deploy status changes."""
+    last: list[str] = []
+
+    def line(progress: Any) -> None:
+        if last and last[-1] == progress.status:
+            return
+        last.append(progress.status)
+        # A count past its total would read as a bug in the log; Salesforce's own
+        # totals can lag while it expands a package, so the total is the larger.
+        total = max(progress.total, progress.deployed)
+        tests_total = max(
+            getattr(progress, "tests_total", 0), getattr(progress, "tests_completed", 0)
+        )
+        tests = f"{getattr(progress, 'tests_completed', 0)}/{tests_total} tests"
+        console.print(
+            f"{title} {progress.deploy_id}: {progress.status}"
+            f" ({progress.deployed}/{total} components, {tests}, {progress.elapsed:.0f}s)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    return line
 
 
 def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:

@@ -95,6 +95,8 @@ class DeployProgress:
     deployed: int
     total: int
     elapsed: float
+    tests_completed: int = 0
+    tests_total: int = 0
 
 
 @dataclass
@@ -108,6 +110,8 @@ class DeployResult:
     failures: list[ComponentFailure] = field(default_factory=list)
     error_message: str | None = None
     elapsed: float = 0.0
+    tests_completed: int = 0
+    tests_total: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -173,6 +177,8 @@ def parse_deploy_result(content: bytes, elapsed: float = 0.0) -> DeployResult:
         failures=failures,
         error_message=result.findtext(_m("errorMessage")),
         elapsed=elapsed,
+        tests_completed=_int(result, "numberTestsCompleted"),
+        tests_total=_int(result, "numberTestsTotal"),
     )
 
 
@@ -294,6 +300,8 @@ def _deploy_classes() -> tuple[type, type]:
                             result.components_deployed,
                             result.components_total,
                             elapsed,
+                            result.tests_completed,
+                            result.tests_total,
                         )
                     )
                 if result.status in DONE_STATUSES:
