@@ -249,3 +249,16 @@ def test_the_emulator_never_reports_more_components_deployed_than_in_total(
     result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     deploy = result_of(result.stdout)["deploy"]
     assert 0 < deploy["components_deployed"] == deploy["components_total"]
+
+
+def test_a_production_refusal_names_the_command_with_yes(emulator_factory, use_org, tmp_path):
+    prod = use_org(emulator_factory(flavour="production"))
+    config = write_config(tmp_path)
+    refused = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert refused.exit_code == 2
+    (action,) = error_of(refused.stdout)["actions"]
+    args = shlex.split(action)
+    assert args[0] == "totango-sf" and args[-1] == "--yes"
+    assert args[args.index("--config") + 1] == str(config)
+    assert cli(*args[1:], "--json").exit_code == 0
+    assert deploy_kinds(prod) == ["deploy"]

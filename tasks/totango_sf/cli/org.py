@@ -103,7 +103,9 @@ def status_lines(console: Any, title: str) -> Callable[[Any], None]:
     return line
 
 
-def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
+def _handle_org_errors(
+    session: Any, as_json: bool, exc: Exception, with_yes: str | None = None
+) -> NoReturn:
     """Turn the deploy path's specific exceptions into exit codes and messages."""
     from tasks.totango_sf.config.model import ConfigError
     from tasks.totango_sf.merge.layout import LayoutPatchError
@@ -117,7 +119,9 @@ def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
 
     secrets = session.secrets if session is not None else ()
     if isinstance(exc, DeployRefused | SnapshotNotFound | ConfigError):
-        fail(redact(str(exc), *secrets), EXIT_BAD_INPUT, as_json)
+        # ``with_yes``: the same command with --yes, for a production refusal.
+        actions = [with_yes] if with_yes and "--yes" in str(exc) else []
+        fail(redact(str(exc), *secrets), EXIT_BAD_INPUT, as_json, actions=actions)
     if isinstance(exc, OrgPrerequisiteMissing):
         lines = "\n".join(f"  {p}" for p in exc.problems)
         fail(f"the org is not ready for the setup:\n{lines}", EXIT_BAD_INPUT, as_json,
@@ -286,7 +290,9 @@ def deploy_command(
                     on_plan=show_plan,
                 )
     except _org_errors() as exc:
-        _handle_org_errors(session, as_json, exc)
+        flags = ["--quick", quick_id] if quick_id else []
+        with_yes = rerun_command("deploy", org, config, *flags, yes=True)
+        _handle_org_errors(session, as_json, exc, with_yes)
     _finish_deploy(outcome, as_json, diff, config)
 
 
@@ -453,7 +459,17 @@ def rollback_command(
                 on_plan=show_plan,
             )
     except _org_errors() as exc:
-        _handle_org_errors(session, as_json, exc)
+        flags = ["--snapshot", snapshot] if snapshot else []
+        with_yes = rerun_command(
+            "rollback",
+            org,
+            config,
+            *flags,
+            remove_components=remove_components,
+            delete_fields=delete_fields,
+            yes=True,
+        )
+        _handle_org_errors(session, as_json, exc, with_yes)
     result = outcome.deploy
     if as_json:
         print_result(outcome.to_json(), 0 if outcome.ok else EXIT_DEPLOY_FAILED)

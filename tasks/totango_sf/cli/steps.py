@@ -151,7 +151,12 @@ def install_command(
             org, as_json, lambda: install_package(session, cfg, yes, _progress(as_json))
         )
     except ProductionNeedsYes as exc:
-        fail(str(exc), EXIT_BAD_INPUT, as_json)
+        fail(
+            str(exc),
+            EXIT_BAD_INPUT,
+            as_json,
+            actions=[rerun_command("install", org, config, yes=True)],
+        )
     except PackageInstallFailed as exc:
         fail(str(exc), EXIT_STEP_FAILED, as_json)
     if as_json:
