@@ -262,3 +262,24 @@ def test_a_production_refusal_names_the_command_with_yes(emulator_factory, use_o
     assert args[args.index("--config") + 1] == str(config)
     assert cli(*args[1:], "--json").exit_code == 0
     assert deploy_kinds(prod) == ["deploy"]
+
+
+@pytest.mark.parametrize("width", [80, 160])
+def test_org_tables_fit_80_and_160_columns(
+    width: int, emulator_factory, use_org, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(common.out, "width", width)
+    monkeypatch.setattr(common.err, "width", width)
+    use_org(emulator_factory(flavour="sandbox", package_installed=True))
+    config = write_config(tmp_path)
+    c = ["--org", "emu", "--config", str(config)]
+    outputs = [
+        cli("doctor", *c).output,
+        cli("setup", *c, "--allow-manual").output,
+        cli("rollback", *c).output,
+        cli("verify", *c).output,
+    ]
+    for output in outputs:
+        lines = output.splitlines()
+        assert all(len(line) <= width for line in lines), max(map(len, lines))
+        assert "…" not in output, "a cell was cut instead of folded"

@@ -177,7 +177,7 @@ def _org_errors() -> tuple[type[Exception], ...]:
 def print_failures(result: Any) -> None:
     table = Table(title="component failures", title_justify="left")
     # The file is what the reader acts on: never wrapped, the problem folds instead.
-    table.add_column("file", no_wrap=True)
+    table.add_column("file", overflow="fold")
     table.add_column("line", justify="right")
     table.add_column("problem", overflow="fold")
     for f in result.failures:

@@ -245,13 +245,13 @@ def setup_command(
     else:
         stages = Table(title=f"setup stages: {org}", title_justify="left")
         for column in ("stage", "status", "detail"):
-            stages.add_column(column)
+            stages.add_column(column, overflow="fold")
         for stage in report.stages:
             stages.add_row(stage.stage, _coloured(stage.status), stage.detail)
         out.print(stages)
         steps = Table(title="the article's steps", title_justify="left")
         for column in ("step", "what", "status", "detail"):
-            steps.add_column(column)
+            steps.add_column(column, overflow="fold")
         for step in report.steps:
             detail = runnable_hint(step.detail, org, config)
             steps.add_row(step.step, step.title, _coloured(step.status), detail)
