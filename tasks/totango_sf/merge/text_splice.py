@@ -46,15 +46,48 @@ def _comparable(line: str) -> str:
     return _EMPTY_PAIR.sub(r"<\1\2/>", folded)
 
 
+def _common_ends(a: list[str], b: list[str]) -> tuple[int, int]:
+    """Lengths of the common prefix and (not overlapping it) the common suffix."""
+    prefix = 0
+    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    suffix = 0
+    while (
+        suffix < min(len(a), len(b)) - prefix and a[len(a) - 1 - suffix] == b[len(b) - 1 - suffix]
+    ):
+        suffix += 1
+    return prefix, suffix
+
+
+def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes, with the common ends matched first.
+
+    Metadata files repeat lines (``</layoutItems>``) hundreds of times, which makes
+    difflib slow; the change is one region, so only the middle is compared.
+    """
+    prefix, suffix = _common_ends(a, b)
+    codes: list[tuple[str, int, int, int, int]] = []
+    if prefix:
+        codes.append(("equal", 0, prefix, 0, prefix))
+    middle = difflib.SequenceMatcher(
+        None, a[prefix : len(a) - suffix], b[prefix : len(b) - suffix], False
+    )
+    for tag, i1, i2, j1, j2 in middle.get_opcodes():
+        codes.append((tag, i1 + prefix, i2 + prefix, j1 + prefix, j2 + prefix))
+    if suffix:
+        codes.append(("equal", len(a) - suffix, len(a), len(b) - suffix, len(b)))
+    return codes
+
+
 def _line_map(canonical: list[str], original: list[str]) -> dict[int, int]:
     """Canonical line index -> original line index, for lines that match one to one."""
-    matcher = difflib.SequenceMatcher(
-        None, [_comparable(x) for x in canonical], [_comparable(x) for x in original], False
-    )
+    a = [_comparable(x) for x in canonical]
+    b = [_comparable(x) for x in original]
     mapping: dict[int, int] = {}
-    for block in matcher.get_matching_blocks():
-        for k in range(block.size):
-            mapping[block.a + k] = block.b + k
+    for tag, i1, i2, j1, _ in _opcodes(a, b):
+        if tag == "equal":
+            for k in range(i2 - i1):
+                mapping[i1 + k] = j1 + k
     return mapping
 
 
@@ -87,8 +120,7 @@ def splice(original: bytes, canonical_before: bytes, canonical_after: bytes) -> 
 
     # (start, end, new lines) edits on the original, from the canonical hunks.
     edits: list[tuple[int, int, list[str]]] = []
-    hunks = difflib.SequenceMatcher(None, before, after, False).get_opcodes()
-    for tag, i1, i2, j1, j2 in hunks:
+    for tag, i1, i2, j1, j2 in _opcodes(before, after):
         if tag == "equal":
             continue
         new_lines = [line + newline for line in after[j1:j2]]
