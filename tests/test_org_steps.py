@@ -429,7 +429,7 @@ def test_setup_command_json_lists_every_step(emulator_factory, monkeypatch):
     assert document["stages"][0]["stage"] == "doctor"
 
 
-def test_setup_exits_5_while_a_manual_step_is_open_unless_allowed(
+def test_setup_exits_6_while_a_manual_step_is_open_unless_allowed(
     emulator_factory, monkeypatch, tmp_path
 ):
     emu = emulator_factory(flavour="sandbox", package_installed=True)
@@ -439,12 +439,12 @@ def test_setup_exits_5_while_a_manual_step_is_open_unless_allowed(
     config_file.write_text("trusted_ip_ranges:\n  addresses: [8.8.8.8]\n")
     args = ["setup", "--org", "emu", "--config", str(config_file)]
     first = CliRunner().invoke(cli_app(), [*args, "--json"])
-    assert first.exit_code == 5, first.output
+    assert first.exit_code == 6, first.output
     document = result_of(first.stdout)
     assert document["ok"] is True and "1" in document["manual_steps_open"]
 
     text = CliRunner().invoke(cli_app(), args, terminal_width=200)
-    assert text.exit_code == 5
+    assert text.exit_code == 6
     hint = text.stdout.split("then: ", 1)[1].split()
     assert hint == ["totango-sf", *args, "--allow-manual"]
 

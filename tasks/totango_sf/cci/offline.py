@@ -104,7 +104,11 @@ class TotangoApplySource(TotangoConfigMixin, BaseTask):
         )
 
     def _run_task(self) -> None:
-        from tasks.totango_sf.merge.source_dir import PlaceholderRangesError, apply_to_source
+        from tasks.totango_sf.merge.source_dir import (
+            ApplySourceError,
+            PlaceholderRangesError,
+            apply_to_source,
+        )
 
         try:
             result = apply_to_source(
@@ -114,6 +118,8 @@ class TotangoApplySource(TotangoConfigMixin, BaseTask):
             )
         except PlaceholderRangesError as exc:
             raise TaskOptionsError(str(exc)) from None
+        except ApplySourceError as exc:
+            raise TaskOptionsError(f"Option 'source_dir': {exc}") from None
         for warning in result.warnings:
             self.logger.warning(warning)
         for change in result.changes:

@@ -11,7 +11,6 @@ Exit codes: 0 ok / in sync, 1 deploy failed, 2 bad input, 3 drift,
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -38,11 +37,12 @@ from tasks.totango_sf.cli.common import (
 from tasks.totango_sf.cli.org import register as register_org_commands
 from tasks.totango_sf.cli.steps import register as register_org_steps
 
-# Help text is plain text: rich markup would eat "[default: ...]" and "[--browser]".
 app = typer.Typer(
     help="Totango's Salesforce setup as one reviewed, repeatable, atomic deployment.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Plain help: brackets such as "[default: ...]" print literally instead of being read
+    # as rich markup, and --help skips typer's rich formatter (markdown-it and friends).
     rich_markup_mode=None,
 )
 config_app = typer.Typer(
@@ -95,6 +95,9 @@ def plan(
             help="With --org: exit 3 when changes are pending, 0 when in sync (as Terraform).",
         ),
     ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Let --out replace files this command did not write.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Render and validate the setup package and show what it would change.
@@ -117,18 +120,23 @@ def plan(
         )
         return
 
-    from tasks.totango_sf.metadata.validation import SchemaValidationError
+    from tasks.totango_sf.metadata.paths import UnsafePath
+    from tasks.totango_sf.metadata.validation import SchemaValidationError, require_valid
+    from tasks.totango_sf.render import out_dir as owned_out
     from tasks.totango_sf.render.plan import build_plan, plan_files, write_files
 
     the_plan = build_plan(cfg)
     files = plan_files(the_plan, output_format)  # type: ignore[arg-type]
-    for owned in ("package", "patches"):
-        shutil.rmtree(out_dir / owned, ignore_errors=True)
     try:
+        require_valid(files)
+        owned_out.prepare(out_dir, files, force=force)
         write_files(files, out_dir)
+        owned_out.record(out_dir, files)
     except SchemaValidationError as exc:
         print_problems_table("schema errors (nothing written)", exc.problems)
         fail("the rendered package is not schema-valid", EXIT_DEPLOY_FAILED, as_json)
+    except (owned_out.OutDirRefused, UnsafePath) as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
     document = {
         **the_plan.to_json(),
         "out_dir": str(out_dir),

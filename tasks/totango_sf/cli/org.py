@@ -17,6 +17,12 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tasks.totango_sf.cli.arguments import (
+    QuickOption,
+    SnapshotOption,
+    TimeoutOption,
+    missing_snapshot_problem,
+)
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
@@ -35,10 +41,14 @@ from tasks.totango_sf.cli.common import (
     print_warnings,
     rerun_command,
 )
+from tasks.totango_sf.cli.fleet import (
+    DEFAULT_PARALLEL,
+    OrgNames,
+    OrgsGlob,
+    ParallelOption,
+    single_org,
+)
 
-OrgRequired = Annotated[
-    str, typer.Option("--org", help="CumulusCI org name; applies orgconfig/<org>.yml.")
-]
 NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
 
 
@@ -107,71 +117,21 @@ def _handle_org_errors(
     session: Any, as_json: bool, exc: Exception, with_yes: str | None = None
 ) -> NoReturn:
     """Turn the deploy path's specific exceptions into exit codes and messages."""
-    from tasks.totango_sf.config.model import ConfigError
-    from tasks.totango_sf.merge.layout import LayoutPatchError
-    from tasks.totango_sf.merge.security import SecurityPatchError
-    from tasks.totango_sf.metadata.validation import SchemaValidationError
-    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, redact
-    from tasks.totango_sf.org.deploy import DeployRefused
-    from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-    from tasks.totango_sf.org.metadata_api import DeployTimeout, MetadataCallFailed
-    from tasks.totango_sf.org.snapshot import SnapshotNotFound
+    from tasks.totango_sf.cli.org_errors import org_error_verdict
 
-    secrets = session.secrets if session is not None else ()
-    if isinstance(exc, DeployRefused | SnapshotNotFound | ConfigError):
-        # ``with_yes``: the same command with --yes, for a production refusal.
-        actions = [with_yes] if with_yes and "--yes" in str(exc) else []
-        fail(redact(str(exc), *secrets), EXIT_BAD_INPUT, as_json, actions=actions)
-    if isinstance(exc, OrgPrerequisiteMissing):
-        lines = "\n".join(f"  {p}" for p in exc.problems)
-        fail(f"the org is not ready for the setup:\n{lines}", EXIT_BAD_INPUT, as_json,
-             problems=exc.problems)  # fmt: skip
-    if isinstance(exc, SchemaValidationError):
-        if not as_json:
-            print_problems_table("schema errors (nothing sent)", exc.problems)
-        fail("the package is not schema-valid; nothing was sent", EXIT_DEPLOY_FAILED, as_json)
-    if isinstance(exc, LayoutPatchError | SecurityPatchError):
-        fail(f"cannot merge into the org's file: {exc}", EXIT_DEPLOY_FAILED, as_json)
-    if isinstance(exc, DeployTimeout):
-        fail(redact(str(exc), *secrets), EXIT_DEPLOY_FAILED, as_json, deploy_id=exc.deploy_id)
-    if isinstance(exc, MetadataCallFailed | OrgUnreachable):
-        fail(
-            f"Metadata API call failed: {redact(str(exc), *secrets)}", EXIT_ORG_UNREACHABLE, as_json
-        )
-    if isinstance(exc, org_call_errors()):
-        from tasks.totango_sf.org.connection import short_reason
-
-        name = session.name if session is not None else "NAME"
-        reason = redact(short_reason(exc), *secrets)
-        message = f"org {name!r} refused or dropped a call ({reason}); check `cci org info {name}`"
-        fail(message, EXIT_ORG_UNREACHABLE, as_json)
-    raise exc
+    name = session.name if session is not None else None
+    verdict = org_error_verdict(exc, session.secrets if session is not None else (), name)
+    if verdict.problems and not as_json:
+        print_problems_table("schema errors (nothing sent)", verdict.problems)
+    # ``with_yes``: the same command with --yes, offered when production refused it.
+    actions = [with_yes] if with_yes and "--yes" in verdict.message else []
+    fail(verdict.message, verdict.code, as_json, actions=actions, **verdict.data)
 
 
 def _org_errors() -> tuple[type[Exception], ...]:
-    from tasks.totango_sf.config.model import ConfigError
-    from tasks.totango_sf.merge.layout import LayoutPatchError
-    from tasks.totango_sf.merge.security import SecurityPatchError
-    from tasks.totango_sf.metadata.validation import SchemaValidationError
-    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors
-    from tasks.totango_sf.org.deploy import DeployRefused
-    from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-    from tasks.totango_sf.org.metadata_api import DeployTimeout, MetadataCallFailed
-    from tasks.totango_sf.org.snapshot import SnapshotNotFound
+    from tasks.totango_sf.cli.org_errors import org_errors
 
-    return (
-        ConfigError,
-        OrgPrerequisiteMissing,
-        LayoutPatchError,
-        OrgUnreachable,
-        DeployRefused,
-        DeployTimeout,
-        MetadataCallFailed,
-        SecurityPatchError,
-        SnapshotNotFound,
-        SchemaValidationError,
-        *org_call_errors(),
-    )
+    return org_errors()
 
 
 def print_failures(result: Any) -> None:
@@ -227,20 +187,17 @@ def _plan_rows(state: Any) -> list[dict[str, str]]:
 
 
 def deploy_command(
-    org: OrgRequired,
+    org_names: OrgNames = None,
+    orgs_glob: OrgsGlob = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
     config: ConfigOption = None,
     check_only: Annotated[
         bool, typer.Option("--check-only", help="Validate only; prints the validation id.")
     ] = False,
-    quick_id: Annotated[
-        str | None,
-        typer.Option("--quick", metavar="VALIDATION_ID", help="Quick-deploy a validation."),
-    ] = None,
+    quick_id: QuickOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Allow deploying to production.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show the unified XML diff.")] = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", help="Give up (and cancel) after this many seconds.")
-    ] = 1800.0,
+    timeout: TimeoutOption = 1800.0,
     as_json: JsonOption = False,
 ) -> None:
     """Retrieve, merge, diff and deploy the whole setup to an org in one atomic deploy.
@@ -252,6 +209,13 @@ def deploy_command(
         fail("--check-only and --quick exclude each other", EXIT_BAD_INPUT, as_json)
     if timeout <= 0:
         fail("--timeout must be positive", EXIT_BAD_INPUT, as_json)
+    org = single_org(org_names, orgs_glob, as_json)
+    if org is None:
+        if quick_id:
+            fail("--quick applies to one org's validation; use it with a single --org",
+                 EXIT_BAD_INPUT, as_json)  # fmt: skip
+        _deploy_fleet(org_names, orgs_glob, parallel, config, as_json, check_only, yes, timeout)
+        return
     cfg = load_config_or_exit(config, org, as_json)
     if cfg.trusted_ip_ranges.uses_placeholders:
         from tasks.totango_sf.org.deploy import PLACEHOLDER_REFUSAL
@@ -384,12 +348,20 @@ def _deploy_exit_code(outcome: Any) -> int:
 
 
 def verify_command(
-    org: OrgRequired, config: ConfigOption = None, as_json: JsonOption = False
+    org_names: OrgNames = None,
+    orgs_glob: OrgsGlob = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Report drift between the org and the setup; changes nothing.
 
     Exit 0 in sync, 3 drift.
     """
+    org = single_org(org_names, orgs_glob, as_json)
+    if org is None:
+        _verify_fleet(org_names, orgs_glob, parallel, config, as_json)
+        return
     cfg = load_config_or_exit(config, org, as_json)
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org import deploy as flow
@@ -408,11 +380,11 @@ def verify_command(
 
 
 def rollback_command(
-    org: OrgRequired,
+    org_names: OrgNames = None,
+    orgs_glob: OrgsGlob = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
     config: ConfigOption = None,
-    snapshot: Annotated[
-        str | None, typer.Option("--snapshot", help="Snapshot id [default: the latest].")
-    ] = None,
+    snapshot: SnapshotOption = None,
     remove_components: Annotated[
         bool,
         typer.Option(
@@ -433,6 +405,21 @@ def rollback_command(
     """Restore the layouts and Security.settings from a snapshot, in one atomic deploy."""
     if delete_fields and not remove_components:
         fail("--delete-fields needs --remove-components", EXIT_BAD_INPUT, as_json)
+    org = single_org(org_names, orgs_glob, as_json)
+    if (
+        org is not None
+        and snapshot is not None
+        and (problem := missing_snapshot_problem(org, snapshot))
+    ):
+        fail(problem, EXIT_BAD_INPUT, as_json)
+    if org is None:
+        if snapshot:
+            fail("--snapshot names one org's snapshot; use it with a single --org",
+                 EXIT_BAD_INPUT, as_json)  # fmt: skip
+        _rollback_fleet(
+            org_names, orgs_glob, parallel, config, as_json, remove_components, delete_fields, yes
+        )
+        return
     cfg = load_config_or_exit(config, org, as_json)
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org import deploy as flow
@@ -480,6 +467,127 @@ def rollback_command(
         out.print(f"[green]rolled back[/] to snapshot {outcome.snapshot_id}", highlight=False)
     if not outcome.ok:
         raise typer.Exit(EXIT_DEPLOY_FAILED)
+
+
+# -- fleets: the same flows, one lane per org (see cli/fleet.py) ---------------------
+
+
+def _fleet_orgs_and_configs(
+    org_names: list[str] | None, orgs_glob: str | None, config: Path | None, as_json: bool
+) -> tuple[list[str], dict[str, Any]]:
+    from tasks.totango_sf.cli.fleet import load_configs, resolve_orgs
+    from tasks.totango_sf.org.connection import OrgUnreachable
+
+    try:
+        orgs = resolve_orgs(org_names, orgs_glob, as_json)
+    except OrgUnreachable as exc:
+        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+    return orgs, load_configs(config, orgs, as_json)
+
+
+def _deploy_stage(lane: Any) -> Callable[[Any], None]:
+    def progress(p: Any) -> None:
+        lane.deploy_started(p.deploy_id)
+        if p.status in ("Succeeded", "SucceededPartial"):
+            lane.stage("verifying")
+        elif p.total:
+            lane.stage(f"deploying {min(p.deployed, p.total)}/{p.total}")
+        else:
+            lane.stage(f"deploying ({p.status})")
+
+    return progress
+
+
+def _deploy_fleet(
+    org_names: list[str] | None,
+    orgs_glob: str | None,
+    parallel: int,
+    config: Path | None,
+    as_json: bool,
+    check_only: bool,
+    yes: bool,
+    timeout: float,
+) -> None:
+    from tasks.totango_sf.cli.fleet import run_fleet_command
+    from tasks.totango_sf.org import deploy as flow
+
+    orgs, configs = _fleet_orgs_and_configs(org_names, orgs_glob, config, as_json)
+    placeholders = [o for o in orgs if configs[o].trusted_ip_ranges.uses_placeholders]
+    if placeholders:
+        fail(
+            f"{flow.PLACEHOLDER_REFUSAL}; no org was touched"
+            f" (config of: {', '.join(placeholders)})",
+            EXIT_BAD_INPUT,
+            as_json,
+        )
+
+    def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
+        lane.stage("retrieving")
+        outcome = flow.deploy(
+            session,
+            cfg,
+            check_only=check_only,
+            yes=yes,
+            timeout=timeout,
+            progress=_deploy_stage(lane),
+            sleep=lane.sleep,
+            on_plan=lambda state: lane.stage("in sync" if state.in_sync else "planned"),
+        )
+        return _deploy_exit_code(outcome), outcome.to_json()
+
+    command = "deploy --check-only" if check_only else "deploy"
+    run_fleet_command(command, orgs, configs, parallel, as_json, job)
+
+
+def _verify_fleet(
+    org_names: list[str] | None,
+    orgs_glob: str | None,
+    parallel: int,
+    config: Path | None,
+    as_json: bool,
+) -> None:
+    from tasks.totango_sf.cli.fleet import run_fleet_command
+    from tasks.totango_sf.org import deploy as flow
+
+    orgs, configs = _fleet_orgs_and_configs(org_names, orgs_glob, config, as_json)
+
+    def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
+        lane.stage("retrieving")
+        report = flow.verify(session, cfg)
+        return (0 if report.in_sync else EXIT_DRIFT), report.to_json()
+
+    run_fleet_command("verify", orgs, configs, parallel, as_json, job)
+
+
+def _rollback_fleet(
+    org_names: list[str] | None,
+    orgs_glob: str | None,
+    parallel: int,
+    config: Path | None,
+    as_json: bool,
+    remove_components: bool,
+    delete_fields: bool,
+    yes: bool,
+) -> None:
+    from tasks.totango_sf.cli.fleet import run_fleet_command
+    from tasks.totango_sf.org import deploy as flow
+
+    orgs, configs = _fleet_orgs_and_configs(org_names, orgs_glob, config, as_json)
+
+    def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
+        lane.stage("reading snapshot")
+        outcome = flow.rollback(
+            session,
+            cfg,
+            remove_components=remove_components,
+            delete_fields=delete_fields,
+            yes=yes,
+            progress=_deploy_stage(lane),
+            sleep=lane.sleep,
+        )
+        return (0 if outcome.ok else EXIT_DEPLOY_FAILED), outcome.to_json()
+
+    run_fleet_command("rollback", orgs, configs, parallel, as_json, job)
 
 
 def plan_against_org(

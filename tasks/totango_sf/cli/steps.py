@@ -4,7 +4,7 @@
 typer and rich are imported here at module level; the org and CumulusCI code is
 imported inside each command so that ``--help`` stays fast.
 
-Exit codes: 0 ok, 1 a step failed, 2 bad input, 4 org unreachable, 5 (setup) a manual
+Exit codes: 0 ok, 1 a step failed, 2 bad input, 4 org unreachable, 6 (setup) a manual
 step is still open and ``--allow-manual`` was not given.
 """
 
@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from tasks.totango_sf.cli.arguments import OrgRequired
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_MANUAL_STEP_OPEN,
@@ -32,11 +33,17 @@ from tasks.totango_sf.cli.common import (
     runnable_hint,
     runnable_hints,
 )
+from tasks.totango_sf.cli.fleet import (
+    DEFAULT_PARALLEL,
+    OrgNames,
+    OrgsGlob,
+    ParallelOption,
+    single_org,
+)
 
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
 
-OrgRequired = Annotated[str, typer.Option("--org", help="CumulusCI org name (required).")]
 STATUS_COLOUR = {
     "ok": "green",
     "done": "green",
@@ -53,6 +60,25 @@ STATUS_COLOUR = {
 
 def _coloured(status: str) -> str:
     return f"[{STATUS_COLOUR.get(status, 'white')}]{status}[/]"
+
+
+def _run_fleet(
+    command: str,
+    org_names: list[str] | None,
+    orgs_glob: str | None,
+    parallel: int,
+    config: Path | None,
+    as_json: bool,
+    job: Callable[[Any, Any, Any], tuple[int, dict[str, Any]]],
+) -> None:
+    from tasks.totango_sf.cli.fleet import load_configs, resolve_orgs, run_fleet_command
+    from tasks.totango_sf.org.connection import OrgUnreachable
+
+    try:
+        orgs = resolve_orgs(org_names, orgs_glob, as_json)
+    except OrgUnreachable as exc:
+        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+    run_fleet_command(command, orgs, load_configs(config, orgs, as_json), parallel, as_json, job)
 
 
 def _session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[Any, Any]:
@@ -103,10 +129,25 @@ def org_id_command(
 
 
 def doctor_command(
-    org: OrgRequired, config: ConfigOption = None, as_json: JsonOption = False
+    org_names: OrgNames = None,
+    orgs_glob: OrgsGlob = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Check the org's prerequisites and setup, one row per check; changes nothing."""
     from tasks.totango_sf.steps.doctor import run_doctor
+
+    org = single_org(org_names, orgs_glob, as_json)
+    if org is None:
+
+        def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
+            lane.stage("checking")
+            report = run_doctor(session, cfg, session.name)
+            return (0 if report.ok else EXIT_STEP_FAILED), report.to_json()
+
+        _run_fleet("doctor", org_names, orgs_glob, parallel, config, as_json, job)
+        return
 
     session, cfg = _session_and_config(org, config, as_json)
     report = _guarded(org, as_json, lambda: run_doctor(session, cfg, org))
@@ -203,8 +244,23 @@ def connected_app_command(
         out.print(f"[bold yellow]not set:[/] {result.policy_advice}", highlight=False)
 
 
+def manual_steps_open(report: Any) -> list[str]:
+    return [s.step for s in report.steps if s.status == "manual step needed"]
+
+
+def setup_exit_code(report: Any, allow_manual: bool) -> int:
+    """1 when a step failed; 6 while a manual step is open, unless the user allows it."""
+    if not report.ok:
+        return EXIT_STEP_FAILED
+    if manual_steps_open(report) and not allow_manual:
+        return EXIT_MANUAL_STEP_OPEN
+    return EXIT_OK
+
+
 def setup_command(
-    org: OrgRequired,
+    org_names: OrgNames = None,
+    orgs_glob: OrgsGlob = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
     config: ConfigOption = None,
     browser: Annotated[
         bool,
@@ -221,10 +277,27 @@ def setup_command(
 ) -> None:
     """Run every step: doctor, install, deploy, connected-app, [browser], verify.
 
-    Exits 5 while a manual step is still open (CI must not read that as done), unless
+    Exits 6 while a manual step is still open (CI must not read that as done), unless
     --allow-manual is given; 1 when a step failed.
     """
     from tasks.totango_sf.steps.setup import run_setup
+
+    org = single_org(org_names, orgs_glob, as_json)
+    if org is None:
+
+        def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
+            report = run_setup(
+                session,
+                cfg,
+                session.name,
+                browser=browser,
+                yes=yes,
+                progress=lambda message: lane.stage(message.splitlines()[0][:60]),
+            )
+            return setup_exit_code(report, allow_manual), report.to_json()
+
+        _run_fleet("setup", org_names, orgs_glob, parallel, config, as_json, job)
+        return
 
     session, cfg = _session_and_config(org, config, as_json)
     report = _guarded(
@@ -232,13 +305,8 @@ def setup_command(
         as_json,
         lambda: run_setup(session, cfg, org, browser=browser, yes=yes, progress=_progress(as_json)),
     )
-    open_steps = [s.step for s in report.steps if s.status == "manual step needed"]
-    if not report.ok:
-        code = EXIT_STEP_FAILED
-    elif open_steps and not allow_manual:
-        code = EXIT_MANUAL_STEP_OPEN
-    else:
-        code = EXIT_OK
+    open_steps = manual_steps_open(report)
+    code = setup_exit_code(report, allow_manual)
     if as_json:
         document = {"org": org, **report.to_json(), "manual_steps_open": open_steps}
         print_result(runnable_hints(document, org, config), code)
