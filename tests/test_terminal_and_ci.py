@@ -283,3 +283,10 @@ def test_org_tables_fit_80_and_160_columns(
         lines = output.splitlines()
         assert all(len(line) <= width for line in lines), max(map(len, lines))
         assert "…" not in output, "a cell was cut instead of folded"
+
+
+def test_a_fleet_ranks_an_open_manual_step_just_above_success():
+    from tasks.totango_sf.cli.fleet import worst_code
+
+    assert worst_code([0, 6, 0]) == 6
+    assert worst_code([6, 3]) == 3 and worst_code([6, 1]) == 1
