@@ -172,7 +172,10 @@ def test_the_repository_api_version_is_read_and_compared(tmp_path: Path):
     assert result.project_api_version == "45.0"
     assert any("sourceApiVersion is 45.0 but api_version is 63.0" in w for w in result.warnings)
 
-    same = apply_to_source(build_config({**REAL_IPS, "api_version": "45.0"}), tmp_path)
+    project = tmp_path / "sfdx-project.json"
+    project.write_text(project.read_text().replace('"45.0"', '"63.0"'))
+    same = apply_to_source(build_config(REAL_IPS), tmp_path)
+    assert same.project_api_version == "63.0"
     assert not any("sourceApiVersion" in w for w in same.warnings)
 
 

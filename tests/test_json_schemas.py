@@ -125,6 +125,7 @@ def test_offline_commands_match_their_schemas(tmp_path: Path):
     assert run(["validate", str(bad), *c], "validate")["result"]["problems"]
     assert "properties" in run(["config", "schema", *c], "config schema")["result"]["schema"]
     assert run(["config", "show", *c], "config show")["result"]["config"]["api_version"]
+    assert run(["mapping", *c], "mapping")["result"]["mappings"]
     project = tmp_path / "project"
     shutil.copytree(FIXTURE, project)
     first = run(["apply", "--source-dir", str(project), *c], "apply")

@@ -415,10 +415,9 @@ def apply_to_source(
         source = "sourceApiVersion" if project_format == "source" else "package.xml version"
         warnings.append(
             f"the project's {source} is {version} but api_version is {config.api_version}:"
-            " files are merged and checked against the {0} schema; set api_version:"
-            " {1} in the config to deploy at the project's version".format(
-                config.api_version, version
-            )
+            f" files are merged and checked against the {config.api_version} schema, so"
+            f" elements that API {version} had and {config.api_version} lacks are reported,"
+            " not refused"
         )
     changes = []
     for path, data in sorted(files.items()):
