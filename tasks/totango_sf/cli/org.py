@@ -48,6 +48,7 @@ from tasks.totango_sf.cli.fleet import (
     ParallelOption,
     single_org,
 )
+from tasks.totango_sf.cli.record_pages import print_record_pages
 
 NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
 
@@ -233,6 +234,7 @@ def deploy_command(
         if as_json or plan_shown:
             return
         print_plan_table(_plan_rows(state), f"Totango setup on {org}")
+        print_record_pages(state.record_pages)
         if diff:
             print_diffs(state)
         print_warnings(state.warnings)
@@ -286,6 +288,7 @@ def _confirm_production(
         return False
     if cfg is not None:
         print_plan_table(_plan_rows(state), f"Totango setup on {org}")
+        print_record_pages(state.record_pages)
         if diff:
             print_diffs(state)
         print_warnings(state.warnings)
@@ -628,6 +631,7 @@ def plan_against_org(
         print_result(document, code)
         raise typer.Exit(code)
     print_plan_table(_plan_rows(result.state), f"Totango setup plan for {org}")
+    print_record_pages(result.state.record_pages)
     if diff:
         print_diffs(result.state)
     if result.state.in_sync:
