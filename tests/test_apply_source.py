@@ -119,7 +119,7 @@ def test_not_a_project_is_refused(tmp_path: Path):
 def test_missing_layout_and_settings_are_warnings(tmp_path: Path):
     (tmp_path / "sfdx-project.json").write_text('{"packageDirectories": [{"path": "fa"}]}')
     (tmp_path / "fa").mkdir()
-    result = apply_to_source(build_config({}), tmp_path)
+    result = apply_to_source(build_config({}), tmp_path, allow_placeholders=True)
     assert any(
         "matches widget.layouts entry 'Account-Account Layout'" in w for w in result.warnings
     )

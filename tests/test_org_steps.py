@@ -471,6 +471,29 @@ def test_setup_command_json_lists_every_step(emulator_factory, monkeypatch):
     assert document["stages"][0]["stage"] == "doctor"
 
 
+def test_setup_exits_6_while_a_manual_step_is_open_unless_allowed(
+    emulator_factory, monkeypatch, tmp_path
+):
+    emu = emulator_factory(flavour="sandbox", package_installed=True)
+    for key, value in emu.env("emu").items():
+        monkeypatch.setenv(key, value)
+    config_file = tmp_path / "real.yml"
+    config_file.write_text("trusted_ip_ranges:\n  addresses: [8.8.8.8]\n")
+    args = ["setup", "--org", "emu", "--config", str(config_file)]
+    first = CliRunner().invoke(cli_app(), [*args, "--json"])
+    assert first.exit_code == 7, first.output
+    document = result_of(first.stdout)
+    assert document["ok"] is True and "1" in document["manual_steps_open"]
+
+    text = CliRunner().invoke(cli_app(), args, terminal_width=200)
+    assert text.exit_code == 7
+    hint = text.stdout.split("then: ", 1)[1].split()
+    assert hint == ["totango-sf", *args, "--allow-manual"]
+
+    allowed = CliRunner().invoke(cli_app(), [*args, "--allow-manual", "--json"])
+    assert allowed.exit_code == 0, allowed.output
+
+
 def test_doctor_tells_the_missing_gateway_from_a_missing_package(emulator_factory, monkeypatch):
     emu = emulator_factory(flavour="sandbox", package_installed=True)
     report = run_doctor(session_for(emu, monkeypatch), config(), "emu")

@@ -236,9 +236,17 @@ class MetadataApi:
         outcome = job.outcome
         done = outcome is not None or job.canceled
         status = self._status(job)
+        total = job.total
         if outcome is not None:
             deployed = len(outcome.successes) - 1 if outcome.ok else 0
             errors = len(outcome.failures)
+            # DeployResult, Metadata API Developer Guide: numberComponentsTotal is "The
+            # total number of components in the deployment". Once the package is expanded
+            # that includes each object holding fields and each deletion, which
+            # package.xml's member count (all that is known while queued) leaves out; so
+            # numberComponentsDeployed never exceeds it.
+            deletions = sum(1 for m in outcome.successes if m.deleted)
+            total = max(job.total, outcome.total + deletions)
         else:
             fraction = min(self._progress(job), job.polls_needed) / max(job.polls_needed, 1)
             deployed = int(job.total * fraction) if status == "InProgress" else 0
@@ -268,14 +276,14 @@ class MetadataApi:
         md("lastModifiedDate", result, job.completed or job.created)
         md("numberComponentErrors", result, errors)
         md("numberComponentsDeployed", result, deployed)
-        md("numberComponentsTotal", result, job.total)
+        md("numberComponentsTotal", result, total)
         for name in ("numberTestErrors", "numberTestsCompleted", "numberTestsTotal"):
             md(name, result, 0)
         md("rollbackOnError", result, job.rollback_on_error)
         md("runTestsEnabled", result, False)
         md("startDate", result, job.created)
         if status == "InProgress":
-            md("stateDetail", result, f"Deploying {deployed} of {job.total} components")
+            md("stateDetail", result, f"Deploying {deployed} of {total} components")
         md("status", result, status)
         md("success", result, bool(outcome and outcome.ok))
         return result

@@ -60,19 +60,34 @@ class TotangoApplySource(TotangoTask):
 
     class Options(ConfigOptions):
         source_dir: Path = Field(..., description="Project folder to edit.")
+        allow_placeholders: bool = Field(
+            False, description="Write the documentation IP list (RFC 5737/3849) anyway."
+        )
 
     parsed_options: Options
 
     def _run(self) -> None:
-        from tasks.totango_sf.merge.source_dir import ApplySourceError, apply_to_source
+        from tasks.totango_sf.merge.source_dir import (
+            ApplySourceError,
+            PlaceholderRangesError,
+            apply_to_source,
+        )
 
         source_dir = self.parsed_options.source_dir
         if not source_dir.is_dir():
             raise TaskOptionsError(f"Option 'source_dir': {source_dir} is not a directory")
         try:
-            result = apply_to_source(self._load_totango_config(), source_dir)
+            result = apply_to_source(
+                self._load_totango_config(),
+                source_dir,
+                allow_placeholders=self.parsed_options.allow_placeholders,
+            )
+        except PlaceholderRangesError as exc:
+            raise TaskOptionsError(str(exc)) from None
         except ApplySourceError as exc:
             raise TaskOptionsError(f"Option 'source_dir': {exc}") from None
+        for warning in result.warnings:
+            self.logger.warning(warning)
         for change in result.changes:
             self.logger.info(f"{change.change:9} {change.path} {change.detail}")
         self.return_values = result.to_json()

@@ -43,7 +43,6 @@ from tasks.totango_sf.cli.steps import register as register_org_steps
 app = typer.Typer(
     help="Totango's Salesforce setup as one reviewed, repeatable, atomic deployment.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
     # Plain help: brackets such as "[default: ...]" print literally instead of being read
     # as rich markup, and --help skips typer's rich formatter (markdown-it and friends).
@@ -53,6 +52,30 @@ config_app = typer.Typer(
     help="Inspect the setup config.", no_args_is_help=True, rich_markup_mode=None
 )
 app.add_typer(config_app, name="config")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("totango-sf")
+        except PackageNotFoundError:
+            number = "unknown (not installed)"
+        typer.echo(f"totango-sf {number}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _global_options(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Totango's Salesforce setup as one reviewed, repeatable, atomic deployment."""
 
 
 @app.command()
@@ -65,6 +88,16 @@ def plan(
     output_format: Annotated[
         str, typer.Option("--format", help="mdapi (Metadata API folder) or source (sfdx).")
     ] = "mdapi",
+    diff: Annotated[
+        bool, typer.Option("--diff", help="With --org: the unified XML diff of each change.")
+    ] = False,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option(
+            "--detailed-exitcode",
+            help="With --org: exit 3 when changes are pending, 0 when in sync (as Terraform).",
+        ),
+    ] = False,
     force: Annotated[
         bool, typer.Option("--force", help="Let --out replace files this command did not write.")
     ] = False,
@@ -73,15 +106,21 @@ def plan(
     """Render and validate the setup package and show what it would change.
 
     Offline unless --org is given. Writes the package to OUT/package and the
-    layout and settings fragments that the merge adds to OUT/patches.
+    layout and settings fragments that the merge adds to OUT/patches. With --org it
+    reads the org and diffs; it never deploys, not even check-only.
     """
     if output_format not in ("mdapi", "source"):
         fail(f"--format must be 'mdapi' or 'source', not {output_format!r}", 2, as_json)
+    if (diff or detailed_exitcode) and not org:
+        option = "--diff" if diff else "--detailed-exitcode"
+        fail(f"{option} compares with an org: add --org NAME", EXIT_BAD_INPUT, as_json)
     cfg = load_config_or_exit(config, org, as_json)
     if org:
         from tasks.totango_sf.cli.org import plan_against_org
 
-        plan_against_org(cfg, org, out_dir, output_format, as_json)
+        plan_against_org(
+            cfg, org, out_dir, output_format, as_json, diff=diff, detailed=detailed_exitcode
+        )
         return
 
     from tasks.totango_sf.metadata.paths import UnsafePath
@@ -126,28 +165,54 @@ def apply(
         Path, typer.Option("--source-dir", help="sfdx project or Metadata API folder to edit.")
     ],
     config: ConfigOption = None,
+    allow_placeholders: Annotated[
+        bool,
+        typer.Option(
+            "--allow-placeholders",
+            help="Write the documentation IP list (RFC 5737/3849) even though it is a placeholder.",
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Write the setup into a local project: new components plus merged layouts and settings."""
-    from tasks.totango_sf.merge.source_dir import ApplySourceError, apply_to_source
+    """Write the setup into a local project: new components plus merged layouts and settings.
+
+    Lines the merge does not change keep their bytes (entities, comments, CRLF).
+    Schema errors a file already had are warnings; an error the merge adds refuses the run.
+    """
+    from tasks.totango_sf.merge.source_dir import (
+        ApplySourceError,
+        PlaceholderRangesError,
+        apply_to_source,
+    )
     from tasks.totango_sf.metadata.validation import SchemaValidationError
 
     cfg = load_config_or_exit(config, None, as_json)
     if not source_dir.is_dir():
         fail(f"--source-dir {source_dir} is not a directory", EXIT_BAD_INPUT, as_json)
     try:
-        result = apply_to_source(cfg, source_dir)
+        result = apply_to_source(cfg, source_dir, allow_placeholders=allow_placeholders)
+    except PlaceholderRangesError as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
     except ApplySourceError as exc:
         fail(f"--source-dir {source_dir}: {exc}", EXIT_BAD_INPUT, as_json)
     except SchemaValidationError as exc:
-        print_problems_table("schema errors (nothing written)", exc.problems)
-        fail("the merged files are not schema-valid; nothing was written", 1, as_json)
+        if not as_json:
+            print_problems_table(
+                "schema errors the merge would add (nothing written)", exc.problems
+            )
+        fail(
+            "the merge would add schema errors; nothing was written",
+            EXIT_DEPLOY_FAILED,
+            as_json,
+            problems=[str(p) for p in exc.problems],
+        )
     if as_json:
         print_result(result.to_json())
         return
     table = Table(title=f"apply to {source_dir} ({result.project_format})", title_justify="left")
-    for column in ("file", "change", "detail"):
-        table.add_column(column)
+    table.add_column("file", overflow="fold")
+    table.add_column("change")
+    table.add_column("detail", overflow="fold")
     for change in result.changes:
         table.add_row(change.path, change.change, change.detail)
     out.print(table)

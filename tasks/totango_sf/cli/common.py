@@ -6,6 +6,8 @@ Only typer and rich are imported here, so ``--help`` stays fast.
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -26,6 +28,8 @@ EXIT_ORG_UNREACHABLE = 4
 EXIT_OUTCOME_UNKNOWN = 5
 # Another change to this org is running (our lock, or a deploy in flight in the org).
 EXIT_ORG_BUSY = 6
+# ``setup`` ran every step it could, and one of the article's manual steps is still open.
+EXIT_MANUAL_STEP_OPEN = 7
 
 out = Console()
 err = Console(stderr=True)
@@ -49,6 +53,7 @@ ERROR_NAMES = {
     EXIT_ORG_UNREACHABLE: "OrgUnreachable",
     EXIT_OUTCOME_UNKNOWN: "OutcomeUnknown",
     EXIT_ORG_BUSY: "OrgBusy",
+    EXIT_MANUAL_STEP_OPEN: "ManualStepOpen",
 }
 
 
@@ -112,9 +117,10 @@ def load_config_or_exit(config: Path | None, org: str | None, as_json: bool) -> 
 
 def print_problems_table(title: str, problems: list[Any]) -> None:
     table = Table(title=title, title_justify="left")
-    table.add_column("file")
+    # Long paths and messages fold onto more lines instead of being cut at 80 columns.
+    table.add_column("file", overflow="fold")
     table.add_column("line", justify="right")
-    table.add_column("problem")
+    table.add_column("problem", overflow="fold")
     for p in problems:
         table.add_row(p.path, str(p.line), p.message)
     err.print(table)
@@ -123,7 +129,7 @@ def print_problems_table(title: str, problems: list[Any]) -> None:
 def print_plan_table(rows: list[dict[str, str]], title: str) -> None:
     table = Table(title=title, title_justify="left")
     for column in ("type", "name", "action", "summary"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     colour = {"create": "green", "update": "yellow", "patch": "cyan", "delete": "red"}
     for row in rows:
         action = row["action"]
@@ -147,6 +153,55 @@ def connect_or_exit(org: str, as_json: bool) -> Any:
         return connect(org)
     except OrgUnreachable as exc:
         fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+
+
+def rerun_command(
+    command: str, org: str | None, config: Path | None, *flags: str, **switches: bool
+) -> str:
+    """A hint that runs as printed: the same org and ``--config``, plus the given switches.
+
+    ``switches`` name boolean options (``allow_manual=True`` -> ``--allow-manual``).
+    """
+    parts = ["totango-sf", *command.split()]
+    if org:
+        parts += ["--org", org]
+    if config is not None:
+        parts += ["--config", str(config)]
+    parts += list(flags)
+    parts += [f"--{name.replace('_', '-')}" for name, on in switches.items() if on]
+    return shlex.join(parts)
+
+
+# A command named in a hint: ``totango-sf <command> --org <name>`` or ``cci task run <task>
+# --org <name>``; NAME stands for the org when the step does not know it.
+_HINTED_COMMAND = re.compile(r"(totango-sf [a-z][a-z -]*?) --org ([A-Za-z0-9_.@-]+)")
+
+
+def runnable_hint(text: str, org: str, config: Path | None) -> str:
+    """``text`` with every ``totango-sf ... --org X`` hint made runnable as printed.
+
+    The steps name commands without knowing the org name or the ``--config`` the
+    user passed; a hint that drops ``--config`` would act on the default config.
+    """
+
+    def complete(match: re.Match[str]) -> str:
+        command = f"{match.group(1)} --org {shlex.quote(org)}"
+        if config is not None:
+            command += f" --config {shlex.quote(str(config))}"
+        return command
+
+    return _HINTED_COMMAND.sub(complete, text)
+
+
+def runnable_hints(document: Any, org: str, config: Path | None) -> Any:
+    """Every string of a JSON-ready document passed through ``runnable_hint``."""
+    if isinstance(document, str):
+        return runnable_hint(document, org, config)
+    if isinstance(document, dict):
+        return {key: runnable_hints(value, org, config) for key, value in document.items()}
+    if isinstance(document, list):
+        return [runnable_hints(value, org, config) for value in document]
+    return document
 
 
 def require_project(as_json: bool) -> None:

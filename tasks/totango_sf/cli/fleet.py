@@ -27,6 +27,7 @@ from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
+    EXIT_MANUAL_STEP_OPEN,
     EXIT_OK,
     EXIT_ORG_BUSY,
     EXIT_ORG_UNREACHABLE,
@@ -81,6 +82,7 @@ SEVERITY = (
     EXIT_ORG_UNREACHABLE,
     EXIT_BAD_INPUT,
     EXIT_DRIFT,
+    EXIT_MANUAL_STEP_OPEN,
     EXIT_OK,
 )
 

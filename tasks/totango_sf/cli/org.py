@@ -40,6 +40,7 @@ from tasks.totango_sf.cli.common import (
     print_problems_table,
     print_result,
     print_warnings,
+    rerun_command,
 )
 from tasks.totango_sf.cli.fleet import (
     DEFAULT_PARALLEL,
@@ -61,8 +62,15 @@ NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not
 
 @contextmanager
 def progress_display(as_json: bool, title: str) -> Iterator[Callable[[Any], None]]:
-    """A rich progress bar fed by the deploy's progress callback (stderr under --json)."""
+    """A rich progress bar fed by the deploy's progress callback (stderr under --json).
+
+    Not on a terminal (a CI log), a bar would print nothing useful: one line per
+    status change instead, with the component and test counts.
+    """
     console = err if as_json else out
+    if not console.is_terminal:
+        yield status_lines(console, title)
+        return
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -87,7 +95,35 @@ def progress_display(as_json: bool, title: str) -> Iterator[Callable[[Any], None
         yield update
 
 
-def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
+def status_lines(console: Any, title: str) -> Callable[[Any], None]:
+    """A progress callback printing one plain line each time the deploy status changes."""
+    last: list[str] = []
+
+    def line(progress: Any) -> None:
+        if last and last[-1] == progress.status:
+            return
+        last.append(progress.status)
+        # A count past its total would read as a bug in the log; Salesforce's own
+        # totals can lag while it expands a package, so the total is the larger.
+        total = max(progress.total, progress.deployed)
+        tests_total = max(
+            getattr(progress, "tests_total", 0), getattr(progress, "tests_completed", 0)
+        )
+        tests = f"{getattr(progress, 'tests_completed', 0)}/{tests_total} tests"
+        console.print(
+            f"{title} {progress.deploy_id}: {progress.status}"
+            f" ({progress.deployed}/{total} components, {tests}, {progress.elapsed:.0f}s)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    return line
+
+
+def _handle_org_errors(
+    session: Any, as_json: bool, exc: Exception, with_yes: str | None = None
+) -> NoReturn:
     """Turn the deploy path's specific exceptions into exit codes and messages."""
     from tasks.totango_sf.cli.org_errors import org_error_verdict
 
@@ -95,7 +131,11 @@ def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
     verdict = org_error_verdict(exc, secrets, session.name if session is not None else "")
     if verdict.problems and not as_json:
         print_problems_table("schema errors (nothing sent)", verdict.problems)
-    fail(verdict.message, verdict.code, as_json, actions=verdict.actions, **verdict.data)
+    # ``with_yes``: the same command with --yes, offered when production refused it.
+    actions = list(verdict.actions)
+    if with_yes and "--yes" in verdict.message:
+        actions.append(with_yes)
+    fail(verdict.message, verdict.code, as_json, actions=actions, **verdict.data)
 
 
 def _org_errors() -> tuple[type[Exception], ...]:
@@ -107,7 +147,7 @@ def _org_errors() -> tuple[type[Exception], ...]:
 def print_failures(result: Any) -> None:
     table = Table(title="component failures", title_justify="left")
     # The file is what the reader acts on: never wrapped, the problem folds instead.
-    table.add_column("file", no_wrap=True)
+    table.add_column("file", overflow="fold")
     table.add_column("line", justify="right")
     table.add_column("problem", overflow="fold")
     for f in result.failures:
@@ -196,11 +236,13 @@ def deploy_command(
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org import deploy as flow
 
+    plan_shown = False
     if not (yes or check_only or as_json) and _interactive():
-        yes = _confirm_production(session, org, as_json)
+        yes = _confirm_production(session, org, as_json, None if quick_id else cfg, diff)
+        plan_shown = yes and not quick_id
 
     def show_plan(state: Any) -> None:
-        if as_json:
+        if as_json or plan_shown:
             return
         print_plan_table(_plan_rows(state), f"Totango setup on {org}")
         print_record_pages(state.record_pages)
@@ -235,10 +277,12 @@ def deploy_command(
                     on_started=announce(org),
                 )
     except _org_errors() as exc:
-        _handle_org_errors(session, as_json, exc)
+        flags = ["--quick", quick_id] if quick_id else []
+        with_yes = rerun_command("deploy", org, config, *flags, yes=True)
+        _handle_org_errors(session, as_json, exc, with_yes)
     except KeyboardInterrupt:
         fail_interrupted_before_send(as_json)
-    _finish_deploy(outcome, as_json, diff)
+    _finish_deploy(outcome, as_json, diff, config)
 
 
 def _interactive() -> bool:
@@ -247,20 +291,38 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _confirm_production(session: Any, org: str, as_json: bool) -> bool:
-    """In a terminal, ask instead of refusing; CI (no TTY) still needs --yes."""
+def _confirm_production(
+    session: Any, org: str, as_json: bool, cfg: Any = None, diff: bool = False
+) -> bool:
+    """In a terminal, ask instead of refusing; CI (no TTY) still needs --yes.
+
+    With ``cfg`` the plan (read from the org, nothing sent) is shown first, so the
+    question comes after the answer to "what will change?".
+    """
     try:
         production = session.kind().is_production
+        if production and cfg is not None:
+            from tasks.totango_sf.org import deploy as flow
+
+            state = flow.plan(session, cfg).state
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
     if not production:
         return False
+    if cfg is not None:
+        print_plan_table(_plan_rows(state), f"Totango setup on {org}")
+        print_record_pages(state.record_pages)
+        if diff:
+            print_diffs(state)
+        print_warnings(state.warnings)
+        if state.in_sync:
+            return True
     if typer.confirm(f"{org} is a PRODUCTION org. Deploy the Totango setup to it?"):
         return True
     fail("not confirmed; nothing was sent", EXIT_BAD_INPUT, as_json)
 
 
-def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:
+def _finish_deploy(outcome: Any, as_json: bool, diff: bool, config: Path | None = None) -> None:
     result = outcome.deploy
     if as_json:
         print_result(outcome.to_json(with_diff=diff), _deploy_exit_code(outcome))
@@ -272,7 +334,15 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:
     elif outcome.status == "validated":
         out.print(
             f"[green]validated[/] (nothing changed). Validation id: [bold]{result.id}[/]\n"
-            f"Apply it with: totango-sf deploy --org {outcome.org} --quick {result.id}",
+            "Apply it with: "
+            + rerun_command(
+                "deploy",
+                outcome.org,
+                config,
+                "--quick",
+                result.id,
+                yes=outcome.org_kind == "production",
+            ),
             highlight=False,
         )
     elif outcome.follow_up_error:
@@ -412,7 +482,17 @@ def rollback_command(
                 on_started=announce(org),
             )
     except _org_errors() as exc:
-        _handle_org_errors(session, as_json, exc)
+        flags = ["--snapshot", snapshot] if snapshot else []
+        with_yes = rerun_command(
+            "rollback",
+            org,
+            config,
+            *flags,
+            remove_components=remove_components,
+            delete_fields=delete_fields,
+            yes=True,
+        )
+        _handle_org_errors(session, as_json, exc, with_yes)
     except KeyboardInterrupt:
         fail_interrupted_before_send(as_json)
     result = outcome.deploy
@@ -548,8 +628,21 @@ def _rollback_fleet(
     run_fleet_command("rollback", orgs, configs, parallel, as_json, job, lock=True)
 
 
-def plan_against_org(cfg: Any, org: str, out_dir: Path, output_format: str, as_json: bool) -> None:
-    """``totango-sf plan --org``: read the org, show what deploy would do, change nothing."""
+def plan_against_org(
+    cfg: Any,
+    org: str,
+    out_dir: Path,
+    output_format: str,
+    as_json: bool,
+    diff: bool = False,
+    detailed: bool = False,
+) -> None:
+    """``totango-sf plan --org``: read the org, show what deploy would do, change nothing.
+
+    No check-only deploy: the diff is between the org's retrieved files and the merge.
+    ``detailed`` exits 3 (drift) when changes are pending, as Terraform's
+    ``-detailed-exitcode`` distinguishes "changes present" from success.
+    """
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org import deploy as flow
     from tasks.totango_sf.render.plan import write_files
@@ -563,16 +656,25 @@ def plan_against_org(cfg: Any, org: str, out_dir: Path, output_format: str, as_j
         written = write_files({f"package/{p}": d for p, d in result.files.items()}, out_dir)
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
+    code = EXIT_DRIFT if detailed and not result.state.in_sync else 0
     if as_json:
-        print_result({**result.to_json(), "out_dir": str(out_dir), "files": len(written)})
-        return
+        document = {
+            **result.to_json(with_diff=diff),
+            "out_dir": str(out_dir),
+            "files": len(written),
+        }
+        print_result(document, code)
+        raise typer.Exit(code)
     print_plan_table(_plan_rows(result.state), f"Totango setup plan for {org}")
     print_record_pages(result.state.record_pages)
+    if diff:
+        print_diffs(result.state)
     if result.state.in_sync:
         out.print("[green]in sync[/]: deploy would change nothing.")
     else:
         out.print(f"Wrote the package deploy would send to [bold]{out_dir}/package[/].")
     print_warnings(result.state.warnings)
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

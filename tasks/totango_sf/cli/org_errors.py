@@ -74,13 +74,22 @@ def org_errors() -> tuple[type[Exception], ...]:
 def org_error_verdict(
     exc: Exception, secrets: tuple[str | None, ...] = (), org: str = ""
 ) -> OrgErrorVerdict:
-    """The exit code and message for one of ``org_errors()``; re-raises anything else."""
+    """The exit code and message for one of ``org_errors()``; re-raises anything else.
+
+    Network and API errors are one short line naming the command that checks the org
+    (``cci org info ORG``), never urllib3's retry chain.
+    """
     from tasks.totango_sf.config.model import ConfigError
     from tasks.totango_sf.merge.layout import LayoutPatchError
     from tasks.totango_sf.merge.security import SecurityPatchError
     from tasks.totango_sf.metadata.paths import UnsafePath
     from tasks.totango_sf.metadata.validation import SchemaValidationError
-    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, redact
+    from tasks.totango_sf.org.connection import (
+        OrgUnreachable,
+        org_call_errors,
+        redact,
+        short_reason,
+    )
     from tasks.totango_sf.org.deploy import DeployRefused
     from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
     from tasks.totango_sf.org.metadata_api import (
@@ -134,8 +143,10 @@ def org_error_verdict(
             EXIT_ORG_UNREACHABLE, f"Metadata API call failed: {redact(str(exc), *secrets)}"
         )
     if isinstance(exc, org_call_errors()):
+        reason = redact(short_reason(exc), *secrets)
+        name = org or "NAME"
         return OrgErrorVerdict(
             EXIT_ORG_UNREACHABLE,
-            f"the org refused or dropped a call: {redact(str(exc), *secrets)}",
+            f"org {name!r} refused or dropped a call ({reason}); check `cci org info {name}`",
         )
     raise exc

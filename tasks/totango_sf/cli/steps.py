@@ -4,7 +4,8 @@
 typer and rich are imported here at module level; the org and CumulusCI code is
 imported inside each command so that ``--help`` stays fast.
 
-Exit codes: 0 ok, 1 a step failed, 2 bad input, 4 org unreachable.
+Exit codes: 0 ok, 1 a step failed, 2 bad input, 4 org unreachable, 6 (setup) a manual
+step is still open and ``--allow-manual`` was not given.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rich.table import Table
 from tasks.totango_sf.cli.arguments import OrgRequired
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
+    EXIT_MANUAL_STEP_OPEN,
     EXIT_ORG_UNREACHABLE,
     EXIT_OUTCOME_UNKNOWN,
     ConfigOption,
@@ -28,6 +30,9 @@ from tasks.totango_sf.cli.common import (
     fail,
     out,
     print_result,
+    rerun_command,
+    runnable_hint,
+    runnable_hints,
 )
 from tasks.totango_sf.cli.fleet import (
     DEFAULT_PARALLEL,
@@ -89,7 +94,7 @@ def _session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[A
 
 def _guarded(org: str, as_json: bool, action: Callable[[], Any]) -> Any:
     """Network and auth errors during a command are exit 4, with secrets redacted."""
-    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, redact
+    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, short_reason
 
     try:
         return action()
@@ -97,7 +102,8 @@ def _guarded(org: str, as_json: bool, action: Callable[[], Any]) -> Any:
         fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
     except org_call_errors() as exc:
         fail(
-            f"org {org!r} refused or dropped a call: {redact(str(exc))}",
+            f"org {org!r} refused or dropped a call ({short_reason(exc)});"
+            f" check it with `cci org info {org}`",
             EXIT_ORG_UNREACHABLE,
             as_json,
         )
@@ -148,14 +154,17 @@ def doctor_command(
 
     session, cfg = _session_and_config(org, config, as_json)
     report = _guarded(org, as_json, lambda: run_doctor(session, cfg, org))
+    document = runnable_hints({"org": org, **report.to_json()}, org, config)
     if as_json:
-        print_result({"org": org, **report.to_json()}, 0 if report.ok else EXIT_STEP_FAILED)
+        print_result(document, 0 if report.ok else EXIT_STEP_FAILED)
     else:
         table = Table(title=f"doctor: {org}", title_justify="left")
-        for column in ("check", "status", "detail", "fix"):
-            table.add_column(column)
-        for check in report.checks:
-            table.add_row(check.name, _coloured(check.status), check.detail, check.fix)
+        table.add_column("check")
+        table.add_column("status")
+        table.add_column("detail", overflow="fold")
+        table.add_column("fix", overflow="fold")
+        for check in document["checks"]:
+            table.add_row(check["name"], _coloured(check["status"]), check["detail"], check["fix"])
         out.print(table)
     if not report.ok:
         raise typer.Exit(EXIT_STEP_FAILED)
@@ -186,7 +195,12 @@ def install_command(
             org, as_json, lambda: install_package(session, cfg, yes, _progress(as_json))
         )
     except ProductionNeedsYes as exc:
-        fail(str(exc), EXIT_BAD_INPUT, as_json)
+        fail(
+            str(exc),
+            EXIT_BAD_INPUT,
+            as_json,
+            actions=[rerun_command("install", org, config, yes=True)],
+        )
     except PackageInstallFailed as exc:
         fail(str(exc), EXIT_STEP_FAILED, as_json)
     if as_json:
@@ -224,7 +238,7 @@ def connected_app_command(
         command = f"totango-sf connected-app --org {org}" + (" --revoke" if revoke else "")
         fail(str(exc), EXIT_OUTCOME_UNKNOWN, as_json, actions=[command], outcome="partly done")
     except (ConnectedAppNotFound, ProfileNotFound, AccessWriteFailed) as exc:
-        fail(str(exc), EXIT_STEP_FAILED, as_json)
+        fail(runnable_hint(str(exc), org, config), EXIT_STEP_FAILED, as_json)
     except KeyboardInterrupt:
         fail("interrupted before any change was made", EXIT_STEP_FAILED, as_json)
     if as_json:
@@ -241,6 +255,19 @@ def connected_app_command(
         out.print(f"[bold yellow]not set:[/] {result.policy_advice}", highlight=False)
 
 
+def manual_steps_open(report: Any) -> list[str]:
+    return [s.step for s in report.steps if s.status == "manual step needed"]
+
+
+def setup_exit_code(report: Any, allow_manual: bool) -> int:
+    """1 when a step failed; 6 while a manual step is open, unless the user allows it."""
+    if not report.ok:
+        return EXIT_STEP_FAILED
+    if manual_steps_open(report) and not allow_manual:
+        return EXIT_MANUAL_STEP_OPEN
+    return EXIT_OK
+
+
 def setup_command(
     org_names: OrgNames = None,
     orgs_glob: OrgsGlob = None,
@@ -251,9 +278,19 @@ def setup_command(
         typer.Option("--browser", help="Run the Robot browser tasks for the steps with no API."),
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Allow changing a production org.")] = False,
+    allow_manual: Annotated[
+        bool,
+        typer.Option(
+            "--allow-manual", help="Exit 0 even while a manual step of the article is open."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run every step: doctor, install, deploy, connected-app, [browser], verify."""
+    """Run every step: doctor, install, deploy, connected-app, [browser], verify.
+
+    Exits 7 while a manual step is still open (CI must not read that as done), unless
+    --allow-manual is given; 1 when a step failed.
+    """
     from tasks.totango_sf.steps.setup import run_setup
 
     org = single_org(org_names, orgs_glob, as_json)
@@ -268,7 +305,7 @@ def setup_command(
                 yes=yes,
                 progress=lambda message: lane.stage(message.splitlines()[0][:60]),
             )
-            return (0 if report.ok else EXIT_STEP_FAILED), report.to_json()
+            return setup_exit_code(report, allow_manual), report.to_json()
 
         _run_fleet("setup", org_names, orgs_glob, parallel, config, as_json, job, lock=True)
         return
@@ -279,23 +316,35 @@ def setup_command(
         as_json,
         lambda: run_setup(session, cfg, org, browser=browser, yes=yes, progress=_progress(as_json)),
     )
+    open_steps = manual_steps_open(report)
+    code = setup_exit_code(report, allow_manual)
     if as_json:
-        print_result({"org": org, **report.to_json()}, 0 if report.ok else EXIT_STEP_FAILED)
+        document = {"org": org, **report.to_json(), "manual_steps_open": open_steps}
+        print_result(runnable_hints(document, org, config), code)
     else:
         stages = Table(title=f"setup stages: {org}", title_justify="left")
         for column in ("stage", "status", "detail"):
-            stages.add_column(column)
+            stages.add_column(column, overflow="fold")
         for stage in report.stages:
             stages.add_row(stage.stage, _coloured(stage.status), stage.detail)
         out.print(stages)
         steps = Table(title="the article's steps", title_justify="left")
         for column in ("step", "what", "status", "detail"):
-            steps.add_column(column)
+            steps.add_column(column, overflow="fold")
         for step in report.steps:
-            steps.add_row(step.step, step.title, _coloured(step.status), step.detail)
+            detail = runnable_hint(step.detail, org, config)
+            steps.add_row(step.step, step.title, _coloured(step.status), detail)
         out.print(steps)
-    if not report.ok:
-        raise typer.Exit(EXIT_STEP_FAILED)
+        if code == EXIT_MANUAL_STEP_OPEN:
+            rerun = rerun_command("setup", org, config, allow_manual=True, yes=yes)
+            out.print(
+                f"manual step(s) {', '.join(open_steps)} still open: do them as the table says,"
+                f" then: {rerun}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if code:
+        raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

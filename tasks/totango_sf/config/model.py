@@ -572,4 +572,9 @@ def load_config(config_path: Path | None = None, org_name: str | None = None) ->
 
 
 def config_json_schema() -> dict[str, Any]:
-    return TotangoConfig.model_json_schema()
+    """The config's JSON Schema, committed as schemas/config.schema.json for editors."""
+    # pydantic writes draft 2020-12; saying so lets editors and validators pick the dialect.
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **TotangoConfig.model_json_schema(),
+    }

@@ -11,6 +11,12 @@ layout or settings file is refused naming the file; package directories must
 lie inside the project; nothing is written through a symlink; and in a Metadata
 API folder only the top-level ``layouts/`` and ``settings/`` are patched, a
 nested copy such as ``zz_backup/layouts/`` is reported and left alone.
+
+Real repositories hold files retrieved at older API versions, with elements today's
+schema lacks. A merge is judged by the errors it adds: errors a file already had are
+reported as warnings (``file:line``) and the file is still written; only an error our
+change introduces refuses the run. Lines the merge does not change are written back
+byte for byte (``text_splice``), so the git diff shows our change and nothing else.
 """
 
 from __future__ import annotations
@@ -28,13 +34,20 @@ from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.layout import LayoutPatchError, add_widget_section
 from tasks.totango_sf.merge.record_page_plan import plan_record_pages
 from tasks.totango_sf.merge.security import SecurityPatchError, add_ip_ranges
+from tasks.totango_sf.merge.text_splice import splice
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.components import Component, mdapi_files, source_files
 from tasks.totango_sf.metadata.order import insert_in_schema_order
 from tasks.totango_sf.metadata.package_xml import package_xml
 from tasks.totango_sf.metadata.paths import UnsafePath, no_symlink_between
 from tasks.totango_sf.metadata.safe_xml import parse_xml
-from tasks.totango_sf.metadata.validation import require_valid
+from tasks.totango_sf.metadata.schema import load_schema
+from tasks.totango_sf.metadata.validation import (
+    FileProblem,
+    SchemaValidationError,
+    is_metadata_file,
+    validate_file,
+)
 from tasks.totango_sf.metadata.xml import canonical_bytes, md
 from tasks.totango_sf.render.plan import build_plan
 
@@ -55,6 +68,17 @@ class ApplySourceError(Exception):
     """The folder is not a project this command can edit."""
 
 
+class PlaceholderRangesError(ApplySourceError):
+    """The config still holds the documentation IP list, and the user did not allow it."""
+
+
+PLACEHOLDER_REFUSAL = (
+    "trusted_ip_ranges.addresses still holds the documentation placeholders"
+    " (RFC 5737/3849); replace them with Totango's published IP list, or pass"
+    " --allow-placeholders to write them anyway"
+)
+
+
 @dataclass(frozen=True)
 class FileChange:
     path: str
@@ -67,6 +91,10 @@ class ApplyResult:
     project_format: ProjectFormat
     changes: list[FileChange]
     warnings: list[str] = field(default_factory=list)
+    # The repository's own API version (sourceApiVersion or package.xml's version).
+    project_api_version: str | None = None
+    # Schema errors the files had before the merge: reported, not refused.
+    existing_problems: list[FileProblem] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -77,6 +105,11 @@ class ApplyResult:
             "format": self.project_format,
             "changed": self.changed,
             "files": [c.__dict__ for c in self.changes],
+            "project_api_version": self.project_api_version,
+            "existing_schema_errors": [
+                {"path": p.path, "line": p.line, "message": p.message}
+                for p in self.existing_problems
+            ],
             "warnings": self.warnings,
         }
 
@@ -319,6 +352,47 @@ def desired_files(
     return files, details, warnings
 
 
+def project_api_version(root: Path, project_format: ProjectFormat) -> str | None:
+    """``sourceApiVersion`` of sfdx-project.json, or the ``version`` of package.xml."""
+    try:
+        if project_format == "source":
+            project = json.loads((root / "sfdx-project.json").read_text(encoding="utf-8"))
+            version = project.get("sourceApiVersion") if isinstance(project, dict) else None
+            return str(version) if version else None
+        package = root / "package.xml"
+        if package.exists():
+            return parse_xml(package.read_bytes()).findtext(md("version"))
+    except (ValueError, OSError):
+        return None
+    return None
+
+
+def _messages(problems: list[FileProblem]) -> set[str]:
+    # Line numbers move with every insert; the messages are what must not grow.
+    return {p.message for p in problems}
+
+
+def judge(
+    originals: dict[Path, bytes | None], files: dict[Path, bytes], root: Path
+) -> list[FileProblem]:
+    """Errors the files had before (to report); raises when the merge adds one."""
+    schema = load_schema()
+    existing: list[FileProblem] = []
+    added: list[FileProblem] = []
+    for path, data in files.items():
+        if not is_metadata_file(path.name):
+            continue
+        rel = str(path.relative_to(root))
+        original = originals.get(path)
+        before = validate_file(rel, original, schema) if original is not None else []
+        after = validate_file(rel, data, schema)
+        existing += before
+        added += [p for p in after if p.message not in _messages(before)]
+    if added:
+        raise SchemaValidationError(added)
+    return existing
+
+
 def _well_formed(data: bytes, _: Any) -> bytes:
     parse_xml(data)
     return data
@@ -384,14 +458,42 @@ def _differs(path: Path, data: bytes) -> bool:
     return path.is_symlink() or not path.exists() or path.read_bytes() != data
 
 
-def apply_to_source(config: TotangoConfig, root: Path) -> ApplyResult:
+def apply_to_source(
+    config: TotangoConfig, root: Path, allow_placeholders: bool = False
+) -> ApplyResult:
     project_format = detect_format(root)
     files, details, warnings = desired_files(config, root, project_format)
-    require_valid({str(p): data for p, data in files.items()})
+    # After reading the project, so a malformed project file is named first.
+    if config.trusted_ip_ranges.uses_placeholders and not allow_placeholders:
+        raise PlaceholderRangesError(PLACEHOLDER_REFUSAL)
     check_writable(root, [p for p, data in files.items() if _differs(p, data)])
+    originals = {path: path.read_bytes() if path.exists() else None for path in files}
+    reformatted = []
+    for path, original in originals.items():
+        if original is None:
+            continue
+        spliced = splice(original, canonical_or_none(original), files[path])
+        files[path] = spliced.data
+        if not spliced.preserved:
+            reformatted.append(str(path.relative_to(root)))
+    existing = judge(originals, files, root)
+    warnings += [
+        f"{p}: already in the file before apply (valid at the repository's API version?)"
+        for p in existing
+    ]
+    warnings += [f"{rel}: rewritten in Salesforce's format" for rel in reformatted]
+    version = project_api_version(root, project_format)
+    if version and version != config.api_version:
+        source = "sourceApiVersion" if project_format == "source" else "package.xml version"
+        warnings.append(
+            f"the project's {source} is {version} but api_version is {config.api_version}:"
+            f" files are merged and checked against the {config.api_version} schema, so"
+            f" elements that API {version} had and {config.api_version} lacks are reported,"
+            " not refused"
+        )
     changes = []
     for path, data in sorted(files.items()):
-        before = path.read_bytes() if path.exists() else None
+        before = originals[path]
         rel = str(path.relative_to(root))
         if before == data:
             changes.append(FileChange(rel, "unchanged"))
@@ -400,4 +502,12 @@ def apply_to_source(config: TotangoConfig, root: Path) -> ApplyResult:
         path.write_bytes(data)
         kind: Change = "created" if before is None else ("patched" if details[path] else "updated")
         changes.append(FileChange(rel, kind, details[path]))
-    return ApplyResult(project_format, changes, warnings)
+    return ApplyResult(project_format, changes, warnings, version, existing)
+
+
+def canonical_or_none(data: bytes) -> bytes:
+    """The canonical form a merge starts from; the data itself when it does not parse."""
+    try:
+        return canonical_bytes(data)
+    except etree.XMLSyntaxError:
+        return data

@@ -4,11 +4,15 @@ Salesforce writes metadata with an XML declaration, the metadata namespace as
 default and four-space indentation. Writing everything (rendered or merged) the
 same way makes diffs, drift checks and "byte-identical on re-apply" meaningful.
 Comments and processing instructions are dropped: retrieve never returns them.
+Text escapes quotes as ``&apos;`` and ``&quot;``, as retrieved files and CumulusCI's
+``serialize_xml_for_salesforce`` do, so a file we write diffs cleanly against one
+Salesforce wrote.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 
 from lxml import etree
 
@@ -16,6 +20,9 @@ from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.schema import MD_NS
 
 INDENT = "    "
+
+# Character data between two tags (lxml already escapes &, < and > there).
+_TEXT = re.compile(rb">([^<]+)<")
 
 
 def md(tag: str) -> str:
@@ -86,5 +93,16 @@ def canonical_bytes(source: etree._Element | bytes, keep_comments: bool = False)
     root = parse_xml(source) if isinstance(source, bytes) else copy.deepcopy(source)
     _strip_layout_whitespace(root, keep_comments)
     etree.indent(root, space=INDENT)
-    body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    body = _TEXT.sub(
+        _salesforce_text, etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    )
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"
+
+
+def _salesforce_text(match: re.Match[bytes]) -> bytes:
+    # The rule of CumulusCI's serialize_xml_for_salesforce (cumulusci.utils.xml.
+    # salesforce_encoding), applied to lxml's output: importing cumulusci here would pull
+    # simple-salesforce and requests into every offline command. A test checks that both
+    # serialise the corpus identically.
+    text = match.group(1).replace(b"'", b"&apos;").replace(b'"', b"&quot;")
+    return b">" + text + b"<"

@@ -132,6 +132,33 @@ def org_call_errors() -> tuple[type[Exception], ...]:
     return (requests.ConnectionError, requests.Timeout, SalesforceError, *oauth_errors())
 
 
+# What a refused connection looks like at the bottom of urllib3's retry chain.
+_NETWORK_CAUSES = (
+    ("Connection refused", "connection refused"),
+    ("Name or service not known", "unknown host"),
+    ("nodename nor servname", "unknown host"),
+    ("CERTIFICATE_VERIFY_FAILED", "TLS certificate not trusted"),
+    ("timed out", "timed out"),
+    ("Read timed out", "timed out"),
+)
+
+
+def short_reason(exc: BaseException, limit: int = 160) -> str:
+    """One short line saying why, never a token: urllib3's retry chain is pages long."""
+    # simple-salesforce errors carry Salesforce's own [{"errorCode", "message"}] answer.
+    content = getattr(exc, "content", None)
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        code, said = content[0].get("errorCode"), content[0].get("message")
+        if code:
+            return redact(f"{code}: {said}" if said else str(code))
+    text = redact(str(exc))
+    for marker, reason in _NETWORK_CAUSES:
+        if marker in text:
+            return reason
+    first = " ".join(text.split())
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
 def oauth_errors() -> tuple[type[Exception], ...]:
     """What CumulusCI raises when refreshing a token fails (revoked, expired, refused)."""
     from cumulusci.core.exceptions import SalesforceCredentialsException
@@ -165,10 +192,15 @@ def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
             f" `cci org connect {org_name}` (or `sf org login web --alias {org_name}`,"
             f" or set CUMULUSCI_ORG_{org_name})"
         ) from None
-    except (requests.RequestException, CumulusCIException, OSError) as exc:
+    except (requests.RequestException, OSError) as exc:
         raise OrgUnreachable(
-            f"could not reach or authenticate to org {org_name!r}: {redact(str(exc))}"
-            f"; check it with `cci org info {org_name}`"
+            f"org {org_name!r} is unreachable ({short_reason(exc)}); check the network,"
+            f" then `cci org info {org_name}`"
+        ) from None
+    except (CumulusCIException, *oauth_errors()[:3]) as exc:
+        raise OrgUnreachable(
+            f"org {org_name!r} refused authentication ({short_reason(exc)}); log in again"
+            f" with `cci org connect {org_name}`, then check `cci org info {org_name}`"
         ) from None
     return OrgSession(org_name, org_config, runtime.project_config, keychain=runtime.keychain)
 

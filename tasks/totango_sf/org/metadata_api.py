@@ -112,6 +112,8 @@ class DeployProgress:
     deployed: int
     total: int
     elapsed: float
+    tests_completed: int = 0
+    tests_total: int = 0
 
 
 @dataclass
@@ -127,6 +129,8 @@ class DeployResult:
     elapsed: float = 0.0
     # Polling was interrupted (SIGINT/SIGTERM); the status is what the org said after.
     interrupted: bool = False
+    tests_completed: int = 0
+    tests_total: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -198,6 +202,8 @@ def parse_deploy_result(content: bytes, elapsed: float = 0.0) -> DeployResult:
         failures=failures,
         error_message=result.findtext(_m("errorMessage")),
         elapsed=elapsed,
+        tests_completed=_int(result, "numberTestsCompleted"),
+        tests_total=_int(result, "numberTestsTotal"),
     )
 
 
@@ -344,6 +350,8 @@ def _deploy_classes() -> tuple[type, type, type]:
                             result.components_deployed,
                             result.components_total,
                             result.elapsed,
+                            result.tests_completed,
+                            result.tests_total,
                         )
                     )
                 if result.status in DONE_STATUSES:

@@ -129,7 +129,8 @@ def _deploy_stage(session: Any, config: Any, yes: bool, progress: Progress) -> S
         return StageResult(
             "deploy",
             "failed",
-            "the deploy failed; run `totango-sf deploy` for the component errors",
+            f"the deploy failed; run `totango-sf deploy --org {session.name}`"
+            " for the component errors",
         )
     return StageResult(
         "deploy", "changed" if outcome.status == "deployed" else "ok", outcome.status

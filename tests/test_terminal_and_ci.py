@@ -1,0 +1,292 @@
+"""The terminal and the CI log: help, version, tables, hints, org errors, plan --diff.
+
+A release engineer copies hints into a shell, reads tables in an 80-column CI log and
+scripts on exit codes; each test checks one of those habits.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tasks.totango_sf.cli import common
+from tasks.totango_sf.cli.app import app
+from tests.cli_json import error_of, result_of
+from tests.conftest import REPO_ROOT
+
+FIXTURE = REPO_ROOT / "tests" / "fixtures" / "repo_habits"
+REAL_IPS = {"trusted_ip_ranges": {"addresses": ["8.8.8.8", "1.1.1.0/24"]}}
+BOX = re.compile(r"[\u2500-\u257f\s]")
+
+
+def cli(*args: str, input: str | None = None):
+    return CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def write_config(folder: Path) -> Path:
+    path = folder / "my config.yml"  # a space: hints must quote it
+    path.write_text(json.dumps(REAL_IPS))
+    return path
+
+
+@pytest.fixture
+def use_org(monkeypatch, tmp_path):
+    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+    def use(emulator, name: str = "emu"):
+        for key, value in emulator.env(name).items():
+            monkeypatch.setenv(key, value)
+        return emulator
+
+    return use
+
+
+def deploy_kinds(emulator) -> list[str]:
+    return [("check-only" if d.check_only else d.kind) for d in emulator.history.deploys]
+
+
+# -- help, version, completion, changelog ------------------------------------------------
+
+
+def test_help_shows_bracketed_text_literally():
+    plan = cli("plan", "--help")
+    assert "[default: orgconfig/totango.yml]" in plan.output
+    setup = cli("setup", "--help")
+    assert "[browser]" in setup.output and "--allow-manual" in setup.output
+
+
+def test_version_completion_and_changelog():
+    shown = cli("--version")
+    assert shown.exit_code == 0 and shown.output.strip() == f"totango-sf {version('totango-sf')}"
+    assert "--install-completion" in cli("--help").output
+    changelog = (REPO_ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## [Unreleased]" in changelog and version("totango-sf") in changelog
+
+
+# -- tables at 80 and 160 columns ---------------------------------------------------------
+
+
+def first_column(output: str) -> list[str]:
+    """The first column's cells of a rich table, folded lines joined back."""
+    cells: list[str] = []
+    for line in output.splitlines():
+        parts = line.split("│")
+        if len(parts) < 4:
+            continue
+        first, second = parts[1].strip(), parts[2].strip()
+        if second or not cells:
+            cells.append(first)
+        else:
+            cells[-1] += first
+    return cells
+
+
+@pytest.mark.parametrize("width", [80, 160])
+def test_tables_stay_whole_and_within_the_terminal(width: int, tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(common.out, "width", width)
+    monkeypatch.setattr(common.err, "width", width)
+    project = tmp_path / "project"
+    project.mkdir()
+    for item in FIXTURE.iterdir():
+        target = project / item.name
+        if item.is_dir():
+            import shutil
+
+            shutil.copytree(item, target)
+        else:
+            target.write_bytes(item.read_bytes())
+    config = write_config(tmp_path)
+    applied = cli("apply", "--source-dir", str(project), "--config", str(config))
+    plan = cli("plan", "--config", str(config), "--out", str(tmp_path / "b"))
+    for result in (applied, plan):
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert all(len(line) <= width for line in lines), max(map(len, lines))
+        assert "…" not in result.output, "a cell was cut instead of folded"
+    shown = {BOX.sub("", name) for name in first_column(applied.output)}
+    for path in project.rglob("*-meta.xml"):
+        rel = str(path.relative_to(project))
+        if "objects/" in rel or "layouts/" in rel:
+            assert BOX.sub("", rel) in shown, rel
+
+
+# -- hints that run as printed ------------------------------------------------------------
+
+
+def test_the_quick_deploy_hint_runs_as_printed(emulator_factory, use_org, tmp_path, monkeypatch):
+    monkeypatch.setattr(common.out, "width", 300)
+    prod = use_org(emulator_factory(flavour="production"))
+    config = write_config(tmp_path)
+    validated = cli("deploy", "--org", "emu", "--config", str(config), "--check-only")
+    assert validated.exit_code == 0, validated.output
+    hint = validated.output.split("Apply it with: ", 1)[1].splitlines()[0]
+    args = shlex.split(hint)
+    assert args[0] == "totango-sf" and "--yes" in args
+    assert args[args.index("--config") + 1] == str(config)
+    quick = cli(*args[1:])
+    assert quick.exit_code == 0, quick.output
+    assert deploy_kinds(prod) == ["check-only", "deployRecentValidation"]
+
+
+def test_setup_and_doctor_hints_carry_the_config(emulator_factory, use_org, tmp_path):
+    use_org(emulator_factory(flavour="sandbox", package_installed=True))
+    config = write_config(tmp_path)
+    doctor = cli("doctor", "--org", "emu", "--config", str(config), "--json")
+    fixes = [c["fix"] for c in result_of(doctor.stdout)["checks"] if "totango-sf" in c["fix"]]
+    assert fixes, "no check named a command"
+    for fix in fixes:
+        command = re.search(r"totango-sf [^()`]*?--config '[^']+'", fix)
+        assert command, fix
+        args = shlex.split(command.group(0))
+        assert args[args.index("--org") + 1] == "emu"
+        assert args[args.index("--config") + 1] == str(config)
+
+
+# -- org errors: one line with the fix ------------------------------------------------------
+
+
+def test_an_unreachable_org_is_one_line_with_the_fix(emulator_factory, use_org, monkeypatch):
+    monkeypatch.setattr(common.err, "width", 400)
+    emulator = use_org(emulator_factory(flavour="sandbox"))
+    emulator.stop()
+    as_json = cli("verify", "--org", "emu", "--json")
+    assert as_json.exit_code == 4
+    message = error_of(as_json.stdout)["message"]
+    assert "\n" not in message and "`cci org info emu`" in message
+    assert "urllib3" not in message and "HTTPSConnectionPool" not in message
+    text = cli("verify", "--org", "emu")
+    assert text.exit_code == 4 and len(text.output.strip().splitlines()) == 1, text.output
+
+
+def test_an_authentication_failure_is_one_line_with_the_fix(emulator_factory, use_org):
+    emulator = use_org(emulator_factory(flavour="sandbox"))
+    emulator.state.refresh_token = "revoked"  # the org now answers invalid_grant
+    result = cli("doctor", "--org", "emu", "--json")
+    assert result.exit_code == 4
+    message = error_of(result.stdout)["message"]
+    assert "\n" not in message and "refused authentication" in message
+    assert "`cci org connect emu`" in message and "`cci org info emu`" in message
+
+
+# -- plan --org --diff and --detailed-exitcode --------------------------------------------
+
+
+def test_plan_diff_shows_xml_without_any_deploy(emulator_factory, use_org, tmp_path):
+    emulator = use_org(emulator_factory(flavour="sandbox"))
+    config = write_config(tmp_path)
+    args = ["plan", "--org", "emu", "--config", str(config), "--out", str(tmp_path / "b")]
+    shown = cli(*args, "--diff")
+    assert shown.exit_code == 0, shown.output
+    assert re.search(r"^--- .*Layout", shown.output, re.MULTILINE)
+    assert re.search(r"^\+\s*<label>Totango</label>", shown.output, re.MULTILINE)
+    documented = result_of(cli(*args, "--diff", "--json").stdout)
+    assert any(c.get("diff") for c in documented["components"])
+    assert emulator.history.deploys == [], "plan must not deploy, not even check-only"
+
+    pending = cli(*args, "--detailed-exitcode", "--json")
+    assert pending.exit_code == 3 and result_of(pending.stdout)["in_sync"] is False
+    assert cli("deploy", "--org", "emu", "--config", str(config), "--json").exit_code == 0
+    assert cli(*args, "--detailed-exitcode").exit_code == 0
+    assert cli("plan", "--detailed-exitcode", "--config", str(config)).exit_code == 2
+
+
+# -- production: the question comes after the plan --------------------------------------
+
+
+def test_production_confirmation_comes_after_the_plan(
+    emulator_factory, use_org, tmp_path, monkeypatch
+):
+    prod = use_org(emulator_factory(flavour="production"))
+    config = write_config(tmp_path)
+    monkeypatch.setattr("tasks.totango_sf.cli.org._interactive", lambda: True)
+    args = ["deploy", "--org", "emu", "--config", str(config)]
+    declined = cli(*args, input="n\n")
+    assert declined.exit_code == 2
+    assert declined.output.index("Totango setup on emu") < declined.output.index("PRODUCTION")
+    assert deploy_kinds(prod) == []
+    accepted = cli(*args, input="y\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert accepted.output.count("Totango setup on emu") == 1
+    assert deploy_kinds(prod) == ["deploy"]
+
+
+# -- progress in a CI log ------------------------------------------------------------------
+
+PROGRESS_LINE = re.compile(
+    r"^deploy (\w+): (\w+) \((\d+)/(\d+) components, (\d+)/(\d+) tests, \d+s\)$", re.MULTILINE
+)
+
+
+def test_a_ci_log_gets_one_line_per_status_change_with_counts(
+    emulator_factory, use_org, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(common.out, "width", 300)
+    emulator = use_org(emulator_factory(flavour="sandbox", deploy_polls=4))
+    config = write_config(tmp_path)
+    result = cli("deploy", "--org", "emu", "--config", str(config))
+    assert result.exit_code == 0, result.output
+    lines = PROGRESS_LINE.findall(result.output)
+    statuses = [status for _, status, *_ in lines]
+    assert statuses[-1] == "Succeeded" and "InProgress" in statuses
+    assert len(statuses) == len(set(statuses)), "a status was printed twice"
+    for _, _, deployed, total, tests_done, tests_total in lines:
+        assert int(deployed) <= int(total) and int(tests_done) <= int(tests_total)
+    assert {deploy_id for deploy_id, *_ in lines} == {emulator.history.deploys[0].deploy_id}
+
+
+def test_the_emulator_never_reports_more_components_deployed_than_in_total(
+    emulator_factory, use_org, tmp_path
+):
+    use_org(emulator_factory(flavour="sandbox"))
+    config = write_config(tmp_path)
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    deploy = result_of(result.stdout)["deploy"]
+    assert 0 < deploy["components_deployed"] == deploy["components_total"]
+
+
+def test_a_production_refusal_names_the_command_with_yes(emulator_factory, use_org, tmp_path):
+    prod = use_org(emulator_factory(flavour="production"))
+    config = write_config(tmp_path)
+    refused = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert refused.exit_code == 2
+    (action,) = error_of(refused.stdout)["actions"]
+    args = shlex.split(action)
+    assert args[0] == "totango-sf" and args[-1] == "--yes"
+    assert args[args.index("--config") + 1] == str(config)
+    assert cli(*args[1:], "--json").exit_code == 0
+    assert deploy_kinds(prod) == ["deploy"]
+
+
+@pytest.mark.parametrize("width", [80, 160])
+def test_org_tables_fit_80_and_160_columns(
+    width: int, emulator_factory, use_org, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(common.out, "width", width)
+    monkeypatch.setattr(common.err, "width", width)
+    use_org(emulator_factory(flavour="sandbox", package_installed=True))
+    config = write_config(tmp_path)
+    c = ["--org", "emu", "--config", str(config)]
+    outputs = [
+        cli("doctor", *c).output,
+        cli("setup", *c, "--allow-manual").output,
+        cli("rollback", *c).output,
+        cli("verify", *c).output,
+    ]
+    for output in outputs:
+        lines = output.splitlines()
+        assert all(len(line) <= width for line in lines), max(map(len, lines))
+        assert "…" not in output, "a cell was cut instead of folded"
+
+
+def test_a_fleet_ranks_an_open_manual_step_just_above_success():
+    from tasks.totango_sf.cli.fleet import worst_code
+
+    assert worst_code([0, 7, 0]) == 7
+    assert worst_code([7, 3]) == 3 and worst_code([7, 1]) == 1
