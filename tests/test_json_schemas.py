@@ -67,7 +67,10 @@ def check(command: str, stdout: str, exit_code: int) -> dict[str, Any]:
     assert not errors, (command, [e.message for e in errors])
     assert document["status"] == exit_code
     if "result" in document:
-        result_errors = list(validator(schema_file(command)).iter_errors(document["result"]))
+        # A fleet run (several --org) has one result shape whatever the command.
+        fleet = {"command", "orgs", "summary"} <= set(document["result"])
+        name = "fleet.result.schema.json" if fleet else schema_file(command)
+        result_errors = list(validator(name).iter_errors(document["result"]))
         assert not result_errors, (command, [f"{e.json_path}: {e.message}" for e in result_errors])
     return document
 
@@ -159,5 +162,21 @@ def test_org_commands_match_their_schemas(emulator_factory, monkeypatch, tmp_pat
     assert run(["connected-app", *c, "--revoke"], "connected-app")["status"] == 0
     assert run(["install", *c], "install")["result"]["action"] in ("installed", "skipped")
     assert run(["setup", *c, "--allow-manual"], "setup")["result"]["steps"]
+    assert run(["status", *c], "status")["result"]["state"] == "nothing_to_follow"
     assert run(["rollback", *c], "rollback")["result"]["ok"] is True
     assert run(["verify", *c], "verify")["status"] == 3
+
+
+def test_fleet_runs_match_the_fleet_schema(emulator_factory, monkeypatch, tmp_path: Path):
+    for name in ("fleet-a", "fleet-b"):
+        for key, value in emulator_factory(flavour="sandbox").env(name).items():
+            monkeypatch.setenv(key, value)
+    config = tmp_path / "totango.yml"
+    config.write_text(REAL_CONFIG)
+    c = ["--org", "fleet-a", "--org", "fleet-b", "--config", str(config)]
+
+    document = run(["verify", *c], "verify")
+    assert document["status"] == 3 and len(document["result"]["orgs"]) == 2
+    assert run(["deploy", *c], "deploy")["status"] == 0
+    assert run(["doctor", *c], "doctor")["result"]["summary"]["orgs"] == 2
+    assert run(["deploy", *c, "--orgs", "nomatch-*"], "deploy")["status"] == 2
