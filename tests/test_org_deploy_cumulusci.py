@@ -30,7 +30,9 @@ def run(task_class, emulator, **options):
 
 
 def test_check_only_then_quick_then_verify_then_rollback(emulator, config_file):
-    validated = run(TotangoDeploy, emulator, config=config_file, check_only=True)
+    validated = run(
+        TotangoDeploy, emulator, config=config_file, check_only=True, test_level="RunLocalTests"
+    )
     validation_id = validated.return_values["validation_id"]
     assert validation_id and validated.return_values["status"] == "validated"
     deployed = run(TotangoDeploy, emulator, config=config_file, quick=validation_id)

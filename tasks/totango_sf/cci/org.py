@@ -69,13 +69,39 @@ class TotangoOrgTask(TotangoConfigMixin, BaseSalesforceTask):
 TIMEOUT_OPTION: dict[str, dict[str, object]] = {
     "timeout": {"description": "Seconds before the deploy is canceled. Default: 1800."}
 }
+TEST_OPTIONS: dict[str, dict[str, object]] = {
+    "test_level": {
+        "description": "NoTestRun, RunLocalTests, RunSpecifiedTests, RunAllTestsInOrg or"
+        " default (testLevel left out). Default: NoTestRun outside production; in"
+        " production default for a deploy, RunLocalTests for check_only."
+    },
+    "tests": {"description": "Test classes for RunSpecifiedTests (comma-separated or a list)."},
+}
+
+
+def _test_options(options: dict[str, Any]) -> tuple[str | None, tuple[str, ...]]:
+    """test_level and tests, checked as the command line checks them."""
+    from tasks.totango_sf.org.test_levels import (
+        TEST_LEVEL_CHOICES,
+        TestLevelRefused,
+        parse_test_names,
+    )
+
+    level = options.get("test_level") or None
+    if level is not None and level not in TEST_LEVEL_CHOICES:
+        raise TaskOptionsError(f"test_level must be one of {', '.join(TEST_LEVEL_CHOICES)}")
+    try:
+        return level, parse_test_names(options.get("tests"))
+    except TestLevelRefused as exc:
+        raise TaskOptionsError(str(exc)) from None
 
 
 class TotangoDeploy(TotangoOrgTask):
     task_docs = """
     Retrieves the org's layouts and Security.settings, merges the Totango section and
     trusted IP ranges, diffs against the org and deploys every change in one atomic
-    deploy (rollbackOnError, NoTestRun); then assigns the permission set and verifies.
+    deploy (rollbackOnError; tests per ``test_level``); then assigns the permission set
+    and verifies.
     An org already in sync gets no deploy. Production needs ``yes: True``. With
     ``check_only`` the validation id is in return_values["validation_id"], for a
     following step with ``quick: ^^deploy_step.validation_id``.
@@ -86,10 +112,12 @@ class TotangoDeploy(TotangoOrgTask):
         "quick": {"description": "Validation id to quick-deploy (deployRecentValidation)."},
         "yes": {"description": "Required to deploy to a production org."},
         **TIMEOUT_OPTION,
+        **TEST_OPTIONS,
     }
 
     def _init_options(self, kwargs: dict[str, Any]) -> None:
         super()._init_options(kwargs)
+        self.test_level, self.tests = _test_options(self.options)
         self.check_only = self._bool("check_only")
         self.yes = self._bool("yes")
         self.quick_id = self.options.get("quick") or None
@@ -113,7 +141,13 @@ class TotangoDeploy(TotangoOrgTask):
         else:
             outcome = self._run_flow(
                 lambda: flow.deploy(
-                    session, config, check_only=self.check_only, yes=self.yes, timeout=self.timeout
+                    session,
+                    config,
+                    check_only=self.check_only,
+                    yes=self.yes,
+                    timeout=self.timeout,
+                    test_level=self.test_level,
+                    tests=list(self.tests),
                 )
             )
         document = outcome.to_json()
@@ -128,6 +162,13 @@ class TotangoDeploy(TotangoOrgTask):
             failures = "; ".join(
                 f"{f.file}:{f.line or ''}: {f.problem}" for f in outcome.deploy.failures
             )
+            tests = outcome.deploy.tests
+            if tests is not None and tests.org_tests_failed:
+                failures = "; ".join(
+                    [failures] * bool(failures)
+                    + [f"{t.class_name}.{t.method}: {t.message}" for t in tests.failures]
+                    + [tests.to_json()["explanation"]]
+                )
             raise TotangoOrgTaskFailed(
                 f"deploy {outcome.deploy.id} failed, the org was not changed: {failures}"
             )
@@ -168,10 +209,13 @@ class TotangoVerify(TotangoOrgTask):
 
 class TotangoRollback(TotangoOrgTask):
     task_docs = """
-    Restores the layouts and Security.settings saved in a snapshot by totango_deploy,
-    in one atomic deploy. ``remove_components`` also deletes the page, tab,
-    permission set (after removing its assignments) and report the deploy added;
-    fields only with ``delete_fields`` as well, because deleting a field deletes its data.
+    Takes out what the setup owns (its layout section and the trusted ranges the deploy
+    added) from the org's current files, in one atomic deploy, so work done after the
+    deploy is kept. ``exact`` restores the snapshot's files instead, refused when the org
+    changed since the deploy unless ``force``. ``remove_components`` also deletes the
+    page, tab, report and, once that deploy succeeded, the permission set's assignments
+    and the permission set; fields only with ``delete_fields`` as well, because deleting
+    a field deletes its data.
     """
     task_options = {
         **CONFIG_OPTION,
@@ -182,11 +226,19 @@ class TotangoRollback(TotangoOrgTask):
         "remove_components": {"description": "Also delete the components the deploy added."},
         "delete_fields": {"description": "With remove_components: delete the fields too."},
         "yes": {"description": "Required to roll back a production org."},
+        "exact": {"description": "Restore the snapshot's files exactly (see force)."},
+        "force": {"description": "With exact: overwrite changes made after the deploy."},
         **TIMEOUT_OPTION,
+        **TEST_OPTIONS,
     }
 
     def _init_options(self, kwargs: dict[str, Any]) -> None:
         super()._init_options(kwargs)
+        self.test_level, self.tests = _test_options(self.options)
+        self.exact = self._bool("exact")
+        self.force = self._bool("force")
+        if self.force and not self.exact:
+            raise TaskOptionsError("force goes with exact")
         self.remove_components = self._bool("remove_components")
         self.delete_fields = self._bool("delete_fields")
         self.yes = self._bool("yes")
@@ -207,7 +259,11 @@ class TotangoRollback(TotangoOrgTask):
                 snapshot_id=self.options.get("snapshot") or None,
                 remove_components=self.remove_components,
                 delete_fields=self.delete_fields,
+                exact=self.exact,
+                force=self.force,
                 yes=self.yes,
+                test_level=self.test_level,
+                tests=list(self.tests),
                 snapshot_root=Path(root) if root else None,
                 timeout=self.timeout,
             )
@@ -217,5 +273,7 @@ class TotangoRollback(TotangoOrgTask):
             "deploy_id": outcome.to_json()["deploy_id"],
             "snapshot": outcome.snapshot_id,
         }
+        if outcome.status == "partly_done":
+            raise TotangoOrgTaskFailed("rollback partly done: " + "; ".join(outcome.warnings))
         if not outcome.ok:
             raise TotangoOrgTaskFailed("rollback deploy failed; the org was not changed")

@@ -34,11 +34,19 @@ from tasks.totango_sf.cli.common import (
     print_result,
     print_warnings,
 )
+from tasks.totango_sf.cli.test_report import (
+    TestLevelOption,
+    TestsOption,
+    check_test_options,
+    print_tests,
+)
 
 OrgRequired = Annotated[
     str, typer.Option("--org", help="CumulusCI org name; applies orgconfig/<org>.yml.")
 ]
 NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
+# A rollback that changed the org but could not finish (the permission set is left).
+EXIT_PARTLY_DONE = 5
 
 
 @contextmanager
@@ -82,6 +90,12 @@ def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
     from tasks.totango_sf.org.snapshot import SnapshotNotFound
 
     secrets = session.secrets if session is not None else ()
+    diffs = getattr(exc, "diffs", None)
+    if isinstance(exc, DeployRefused) and diffs:
+        if not as_json:
+            for diff in diffs.values():
+                out.print(diff, markup=False, highlight=False, soft_wrap=True)
+        fail(redact(str(exc), *secrets), EXIT_BAD_INPUT, as_json, diffs=diffs)
     if isinstance(exc, DeployRefused | SnapshotNotFound | ConfigError):
         fail(redact(str(exc), *secrets), EXIT_BAD_INPUT, as_json)
     if isinstance(exc, OrgPrerequisiteMissing):
@@ -200,6 +214,8 @@ def deploy_command(
         float, typer.Option("--timeout", help="Give up (and cancel) after this many seconds.")
     ] = 1800.0,
     as_json: JsonOption = False,
+    test_level: TestLevelOption = None,
+    tests: TestsOption = None,
 ) -> None:
     """Retrieve, merge, diff and deploy the whole setup to an org in one atomic deploy.
 
@@ -210,6 +226,9 @@ def deploy_command(
         fail("--check-only and --quick exclude each other", EXIT_BAD_INPUT, as_json)
     if timeout <= 0:
         fail("--timeout must be positive", EXIT_BAD_INPUT, as_json)
+    if quick_id and (test_level or tests):
+        fail("--quick runs no tests: the validation ran them", EXIT_BAD_INPUT, as_json)
+    check_test_options(test_level, tests, as_json)
     cfg = load_config_or_exit(config, org, as_json)
     if cfg.trusted_ip_ranges.uses_placeholders:
         from tasks.totango_sf.org.deploy import PLACEHOLDER_REFUSAL
@@ -244,6 +263,8 @@ def deploy_command(
                     timeout=timeout,
                     progress=update,
                     on_plan=show_plan,
+                    test_level=test_level,
+                    tests=tests,
                 )
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
@@ -276,15 +297,19 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool) -> None:
     elif outcome.status == "in_sync":
         out.print(f"[green]in sync[/]: {outcome.org} already matches the setup; nothing deployed.")
     elif result is not None and not result.success:
-        print_failures(result)
+        if result.failures or result.error_message:
+            print_failures(result)
+        print_tests(result)
         err.print(f"[bold red]deploy {result.id} {result.status}.[/] {NOT_CHANGED}")
     elif outcome.status == "validated":
+        print_tests(result)
         out.print(
             f"[green]validated[/] (nothing changed). Validation id: [bold]{result.id}[/]\n"
             f"Apply it with: totango-sf deploy --org {outcome.org} --quick {result.id}",
             highlight=False,
         )
     else:
+        print_tests(result)
         out.print(f"[green]deployed[/] {result.id} ({result.status})", highlight=False)
     if not as_json:
         if outcome.assignments is not None:
@@ -358,10 +383,30 @@ def rollback_command(
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Allow rolling back production.")] = False,
     as_json: JsonOption = False,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Restore the snapshot's files exactly; refused when the org changed since.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --exact, overwrite changes made since.")
+    ] = False,
+    test_level: TestLevelOption = None,
+    tests: TestsOption = None,
 ) -> None:
-    """Restore the layouts and Security.settings from a snapshot, in one atomic deploy."""
+    """Take out what the setup owns from the org's current layouts and ranges (default),
+    or with --exact restore the snapshot's files; one atomic deploy.
+
+    Exit codes: 0 rolled back, 1 failed (org unchanged), 2 bad input or refused,
+    4 org unreachable, 5 partly done (re-run to finish).
+    """
     if delete_fields and not remove_components:
         fail("--delete-fields needs --remove-components", EXIT_BAD_INPUT, as_json)
+    if force and not exact:
+        fail("--force goes with --exact", EXIT_BAD_INPUT, as_json)
+    check_test_options(test_level, tests, as_json)
     cfg = load_config_or_exit(config, org, as_json)
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org import deploy as flow
@@ -383,22 +428,39 @@ def rollback_command(
                 snapshot_id=snapshot,
                 remove_components=remove_components,
                 delete_fields=delete_fields,
+                exact=exact,
+                force=force,
                 yes=yes,
+                test_level=test_level,
+                tests=tests,
                 progress=update,
                 on_plan=show_plan,
             )
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
     result = outcome.deploy
+    code = {"partly_done": EXIT_PARTLY_DONE}.get(
+        outcome.status, 0 if outcome.ok else EXIT_DEPLOY_FAILED
+    )
     if as_json:
-        print_result(outcome.to_json(), 0 if outcome.ok else EXIT_DEPLOY_FAILED)
+        print_result(outcome.to_json(), code)
+    elif outcome.status == "partly_done":
+        err.print("[bold yellow]rollback partly done.[/]")
     elif result is not None and not result.success:
         print_failures(result)
+        print_tests(result)
         err.print(f"[bold red]rollback deploy {result.id} {result.status}.[/] {NOT_CHANGED}")
+    elif outcome.status == "nothing_to_do":
+        out.print("[green]nothing to roll back[/]: the org holds nothing the setup owns")
     else:
-        out.print(f"[green]rolled back[/] to snapshot {outcome.snapshot_id}", highlight=False)
-    if not outcome.ok:
-        raise typer.Exit(EXIT_DEPLOY_FAILED)
+        out.print(
+            f"[green]rolled back[/] ({outcome.mode}) from snapshot {outcome.snapshot_id}",
+            highlight=False,
+        )
+    if not as_json:
+        print_warnings(outcome.warnings)
+    if code:
+        raise typer.Exit(code)
 
 
 def plan_against_org(cfg: Any, org: str, out_dir: Path, output_format: str, as_json: bool) -> None:

@@ -131,3 +131,23 @@ def load_snapshot(root: Path, org: str, snapshot_id: str | None = None) -> Snaps
 def _manifest(root: Path, org: str, snapshot_id: str) -> dict[str, Any]:
     data = json.loads((org_folder(root, org) / snapshot_id / MANIFEST).read_text("utf-8"))
     return data if isinstance(data, dict) else {}
+
+
+# What the deploy put in place for each patched file, beside the originals: an
+# exact restore compares it with the org's current file before overwriting.
+DEPLOYED = "deployed"
+
+
+def save_deployed(snapshot: Snapshot, files: Mapping[str, bytes]) -> None:
+    for rel in snapshot.originals:
+        if rel in files:
+            target = snapshot.path / DEPLOYED / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(files[rel])
+
+
+def load_deployed(snapshot: Snapshot) -> dict[str, bytes]:
+    folder = snapshot.path / DEPLOYED
+    return {
+        rel: (folder / rel).read_bytes() for rel in snapshot.originals if (folder / rel).is_file()
+    }
