@@ -63,6 +63,7 @@ def print_tests(result: Any) -> None:
         f"Apex tests: {report.tests_run} run, {report.failures_count} failed,"
         f" {report.total_time_ms / 1000:.2f} s",
         highlight=False,
+        soft_wrap=True,
     )
     if report.failures:
         table = Table(title="failing Apex tests", title_justify="left")
@@ -82,4 +83,4 @@ def print_tests(result: Any) -> None:
     if report.org_tests_failed:
         from tasks.totango_sf.org.test_levels import ORG_TESTS_FAILED
 
-        err.print(f"[bold red]{ORG_TESTS_FAILED}[/]", highlight=False)
+        err.print(f"[bold red]{ORG_TESTS_FAILED}[/]", highlight=False, soft_wrap=True)

@@ -52,10 +52,14 @@ ORG_TESTS_FAILED = (
 class TestLevelRefused(Exception):
     """A test level or test list that Salesforce would refuse (exit code 2)."""
 
+    __test__ = False  # not a pytest test class
+
 
 @dataclass(frozen=True)
 class TestPlan:
     """What ``DeployOptions`` says about tests; ``level`` None leaves testLevel out."""
+
+    __test__ = False  # not a pytest test class
 
     level: TestLevel | None
     tests: tuple[str, ...] = ()
@@ -118,6 +122,8 @@ def choose_test_plan(
 
 @dataclass(frozen=True)
 class TestFailure:
+    __test__ = False  # not a pytest test class
+
     class_name: str
     method: str
     message: str
@@ -144,6 +150,8 @@ class CoverageWarning:
 @dataclass
 class TestReport:
     """DeployResult's test counts plus details.runTestResult (RunTestsResult)."""
+
+    __test__ = False  # not a pytest test class
 
     tests_run: int
     failures_count: int
