@@ -14,7 +14,7 @@ from tests.org_emulator.deploy_engine import Message, Outcome, count_components,
 from tests.org_emulator.faults import Faults
 from tests.org_emulator.history import Call
 from tests.org_emulator.retrieve_engine import RetrieveOutcome, list_components, retrieve
-from tests.org_emulator.soap import SoapFault, local, md
+from tests.org_emulator.soap import XSI_NS, SoapFault, local, md
 from tests.org_emulator.state import MD_NS, OrgState, now_soap
 
 _M = f"{{{MD_NS}}}"
@@ -416,20 +416,24 @@ class MetadataApi:
 
 
 def _run_test_result(tests: apex_tests.TestRun) -> etree._Element:
-    """details.runTestResult, elements in RunTestsResult's schema order."""
+    """details.runTestResult, elements in RunTestsResult's schema order (metadata.wsdl)."""
     el = md("runTestResult")
     for name, message in tests.coverage_warnings:
         warning = md("codeCoverageWarnings", el)
         md("id", warning, "01p000000000001AAA")
         md("message", warning, message)
         md("name", warning, name)
+        _nil("namespace", warning)
     for failure in tests.failures:
+        namespace, name = _split_namespace(failure.class_name)
         item = md("failures", el)
         md("id", item, "01p000000000002AAA")
         md("message", item, failure.message)
         md("methodName", item, failure.method)
-        md("name", item, failure.class_name)
-        md("stackTrace", item, f"Class.{failure.class_name}.{failure.method}: line 12, column 1")
+        md("name", item, name)
+        _text_or_nil("namespace", item, namespace)
+        md("packageName", item, name)
+        md("stackTrace", item, f"Class.{name}.{failure.method}: line 12, column 1")
         md("time", item, apex_tests.METHOD_MILLISECONDS)
         md("type", item, "Class")
     md("numFailures", el, len(tests.failures))
@@ -437,13 +441,31 @@ def _run_test_result(tests: apex_tests.TestRun) -> etree._Element:
     failed = {(f.class_name, f.method) for f in tests.failures}
     for class_name, method in tests.ran:
         if (class_name, method) not in failed:
+            namespace, name = _split_namespace(class_name)
             success = md("successes", el)
             md("id", success, "01p000000000003AAA")
             md("methodName", success, method)
-            md("name", success, class_name)
+            md("name", success, name)
+            _text_or_nil("namespace", success, namespace)
             md("time", success, apex_tests.METHOD_MILLISECONDS)
     md("totalTime", el, tests.total_time)
     return el
+
+
+def _split_namespace(class_name: str) -> tuple[str | None, str]:
+    namespace, _, name = class_name.rpartition("__")
+    return (namespace or None), name
+
+
+def _nil(tag: str, parent: etree._Element) -> None:
+    md(tag, parent).set(f"{{{XSI_NS}}}nil", "true")
+
+
+def _text_or_nil(tag: str, parent: etree._Element, text: str | None) -> None:
+    if text is None:
+        _nil(tag, parent)
+    else:
+        md(tag, parent, text)
 
 
 def _message(tag: str, message: Message, stamp: str) -> etree._Element:

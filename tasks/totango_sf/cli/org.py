@@ -453,8 +453,9 @@ def rollback_command(
     elif outcome.status == "nothing_to_do":
         out.print("[green]nothing to roll back[/]: the org holds nothing the setup owns")
     else:
+        how = "restored its files" if outcome.mode == "exact" else "removed what the setup owns"
         out.print(
-            f"[green]rolled back[/] ({outcome.mode}) from snapshot {outcome.snapshot_id}",
+            f"[green]rolled back the deploy of snapshot {outcome.snapshot_id}[/] ({how})",
             highlight=False,
         )
     if not as_json:
