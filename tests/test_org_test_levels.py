@@ -336,3 +336,70 @@ def _empty_package_zip() -> bytes:
             '2006/04/metadata"><version>63.0</version></Package>\n',
         )
     return buffer.getvalue()
+
+
+def test_quick_refused_by_the_org_without_a_local_snapshot_says_what_to_run(
+    emulator, use_org, tmp_path
+):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    validated = cli("deploy", "--org", "emu", "--config", str(config), "--check-only", "--json")
+    validation_id = as_json(validated)["validation_id"]
+    for folder in (tmp_path / "snapshots" / "emu").iterdir():  # run from another checkout
+        (folder / "manifest.json").unlink()
+    quick = cli(
+        "deploy", "--org", "emu", "--config", str(config), "--quick", validation_id, "--json"
+    )
+    assert quick.exit_code == 2, quick.output
+    message = as_json(quick)["message"]
+    assert "ran no Apex tests" in message  # the org's own reason
+    assert "--check-only --test-level RunLocalTests" in message
+    assert [c.kind for c in emulator.history.deploys] == ["deploy", "deployRecentValidation"]
+    assert SECTION_LABEL not in account_layout(emulator)
+
+
+def test_a_failed_test_run_answer_is_schema_valid(emulator_factory):
+    """checkDeployStatus with failures (a managed class among them) against metadata.wsdl."""
+    from cumulusci.salesforce_api.metadata import ApiDeploy
+
+    from tests.test_org_emulator_api import (
+        a_task,
+        assert_schema_valid,
+        layout_package,
+        soap_call,
+        zip_b64,
+    )
+    from tests.test_org_emulator_deploy import MD
+
+    emulator = emulator_factory(flavour="sandbox")
+    emulator.faults.fail_apex_test("totango__GatewayTest", "testPing", "managed failure")
+    emulator.faults.fail_apex_test("LeadRoutingTest", "testAssignsQueue", "local failure")
+    files = layout_package("Totango_Account_Insights")
+    validate = ApiDeploy(
+        a_task(emulator),
+        zip_b64(files),
+        api_version="63.0",
+        check_only=True,
+        test_level="RunAllTestsInOrg",
+    )
+    with pytest.raises(Exception):  # noqa: B017 - CumulusCI raises its own failure type
+        validate()
+    deploy_id = emulator.history.deploys[-1].deploy_id
+    status, content = soap_call(
+        emulator,
+        f'<checkDeployStatus xmlns="{MD}"><asyncProcessId>{deploy_id}</asyncProcessId>'
+        "<includeDetails>true</includeDetails></checkDeployStatus>",
+    )
+    assert status == 200
+    assert_schema_valid(content)
+    assert b"<numFailures>2</numFailures>" in content
+    assert b"<namespace>totango</namespace>" in content
+
+    from tasks.totango_sf.org.metadata_api import parse_deploy_result
+
+    result = parse_deploy_result(content)
+    assert not result.success and result.tests is not None
+    assert {(f.class_name, f.method) for f in result.tests.failures} == {
+        ("totango__GatewayTest", "testPing"),
+        ("LeadRoutingTest", "testAssignsQueue"),
+    }

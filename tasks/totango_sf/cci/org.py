@@ -81,19 +81,12 @@ TEST_OPTIONS: dict[str, dict[str, object]] = {
 
 def _test_options(options: dict[str, Any]) -> tuple[str | None, tuple[str, ...]]:
     """test_level and tests, checked as the command line checks them."""
-    from tasks.totango_sf.org.test_levels import (
-        TEST_LEVEL_CHOICES,
-        TestLevelRefused,
-        parse_test_names,
-    )
+    from tasks.totango_sf.org.test_levels import TestLevelRefused, check_test_options
 
-    level = options.get("test_level") or None
-    if level is not None and level not in TEST_LEVEL_CHOICES:
-        raise TaskOptionsError(f"test_level must be one of {', '.join(TEST_LEVEL_CHOICES)}")
     try:
-        return level, parse_test_names(options.get("tests"))
+        return check_test_options(options.get("test_level") or None, options.get("tests"))
     except TestLevelRefused as exc:
-        raise TaskOptionsError(str(exc)) from None
+        raise TaskOptionsError(str(exc).replace("--test-level", "test_level")) from None
 
 
 class TotangoDeploy(TotangoOrgTask):

@@ -31,26 +31,13 @@ TestsOption = Annotated[
 
 def check_test_options(test_level: str | None, tests: str | None, as_json: bool) -> None:
     """Refuse a malformed level or test list before connecting (exit 2)."""
-    from tasks.totango_sf.org.test_levels import (
-        TEST_LEVEL_CHOICES,
-        TestLevelRefused,
-        parse_test_names,
-    )
+    from tasks.totango_sf.org.test_levels import TestLevelRefused
+    from tasks.totango_sf.org.test_levels import check_test_options as check
 
-    if test_level is not None and test_level not in TEST_LEVEL_CHOICES:
-        fail(
-            f"--test-level: {test_level!r} is not one of {', '.join(TEST_LEVEL_CHOICES)}",
-            EXIT_BAD_INPUT,
-            as_json,
-        )
     try:
-        names = parse_test_names(tests)
+        check(test_level, tests)
     except TestLevelRefused as exc:
         fail(str(exc), EXIT_BAD_INPUT, as_json)
-    if test_level == "RunSpecifiedTests" and not names:
-        fail("--test-level RunSpecifiedTests needs --tests A,B", EXIT_BAD_INPUT, as_json)
-    if names and test_level not in (None, "RunSpecifiedTests"):
-        fail("--tests goes with --test-level RunSpecifiedTests only", EXIT_BAD_INPUT, as_json)
 
 
 def print_tests(result: Any) -> None:

@@ -29,6 +29,7 @@ from tasks.totango_sf.org.desired_state import (
 from tasks.totango_sf.org.metadata_api import (
     DEFAULT_TIMEOUT,
     DeployResult,
+    MetadataCallFailed,
     ProgressCallback,
     Sleep,
     deploy_files,
@@ -381,9 +382,22 @@ def quick(
         raise DeployRefused(quick_without_tests(session.name, validation_id, snapshot))
     outcome = DeployOutcome(session.name, kind, "failed", quick_from=validation_id)
     started = time.monotonic()
-    result = quick_deploy(
-        session, validation_id, config.api_version, timeout=timeout, progress=progress, sleep=sleep
-    )
+    try:
+        result = quick_deploy(
+            session, validation_id, config.api_version, timeout=timeout, progress=progress,
+            sleep=sleep,
+        )  # fmt: skip
+    except MetadataCallFailed as exc:
+        if "INVALID_ID_FIELD" not in str(exc):
+            raise
+        # The org refused the id itself (nothing started): say what would work instead.
+        raise DeployRefused(
+            f"the org refused to quick-deploy validation {validation_id}: {exc}. Salesforce"
+            " quick-deploys a validation once, within 10 days, only if the org's Apex tests ran"
+            " and passed in it and the org did not change since. Validate again with"
+            f" `totango-sf deploy --org {session.name} --check-only --test-level RunLocalTests`"
+            " and quick-deploy that id."
+        ) from None
     outcome.timings.measure("deploy", started)
     outcome.deploy = result
     if snapshot is not None:

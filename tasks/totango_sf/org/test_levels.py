@@ -84,6 +84,22 @@ def parse_test_names(text: str | Iterable[str] | None) -> tuple[str, ...]:
     return names
 
 
+def check_test_options(
+    requested: str | None, tests: str | Iterable[str] | None
+) -> tuple[str | None, tuple[str, ...]]:
+    """The level and test names, refused when malformed whatever the org (no org needed)."""
+    if requested is not None and requested not in TEST_LEVEL_CHOICES:
+        raise TestLevelRefused(
+            f"--test-level: {requested!r} is not one of {', '.join(TEST_LEVEL_CHOICES)}"
+        )
+    names = parse_test_names(tests)
+    if requested == "RunSpecifiedTests" and not names:
+        raise TestLevelRefused("--test-level RunSpecifiedTests needs --tests A,B")
+    if names and requested not in (None, "RunSpecifiedTests"):
+        raise TestLevelRefused("--tests goes with --test-level RunSpecifiedTests only")
+    return requested, names
+
+
 def choose_test_plan(
     requested: str | None,
     tests: str | Iterable[str] | None,
