@@ -236,3 +236,34 @@ def test_assignments_stay_when_the_removing_deploy_fails(emulator, use_org, tmp_
     assert not emulator.state.has("PermissionSet", "Totango_Insights")
     assert not emulator.state.has("ApexPage", "Totango_Account_Insights")
     assert "Totango_Account_Health__c" in emulator.state.field_names("Account")
+
+
+def test_a_failure_after_the_assignments_went_is_reported_as_partly_done(
+    emulator, use_org, tmp_path
+):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    assert cli("deploy", "--org", "emu", "--config", str(config)).exit_code == 0
+    emulator.faults.fail_component("PermissionSet", "Totango_Insights", "Emulated: locked")
+
+    partly = cli(
+        "rollback", "--org", "emu", "--config", str(config), "--remove-components", "--json"
+    )
+    assert partly.exit_code == 5, partly.output
+    doc = json.loads(partly.stdout)
+    assert doc["result"]["status"] == "partly_done"
+    assert any("Re-run the same rollback" in w for w in doc["warnings"])
+    assert doc["result"]["deploy"]["success"] is True
+    assert doc["result"]["permission_set_deploy"]["success"] is False
+    layout = emulator.state.metadata_xml("Layout", ACCOUNT)
+    assert b"Totango_Account_Insights" not in layout  # the first deploy stands
+    assert emulator.state.rows("PermissionSetAssignment") == []
+    assert emulator.state.has("PermissionSet", "Totango_Insights")
+
+    emulator.faults.clear()
+    again = cli(
+        "rollback", "--org", "emu", "--config", str(config), "--remove-components", "--json"
+    )
+    assert again.exit_code == 0, again.output
+    assert not emulator.state.has("PermissionSet", "Totango_Insights")
+    assert not emulator.state.has("ApexPage", "Totango_Account_Insights")
