@@ -403,3 +403,16 @@ def test_a_failed_test_run_answer_is_schema_valid(emulator_factory):
         ("totango__GatewayTest", "testPing"),
         ("LeadRoutingTest", "testAssignsQueue"),
     }
+
+
+def test_a_developer_edition_org_is_not_production_for_tests(emulator_factory, use_org, tmp_path):
+    dev = use_org(emulator_factory(flavour="developer"))
+    config = write_config(tmp_path)
+    result = cli(
+        "deploy", "--org", "emu", "--config", str(config), "--yes", "--json",
+        "--test-level", "NoTestRun",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    validated = cli("deploy", "--org", "emu", "--config", str(config), "--check-only", "--json")
+    assert validated.exit_code == 0, validated.output
+    assert [c.detail.get("test_level") for c in dev.history.of("deploy")] == ["NoTestRun"]

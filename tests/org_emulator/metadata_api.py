@@ -102,7 +102,9 @@ class MetadataApi:
         zip_data = base64.b64decode(op.findtext(f"{_M}ZipFile") or "")
         test_level = (op.findtext(f".//{_M}testLevel") or "").strip() or None
         if test_level == "NoTestRun" and self.state.org_flavour == "production":
-            # deploy() itself faults (recorded in xjsender/haoide issue 107).
+            # deploy() itself faults (recorded in xjsender/haoide issue 107). Developer
+            # Edition orgs are non-production here ("Run the Same Tests in Sandbox and
+            # Production Deployments"), so only the production flavour refuses.
             raise SoapFault("sf:INVALID_OPERATION", apex_tests.NO_TEST_RUN_IN_PRODUCTION)
         job = self._new_deploy(
             zip_data,

@@ -51,7 +51,12 @@ from tasks.totango_sf.org.snapshot import (
     save_deployed,
     write_snapshot,
 )
-from tasks.totango_sf.org.test_levels import TestLevelRefused, TestPlan, choose_test_plan
+from tasks.totango_sf.org.test_levels import (
+    TestLevelRefused,
+    TestPlan,
+    choose_test_plan,
+    production_for_tests,
+)
 
 DeployStatus = Literal["in_sync", "deployed", "validated", "failed"]
 DriftState = Literal["in_sync", "missing", "changed"]
@@ -239,11 +244,14 @@ def test_plan_for(
     session: Any, kind: str, test_level: str | None, tests: Any, check_only: bool
 ) -> TestPlan:
     """The tests this deploy asks for; a refused level stops it before anything is sent."""
+    production = False
+    if kind == "production":
+        org = session.kind()
+        production = production_for_tests(org.org_type, org.is_production)
     try:
         return choose_test_plan(
-            test_level, tests, production=kind == "production", check_only=check_only,
-            org=session.name,
-        )  # fmt: skip
+            test_level, tests, production=production, check_only=check_only, org=session.name
+        )
     except TestLevelRefused as exc:
         raise DeployRefused(str(exc)) from None
 

@@ -68,7 +68,11 @@ from tasks.totango_sf.org.metadata_api import (
 from tasks.totango_sf.org.org_identity import org_id_of, same_org
 from tasks.totango_sf.org.permset_assignment import remove_assignments
 from tasks.totango_sf.org.snapshot import Snapshot, load_deployed, load_snapshot
-from tasks.totango_sf.org.test_levels import TestLevelRefused, choose_test_plan
+from tasks.totango_sf.org.test_levels import (
+    TestLevelRefused,
+    choose_test_plan,
+    production_for_tests,
+)
 
 RollbackMode = Literal["surgical", "exact"]
 RollbackStatus = Literal["rolled_back", "failed", "partly_done", "nothing_to_do"]
@@ -313,7 +317,11 @@ def rollback(
         raise DeployRefused(f"org {session.name!r} is a production org; re-run rollback with --yes")
     try:
         test_plan = choose_test_plan(
-            test_level, tests, production=kind.is_production, check_only=False, org=session.name
+            test_level,
+            tests,
+            production=production_for_tests(kind.org_type, kind.is_production),
+            check_only=False,
+            org=session.name,
         )
     except TestLevelRefused as exc:
         raise DeployRefused(str(exc)) from None

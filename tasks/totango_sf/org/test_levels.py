@@ -84,6 +84,17 @@ def parse_test_names(text: str | Iterable[str] | None) -> tuple[str, ...]:
     return names
 
 
+def production_for_tests(org_type: str, is_production: bool) -> bool:
+    """Whether the org applies production's test rules.
+
+    A Developer Edition org is neither a sandbox nor a scratch org, yet it is not
+    production for deploys: "By default, no tests are run in a deployment to a
+    non-production organization, such as a sandbox or a Developer Edition
+    organization" ("Run the Same Tests in Sandbox and Production Deployments").
+    """
+    return is_production and org_type != "Developer Edition"
+
+
 def check_test_options(
     requested: str | None, tests: str | Iterable[str] | None
 ) -> tuple[str | None, tuple[str, ...]]:
