@@ -11,6 +11,10 @@ Every HTTP call gets ``--latency`` seconds, and a deploy takes at least
   `add_page_layout_fields` per layout, `add_permission_set_perms`, and a
   Security.settings `deploy`.
 
+For totango-sf it also prints the HTTP calls per phase beside the phase's floor (the
+physical minimum: one listMetadata, one retrieve, one deploy, one verify retrieve, plus
+polls and the permission-set assignment).
+
 Prints figures; asserts nothing. The emulator is the project's test double.
 """
 
@@ -135,6 +139,56 @@ def run_cumulusci_chain(emulator: OrgEmulator, work: Path) -> list[str]:
     return steps
 
 
+# The physical minimum of a deploy: what must cross the wire whatever the client.
+FLOOR = {
+    "connect": (1, "token refresh; CumulusCI also reads userinfo, versions, Organization"),
+    "org kind": (1, "production or not, before anything is sent"),
+    "list layouts": (1, "listMetadata for layout globs"),
+    "retrieve": (1, "retrieve; then polls until the zip is ready"),
+    "deploy": (1, "deploy; then checkDeployStatus polls until done"),
+    "assign permission set": (
+        3,
+        "the permission set's id, the users still without it (one semi-join), one insert",
+    ),
+    "verify retrieve": (1, "retrieve; then polls"),
+}
+
+
+def phases(kinds: list[str]) -> list[tuple[str, list[str]]]:
+    """Split a deploy's HTTP calls, in order, into the phases of FLOOR."""
+    grouped: list[tuple[str, list[str]]] = []
+    retrieves = 0
+    for kind in kinds:
+        if kind in ("token", "userinfo", "versions", "sobject_get"):
+            phase = "connect"
+        elif kind == "listMetadata":
+            phase = "list layouts"
+        elif kind == "retrieve":
+            retrieves += 1
+            phase = "retrieve" if retrieves == 1 else "verify retrieve"
+        elif kind in ("checkStatus", "checkRetrieveStatus"):
+            phase = grouped[-1][0]
+        elif kind in ("deploy", "checkDeployStatus"):
+            phase = "deploy"
+        elif kind == "query" and not any(p == "org kind" for p, _ in grouped):
+            phase = "org kind"
+        else:
+            phase = "assign permission set"
+        if grouped and grouped[-1][0] == phase:
+            grouped[-1][1].append(kind)
+        else:
+            grouped.append((phase, [kind]))
+    return grouped
+
+
+def print_phases(kinds: list[str]) -> None:
+    print(f"    {'phase':<22} {'calls':>5} {'floor':>5}  above the floor, and why")
+    for phase, calls in phases(kinds):
+        floor, why = FLOOR.get(phase, (0, "not expected"))
+        extra = ", ".join(calls[floor:]) if len(calls) > floor else "-"
+        print(f"    {phase:<22} {len(calls):>5} {floor:>5}  {extra}  [{why}]")
+
+
 def measure(name: str, run: Any, latency: float, deploy_seconds: float) -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-deploy-"))
     emulator = start_emulator(work / "org", latency, deploy_seconds)
@@ -147,6 +201,8 @@ def measure(name: str, run: Any, latency: float, deploy_seconds: float) -> None:
         print(f"{name}: {calls} HTTP calls, {deploys} deploys, {seconds:.1f} s")
         for line in outcome if isinstance(outcome, list) else [outcome]:
             print(f"    {line}")
+        if run is run_totango:
+            print_phases([call.kind for call in emulator.history])
     finally:
         emulator.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -48,10 +48,13 @@ def test_plan_source_format(tmp_path: Path):
 
 
 def test_plan_removes_stale_output(tmp_path: Path):
-    stale = tmp_path / "package" / "stale.txt"
-    stale.parent.mkdir(parents=True)
-    stale.write_text("old")
+    """A file an earlier plan wrote, no longer part of the package, does not linger."""
     assert run("plan", "--out", str(tmp_path)).exit_code == 0
+    stale = tmp_path / "package" / "reports" / "Totango_Reports-meta.xml"
+    reports_off = tmp_path / "no-reports.yml"
+    reports_off.write_text("reports:\n  enabled: false\n")
+    assert stale.exists()
+    assert run("plan", "--out", str(tmp_path), "--config", str(reports_off)).exit_code == 0
     assert not stale.exists()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -62,7 +63,11 @@ def main(argv: list[str] | None = None) -> int:
 def write_env_script(path: Path, env: dict[str, str]) -> None:
     """``source DIR/env.sh`` points a shell's cci and totango-sf at this org."""
     lines = [f"export {key}={shlex.quote(value)}" for key, value in sorted(env.items())]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # It holds a refresh token and the keychain key: readable by the owner only.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.chmod(path, 0o600)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ goes to ``REQUESTS_CA_BUNDLE`` instead of ever turning verification off.
 
 from __future__ import annotations
 
+import os
 import ssl
 from pathlib import Path
 
@@ -23,7 +24,11 @@ def load_or_create_ca(folder: Path) -> trustme.CA:
     ca = trustme.CA(organization_name="totango-sf org emulator (test double)")
     folder.mkdir(parents=True, exist_ok=True)
     ca.cert_pem.write_to_path(str(cert))
-    ca.private_key_pem.write_to_path(str(key))
+    # Whoever holds the key can mint certificates the test clients trust: owner only.
+    descriptor = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(ca.private_key_pem.bytes())
+    os.chmod(key, 0o600)
     return ca
 
 

@@ -98,9 +98,12 @@ class TotangoApplySource(TotangoConfigMixin, BaseTask):
         self.options["source_dir"] = source_dir
 
     def _run_task(self) -> None:
-        from tasks.totango_sf.merge.source_dir import apply_to_source
+        from tasks.totango_sf.merge.source_dir import ApplySourceError, apply_to_source
 
-        result = apply_to_source(self._load_totango_config(), self.options["source_dir"])
+        try:
+            result = apply_to_source(self._load_totango_config(), self.options["source_dir"])
+        except ApplySourceError as exc:
+            raise TaskOptionsError(f"Option 'source_dir': {exc}") from None
         for change in result.changes:
             self.logger.info(f"{change.change:9} {change.path} {change.detail}")
         self.return_values = result.to_json()

@@ -17,6 +17,7 @@ from cumulusci.tasks.salesforce import BaseSalesforceTask
 
 from tasks.totango_sf.cci.offline import CONFIG_OPTION, TotangoConfigMixin
 from tasks.totango_sf.org.connection import OrgSession, redact
+from tasks.totango_sf.org.identifiers import deploy_id_problem, timeout_problem
 
 
 class TotangoOrgTaskFailed(CumulusCIFailure):
@@ -44,8 +45,8 @@ class TotangoOrgTask(TotangoConfigMixin, BaseSalesforceTask):
             value = float(raw)
         except (TypeError, ValueError):
             raise TaskOptionsError(f"timeout must be a number of seconds, not {raw!r}") from None
-        if value <= 0:
-            raise TaskOptionsError("timeout must be positive")
+        if problem := timeout_problem(value):
+            raise TaskOptionsError(f"timeout: {problem}")
         return value
 
     def _log_json(self, document: dict[str, Any]) -> None:
@@ -113,7 +114,10 @@ class TotangoDeploy(TotangoOrgTask):
         self.test_level, self.tests = _test_options(self.options)
         self.check_only = self._bool("check_only")
         self.yes = self._bool("yes")
-        self.quick_id = self.options.get("quick") or None
+        self.quick_id = self.options.get("quick")
+        if self.quick_id is not None and (problem := deploy_id_problem(str(self.quick_id))):
+            # An empty id must not fall back to a full, unvalidated deploy.
+            raise TaskOptionsError(f"quick: {problem}")
         self.timeout = self._timeout()
         if self.check_only and self.quick_id:
             raise TaskOptionsError("check_only and quick exclude each other")

@@ -11,7 +11,6 @@ Exit codes: 0 ok / in sync, 1 deploy failed, 2 bad input, 3 drift,
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -43,8 +42,13 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: brackets such as "[default: ...]" print literally instead of being read
+    # as rich markup, and --help skips typer's rich formatter (markdown-it and friends).
+    rich_markup_mode=None,
 )
-config_app = typer.Typer(help="Inspect the setup config.", no_args_is_help=True)
+config_app = typer.Typer(
+    help="Inspect the setup config.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(config_app, name="config")
 
 
@@ -58,6 +62,9 @@ def plan(
     output_format: Annotated[
         str, typer.Option("--format", help="mdapi (Metadata API folder) or source (sfdx).")
     ] = "mdapi",
+    force: Annotated[
+        bool, typer.Option("--force", help="Let --out replace files this command did not write.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Render and validate the setup package and show what it would change.
@@ -74,18 +81,23 @@ def plan(
         plan_against_org(cfg, org, out_dir, output_format, as_json)
         return
 
-    from tasks.totango_sf.metadata.validation import SchemaValidationError
+    from tasks.totango_sf.metadata.paths import UnsafePath
+    from tasks.totango_sf.metadata.validation import SchemaValidationError, require_valid
+    from tasks.totango_sf.render import out_dir as owned_out
     from tasks.totango_sf.render.plan import build_plan, plan_files, write_files
 
     the_plan = build_plan(cfg)
     files = plan_files(the_plan, output_format)  # type: ignore[arg-type]
-    for owned in ("package", "patches"):
-        shutil.rmtree(out_dir / owned, ignore_errors=True)
     try:
+        require_valid(files)
+        owned_out.prepare(out_dir, files, force=force)
         write_files(files, out_dir)
+        owned_out.record(out_dir, files)
     except SchemaValidationError as exc:
         print_problems_table("schema errors (nothing written)", exc.problems)
         fail("the rendered package is not schema-valid", EXIT_DEPLOY_FAILED, as_json)
+    except (owned_out.OutDirRefused, UnsafePath) as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
     document = {
         **the_plan.to_json(),
         "out_dir": str(out_dir),

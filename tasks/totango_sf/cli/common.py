@@ -14,11 +14,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tasks.totango_sf.cli.arguments import OrgOptional
+
 EXIT_OK = 0
 EXIT_DEPLOY_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_DRIFT = 3
 EXIT_ORG_UNREACHABLE = 4
+# A deploy was started and its end is not known (interrupted, or its answer was lost).
+EXIT_OUTCOME_UNKNOWN = 5
 
 out = Console()
 err = Console(stderr=True)
@@ -27,9 +31,7 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="Setup config YAML [default: orgconfig/totango.yml]."),
 ]
-OrgOption = Annotated[
-    str | None, typer.Option("--org", help="CumulusCI org name; applies orgconfig/<org>.yml.")
-]
+OrgOption = OrgOptional
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document only.")]
 
 
@@ -42,6 +44,7 @@ ERROR_NAMES = {
     EXIT_BAD_INPUT: "BadInput",
     EXIT_DRIFT: "Drift",
     EXIT_ORG_UNREACHABLE: "OrgUnreachable",
+    EXIT_OUTCOME_UNKNOWN: "OutcomeUnknown",
 }
 
 
@@ -135,7 +138,24 @@ def connect_or_exit(org: str, as_json: bool) -> Any:
     """The org's session, or exit 4 with a message (never a token) when it is unreachable."""
     from tasks.totango_sf.org.connection import OrgUnreachable, connect
 
+    require_project(as_json)
     try:
         return connect(org)
     except OrgUnreachable as exc:
         fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+
+
+def require_project(as_json: bool) -> None:
+    """Exit 2 outside a CumulusCI project, before anything reaches an org."""
+    from tasks.totango_sf.org.state_paths import PROJECT_MARKER, find_project_root
+
+    if find_project_root() is None:
+        # CumulusCI needs its project to load the org and its tasks, and .totango/
+        # lives beside cumulusci.yml: refuse here, before any call reaches the org.
+        fail(
+            f"not inside a CumulusCI project: no {PROJECT_MARKER} in the current folder"
+            " or any folder above it",
+            EXIT_BAD_INPUT,
+            as_json,
+            actions=["cd to the project that holds cumulusci.yml and run the command again"],
+        )

@@ -17,11 +17,18 @@ import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from tasks.totango_sf.cli.arguments import (
+    QuickOption,
+    SnapshotOption,
+    TimeoutOption,
+    missing_snapshot_problem,
+)
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
     EXIT_ORG_UNREACHABLE,
+    EXIT_OUTCOME_UNKNOWN,
     ConfigOption,
     JsonOption,
     connect_or_exit,
@@ -34,6 +41,13 @@ from tasks.totango_sf.cli.common import (
     print_result,
     print_warnings,
 )
+from tasks.totango_sf.cli.fleet import (
+    DEFAULT_PARALLEL,
+    OrgNames,
+    OrgsGlob,
+    ParallelOption,
+    single_org,
+)
 from tasks.totango_sf.cli.test_report import (
     TestLevelOption,
     TestsOption,
@@ -41,12 +55,7 @@ from tasks.totango_sf.cli.test_report import (
     print_tests,
 )
 
-OrgRequired = Annotated[
-    str, typer.Option("--org", help="CumulusCI org name; applies orgconfig/<org>.yml.")
-]
 NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
-# A rollback that changed the org but could not finish (the permission set is left).
-EXIT_PARTLY_DONE = 5
 
 
 @contextmanager
@@ -79,71 +88,22 @@ def progress_display(as_json: bool, title: str) -> Iterator[Callable[[Any], None
 
 def _handle_org_errors(session: Any, as_json: bool, exc: Exception) -> NoReturn:
     """Turn the deploy path's specific exceptions into exit codes and messages."""
-    from tasks.totango_sf.config.model import ConfigError
-    from tasks.totango_sf.merge.layout import LayoutPatchError
-    from tasks.totango_sf.merge.security import SecurityPatchError
-    from tasks.totango_sf.metadata.validation import SchemaValidationError
-    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, redact
-    from tasks.totango_sf.org.deploy import DeployRefused
-    from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-    from tasks.totango_sf.org.metadata_api import DeployTimeout, MetadataCallFailed
-    from tasks.totango_sf.org.snapshot import SnapshotNotFound
+    from tasks.totango_sf.cli.org_errors import org_error_verdict
 
-    secrets = session.secrets if session is not None else ()
-    diffs = getattr(exc, "diffs", None)
-    if isinstance(exc, DeployRefused) and diffs:
-        if not as_json:
-            for diff in diffs.values():
-                out.print(diff, markup=False, highlight=False, soft_wrap=True)
-        fail(redact(str(exc), *secrets), EXIT_BAD_INPUT, as_json, diffs=diffs)
-    if isinstance(exc, DeployRefused | SnapshotNotFound | ConfigError):
-        fail(redact(str(exc), *secrets), EXIT_BAD_INPUT, as_json)
-    if isinstance(exc, OrgPrerequisiteMissing):
-        lines = "\n".join(f"  {p}" for p in exc.problems)
-        fail(f"the org is not ready for the setup:\n{lines}", EXIT_BAD_INPUT, as_json,
-             problems=exc.problems)  # fmt: skip
-    if isinstance(exc, SchemaValidationError):
-        if not as_json:
-            print_problems_table("schema errors (nothing sent)", exc.problems)
-        fail("the package is not schema-valid; nothing was sent", EXIT_DEPLOY_FAILED, as_json)
-    if isinstance(exc, LayoutPatchError | SecurityPatchError):
-        fail(f"cannot merge into the org's file: {exc}", EXIT_DEPLOY_FAILED, as_json)
-    if isinstance(exc, DeployTimeout):
-        fail(redact(str(exc), *secrets), EXIT_DEPLOY_FAILED, as_json, deploy_id=exc.deploy_id)
-    if isinstance(exc, MetadataCallFailed | OrgUnreachable):
-        fail(
-            f"Metadata API call failed: {redact(str(exc), *secrets)}", EXIT_ORG_UNREACHABLE, as_json
-        )
-    if isinstance(exc, org_call_errors()):
-        message = f"the org refused or dropped a call: {redact(str(exc), *secrets)}"
-        fail(message, EXIT_ORG_UNREACHABLE, as_json)
-    raise exc
+    verdict = org_error_verdict(exc, session.secrets if session is not None else ())
+    if verdict.problems and not as_json:
+        print_problems_table("schema errors (nothing sent)", verdict.problems)
+    diffs = verdict.data.get("diffs")
+    if diffs and not as_json:
+        for diff in diffs.values():
+            out.print(diff, markup=False, highlight=False, soft_wrap=True)
+    fail(verdict.message, verdict.code, as_json, **verdict.data)
 
 
 def _org_errors() -> tuple[type[Exception], ...]:
-    from tasks.totango_sf.config.model import ConfigError
-    from tasks.totango_sf.merge.layout import LayoutPatchError
-    from tasks.totango_sf.merge.security import SecurityPatchError
-    from tasks.totango_sf.metadata.validation import SchemaValidationError
-    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors
-    from tasks.totango_sf.org.deploy import DeployRefused
-    from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-    from tasks.totango_sf.org.metadata_api import DeployTimeout, MetadataCallFailed
-    from tasks.totango_sf.org.snapshot import SnapshotNotFound
+    from tasks.totango_sf.cli.org_errors import org_errors
 
-    return (
-        ConfigError,
-        OrgPrerequisiteMissing,
-        LayoutPatchError,
-        OrgUnreachable,
-        DeployRefused,
-        DeployTimeout,
-        MetadataCallFailed,
-        SecurityPatchError,
-        SnapshotNotFound,
-        SchemaValidationError,
-        *org_call_errors(),
-    )
+    return org_errors()
 
 
 def print_failures(result: Any) -> None:
@@ -199,20 +159,17 @@ def _plan_rows(state: Any) -> list[dict[str, str]]:
 
 
 def deploy_command(
-    org: OrgRequired,
+    org_names: OrgNames = None,
+    orgs_glob: OrgsGlob = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
     config: ConfigOption = None,
     check_only: Annotated[
         bool, typer.Option("--check-only", help="Validate only; prints the validation id.")
     ] = False,
-    quick_id: Annotated[
-        str | None,
-        typer.Option("--quick", metavar="VALIDATION_ID", help="Quick-deploy a validation."),
-    ] = None,
+    quick_id: QuickOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Allow deploying to production.")] = False,
     diff: Annotated[bool, typer.Option("--diff", help="Show the unified XML diff.")] = False,
-    timeout: Annotated[
-        float, typer.Option("--timeout", help="Give up (and cancel) after this many seconds.")
-    ] = 1800.0,
+    timeout: TimeoutOption = 1800.0,
     as_json: JsonOption = False,
     test_level: TestLevelOption = None,
     tests: TestsOption = None,
@@ -229,6 +186,16 @@ def deploy_command(
     if quick_id and (test_level or tests):
         fail("--quick runs no tests: the validation ran them", EXIT_BAD_INPUT, as_json)
     check_test_options(test_level, tests, as_json)
+    org = single_org(org_names, orgs_glob, as_json)
+    if org is None:
+        if test_level or tests:
+            fail("--test-level and --tests apply to a single --org; fleets use each org's"
+                 " default", EXIT_BAD_INPUT, as_json)  # fmt: skip
+        if quick_id:
+            fail("--quick applies to one org's validation; use it with a single --org",
+                 EXIT_BAD_INPUT, as_json)  # fmt: skip
+        _deploy_fleet(org_names, orgs_glob, parallel, config, as_json, check_only, yes, timeout)
+        return
     cfg = load_config_or_exit(config, org, as_json)
     if cfg.trusted_ip_ranges.uses_placeholders:
         from tasks.totango_sf.org.deploy import PLACEHOLDER_REFUSAL
@@ -338,12 +305,20 @@ def _deploy_exit_code(outcome: Any) -> int:
 
 
 def verify_command(
-    org: OrgRequired, config: ConfigOption = None, as_json: JsonOption = False
+    org_names: OrgNames = None,
+    orgs_glob: OrgsGlob = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Report drift between the org and the setup; changes nothing.
 
     Exit 0 in sync, 3 drift.
     """
+    org = single_org(org_names, orgs_glob, as_json)
+    if org is None:
+        _verify_fleet(org_names, orgs_glob, parallel, config, as_json)
+        return
     cfg = load_config_or_exit(config, org, as_json)
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org import deploy as flow
@@ -362,11 +337,11 @@ def verify_command(
 
 
 def rollback_command(
-    org: OrgRequired,
+    org_names: OrgNames = None,
+    orgs_glob: OrgsGlob = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
     config: ConfigOption = None,
-    snapshot: Annotated[
-        str | None, typer.Option("--snapshot", help="Snapshot id [default: the latest].")
-    ] = None,
+    snapshot: SnapshotOption = None,
     remove_components: Annotated[
         bool,
         typer.Option(
@@ -407,6 +382,24 @@ def rollback_command(
     if force and not exact:
         fail("--force goes with --exact", EXIT_BAD_INPUT, as_json)
     check_test_options(test_level, tests, as_json)
+    org = single_org(org_names, orgs_glob, as_json)
+    if (
+        org is not None
+        and snapshot is not None
+        and (problem := missing_snapshot_problem(org, snapshot))
+    ):
+        fail(problem, EXIT_BAD_INPUT, as_json)
+    if org is None:
+        if snapshot:
+            fail("--snapshot names one org's snapshot; use it with a single --org",
+                 EXIT_BAD_INPUT, as_json)  # fmt: skip
+        if exact or test_level or tests:
+            fail("--exact, --test-level and --tests apply to a single --org",
+                 EXIT_BAD_INPUT, as_json)  # fmt: skip
+        _rollback_fleet(
+            org_names, orgs_glob, parallel, config, as_json, remove_components, delete_fields, yes
+        )
+        return
     cfg = load_config_or_exit(config, org, as_json)
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org import deploy as flow
@@ -439,9 +432,7 @@ def rollback_command(
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
     result = outcome.deploy
-    code = {"partly_done": EXIT_PARTLY_DONE}.get(
-        outcome.status, 0 if outcome.ok else EXIT_DEPLOY_FAILED
-    )
+    code = _rollback_exit_code(outcome)
     if as_json:
         print_result(outcome.to_json(), code)
     elif outcome.status == "partly_done":
@@ -462,6 +453,134 @@ def rollback_command(
         print_warnings(outcome.warnings)
     if code:
         raise typer.Exit(code)
+
+
+# -- fleets: the same flows, one lane per org (see cli/fleet.py) ---------------------
+
+
+def _fleet_orgs_and_configs(
+    org_names: list[str] | None, orgs_glob: str | None, config: Path | None, as_json: bool
+) -> tuple[list[str], dict[str, Any]]:
+    from tasks.totango_sf.cli.fleet import load_configs, resolve_orgs
+    from tasks.totango_sf.org.connection import OrgUnreachable
+
+    try:
+        orgs = resolve_orgs(org_names, orgs_glob, as_json)
+    except OrgUnreachable as exc:
+        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+    return orgs, load_configs(config, orgs, as_json)
+
+
+def _deploy_stage(lane: Any) -> Callable[[Any], None]:
+    def progress(p: Any) -> None:
+        lane.deploy_started(p.deploy_id)
+        if p.status in ("Succeeded", "SucceededPartial"):
+            lane.stage("verifying")
+        elif p.total:
+            lane.stage(f"deploying {min(p.deployed, p.total)}/{p.total}")
+        else:
+            lane.stage(f"deploying ({p.status})")
+
+    return progress
+
+
+def _deploy_fleet(
+    org_names: list[str] | None,
+    orgs_glob: str | None,
+    parallel: int,
+    config: Path | None,
+    as_json: bool,
+    check_only: bool,
+    yes: bool,
+    timeout: float,
+) -> None:
+    from tasks.totango_sf.cli.fleet import run_fleet_command
+    from tasks.totango_sf.org import deploy as flow
+
+    orgs, configs = _fleet_orgs_and_configs(org_names, orgs_glob, config, as_json)
+    placeholders = [o for o in orgs if configs[o].trusted_ip_ranges.uses_placeholders]
+    if placeholders:
+        fail(
+            f"{flow.PLACEHOLDER_REFUSAL}; no org was touched"
+            f" (config of: {', '.join(placeholders)})",
+            EXIT_BAD_INPUT,
+            as_json,
+        )
+
+    def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
+        lane.stage("retrieving")
+        outcome = flow.deploy(
+            session,
+            cfg,
+            check_only=check_only,
+            yes=yes,
+            timeout=timeout,
+            progress=_deploy_stage(lane),
+            sleep=lane.sleep,
+            on_plan=lambda state: lane.stage("in sync" if state.in_sync else "planned"),
+        )
+        return _deploy_exit_code(outcome), outcome.to_json()
+
+    command = "deploy --check-only" if check_only else "deploy"
+    run_fleet_command(command, orgs, configs, parallel, as_json, job)
+
+
+def _verify_fleet(
+    org_names: list[str] | None,
+    orgs_glob: str | None,
+    parallel: int,
+    config: Path | None,
+    as_json: bool,
+) -> None:
+    from tasks.totango_sf.cli.fleet import run_fleet_command
+    from tasks.totango_sf.org import deploy as flow
+
+    orgs, configs = _fleet_orgs_and_configs(org_names, orgs_glob, config, as_json)
+
+    def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
+        lane.stage("retrieving")
+        report = flow.verify(session, cfg)
+        return (0 if report.in_sync else EXIT_DRIFT), report.to_json()
+
+    run_fleet_command("verify", orgs, configs, parallel, as_json, job)
+
+
+def _rollback_exit_code(outcome: Any) -> int:
+    # Partly done changed the org without finishing: neither "ok" nor "unchanged".
+    if outcome.status == "partly_done":
+        return EXIT_OUTCOME_UNKNOWN
+    return 0 if outcome.ok else EXIT_DEPLOY_FAILED
+
+
+def _rollback_fleet(
+    org_names: list[str] | None,
+    orgs_glob: str | None,
+    parallel: int,
+    config: Path | None,
+    as_json: bool,
+    remove_components: bool,
+    delete_fields: bool,
+    yes: bool,
+) -> None:
+    from tasks.totango_sf.cli.fleet import run_fleet_command
+    from tasks.totango_sf.org import deploy as flow
+
+    orgs, configs = _fleet_orgs_and_configs(org_names, orgs_glob, config, as_json)
+
+    def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
+        lane.stage("reading snapshot")
+        outcome = flow.rollback(
+            session,
+            cfg,
+            remove_components=remove_components,
+            delete_fields=delete_fields,
+            yes=yes,
+            progress=_deploy_stage(lane),
+            sleep=lane.sleep,
+        )
+        return _rollback_exit_code(outcome), outcome.to_json()
+
+    run_fleet_command("rollback", orgs, configs, parallel, as_json, job)
 
 
 def plan_against_org(cfg: Any, org: str, out_dir: Path, output_format: str, as_json: bool) -> None:

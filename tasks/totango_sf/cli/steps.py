@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from tasks.totango_sf.cli.arguments import OrgRequired
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_ORG_UNREACHABLE,
@@ -27,11 +28,17 @@ from tasks.totango_sf.cli.common import (
     out,
     print_result,
 )
+from tasks.totango_sf.cli.fleet import (
+    DEFAULT_PARALLEL,
+    OrgNames,
+    OrgsGlob,
+    ParallelOption,
+    single_org,
+)
 
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
 
-OrgRequired = Annotated[str, typer.Option("--org", help="CumulusCI org name (required).")]
 STATUS_COLOUR = {
     "ok": "green",
     "done": "green",
@@ -48,6 +55,25 @@ STATUS_COLOUR = {
 
 def _coloured(status: str) -> str:
     return f"[{STATUS_COLOUR.get(status, 'white')}]{status}[/]"
+
+
+def _run_fleet(
+    command: str,
+    org_names: list[str] | None,
+    orgs_glob: str | None,
+    parallel: int,
+    config: Path | None,
+    as_json: bool,
+    job: Callable[[Any, Any, Any], tuple[int, dict[str, Any]]],
+) -> None:
+    from tasks.totango_sf.cli.fleet import load_configs, resolve_orgs, run_fleet_command
+    from tasks.totango_sf.org.connection import OrgUnreachable
+
+    try:
+        orgs = resolve_orgs(org_names, orgs_glob, as_json)
+    except OrgUnreachable as exc:
+        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+    run_fleet_command(command, orgs, load_configs(config, orgs, as_json), parallel, as_json, job)
 
 
 def _session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[Any, Any]:
@@ -97,10 +123,25 @@ def org_id_command(
 
 
 def doctor_command(
-    org: OrgRequired, config: ConfigOption = None, as_json: JsonOption = False
+    org_names: OrgNames = None,
+    orgs_glob: OrgsGlob = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Check the org's prerequisites and setup, one row per check; changes nothing."""
     from tasks.totango_sf.steps.doctor import run_doctor
+
+    org = single_org(org_names, orgs_glob, as_json)
+    if org is None:
+
+        def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
+            lane.stage("checking")
+            report = run_doctor(session, cfg, session.name)
+            return (0 if report.ok else EXIT_STEP_FAILED), report.to_json()
+
+        _run_fleet("doctor", org_names, orgs_glob, parallel, config, as_json, job)
+        return
 
     session, cfg = _session_and_config(org, config, as_json)
     report = _guarded(org, as_json, lambda: run_doctor(session, cfg, org))
@@ -190,7 +231,9 @@ def connected_app_command(
 
 
 def setup_command(
-    org: OrgRequired,
+    org_names: OrgNames = None,
+    orgs_glob: OrgsGlob = None,
+    parallel: ParallelOption = DEFAULT_PARALLEL,
     config: ConfigOption = None,
     browser: Annotated[
         bool,
@@ -201,6 +244,23 @@ def setup_command(
 ) -> None:
     """Run every step: doctor, install, deploy, connected-app, [browser], verify."""
     from tasks.totango_sf.steps.setup import run_setup
+
+    org = single_org(org_names, orgs_glob, as_json)
+    if org is None:
+
+        def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
+            report = run_setup(
+                session,
+                cfg,
+                session.name,
+                browser=browser,
+                yes=yes,
+                progress=lambda message: lane.stage(message.splitlines()[0][:60]),
+            )
+            return (0 if report.ok else EXIT_STEP_FAILED), report.to_json()
+
+        _run_fleet("setup", org_names, orgs_glob, parallel, config, as_json, job)
+        return
 
     session, cfg = _session_and_config(org, config, as_json)
     report = _guarded(

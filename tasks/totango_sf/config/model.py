@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -25,6 +24,7 @@ from pydantic import (
 )
 
 from tasks.totango_sf.config import insights as insights_catalogue
+from tasks.totango_sf.config.errors import ConfigError
 from tasks.totango_sf.config.ip_ranges import (
     IpRange,
     IpRangeError,
@@ -38,23 +38,18 @@ from tasks.totango_sf.config.names import (
     object_name_problem,
     object_stem,
 )
+from tasks.totango_sf.config.xml_text import xml_text_problems
+from tasks.totango_sf.config.yaml_loader import read_yaml_mapping
 
 DEFAULT_CONFIG_PATH = Path("orgconfig/totango.yml")
 
 FieldType = Literal["Picklist", "Text", "Checkbox", "DateTime", "Date", "Percent", "Url", "Number"]
 
 
-class ConfigError(Exception):
-    """Bad setup config; ``problems`` are ``key.path: message`` lines."""
-
-    def __init__(self, source: str, problems: list[str]):
-        self.source = source
-        self.problems = problems
-        super().__init__(f"{source}: " + "; ".join(problems))
-
-
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: YAML's ``true`` is not a height of 1 px, nor ``1`` or ``"yes"`` a boolean;
+    # a value of the wrong YAML type is refused instead of coerced.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def _check(problem: str | None, value: str) -> str:
@@ -416,24 +411,7 @@ def deep_merge(base: Mapping[str, Any], overlay: Mapping[str, Any]) -> dict[str,
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(str(path), ["file not found"]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(str(path), [f"YAML syntax error at {where}: {problem}"]) from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(
-            str(path), [f"the top level must be a mapping, not {type(data).__name__}"]
-        )
-    return data
+    return read_yaml_mapping(path)
 
 
 def _key_path(loc: tuple[int | str, ...]) -> str:
@@ -461,6 +439,8 @@ def _describe(error: Mapping[str, Any]) -> str:
 
 
 def build_config(data: Mapping[str, Any], source: str = "<config>") -> TotangoConfig:
+    if problems := xml_text_problems(dict(data)):
+        raise ConfigError(source, problems)
     try:
         return TotangoConfig.model_validate(data)
     except ValidationError as exc:

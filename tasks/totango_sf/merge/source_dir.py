@@ -4,14 +4,25 @@ Works on an sfdx project (``sfdx-project.json``, ``*-meta.xml``) or a Metadata A
 folder (``package.xml``, ``layouts/*.layout``, ``settings/Security.settings``).
 Everything is computed and validated first; files are written only when all of
 them pass, so a bad merge never leaves the project half-edited.
+
+The project is input we do not control (a repo, a colleague's branch), so it is
+read defensively: a malformed ``sfdx-project.json``, ``package.xml``, object,
+layout or settings file is refused naming the file; package directories must
+lie inside the project; nothing is written through a symlink; and in a Metadata
+API folder only the top-level ``layouts/`` and ``settings/`` are patched, a
+nested copy such as ``zz_backup/layouts/`` is reported and left alone.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from lxml import etree
 
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.layout import LayoutPatchError, add_widget_section
@@ -20,6 +31,7 @@ from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.components import Component, mdapi_files, source_files
 from tasks.totango_sf.metadata.order import insert_in_schema_order
 from tasks.totango_sf.metadata.package_xml import package_xml
+from tasks.totango_sf.metadata.paths import UnsafePath, no_symlink_between
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.metadata.xml import canonical_bytes, md
@@ -73,16 +85,43 @@ def detect_format(root: Path) -> ProjectFormat:
     )
 
 
-def package_dirs(root: Path) -> list[Path]:
-    """The package directories of sfdx-project.json, the default one first."""
+def _read_project_file(root: Path) -> Any:
+    path = root / "sfdx-project.json"
     try:
-        project = json.loads((root / "sfdx-project.json").read_text(encoding="utf-8"))
-        dirs = sorted(project["packageDirectories"], key=lambda d: not d.get("default"))
-        return [root / d["path"] for d in dirs]
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ApplySourceError("sfdx-project.json is not UTF-8 text") from None
+    except ValueError as exc:
+        raise ApplySourceError(f"sfdx-project.json is not valid JSON: {exc}") from None
+    except OSError as exc:
+        raise ApplySourceError(f"sfdx-project.json cannot be read: {exc.strerror}") from None
+
+
+def package_dirs(root: Path) -> list[Path]:
+    """The package directories of sfdx-project.json, the default one first.
+
+    Each must be a relative path that stays inside the project once symlinks are
+    resolved: the command writes only inside the folder it was given.
+    """
+    project = _read_project_file(root)
+    entries = project.get("packageDirectories") if isinstance(project, dict) else None
+    if not isinstance(entries, list) or not entries:
         raise ApplySourceError(
-            f"sfdx-project.json has no usable packageDirectories: {exc}"
-        ) from None
+            "sfdx-project.json: packageDirectories must be a non-empty list of"
+            ' {"path": ...} entries'
+        )
+    inside = root.resolve()
+    dirs: list[tuple[bool, Path]] = []
+    for index, entry in enumerate(entries):
+        where = f"sfdx-project.json: packageDirectories[{index}]"
+        path = entry.get("path") if isinstance(entry, dict) else None
+        if not isinstance(path, str) or not path.strip():
+            raise ApplySourceError(f"{where}.path must be a non-empty string")
+        candidate = root / path
+        if Path(path).is_absolute() or not candidate.resolve().is_relative_to(inside):
+            raise ApplySourceError(f"{where}.path {path!r} is outside the project")
+        dirs.append((not entry.get("default"), candidate))
+    return [d for _, d in sorted(dirs, key=lambda pair: pair[0])]
 
 
 def default_package_dir(root: Path) -> Path:
@@ -103,12 +142,55 @@ def layout_name(path: Path, project_format: ProjectFormat) -> str:
     return path.name.removesuffix(LAYOUT_SUFFIX[project_format])
 
 
-def find_files(root: Path, project_format: ProjectFormat, pattern: str) -> list[Path]:
-    return sorted(p for base in search_roots(root, project_format) for p in base.rglob(pattern))
+# In a Metadata API folder each type has one folder at the top (layouts/, settings/);
+# the same names deeper down are copies (backups, other packages) a deploy of this
+# folder would never read.
+MDAPI_FOLDER = {".layout": "layouts", "Security.settings": "settings"}
 
 
-def find_layouts(root: Path, project_format: ProjectFormat) -> dict[str, Path]:
-    found = find_files(root, project_format, f"*{LAYOUT_SUFFIX[project_format]}")
+def _is_mdapi_place(root: Path, path: Path, pattern: str) -> bool:
+    folder = next(v for k, v in MDAPI_FOLDER.items() if pattern.endswith(k))
+    return path.parent == root / folder
+
+
+def _walk(base: Path, pattern: str) -> list[Path]:
+    """Files under ``base`` matching ``pattern``; a symlinked folder is refused, not followed."""
+    found = []
+    for parent, dirs, names in os.walk(base, followlinks=False):
+        for name in dirs:
+            if Path(parent, name).is_symlink():
+                raise ApplySourceError(
+                    f"{Path(parent, name)} is a symlink to a folder; apply neither reads"
+                    " nor writes through symlinks"
+                )
+            if fnmatch.fnmatchcase(name, pattern):
+                raise ApplySourceError(f"{Path(parent, name)} is a folder, not a metadata file")
+        found += [Path(parent, n) for n in names if fnmatch.fnmatchcase(n, pattern)]
+    return sorted(found)
+
+
+def find_files(
+    root: Path, project_format: ProjectFormat, pattern: str, ignored: list[str] | None = None
+) -> list[Path]:
+    """Files matching ``pattern``; a duplicate or misplaced copy goes to ``ignored``."""
+    found = [p for base in search_roots(root, project_format) for p in _walk(base, pattern)]
+    kept: list[Path] = []
+    names: set[str] = set()
+    for path in sorted(found, key=lambda p: len(p.parts)):
+        misplaced = project_format == "mdapi" and not _is_mdapi_place(root, path, pattern)
+        if misplaced or path.name in names:
+            if ignored is not None:
+                ignored.append(str(path.relative_to(root)))
+            continue
+        names.add(path.name)
+        kept.append(path)
+    return sorted(kept)
+
+
+def find_layouts(
+    root: Path, project_format: ProjectFormat, ignored: list[str] | None = None
+) -> dict[str, Path]:
+    found = find_files(root, project_format, f"*{LAYOUT_SUFFIX[project_format]}", ignored)
     return {layout_name(p, project_format): p for p in found}
 
 
@@ -150,16 +232,22 @@ def _component_files(
     for rel, data in mdapi_files(components).items():
         target = root / rel
         if rel.startswith("objects/") and target.exists():
-            data = merge_object_fields(target.read_bytes(), data)
+            data = _read_xml(root, target, merge_object_fields, data)
         files[target] = data
     return files
 
 
-def _patched(path: Path, patch: Any, argument: Any) -> bytes:
+def _read_xml(root: Path, path: Path, merge: Any, argument: Any) -> bytes:
+    """``merge(current bytes, argument)``; any unreadable or malformed file names itself."""
+    shown = path.relative_to(root) if path.is_relative_to(root) else path
     try:
-        return bytes(patch(path.read_bytes(), argument))
+        return bytes(merge(path.read_bytes(), argument))
     except (LayoutPatchError, SecurityPatchError) as exc:
-        raise ApplySourceError(f"{path}: {exc}") from None
+        raise ApplySourceError(f"{shown}: {exc}") from None
+    except etree.XMLSyntaxError as exc:
+        raise ApplySourceError(f"{shown} is not well-formed metadata XML: {exc}") from None
+    except OSError as exc:
+        raise ApplySourceError(f"{shown} cannot be read: {exc.strerror or exc}") from None
 
 
 def desired_files(
@@ -172,16 +260,17 @@ def desired_files(
     details = {path: "" for path in files}
     members = [c.key for c in plan.components]
 
-    layouts = find_layouts(root, project_format)
+    ignored: list[str] = []
+    layouts = find_layouts(root, project_format, ignored)
     for pattern in config.unmatched_layout_patterns(layouts):
         warnings.append(f"no layout in {root} matches widget.layouts entry {pattern!r}")
     for name, object_name in config.matching_layouts(layouts).items():
         section = widget_section_for(config, object_name)
-        files[layouts[name]] = _patched(layouts[name], add_widget_section, section)
+        files[layouts[name]] = _read_xml(root, layouts[name], add_widget_section, section)
         details[layouts[name]] = f"section '{section.label}' with page {section.page}"
         members.append(("Layout", name))
 
-    security = find_files(root, project_format, SECURITY_FILE[project_format])
+    security = find_files(root, project_format, SECURITY_FILE[project_format], ignored)
     ranges = config.trusted_ip_ranges.ranges()
     if ranges and not security:
         warnings.append(
@@ -189,22 +278,45 @@ def desired_files(
             " (a deploy to an org merges them with the org's current ranges)"
         )
     for path in security:
-        files[path] = _patched(path, add_ip_ranges, ranges)
+        files[path] = _read_xml(root, path, add_ip_ranges, ranges)
         details[path] = f"{len(ranges)} trusted IP range(s) ensured"
         members.append(("Settings", "Security"))
 
     if project_format == "mdapi":
         package = root / "package.xml"
-        existing = package.read_bytes() if package.exists() else None
-        files[package] = merge_package_xml(existing, members, config.api_version)
+        if package.exists():
+            files[package] = _read_xml(
+                root, package, lambda data, m: merge_package_xml(data, m, config.api_version),
+                members,
+            )  # fmt: skip
+        else:
+            files[package] = merge_package_xml(None, members, config.api_version)
         details[package] = "members added"
+    warnings += [
+        f"{rel}: a second copy, or outside the folders a deploy reads; left unchanged"
+        for rel in ignored
+    ]
     return files, details, warnings
+
+
+def check_writable(root: Path, paths: list[Path]) -> None:
+    """Every target inside ``root`` and reached without a symlink; else refuse them all."""
+    for path in paths:
+        try:
+            no_symlink_between(root, path)
+        except UnsafePath as exc:
+            raise ApplySourceError(str(exc)) from None
+
+
+def _differs(path: Path, data: bytes) -> bool:
+    return path.is_symlink() or not path.exists() or path.read_bytes() != data
 
 
 def apply_to_source(config: TotangoConfig, root: Path) -> ApplyResult:
     project_format = detect_format(root)
     files, details, warnings = desired_files(config, root, project_format)
     require_valid({str(p): data for p, data in files.items()})
+    check_writable(root, [p for p, data in files.items() if _differs(p, data)])
     changes = []
     for path, data in sorted(files.items()):
         before = path.read_bytes() if path.exists() else None

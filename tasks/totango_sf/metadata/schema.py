@@ -3,15 +3,27 @@
 simple-salesforce ships the API 63.0 WSDL; it is our schema oracle. A WSDL's
 ``xsd:schema`` declares complexTypes but no global element for a metadata file's
 root (``<Layout>``, ``<SecuritySettings>`` ...), so we add one per type that
-derives from ``tns:Metadata``. Building takes about half a second, hence the
-per-process cache.
+derives from ``tns:Metadata``.
+
+Building a validator from the whole WSDL takes about half a second, more than
+everything else ``plan`` does. Most runs only check the file types the toolkit
+writes or merges, so those are validated with a schema cut down to their roots
+and every type they reach (the closure over ``type=`` and ``base=``), which
+validates a file exactly as the whole schema does. The cut-down schema is
+cached on disk, keyed by the WSDL's hash, so a later process does not even
+parse the WSDL. Any other root (``totango-sf validate`` on a user's files, SOAP
+bodies in the tests) still gets the whole schema, built on first use.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import importlib.util
+import os
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +34,38 @@ from tasks.totango_sf.metadata.safe_xml import parse_xml
 MD_NS = "http://soap.sforce.com/2006/04/metadata"
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
 _XSD = f"{{{XSD_NS}}}"
+
+# The roots of every file the toolkit writes, merges or sends (both project formats,
+# package.xml included). Validated with the cut-down schema; anything else with the whole.
+TOOLKIT_ROOT_TYPES = (
+    "ApexPage",
+    "CustomApplication",
+    "CustomField",
+    "CustomObject",
+    "CustomTab",
+    "FlexiPage",
+    "Layout",
+    "Package",
+    "PermissionSet",
+    "Report",
+    "ReportFolder",
+    "SecuritySettings",
+)
+# Bumped whenever the cut-down schema is built differently, so old cache files are ignored.
+_SUBSET_FORMAT = "1"
+
+
+def toolkit_cache_dir() -> Path:
+    """Where derived files are cached (cut-down schemas, compiled templates).
+
+    $TOTANGO_SF_CACHE, else the user's cache folder. Everything in it is rebuilt
+    when missing or stale, so deleting it is always safe.
+    """
+    explicit = os.environ.get("TOTANGO_SF_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "totango-sf"
 
 
 def bundled_wsdl_path() -> Path:
@@ -46,19 +90,81 @@ class SchemaError:
 class MetadataSchema:
     """Validator plus the element order of every complexType (for inserts)."""
 
-    def __init__(self, wsdl_path: Path):
+    def __init__(self, wsdl_path: Path, root_types: tuple[str, ...] = TOOLKIT_ROOT_TYPES):
         self.wsdl_path = wsdl_path
-        wsdl = parse_xml(wsdl_path.read_bytes())
+        self.root_types = frozenset(root_types)
+
+    @functools.cached_property
+    def _source(self) -> etree._Element:
+        wsdl = parse_xml(self.wsdl_path.read_bytes())
         source = wsdl.find(f".//{_XSD}schema")
         if source is None:
-            raise ValueError(f"{wsdl_path} holds no xsd:schema")
-        self._types = {
-            ct.get("name"): ct for ct in source.iter(f"{_XSD}complexType") if ct.get("name")
+            raise ValueError(f"{self.wsdl_path} holds no xsd:schema")
+        return source
+
+    @functools.cached_property
+    def _types(self) -> dict[str, etree._Element]:
+        return {
+            ct.get("name"): ct for ct in self._source.iter(f"{_XSD}complexType") if ct.get("name")
         }
-        self.metadata_types = frozenset(
-            name for name in self._types if self._derives_from_metadata(name)
-        )
-        self._validator = etree.XMLSchema(self._reroot(source))
+
+    @functools.cached_property
+    def metadata_types(self) -> frozenset[str]:
+        return frozenset(name for name in self._types if self._derives_from_metadata(name))
+
+    @functools.cached_property
+    def _validator(self) -> etree.XMLSchema:
+        with _BUILDING:
+            return etree.XMLSchema(self._reroot(self._source))
+
+    @functools.cached_property
+    def _subset_validator(self) -> etree.XMLSchema:
+        with _BUILDING:
+            return self._load_or_build_subset()
+
+    def _load_or_build_subset(self) -> etree.XMLSchema:
+        cache = toolkit_cache_dir() / f"metadata-{self._subset_key()}.xsd"
+        try:
+            return etree.XMLSchema(parse_xml(cache.read_bytes()))
+        except (OSError, etree.XMLSyntaxError, etree.XMLSchemaParseError):
+            pass
+        subset = self._subset_schema()
+        _write_quietly(cache, etree.tostring(subset, xml_declaration=True, encoding="UTF-8"))
+        return etree.XMLSchema(subset)
+
+    def _subset_key(self) -> str:
+        digest = hashlib.sha256(self.wsdl_path.read_bytes())
+        digest.update(f"{_SUBSET_FORMAT}:{','.join(sorted(self.root_types))}".encode())
+        return digest.hexdigest()[:32]
+
+    def _subset_schema(self) -> etree._Element:
+        """The schema cut down to the root types and every type they reach."""
+        by_name = {
+            node.get("name"): node
+            for node in self._source
+            if node.tag in (f"{_XSD}complexType", f"{_XSD}simpleType") and node.get("name")
+        }
+        keep: set[str] = set()
+        pending = [name for name in self.root_types if name in by_name]
+        while pending:
+            name = pending.pop()
+            if name in keep:
+                continue
+            keep.add(name)
+            for node in by_name[name].iter():
+                for attr in ("type", "base"):
+                    ref = (node.get(attr) or "").split(":")[-1]
+                    if ref in by_name and ref not in keep:
+                        pending.append(ref)
+        root = etree.Element(f"{_XSD}schema", nsmap={"xsd": XSD_NS, "tns": MD_NS})
+        for key, value in self._source.attrib.items():
+            root.set(key, value)
+        for node in self._source:
+            if node.get("name") in keep and node.tag != f"{_XSD}element":
+                root.append(copy.deepcopy(node))
+        for name in sorted(self.root_types & keep):
+            etree.SubElement(root, f"{_XSD}element", name=name, type=f"tns:{name}")
+        return root
 
     @property
     def api_version(self) -> str:
@@ -124,11 +230,15 @@ class MetadataSchema:
         return None
 
     def validate(self, root: etree._Element) -> list[SchemaError]:
+        name = etree.QName(root)
+        if name.namespace == MD_NS and name.localname in self.root_types:
+            return _errors(self._subset_validator, root)
+        return self.validate_with_whole_schema(root)
+
+    def validate_with_whole_schema(self, root: etree._Element) -> list[SchemaError]:
         if root.tag.split("}")[-1] not in self.metadata_types:
             return [SchemaError(root.sourceline or 1, f"{root.tag} is not a Metadata API type")]
-        if self._validator.validate(root.getroottree()):
-            return []
-        return [SchemaError(e.line, e.message) for e in self._validator.error_log]
+        return _errors(self._validator, root)
 
     def validate_bytes(self, data: bytes) -> list[SchemaError]:
         try:
@@ -139,9 +249,32 @@ class MetadataSchema:
 
     def validate_element(self, root: etree._Element) -> list[SchemaError]:
         """Validate any element the schema declares globally (SOAP bodies included)."""
-        if self._validator.validate(root.getroottree()):
+        return _errors(self._validator, root)
+
+
+# Building a schema is slow and parses shared trees; fleet threads build it once.
+_BUILDING = threading.RLock()
+# A validator keeps its error log between calls, so one validation runs at a time
+# (fleet runs validate from several threads).
+_VALIDATING = threading.Lock()
+
+
+def _errors(validator: etree.XMLSchema, root: etree._Element) -> list[SchemaError]:
+    with _VALIDATING:
+        if validator.validate(root.getroottree()):
             return []
-        return [SchemaError(e.line, e.message) for e in self._validator.error_log]
+        return [SchemaError(e.line, e.message) for e in validator.error_log]
+
+
+def _write_quietly(path: Path, data: bytes) -> None:
+    """Write the cache atomically; a cache that cannot be written only costs time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False) as handle:
+            handle.write(data)
+        os.replace(handle.name, path)
+    except OSError:
+        pass
 
 
 @functools.cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
@@ -16,6 +17,12 @@ from typing import Any
 LOGGER = logging.getLogger("totango_sf")
 
 _TOKEN_LIKE = re.compile(r"(00D\w{12,15}![\w.]+|[A-Za-z0-9._-]{40,})")
+
+
+# CumulusCI loads its project config and keychain through process-wide state (the
+# ``tasks`` package path, YAML caches); a fleet connects to several orgs from threads,
+# so the runtime is built one at a time. The rest of a connection runs in parallel.
+_RUNTIME_LOCK = threading.Lock()
 
 
 class OrgUnreachable(Exception):
@@ -81,7 +88,13 @@ class OrgSession:
         if keychain is not None and self.org_config.config.get("refresh_token"):
 
             def renew() -> tuple[str, str]:
-                self.org_config.refresh_oauth_token(keychain)
+                try:
+                    self.org_config.refresh_oauth_token(keychain)
+                except oauth_errors() as exc:
+                    raise OrgUnreachable(
+                        f"the session of org {self.name!r} expired and could not be renewed:"
+                        f" {redact(str(exc), *self.secrets)}"
+                    ) from None
                 return self.org_config.access_token, client.sf_instance
 
             client._salesforce_login_partial = renew
@@ -109,23 +122,37 @@ def org_call_errors() -> tuple[type[Exception], ...]:
     """Failures of a REST call that mean the org is unreachable or refused us.
 
     Network errors, and every simple-salesforce error: an expired session that
-    could not be renewed, REQUEST_LIMIT_EXCEEDED, a 5xx. Commands turn them into
-    exit code 4 with secrets redacted, never a traceback.
+    could not be renewed, REQUEST_LIMIT_EXCEEDED, a 5xx, and an OAuth error while
+    renewing the session mid-run (``oauth_errors``: ``invalid_grant`` for a revoked
+    refresh token, for example). Commands turn them into exit
+    code 4 with secrets redacted, never a traceback.
     """
     import requests
     from simple_salesforce.exceptions import SalesforceError
 
-    return (requests.ConnectionError, requests.Timeout, SalesforceError)
+    return (requests.ConnectionError, requests.Timeout, SalesforceError, *oauth_errors())
 
 
-def connect(org_name: str) -> OrgSession:
-    """Load the org from CumulusCI's keychain and refresh its access token."""
+def oauth_errors() -> tuple[type[Exception], ...]:
+    """What CumulusCI raises when refreshing a token fails (revoked, expired, refused)."""
+    from cumulusci.core.exceptions import SalesforceCredentialsException
+    from cumulusci.oauth.exceptions import OAuth2Error, SalesforceOAuth2Error
+
+    return (OAuth2Error, SalesforceOAuth2Error, SalesforceCredentialsException, OrgUnreachable)
+
+
+def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
+    """Load the org from CumulusCI's keychain and refresh its access token.
+
+    A fleet passes one ``runtime`` (``shared_runtime()``) to every org: building
+    CumulusCI's runtime costs about a quarter of a second, which twenty orgs would
+    otherwise pay one after the other.
+    """
     import requests
     from cumulusci.core.exceptions import CumulusCIException, OrgNotFound
-    from cumulusci.core.runtime import BaseCumulusCI
 
     try:
-        runtime = _runtime(BaseCumulusCI)
+        runtime = runtime or shared_runtime()
         org_config = runtime.keychain.get_org(org_name)
         org_config.refresh_oauth_token(runtime.keychain)
     except OrgNotFound:
@@ -138,6 +165,26 @@ def connect(org_name: str) -> OrgSession:
             f"could not reach or authenticate to org {org_name!r}: {redact(str(exc))}"
         ) from None
     return OrgSession(org_name, org_config, runtime.project_config, keychain=runtime.keychain)
+
+
+def shared_runtime() -> Any:
+    """A new CumulusCI runtime (project config and keychain), built one at a time."""
+    from cumulusci.core.runtime import BaseCumulusCI
+
+    with _RUNTIME_LOCK:
+        return _runtime(BaseCumulusCI)
+
+
+def list_org_names() -> list[str]:
+    """Every org name CumulusCI's keychain knows: connected, scratch and environment orgs."""
+    from cumulusci.core.exceptions import CumulusCIException
+    from cumulusci.core.runtime import BaseCumulusCI
+
+    try:
+        with _RUNTIME_LOCK:
+            return sorted(_runtime(BaseCumulusCI).keychain.list_orgs())
+    except (CumulusCIException, OSError) as exc:
+        raise OrgUnreachable(f"could not read CumulusCI's keychain: {redact(str(exc))}") from None
 
 
 def _runtime(runtime_class: Any) -> Any:

@@ -10,17 +10,24 @@ written, so a snapshot may be attached to a ticket.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tasks.totango_sf.metadata.paths import check_all, contained
+from tasks.totango_sf.org.state_paths import (
+    make_private_dirs,
+    safe_file_name,
+    state_path,
+    write_private,
+)
+
+# Relative: found under the CumulusCI project root, not the current directory.
 SNAPSHOT_ROOT = Path(".totango/snapshots")
 MANIFEST = "manifest.json"
 FILES = "files"
-_SAFE_ORG = re.compile(r"[^A-Za-z0-9_.-]")
 
 
 class SnapshotNotFound(Exception):
@@ -51,7 +58,7 @@ class Snapshot:
 
 
 def org_folder(root: Path, org: str) -> Path:
-    return root / _SAFE_ORG.sub("_", org)
+    return state_path(root) / safe_file_name(org)
 
 
 def new_snapshot_id(now: datetime | None = None) -> str:
@@ -70,18 +77,19 @@ def write_snapshot(
     snapshot_id = new_snapshot_id(now)
     path = org_folder(root, org) / snapshot_id
     snapshot = Snapshot(org, snapshot_id, path, dict(originals), added, patched, deploy_id)
+    # File names come from the org's retrieve: all are checked before the first write.
+    check_all(originals)
+    make_private_dirs(path)
     for rel, data in originals.items():
-        target = path / FILES / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    path.mkdir(parents=True, exist_ok=True)
+        write_private(contained(path / FILES, rel), data)
     _write_manifest(snapshot)
     return snapshot
 
 
 def _write_manifest(snapshot: Snapshot) -> None:
-    (snapshot.path / MANIFEST).write_text(
-        json.dumps(snapshot.manifest(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    write_private(
+        snapshot.path / MANIFEST,
+        (json.dumps(snapshot.manifest(), indent=2, sort_keys=True) + "\n").encode("utf-8"),
     )
 
 
@@ -114,7 +122,9 @@ def load_snapshot(root: Path, org: str, snapshot_id: str | None = None) -> Snaps
         )
     path = org_folder(root, org) / snapshot_id
     manifest = _manifest(root, org, snapshot_id)
-    originals = {rel: (path / FILES / rel).read_bytes() for rel in manifest.get("files", [])}
+    originals = {
+        rel: contained(path / FILES, rel).read_bytes() for rel in manifest.get("files", [])
+    }
     known = {"org", "id", "deploy_id", "components_added", "components_patched", "files"}
     return Snapshot(
         org,
@@ -141,13 +151,14 @@ DEPLOYED = "deployed"
 def save_deployed(snapshot: Snapshot, files: Mapping[str, bytes]) -> None:
     for rel in snapshot.originals:
         if rel in files:
-            target = snapshot.path / DEPLOYED / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[rel])
+            write_private(contained(snapshot.path / DEPLOYED, rel), files[rel])
 
 
 def load_deployed(snapshot: Snapshot) -> dict[str, bytes]:
     folder = snapshot.path / DEPLOYED
-    return {
-        rel: (folder / rel).read_bytes() for rel in snapshot.originals if (folder / rel).is_file()
-    }
+    found = {}
+    for rel in snapshot.originals:
+        target = contained(folder, rel)
+        if target.is_file():
+            found[rel] = target.read_bytes()
+    return found

@@ -15,15 +15,28 @@ import jinja2
 from tasks.totango_sf.config.insights import HEALTH_COLOURS, HEALTH_FIELD
 from tasks.totango_sf.config.model import InsightsField, TotangoConfig
 from tasks.totango_sf.metadata.components import Component
+from tasks.totango_sf.metadata.schema import toolkit_cache_dir
 from tasks.totango_sf.metadata.xml import canonical_bytes
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    # Compiling the templates is a tenth of `plan`; jinja2 keys its cache by the
+    # template source's checksum, so an edited template is never served stale.
+    folder = toolkit_cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 @functools.cache
 def template_environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+        bytecode_cache=_bytecode_cache(),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

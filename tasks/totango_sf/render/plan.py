@@ -13,6 +13,7 @@ from typing import Any, Literal
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.metadata.components import Component, mdapi_files, source_files
 from tasks.totango_sf.metadata.package_xml import package_xml_for
+from tasks.totango_sf.metadata.paths import check_all, contained, no_symlink_between
 from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.render.files import (
     render_components,
@@ -174,9 +175,11 @@ def plan_files(plan: Plan, output_format: OutputFormat) -> dict[str, bytes]:
 def write_files(files: dict[str, bytes], out_dir: Path) -> list[Path]:
     """Validate every file, then write them all (nothing is written when one fails)."""
     require_valid(files)
+    check_all(files)
     written = []
     for rel, data in files.items():
-        target = out_dir / rel
+        target = contained(out_dir, rel)
+        no_symlink_between(out_dir, target)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         written.append(target)

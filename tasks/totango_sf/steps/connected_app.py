@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tasks.totango_sf.org.soql import soql_list, soql_string
+from tasks.totango_sf.org.state_paths import safe_file_name, state_path, write_private
 
 POLICY_TASK = "totango_connected_app_policy"
 GATEWAY_TASK = "totango_install_gateway"
@@ -173,12 +174,12 @@ def _access_state(session: Any, config: Any) -> tuple[Any, dict[str, str], dict[
 
 
 # SetupEntityAccess rows this tool inserted, per org, so --revoke removes exactly
-# those and never a grant an admin made by hand.
+# those and never a grant an admin made by hand. Relative: under the project root.
 GRANTS_ROOT = Path(".totango/grants")
 
 
 def _ledger(org_name: str) -> Path:
-    return GRANTS_ROOT / f"{org_name}.json"
+    return state_path(GRANTS_ROOT) / f"{safe_file_name(org_name)}.json"
 
 
 def granted_by_us(org_name: str) -> set[str]:
@@ -189,9 +190,8 @@ def granted_by_us(org_name: str) -> set[str]:
 
 
 def _record_grants(org_name: str, ids: set[str]) -> None:
-    path = _ledger(org_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"setup_entity_access": sorted(ids)}, indent=2), encoding="utf-8")
+    payload = json.dumps({"setup_entity_access": sorted(ids)}, indent=2) + "\n"
+    write_private(_ledger(org_name), payload.encode("utf-8"))
 
 
 def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
@@ -214,9 +214,9 @@ def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
                 continue
             raise AccessWriteFailed(f"granting {app.name!r} to {profile!r} failed: {exc}") from None
         rows.append(ProfileAccess(profile, ps_id, "added", created.get("id")))
-    added = {r.access_id for r in rows if r.action == "added" and r.access_id}
-    if added:
-        _record_grants(org_name, granted_by_us(org_name) | added)
+        if created.get("id"):
+            # Recorded at once: if a later grant fails, --revoke still knows this row.
+            _record_grants(org_name, granted_by_us(org_name) | {created["id"]})
     return _with_policy(AccessResult(app, rows), config, org_name)
 
 
@@ -245,7 +245,6 @@ def revoke_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
             ) from None
         rows.append(ProfileAccess(profile, ps_id, "removed", access_id))
         removed.add(access_id[:15])
-    if removed:
         _record_grants(org_name, {i for i in granted_by_us(org_name) if i[:15] not in removed})
     return _with_policy(AccessResult(app, rows), config, org_name)
 

@@ -1,0 +1,365 @@
+"""``--org A --org B`` / ``--orgs GLOB``: deploy, verify, doctor, rollback and setup on a fleet.
+
+Everything that can be refused offline is refused before any org is touched:
+every org's config (its own ``orgconfig/<org>.yml`` overlay) is loaded and
+checked first, and a deploy with placeholder IPs stops the whole run with the
+names of the orgs concerned. Then each org runs in its own lane (see
+``steps/fleet.py``) and its result is kept apart: one org failing, timing out or
+being unreachable does not stop the others. A terminal gets a live table with
+one row per org; a CI log gets one line per stage change, prefixed with the org.
+The exit code is the worst of the orgs' codes, and ``--json`` holds each one.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tasks.totango_sf.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_DEPLOY_FAILED,
+    EXIT_DRIFT,
+    EXIT_OK,
+    EXIT_ORG_UNREACHABLE,
+    EXIT_OUTCOME_UNKNOWN,
+    err,
+    error_document,
+    fail,
+    out,
+    print_result,
+    require_project,
+)
+
+
+def _org_names(values: list[str] | None) -> list[str] | None:
+    from tasks.totango_sf.org.identifiers import org_name_problem
+
+    for value in values or []:
+        if problem := org_name_problem(value):
+            raise typer.BadParameter(problem)
+    return values
+
+
+OrgNames = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--org",
+        help="CumulusCI org name; applies orgconfig/<org>.yml. Repeat it to run on several orgs.",
+        callback=_org_names,
+    ),
+]
+OrgsGlob = Annotated[
+    str | None,
+    typer.Option(
+        "--orgs",
+        metavar="GLOB",
+        help="Every org in CumulusCI's keychain whose name matches GLOB (quote it: 'uat-*').",
+    ),
+]
+ParallelOption = Annotated[
+    int,
+    typer.Option("--parallel", min=1, max=64, help="Orgs worked on at once in a fleet run."),
+]
+
+DEFAULT_PARALLEL = 4
+EXIT_INTERRUPTED = 130
+# Worst first: what a CI job must look at before anything else.
+SEVERITY = (
+    EXIT_OUTCOME_UNKNOWN,
+    EXIT_INTERRUPTED,
+    EXIT_DEPLOY_FAILED,
+    EXIT_ORG_UNREACHABLE,
+    EXIT_BAD_INPUT,
+    EXIT_DRIFT,
+    EXIT_OK,
+)
+
+
+def worst_code(codes: list[int]) -> int:
+    """The code a fleet run exits with: the most serious of its orgs' codes."""
+    rank = {code: index for index, code in enumerate(SEVERITY)}
+    return min(codes, key=lambda code: rank.get(code, 0), default=EXIT_OK)
+
+
+def single_org(org_names: list[str] | None, orgs_glob: str | None, as_json: bool) -> str | None:
+    """The org of a single-org run, or None when the options name a fleet."""
+    names = org_names or []
+    if not names and not orgs_glob:
+        fail("missing option '--org' (or '--orgs GLOB')", EXIT_BAD_INPUT, as_json)
+    if len(names) == 1 and not orgs_glob:
+        return names[0]
+    return None
+
+
+def resolve_orgs(
+    org_names: list[str] | None,
+    orgs_glob: str | None,
+    as_json: bool,
+    keychain_names: Callable[[], list[str]] | None = None,
+) -> list[str]:
+    """The named orgs, then the keychain's orgs matching the glob, each once, in order."""
+    orgs: list[str] = []
+    for name in org_names or []:
+        if name not in orgs:
+            orgs.append(name)
+    if orgs_glob:
+        from tasks.totango_sf.org.connection import list_org_names
+
+        known = (keychain_names or list_org_names)()
+        from tasks.totango_sf.org.identifiers import org_name_problem
+
+        # A keychain name that could not be an --org value is never picked by a glob.
+        matched = sorted(
+            n for n in known if fnmatch.fnmatchcase(n, orgs_glob) and not org_name_problem(n)
+        )
+        if not matched:
+            shown = ", ".join(sorted(known)) or "none"
+            fail(
+                f"--orgs {orgs_glob!r} matches no org in CumulusCI's keychain (known: {shown})",
+                EXIT_BAD_INPUT,
+                as_json,
+            )
+        orgs += [n for n in matched if n not in orgs]
+    return orgs
+
+
+def load_configs(config: Path | None, orgs: list[str], as_json: bool) -> dict[str, Any]:
+    """Every org's effective config, or exit 2 naming each broken one; nothing is sent."""
+    from tasks.totango_sf.config.model import ConfigError, load_config
+
+    configs: dict[str, Any] = {}
+    problems: list[str] = []
+    for org in orgs:
+        try:
+            configs[org] = load_config(config, org)
+        except ConfigError as exc:
+            problems += [f"{org}: {exc.source}: {p}" for p in exc.problems]
+    if problems:
+        lines = "\n".join(f"  {p}" for p in problems)
+        fail(f"invalid config; no org was touched:\n{lines}", EXIT_BAD_INPUT, as_json)
+    return configs
+
+
+@dataclass
+class OrgReport:
+    """One org's line in the fleet result: its exit code and its result or error."""
+
+    org: str
+    code: int
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    elapsed: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"org": self.org, "status": self.code, "elapsed": self.elapsed}
+        if self.result is not None:
+            body["result"] = self.result
+        if self.error is not None:
+            body.update({k: v for k, v in self.error.items() if k != "status"})
+        body["warnings"] = self.warnings
+        return body
+
+
+Job = Callable[[Any, Any, Any], tuple[int, dict[str, Any]]]
+
+
+def run_fleet_command(
+    command: str,
+    orgs: list[str],
+    configs: dict[str, Any],
+    parallel: int,
+    as_json: bool,
+    job: Job,
+) -> None:
+    """Run ``job(session, config, lane)`` on every org, show it, print one result, exit."""
+    from cumulusci.core.exceptions import CumulusCIException
+
+    from tasks.totango_sf.org.connection import redact, shared_runtime
+    from tasks.totango_sf.steps.fleet import run_fleet
+
+    require_project(as_json)
+    try:
+        runtime = shared_runtime()
+    except (CumulusCIException, OSError) as exc:
+        message = f"could not load CumulusCI's project or keychain: {redact(str(exc))}"
+        fail(message, EXIT_ORG_UNREACHABLE, as_json)
+
+    def lane_job(org: str, lane: Any) -> OrgReport:
+        return _run_one(org, configs[org], lane, job, runtime)
+
+    console = err if as_json else out
+    with _fleet_display(console, command, orgs) as (on_change, poll), _sigterm_as_interrupt():
+        run = run_fleet(orgs, lane_job, parallel, on_change=on_change, poll=poll)
+    reports = [_report_of(o) for o in run.outcomes]
+    code = worst_code([r.code for r in reports])
+    summary = _summary(reports, run.interrupted)
+    if as_json:
+        print_result(
+            {
+                "command": command,
+                "orgs": [r.to_json() for r in reports],
+                "summary": summary,
+                "interrupted": run.interrupted,
+            },
+            code,
+        )
+    else:
+        _print_summary(command, reports, summary, run.interrupted)
+    raise typer.Exit(code)
+
+
+def _run_one(org: str, config: Any, lane: Any, job: Job, runtime: Any) -> OrgReport:
+    """One lane: connect, run the job, and turn the org path's exceptions into a verdict."""
+    from tasks.totango_sf.cli.org_errors import org_error_verdict, org_errors
+    from tasks.totango_sf.org.connection import connect
+
+    session = None
+    try:
+        lane.stage("connecting")
+        session = connect(org, runtime)
+        code, result = job(session, config, lane)
+    except org_errors() as exc:
+        verdict = org_error_verdict(exc, session.secrets if session is not None else ())
+        if lane.board.deploy_id and verdict.code != EXIT_BAD_INPUT:
+            verdict_data = {**verdict.data, "deploy_id": lane.board.deploy_id}
+        else:
+            verdict_data = verdict.data
+        document = error_document(verdict.message, verdict.code, **verdict_data)
+        lane.finish(f"failed (exit {verdict.code})")
+        return OrgReport(org, verdict.code, error=document)
+    warnings = list(result.pop("warnings", None) or [])
+    lane.finish(f"{result.get('status') or 'done'} (exit {code})")
+    return OrgReport(org, code, result=result, warnings=warnings)
+
+
+def _report_of(outcome: Any) -> OrgReport:
+    org = outcome.org
+    if outcome.result is not None:
+        report: OrgReport = outcome.result
+        report.elapsed = outcome.elapsed
+        return report
+    from tasks.totango_sf.steps.fleet import FleetStopped
+
+    if outcome.stopped_before_start:
+        message = "interrupted before this org was touched; nothing was sent to it"
+        return OrgReport(org, EXIT_INTERRUPTED, error=error_document(message, EXIT_INTERRUPTED))
+    if isinstance(outcome.error, FleetStopped) or outcome.error is None:
+        if outcome.deploy_id:
+            message = (
+                f"interrupted while deploy {outcome.deploy_id} was running in the org; it may"
+                " still complete. Check it in Setup > Deployment Status, then run"
+                f" `totango-sf verify --org {org}`"
+            )
+            code = EXIT_OUTCOME_UNKNOWN
+        else:
+            message = "interrupted before a deploy was started; the org was not changed"
+            code = EXIT_INTERRUPTED
+        document = error_document(message, code, name="Interrupted", deploy_id=outcome.deploy_id)
+        return OrgReport(org, code, error=document, elapsed=outcome.elapsed)
+    # An unexpected exception (a bug, not an org answer). Whether the org changed is
+    # only known when no deploy had started.
+    from tasks.totango_sf.org.connection import redact
+
+    detail = redact(f"{type(outcome.error).__name__}: {outcome.error}")
+    if outcome.deploy_id:
+        message = f"unexpected error after deploy {outcome.deploy_id} started: {detail}"
+        code = EXIT_OUTCOME_UNKNOWN
+    else:
+        message = f"unexpected error before any deploy: {detail}"
+        code = EXIT_DEPLOY_FAILED
+    document = error_document(message, code, name="UnexpectedError", deploy_id=outcome.deploy_id)
+    return OrgReport(org, code, error=document, elapsed=outcome.elapsed)
+
+
+def _summary(reports: list[OrgReport], interrupted: bool) -> dict[str, Any]:
+    by_code: dict[str, list[str]] = {}
+    for report in reports:
+        by_code.setdefault(str(report.code), []).append(report.org)
+    return {
+        "orgs": len(reports),
+        "succeeded": sum(1 for r in reports if r.code == EXIT_OK),
+        "by_exit_code": by_code,
+        "interrupted": interrupted,
+    }
+
+
+def _print_summary(
+    command: str, reports: list[OrgReport], summary: dict[str, Any], interrupted: bool
+) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"{command}: {len(reports)} org(s)", title_justify="left")
+    for column in ("org", "exit", "elapsed", "result"):
+        table.add_column(column, overflow="fold")
+    for report in reports:
+        if report.error is not None:
+            text = str(report.error["message"]).splitlines()[0]
+        else:
+            text = str((report.result or {}).get("status", "ok"))
+        table.add_row(report.org, str(report.code), f"{report.elapsed:.1f}s", text)
+    out.print(table)
+    out.print(
+        f"{summary['succeeded']} of {summary['orgs']} org(s) succeeded"
+        + (" (interrupted)" if interrupted else ""),
+        highlight=False,
+    )
+
+
+@contextmanager
+def _fleet_display(
+    console: Any, command: str, orgs: list[str]
+) -> Iterator[tuple[Callable[[Any], None], Callable[[list[Any]], None]]]:
+    """A live table in a terminal; otherwise one line per stage change (CI logs)."""
+    if not console.is_terminal:
+        lock = threading.Lock()
+
+        def line(board: Any) -> None:
+            with lock:
+                console.print(
+                    f"[{board.org}] {board.stage} ({board.elapsed():.1f}s)",
+                    markup=False,
+                    highlight=False,
+                )
+
+        yield line, lambda boards: None
+        return
+
+    from rich.live import Live
+    from rich.table import Table
+
+    def table(boards: list[Any]) -> Table:
+        grid = Table(title=f"{command} on {len(orgs)} org(s)", title_justify="left")
+        for column in ("org", "stage", "elapsed"):
+            grid.add_column(column, overflow="fold")
+        for board in boards:
+            grid.add_row(board.org, board.stage, f"{board.elapsed():.1f}s")
+        return grid
+
+    with Live(console=console, transient=False, auto_refresh=False) as live:
+        yield (lambda board: None), (lambda boards: live.update(table(boards), refresh=True))
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI job cancelled) stops the lanes the way Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

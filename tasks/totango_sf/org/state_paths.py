@@ -1,0 +1,79 @@
+"""Where the toolkit keeps local state (``.totango/``), and how it writes there.
+
+Snapshots and the connected-app grant ledger are found from the CumulusCI project
+root (the folder holding ``cumulusci.yml``), never the current directory, so a
+deploy run from a subfolder can be rolled back from the root. Org names become
+folder and file names through ``safe_file_name``, which can never produce ``..``
+or a separator. Files are written whole (temporary file, then rename) with mode
+0600 in folders of mode 0700: they name the org's layouts, settings and grants,
+which other users of a shared CI machine have no need to read.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import quote
+
+PROJECT_MARKER = "cumulusci.yml"
+STATE_DIR = ".totango"
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def find_project_root(start: Path | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` (default: cwd) holding cumulusci.yml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_MARKER).is_file():
+            return folder
+    return None
+
+
+def state_path(path: Path) -> Path:
+    """A state path as configured: relative ones live under the project root."""
+    if path.is_absolute():
+        return path
+    return (find_project_root() or Path.cwd()) / path
+
+
+def safe_file_name(name: str) -> str:
+    """A file name for an org (or any outside name): percent-encoded, never '.' or '..'.
+
+    Plain names (letters, digits, ``_``, ``-``, ``.``) are kept as they are, so
+    existing snapshot folders stay where they were.
+    """
+    encoded = quote(name, safe="")
+    if encoded.startswith("."):
+        encoded = "%2E" + encoded[1:]
+    return encoded or "%00"
+
+
+def make_private_dirs(folder: Path) -> Path:
+    """Create ``folder`` and missing parents with mode 0700; tighten those we own."""
+    missing = []
+    current = folder
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for path in reversed(missing):
+        path.mkdir(mode=DIR_MODE)
+        os.chmod(path, DIR_MODE)  # mkdir's mode is masked by the umask
+    return folder
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` whole with mode 0600; a symlink at ``path`` is replaced, not followed."""
+    make_private_dirs(path.parent)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, FILE_MODE)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,76 @@
+"""The folder ``plan --out`` owns, and the files in it that it may delete.
+
+``plan`` replaces ``OUT/package`` and ``OUT/patches`` on every run so that a
+component dropped from the config does not linger in the package. Pointed at the
+wrong folder (``--out .``, ``--out force-app``), that would delete someone's
+work, so only files this command wrote (listed in ``OUT/.totango-plan.json``) or
+is about to write again are removed; anything else makes it refuse unless
+``--force`` is given. A symlinked ``package`` or ``patches`` folder is never
+followed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+OWNED = ("package", "patches")
+RECORD = ".totango-plan.json"
+
+
+class OutDirRefused(Exception):
+    """``--out`` holds files this command did not write; nothing was deleted."""
+
+
+def _recorded(out_dir: Path) -> set[str]:
+    try:
+        data = json.loads((out_dir / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    files = data.get("files") if isinstance(data, dict) else None
+    return {f for f in files if isinstance(f, str)} if isinstance(files, list) else set()
+
+
+def _present(out_dir: Path) -> tuple[list[str], list[str]]:
+    """(files under the owned folders, owned folders that are symlinks)."""
+    files: list[str] = []
+    links: list[str] = []
+    for owned in OWNED:
+        folder = out_dir / owned
+        if folder.is_symlink():
+            links.append(owned)
+            continue
+        for parent, dirs, names in os.walk(folder, followlinks=False):
+            for name in names + [d for d in dirs if Path(parent, d).is_symlink()]:
+                files.append(Path(parent, name).relative_to(out_dir).as_posix())
+    return sorted(files), links
+
+
+def prepare(out_dir: Path, about_to_write: Iterable[str], force: bool = False) -> None:
+    """Clear the owned folders, refusing (unless ``force``) to delete what is not ours."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutDirRefused(f"--out {out_dir} is a file, not a folder")
+    files, links = _present(out_dir)
+    foreign = sorted(set(files) - _recorded(out_dir) - set(about_to_write))
+    if (foreign or links) and not force:
+        shown = [f"{name}/ (a symlink)" for name in links] + foreign[:5]
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        raise OutDirRefused(
+            f"--out {out_dir} holds files this command did not write: {', '.join(shown)}{more};"
+            " choose another folder, or pass --force to delete them"
+        )
+    for owned in OWNED:
+        folder = out_dir / owned
+        if folder.is_symlink():
+            folder.unlink()
+        elif folder.exists():
+            shutil.rmtree(folder)
+
+
+def record(out_dir: Path, written: Iterable[str]) -> None:
+    """Remember what was written, so the next run may replace exactly that."""
+    payload = {"files": sorted(written)}
+    (out_dir / RECORD).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

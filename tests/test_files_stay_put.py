@@ -1,0 +1,365 @@
+"""Files stay where they belong: project root state, private modes, safe names, owned output.
+
+Also the loaders' own rules that the bad-input corpus exercises only through the
+command line: what the strict YAML loader still accepts, and what the XML text
+check lets through.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tasks.totango_sf.cli.app import app
+from tasks.totango_sf.config.errors import ConfigError
+from tasks.totango_sf.config.model import build_config
+from tasks.totango_sf.config.xml_text import bad_xml_char
+from tasks.totango_sf.config.yaml_loader import load_yaml_text
+from tasks.totango_sf.merge.source_dir import apply_to_source
+from tasks.totango_sf.metadata.paths import UnsafePath
+from tasks.totango_sf.org import snapshot as snapshots
+from tasks.totango_sf.org.connection import connect
+from tasks.totango_sf.org.state_paths import find_project_root, safe_file_name
+from tasks.totango_sf.steps import connected_app
+from tests.cli_json import error_of, result_of
+from tests.conftest import REPO_ROOT
+
+SEED = REPO_ROOT / "tests" / "org_emulator" / "seed"
+REAL_IPS = {"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.lstat().st_mode)
+
+
+def cli(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+# -- the strict YAML loader --------------------------------------------------------------
+
+
+def test_merge_keys_and_modest_anchors_are_still_yaml():
+    text = (
+        "base: &base {height: 290, section_label: Totango}\n"
+        "widget:\n  <<: *base\n  height: 300\n"
+        "profiles: &p [Standard User]\nagain: *p\n"
+    )
+    data = load_yaml_text(text, "t.yml")
+    assert data["widget"] == {"height": 300, "section_label": "Totango"}
+    assert data["again"] == ["Standard User"]
+
+
+def test_duplicate_key_names_both_lines():
+    with pytest.raises(ConfigError) as caught:
+        load_yaml_text("widget:\n  height: 1\n  height: 2\n", "t.yml")
+    assert caught.value.problems == [
+        "height: refused at line 3, column 3: duplicate key 'height' (first at line 2)"
+    ]
+
+
+def test_a_deep_alias_bomb_is_refused_before_it_is_built():
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for index in range(1, 12):
+        previous = chr(ord("a") + index - 1)
+        name = chr(ord("a") + index)
+        levels.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 10) + "]")
+    with pytest.raises(ConfigError, match="aliases expand to more than"):
+        load_yaml_text("\n".join(levels) + "\n", "bomb.yml")
+
+
+def test_strict_types_still_take_the_right_ones():
+    cfg = build_config({"widget": {"height": 300, "generate_page": False}, **REAL_IPS})
+    assert cfg.widget.height == 300 and cfg.widget.generate_page is False
+    with pytest.raises(ConfigError, match=r"widget\.height"):
+        build_config({"widget": {"height": True}})
+
+
+@pytest.mark.parametrize("text", ["Tab\there", "two\nlines", "Ünïcödé", "emoji \U0001f600"])
+def test_characters_xml_holds_are_accepted(text):
+    assert bad_xml_char(text) is None
+    assert build_config({"widget": {"section_label": text[:40]}}).widget.section_label
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x01", "\x1f", "\ud800", "\ufffe", "\uffff"])
+def test_characters_xml_cannot_hold_are_named(char):
+    assert bad_xml_char(f"a{char}b") == f"U+{ord(char):04X}"
+
+
+# -- names from the org or the command line ------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["../", "..", ".", "../../etc", "a/b", "a\\b", "", ".hidden"])
+def test_org_names_become_one_safe_file_name(name, tmp_path):
+    safe = safe_file_name(name)
+    assert "/" not in safe and "\\" not in safe and not safe.startswith(".") and safe
+    folder = snapshots.org_folder(tmp_path, name)
+    assert folder.parent == tmp_path
+
+
+def test_plain_org_names_keep_their_folder():
+    assert safe_file_name("emu") == "emu"
+    assert safe_file_name("my-org.uat_2") == "my-org.uat_2"
+    assert len({safe_file_name(n) for n in ("a/b", "a_b", "a%2Fb", "a b")}) == 4
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "layouts/../../../evil.layout",
+        "/etc/evil.layout",
+        "layouts/./Account.layout",
+        "layouts//Account.layout",
+        "layouts/Account\x00.layout",
+        "layouts\\..\\evil.layout",
+    ],
+)
+def test_a_hostile_layout_name_from_the_org_writes_nothing(hostile, tmp_path):
+    root = tmp_path / "state" / "snapshots"
+    originals = {"layouts/Account-Account Layout.layout": b"<Layout/>", hostile: b"<Layout/>"}
+    with pytest.raises(UnsafePath):
+        snapshots.write_snapshot(root, "emu", originals, [], [("Layout", "x")])
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+def test_a_hostile_layout_in_the_org_stops_the_deploy_before_anything_is_sent(
+    emulator, monkeypatch, tmp_path
+):
+    """A layout whose name climbs out of the snapshot folder: exit 2, nothing deployed."""
+    from tasks.totango_sf.org import deploy as flow
+
+    hostile = "Account-../../../../escaped"
+    state = emulator.state
+    state.set_metadata_xml(
+        "Layout", hostile, state.metadata_xml("Layout", "Account-Account Layout")
+    )
+    for key, value in emulator.env("emu").items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
+    cfg = build_config({"widget": {"layouts": ["Account-*"]}, **REAL_IPS})
+    root = tmp_path / "deep" / "er" / "snapshots"
+    with pytest.raises(UnsafePath):
+        flow.deploy(connect("emu"), cfg, snapshot_root=root)
+    assert emulator.history.deploys == []
+    assert not any(p.is_file() for p in tmp_path.rglob("*escaped*"))
+
+
+# -- .totango/ lives at the project root ------------------------------------------------------
+
+
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    (folder / "sub" / "dir").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "cumulusci.yml", folder / "cumulusci.yml")
+    (folder / "totango.yml").write_text(json.dumps(REAL_IPS))
+    return folder
+
+
+def test_state_is_found_from_the_project_root_not_the_cwd(tmp_path, monkeypatch):
+    folder = project(tmp_path)
+    monkeypatch.chdir(folder / "sub" / "dir")
+    assert find_project_root() == folder
+    relative = Path(".totango/snapshots")
+    assert snapshots.org_folder(relative, "emu") == folder / ".totango" / "snapshots" / "emu"
+    monkeypatch.setattr(connected_app, "GRANTS_ROOT", Path(".totango/grants"))
+    assert connected_app._ledger("../x").parent == folder / ".totango" / "grants"
+
+
+def test_deploy_from_a_subfolder_rolls_back_from_the_root(emulator, monkeypatch, tmp_path):
+    folder = project(tmp_path)
+    subprocess_free_git(folder)
+    for key, value in emulator.env("emu").items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
+    monkeypatch.setattr(snapshots, "SNAPSHOT_ROOT", Path(".totango/snapshots"))
+
+    monkeypatch.chdir(folder / "sub" / "dir")
+    deployed = cli("deploy", "--org", "emu", "--config", str(folder / "totango.yml"), "--json")
+    assert deployed.exit_code == 0, deployed.stdout
+    snapshot_id = result_of(deployed.stdout)["snapshot"]
+    assert not (folder / "sub" / "dir" / ".totango").exists()
+
+    state = folder / ".totango"
+    manifest = state / "snapshots" / "emu" / snapshot_id / "manifest.json"
+    assert manifest.is_file()
+    private = [p for p in state.rglob("*")] + [state]
+    assert {mode(p) for p in private if p.is_dir()} == {0o700}
+    assert {mode(p) for p in private if p.is_file()} == {0o600}
+
+    monkeypatch.chdir(folder)
+    rolled = cli("rollback", "--org", "emu", "--config", "totango.yml", "--snapshot", snapshot_id)
+    assert rolled.exit_code == 0, rolled.stdout
+
+
+def subprocess_free_git(folder: Path) -> None:
+    """CumulusCI wants a git repository; a HEAD file is all it reads."""
+    (folder / ".git").mkdir()
+    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+
+
+# -- the connected-app ledger -----------------------------------------------------------------
+
+
+def test_every_grant_is_recorded_before_the_next_one_so_revoke_knows_it(
+    emulator_factory, monkeypatch, tmp_path
+):
+    emu = emulator_factory(flavour="sandbox", package_installed=True)
+    for key, value in emu.env("emu").items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    session = connect("emu")
+    cfg = build_config({"connected_app": {"profiles": ["Standard User", "System Administrator"]}})
+    # The first grant is made; the second insert fails with a server error.
+    calls = {"n": 0}
+    client = session.salesforce()
+    original_create = client.SetupEntityAccess.create
+
+    def create_then_fail(values):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            from simple_salesforce.exceptions import SalesforceGeneralError
+
+            raise SalesforceGeneralError("url", 500, "SetupEntityAccess", b"emulated")
+        return original_create(values)
+
+    class _Proxy:
+        def __getattr__(self, name):
+            return getattr(client, name)
+
+        class SetupEntityAccess:
+            create = staticmethod(create_then_fail)
+            delete = staticmethod(client.SetupEntityAccess.delete)
+
+    monkeypatch.setattr(session, "salesforce", lambda: _Proxy())
+    with pytest.raises(connected_app.AccessWriteFailed):
+        connected_app.grant_profiles(session, cfg, "emu")
+    made = [r["Id"] for r in emu.state.rows("SetupEntityAccess")]
+    assert len(made) == 1
+    assert {i[:15] for i in connected_app.granted_by_us("emu")} == {made[0][:15]}
+    ledger = connected_app._ledger("emu")
+    assert mode(ledger) == 0o600 and mode(ledger.parent) == 0o700
+
+    revoked = connected_app.revoke_profiles(connect("emu"), cfg, "emu")
+    assert [p.action for p in revoked.profiles].count("removed") == 1
+    assert emu.state.rows("SetupEntityAccess") == []
+    assert connected_app.granted_by_us("emu") == set()
+
+
+# -- plan --out ----------------------------------------------------------------------------
+
+
+def test_plan_out_replaces_its_own_files_and_refuses_others(tmp_path):
+    out = tmp_path / "out"
+    assert cli("plan", "--config", "/dev/null", "--out", str(out)).exit_code == 0
+    assert cli("plan", "--config", "/dev/null", "--out", str(out)).exit_code == 0
+    stray = out / "package" / "notes.txt"
+    stray.write_text("mine")
+    refused = cli("plan", "--config", "/dev/null", "--out", str(out), "--json")
+    assert refused.exit_code == 2
+    assert "package/notes.txt" in error_of(refused.stdout)["message"]
+    assert stray.read_text() == "mine"
+    forced = cli("plan", "--config", "/dev/null", "--out", str(out), "--force")
+    assert forced.exit_code == 0 and not stray.exists()
+
+
+def test_plan_out_written_before_the_record_existed_is_still_replaced(tmp_path):
+    out = tmp_path / "out"
+    assert cli("plan", "--config", "/dev/null", "--out", str(out)).exit_code == 0
+    (out / ".totango-plan.json").unlink()
+    assert cli("plan", "--config", "/dev/null", "--out", str(out)).exit_code == 0
+
+
+def test_plan_out_never_deletes_through_a_symlink(tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "precious.txt").write_text("keep")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "package").symlink_to(victim)
+    assert cli("plan", "--config", "/dev/null", "--out", str(out)).exit_code == 2
+    assert (victim / "precious.txt").read_text() == "keep"
+    assert cli("plan", "--config", "/dev/null", "--out", str(out), "--force").exit_code == 0
+    assert (victim / "precious.txt").read_text() == "keep"
+    assert not (out / "package").is_symlink() and (out / "package" / "package.xml").is_file()
+
+
+# -- apply writes only inside the project ------------------------------------------------------
+
+
+def test_a_nested_copy_is_warned_about_and_left_alone(tmp_path):
+    root = tmp_path / "mdapi"
+    shutil.copytree(SEED / "layouts", root / "layouts")
+    shutil.copytree(SEED / "layouts", root / "zz_backup" / "layouts")
+    shutil.copytree(SEED / "settings", root / "settings")
+    backup = root / "zz_backup" / "layouts" / "Account-Account Layout.layout"
+    before = backup.read_bytes()
+    result = apply_to_source(build_config(REAL_IPS), root)
+    patched = {c.path for c in result.changes if c.change == "patched"}
+    assert "layouts/Account-Account Layout.layout" in patched
+    assert not any(p.startswith("zz_backup") for p in {c.path for c in result.changes})
+    assert backup.read_bytes() == before
+    assert any("zz_backup/layouts/Account-Account Layout.layout" in w for w in result.warnings)
+
+
+# -- the emulator's secrets ---------------------------------------------------------------------
+
+
+def test_emulator_env_script_and_ca_key_are_owner_only(tmp_path):
+    from tests.org_emulator.__main__ import write_env_script
+    from tests.org_emulator.tls import CA_KEY, load_or_create_ca
+
+    old = os.umask(0o022)
+    try:
+        write_env_script(tmp_path / "env.sh", {"CUMULUSCI_KEY": "0123456789abcdef"})
+        load_or_create_ca(tmp_path / "ca")
+    finally:
+        os.umask(old)
+    assert mode(tmp_path / "env.sh") == 0o600
+    assert mode(tmp_path / "ca" / CA_KEY) == 0o600
+
+
+# -- the CumulusCI tasks refuse the same option values -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "key"),
+    [
+        ({"quick": ""}, "quick"),
+        ({"quick": "04t000000000001"}, "quick"),
+        ({"timeout": "nan"}, "timeout"),
+        ({"timeout": "-inf"}, "timeout"),
+        ({"timeout": "0"}, "timeout"),
+    ],
+)
+def test_cci_deploy_task_refuses_bad_option_values(options, key):
+    from cumulusci.core.exceptions import TaskOptionsError
+    from cumulusci.tasks.salesforce.tests.util import create_task
+    from cumulusci.tests.util import DummyOrgConfig
+
+    from tasks.totango_sf.cci.org import TotangoDeploy
+
+    with pytest.raises(TaskOptionsError, match=key):
+        create_task(TotangoDeploy, options, org_config=DummyOrgConfig())
+
+
+def test_cci_apply_task_refuses_a_malformed_project_as_an_option_error(tmp_path):
+    from cumulusci.core.exceptions import TaskOptionsError
+    from cumulusci.tasks.salesforce.tests.util import create_task
+
+    from tasks.totango_sf.cci.offline import TotangoApplySource
+
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "sfdx-project.json").write_text('{"packageDirectories": [{"path": "../x"}]}')
+    task = create_task(TotangoApplySource, {"source_dir": str(project)})
+    with pytest.raises(TaskOptionsError, match="outside the project"):
+        task()
+    assert [p.name for p in project.iterdir()] == ["sfdx-project.json"]

@@ -1,0 +1,358 @@
+"""Fleet runs: one command on several orgs at once, each org isolated from the others."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tasks.totango_sf.cli.app import app
+from tasks.totango_sf.cli.fleet import SEVERITY, worst_code
+from tasks.totango_sf.steps.fleet import FleetStopped, run_fleet
+from tests.cli_json import error_of, result_of
+
+REAL_IPS = ["8.8.8.8", "1.1.1.0/24"]
+SECTION = b"<label>Totango</label>"
+LAYOUT = "Account-Account Layout"
+
+
+def write_config(folder: Path, data: dict | None = None) -> Path:
+    path = folder / "totango.yml"
+    path.write_text(json.dumps(data or {"trusted_ip_ranges": {"addresses": REAL_IPS}}))
+    return path
+
+
+def cli(*args: str):
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def fleet_env(monkeypatch, tmp_path):
+    """Name emulators as CumulusCI orgs; snapshots, ledgers and HOME under tmp."""
+    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
+    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+    def name(emulator, org: str):
+        for key, value in emulator.env(org).items():
+            monkeypatch.setenv(key, value)
+        return emulator
+
+    return name
+
+
+# -- the runner itself (no org) -------------------------------------------------------
+
+
+def test_worst_code_ranks_unknown_and_failures_above_drift():
+    assert worst_code([0, 3, 0]) == 3
+    assert worst_code([3, 2, 0]) == 2
+    assert worst_code([2, 4]) == 4
+    assert worst_code([4, 1, 3]) == 1
+    assert worst_code([1, 5]) == 5
+    assert worst_code([130, 5, 0]) == 5  # a deploy that may still run outranks "not started"
+    assert worst_code([130, 1]) == 130
+    assert worst_code([]) == 0
+    assert SEVERITY[-1] == 0
+
+
+def test_a_lane_that_raises_does_not_stop_or_touch_the_others():
+    def job(org: str, lane):
+        lane.stage("working")
+        if org == "bad":
+            raise RuntimeError("boom")
+        time.sleep(0.05)
+        return f"{org} done"
+
+    run = run_fleet(["a", "bad", "c", "d"], job, parallel=2)
+    results = {o.org: (o.result, type(o.error).__name__ if o.error else None) for o in run.outcomes}
+    assert results == {
+        "a": ("a done", None),
+        "bad": (None, "RuntimeError"),
+        "c": ("c done", None),
+        "d": ("d done", None),
+    }
+    assert not run.interrupted
+
+
+def test_parallel_lanes_overlap_and_each_reports_its_own_stages():
+    running, peak, lock = [0], [0], threading.Lock()
+    seen: list[tuple[str, str]] = []
+
+    def job(org: str, lane):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        lane.stage(f"stage of {org}")
+        time.sleep(0.1)
+        with lock:
+            running[0] -= 1
+        return org
+
+    run = run_fleet(
+        [f"o{i}" for i in range(6)],
+        job,
+        parallel=3,
+        on_change=lambda board: seen.append((board.org, board.stage)),
+    )
+    assert peak[0] == 3
+    assert [o.result for o in run.outcomes] == [f"o{i}" for i in range(6)]
+    assert all(stage == f"stage of {org}" for org, stage in seen if stage.startswith("stage"))
+
+
+def test_a_stop_ends_running_lanes_at_their_next_stage_and_never_starts_the_rest():
+    stop = threading.Event()
+    started = threading.Event()
+
+    def job(org: str, lane):
+        lane.deploy_started(f"0Af{org}")
+        started.set()
+        for _ in range(200):
+            lane.stage("polling")  # raises FleetStopped once the flag is set
+            time.sleep(0.01)
+        return org
+
+    def stopper():
+        started.wait(5)
+        stop.set()
+
+    threading.Thread(target=stopper).start()
+    run = run_fleet(["a", "b", "c"], job, parallel=1, stop=stop)
+    first, *rest = run.outcomes
+    assert isinstance(first.error, FleetStopped) and first.deploy_id == "0Afa"
+    assert all(o.stopped_before_start and o.result is None for o in rest)
+
+
+# -- against emulators ---------------------------------------------------------------
+
+
+def test_mixed_fleet_each_org_gets_its_own_result_and_the_worst_code(
+    emulator_factory, fleet_env, tmp_path
+):
+    good = fleet_env(emulator_factory(flavour="sandbox"), "good")
+    broken = fleet_env(emulator_factory(flavour="sandbox"), "broken")
+    broken.faults.fail_component("Layout", LAYOUT, "Element {x}y invalid at this location")
+    prod = fleet_env(emulator_factory(flavour="production"), "prod")
+    gone = fleet_env(emulator_factory(flavour="sandbox"), "gone")
+    gone.stop()  # unreachable: its keychain entry points at a closed port
+    before = {e: e.state.metadata_xml("Layout", LAYOUT) for e in (broken, prod)}
+    config = write_config(tmp_path)
+
+    result = cli(
+        "deploy", "--org", "good", "--org", "broken", "--org", "prod", "--org", "gone",
+        "--config", str(config), "--parallel", "4", "--json",
+    )  # fmt: skip
+
+    document = json.loads(result.stdout)
+    by_org = {row["org"]: row for row in document["result"]["orgs"]}
+    assert [row["org"] for row in document["result"]["orgs"]] == ["good", "broken", "prod", "gone"]
+    assert by_org["good"]["status"] == 0 and by_org["good"]["result"]["verify"]["in_sync"]
+    assert by_org["broken"]["status"] == 1
+    assert by_org["prod"]["status"] == 2 and "production" in by_org["prod"]["message"]
+    assert "prod" in by_org["prod"]["message"]
+    assert by_org["gone"]["status"] == 4
+    assert result.exit_code == document["status"] == 1  # a failed deploy outranks the rest
+    assert document["result"]["summary"]["by_exit_code"] == {
+        "0": ["good"], "1": ["broken"], "2": ["prod"], "4": ["gone"],
+    }  # fmt: skip
+    # Each org's own state: only the good one changed.
+    assert SECTION in good.state.metadata_xml("Layout", LAYOUT)
+    assert broken.state.metadata_xml("Layout", LAYOUT) == before[broken]
+    assert prod.state.metadata_xml("Layout", LAYOUT) == before[prod]
+    assert [d for d in prod.history.deploys] == []
+    for emulator in (good, broken, prod):
+        assert emulator.access_token not in result.stdout + result.stderr
+
+
+def test_each_org_gets_its_own_overlay(emulator_factory, fleet_env, tmp_path):
+    one = fleet_env(emulator_factory(flavour="sandbox"), "one")
+    two = fleet_env(emulator_factory(flavour="sandbox"), "two")
+    config = write_config(tmp_path)
+    (tmp_path / "two.yml").write_text(json.dumps({"widget": {"height": 444}}))
+
+    result = cli("deploy", "--org", "one", "--org", "two", "--config", str(config), "--json")
+
+    assert result.exit_code == 0, result.stdout
+    assert b"<height>290</height>" in one.state.metadata_xml("Layout", LAYOUT)
+    assert b"<height>444</height>" in two.state.metadata_xml("Layout", LAYOUT)
+    snapshots = sorted(p.name for p in (tmp_path / "snapshots").iterdir())
+    assert snapshots == ["one", "two"]
+
+
+def test_verify_by_glob_runs_on_matching_keychain_orgs_only(emulator_factory, fleet_env, tmp_path):
+    a = fleet_env(emulator_factory(flavour="sandbox"), "uat-a")
+    b = fleet_env(emulator_factory(flavour="sandbox"), "uat-b")
+    other = fleet_env(emulator_factory(flavour="sandbox"), "other")
+    for emulator in (a, b, other):
+        emulator.history.clear()
+    config = write_config(tmp_path)
+
+    result = cli("verify", "--orgs", "uat-*", "--config", str(config), "--json")
+
+    document = result_of(result.stdout)
+    assert [row["org"] for row in document["orgs"]] == ["uat-a", "uat-b"]
+    assert all(row["status"] == 3 for row in document["orgs"])  # nothing deployed yet: drift
+    assert result.exit_code == 3
+    assert len(other.history) == 0 and len(a.history) > 0 and len(b.history) > 0
+
+
+def test_guards_run_once_before_any_org_is_touched(emulator_factory, fleet_env, tmp_path):
+    one = fleet_env(emulator_factory(flavour="sandbox"), "one")
+    two = fleet_env(emulator_factory(flavour="sandbox"), "two")
+    for emulator in (one, two):
+        emulator.history.clear()
+    placeholder = write_config(tmp_path, {"widget": {"height": 300}})  # default = placeholders
+    refused = cli("deploy", "--org", "one", "--org", "two", "--config", str(placeholder), "--json")
+    assert refused.exit_code == 2
+    assert "placeholder" in error_of(refused.stdout)["message"]
+
+    config = write_config(tmp_path)
+    (tmp_path / "two.yml").write_text(json.dumps({"widget": {"height": 5000}}))
+    broken = cli("doctor", "--org", "one", "--org", "two", "--config", str(config), "--json")
+    assert broken.exit_code == 2
+    message = error_of(broken.stdout)["message"]
+    assert "two" in message and "widget.height" in message
+    assert len(one.history) == 0 and len(two.history) == 0
+
+
+def test_ci_log_gets_one_line_per_stage_change_prefixed_with_the_org(
+    emulator_factory, fleet_env, tmp_path
+):
+    fleet_env(emulator_factory(flavour="sandbox"), "one")
+    fleet_env(emulator_factory(flavour="sandbox"), "two")
+    config = write_config(tmp_path)
+
+    result = cli("deploy", "--org", "one", "--org", "two", "--config", str(config))
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    for org in ("one", "two"):
+        stages = [line.split("] ", 1)[1].rsplit(" (", 1)[0] for line in lines
+                  if line.startswith(f"[{org}] ")]  # fmt: skip
+        assert stages[0] == "connecting" and "retrieving" in stages
+        assert any(s.startswith("deploying") for s in stages) and "verifying" in stages
+        assert len(stages) == len(set(stages))  # a line per change, not per poll
+        assert stages[-1] == "deployed (exit 0)"
+    assert "2 of 2 org(s) succeeded" in result.stdout
+
+
+def test_quick_deploy_and_snapshot_ids_are_refused_for_a_fleet(tmp_path):
+    config = write_config(tmp_path)
+    quick = cli("deploy", "--org", "a", "--org", "b", "--quick", "0Af000000000001",
+                "--config", str(config), "--json")  # fmt: skip
+    assert quick.exit_code == 2 and "--quick" in error_of(quick.stdout)["message"]
+    snap = cli(
+        "rollback", "--org", "a", "--org", "b", "--snapshot", "20260101T120000000000Z", "--json"
+    )
+    assert snap.exit_code == 2 and "--snapshot" in error_of(snap.stdout)["message"]
+    none = cli("verify", "--json")
+    assert none.exit_code == 2 and "--org" in error_of(none.stdout)["message"]
+
+
+# -- the CumulusCI task ------------------------------------------------------------
+
+
+def test_cci_fleet_task_deploys_each_org_and_fails_when_one_fails(
+    emulator_factory, fleet_env, tmp_path, caplog
+):
+    from cumulusci.core.exceptions import CumulusCIFailure, TaskOptionsError
+    from cumulusci.tasks.salesforce.tests.util import create_task
+
+    from tasks.totango_sf.cci.fleet import TotangoFleetDeploy
+
+    caplog.set_level("INFO")
+    good = fleet_env(emulator_factory(flavour="sandbox"), "ci-good")
+    bad = fleet_env(emulator_factory(flavour="sandbox"), "ci-bad")
+    bad.faults.fail_component("Layout", LAYOUT, "Element {x}y invalid at this location")
+    config = write_config(tmp_path)
+    task = create_task(TotangoFleetDeploy, {"orgs": "ci-good,ci-bad", "config": str(config)})
+    task.project_config.keychain.list_orgs = lambda: ["ci-bad", "ci-good", "other"]
+    with pytest.raises(CumulusCIFailure, match="1 of 2"):
+        task()
+    assert task.return_values["failed"] == ["ci-bad"]
+    assert task.return_values["orgs"]["ci-good"]["verify"]["in_sync"] is True
+    assert SECTION in good.state.metadata_xml("Layout", LAYOUT)
+    assert SECTION not in bad.state.metadata_xml("Layout", LAYOUT)
+    assert any(r.getMessage().startswith("[ci-good] ") for r in caplog.records)
+
+    glob = create_task(TotangoFleetDeploy, {"orgs": "nomatch-*", "config": str(config)})
+    glob.project_config.keychain.list_orgs = lambda: ["ci-bad", "ci-good"]
+    with pytest.raises(TaskOptionsError, match="nomatch"):
+        glob()
+    with pytest.raises(TaskOptionsError, match="parallel"):
+        create_task(TotangoFleetDeploy, {"orgs": "a", "parallel": "0"})
+
+
+# -- interrupts ----------------------------------------------------------------------
+
+
+def test_sigint_during_a_fleet_deploy_reports_each_deploy_that_may_still_run(
+    emulator_factory, tmp_path
+):
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO_ROOT
+
+    folder = tmp_path / "project"
+    folder.mkdir()
+    shutil.copy(REPO_ROOT / "cumulusci.yml", folder / "cumulusci.yml")
+    (folder / "tasks").symlink_to(REPO_ROOT / "tasks")
+    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    config = write_config(folder)
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO_ROOT)}
+    emulators = []
+    for name in ("int-a", "int-b"):
+        emulator = emulator_factory(flavour="sandbox")
+        emulator.faults.stuck_deploy(100_000)  # stays InProgress until canceled or stopped
+        env.update(emulator.env(name))
+        emulators.append(emulator)
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("totango-sf")), "deploy", "--org", "int-a",
+         "--org", "int-b", "--config", str(config), "--json"],
+        cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not all(
+        "checkDeployStatus" in e.history.kinds() for e in emulators
+    ):
+        time.sleep(0.2)
+    assert all("checkDeployStatus" in e.history.kinds() for e in emulators)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 5, stderr[-2000:]
+    document = json.loads(stdout)
+    assert document["status"] == 5 and document["result"]["interrupted"] is True
+    for row, emulator in zip(document["result"]["orgs"], emulators, strict=True):
+        deploy_id = emulator.history.deploys[0].deploy_id
+        assert row["status"] == 5 and row["data"]["deploy_id"] == deploy_id
+        assert deploy_id in row["message"] and "may still" in row["message"]
+    assert "Traceback" not in stderr
+
+
+def test_a_terminal_gets_a_live_table_with_a_row_per_org():
+    import io
+
+    from rich.console import Console
+
+    from tasks.totango_sf.cli.fleet import _fleet_display
+    from tasks.totango_sf.steps.fleet import LaneBoard
+
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=80, color_system=None)
+    boards = [LaneBoard("alpha", stage="deploying 3/47"), LaneBoard("beta", stage="verifying")]
+    with _fleet_display(console, "deploy", ["alpha", "beta"]) as (on_change, poll):
+        on_change(boards[0])  # a terminal shows the table, not lines
+        poll(boards)
+    text = screen.getvalue()
+    assert "deploy on 2 org(s)" in text
+    assert "alpha" in text and "deploying 3/47" in text and "verifying" in text
+    assert "[alpha]" not in text
