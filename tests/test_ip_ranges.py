@@ -75,3 +75,72 @@ def test_covers_and_documentation():
     assert r("2001:db8::5").is_documentation
     assert not r("8.8.8.8").is_documentation
     assert r("10.0.0.0/15").is_broad and not r("10.0.0.0/16").is_broad
+
+
+@pytest.mark.parametrize("spec", ["10.1.2.3", "10.1.2.0/30", "10.1.2.5-10.1.2.9"])
+def test_every_form_keeps_its_description_and_defaults_to_none(spec):
+    # The description is sent to the org as the range's label; absent, none is sent.
+    assert parse_address_spec(spec, "Totango").description == "Totango"
+    assert parse_address_spec(spec).description == ""
+    assert make_range("10.0.0.1", "10.0.0.2").description == ""
+
+
+def test_empty_spec_message_is_exact():
+    with pytest.raises(IpRangeError, match=r"^empty address$"):
+        parse_address_spec("   ")
+
+
+@pytest.mark.parametrize(
+    ("spec", "limit"),
+    [("0.0.0.0-3.255.255.255", "/7 (33,554,432 addresses)"), ("2001::/31", "/32")],
+)
+def test_span_error_names_the_limit_of_the_family(spec, limit):
+    with pytest.raises(IpRangeError) as caught:
+        parse_address_spec(spec)
+    assert str(caught.value).endswith(f"Salesforce allows for one range: {limit}")
+
+
+def test_merge_keeps_ranges_apart_across_a_one_address_gap():
+    # Joining 10.0.0.1 and 10.0.0.3 would trust 10.0.0.2, which nobody listed.
+    assert [str(m) for m in merge_ranges([r("10.0.0.1"), r("10.0.0.3")])] == [
+        "10.0.0.1",
+        "10.0.0.3",
+    ]
+    assert [str(m) for m in merge_ranges([r("2001:db8::1"), r("2001:db8::3")])] == [
+        "2001:db8::1",
+        "2001:db8::3",
+    ]
+    assert [str(m) for m in merge_ranges([r("10.0.0.1"), r("10.0.0.2")])] == ["10.0.0.1-10.0.0.2"]
+
+
+def test_merge_keeps_every_group():
+    # Two groups of joined ranges: the second must not replace the first.
+    merged = merge_ranges(
+        [r("10.0.0.0-10.0.0.5"), r("10.0.0.6-10.0.0.7"), r("10.0.1.0"), r("10.0.1.1")]
+    )
+    assert [str(m) for m in merged] == ["10.0.0.0-10.0.0.7", "10.0.1.0-10.0.1.1"]
+
+
+def test_merged_range_keeps_the_description_of_its_earliest_start():
+    merged = merge_ranges(
+        [
+            parse_address_spec("10.0.0.4-10.0.0.9", "later"),
+            parse_address_spec("10.0.0.0-10.0.0.5", "first"),
+        ]
+    )
+    assert merged == [parse_address_spec("10.0.0.0-10.0.0.9", "first")]
+
+
+def test_merge_may_build_a_range_of_exactly_the_salesforce_limit():
+    first = make_range("0.0.0.0", "1.255.255.254")
+    last = make_range("1.255.255.255", "1.255.255.255")
+    assert merge_ranges([first, last]) == [make_range("0.0.0.0", "1.255.255.255")]
+
+
+def test_covers_includes_both_bounds():
+    block = r("10.0.0.0/24")
+    assert block.covers(block)
+    assert block.covers(r("10.0.0.0"))
+    assert block.covers(r("10.0.0.255"))
+    assert not block.covers(r("9.255.255.255-10.0.0.3"))
+    assert not block.covers(r("10.0.0.250-10.0.1.0"))

@@ -220,3 +220,56 @@ def test_wrong_root_is_refused():
         add_widget_section(f'<CustomObject xmlns="{MD_NS}"/>'.encode(), SECTION)
     with pytest.raises(LayoutPatchError, match="not well-formed"):
         remove_widget_section(b"<Layout", SECTION)
+
+
+def test_state_details_name_every_changed_field_exactly():
+    once = add_widget_section(LAYOUT, SECTION)
+    assert widget_section_state(LAYOUT, SECTION) == SectionState(
+        "missing", "no section with page Totango_Account_Insights"
+    )
+    restyled = once.replace(b"<style>OneColumn</style>", b"<style>TwoColumnsLeftToRight</style>")
+    unlabelled = restyled.replace(b"<customLabel>true</customLabel>", b"", 1)
+    assert widget_section_state(unlabelled, SECTION) == SectionState(
+        "changed", "customLabel (none) → true, style TwoColumnsLeftToRight → OneColumn"
+    )
+
+
+def test_state_reports_a_second_column_and_an_unlisted_edit():
+    once = add_widget_section(LAYOUT, SECTION)
+    two_columns = once.replace(
+        b"<style>OneColumn</style>", b"<layoutColumns/><style>OneColumn</style>"
+    )
+    assert widget_section_state(two_columns, SECTION).detail == (
+        "section holds 1 item(s), expected the page alone"
+    )
+    extra = once.replace(
+        b"<height>290</height>", b"<behavior>Readonly</behavior><height>290</height>"
+    )
+    assert widget_section_state(extra, SECTION) == SectionState("changed", "section edited")
+
+
+def test_missing_anchor_message_lists_the_sections_exactly():
+    anchored = WidgetSection("Totango", "Totango_Account_Insights", 290, "Nope")
+    with pytest.raises(AnchorSectionNotFoundError) as caught:
+        add_widget_section(LAYOUT, anchored)
+    assert str(caught.value) == (
+        "anchor section 'Nope' is not on the layout (sections: 'Account Information', "
+        "'Address Information', 'System Information')"
+    )
+    with pytest.raises(AnchorSectionNotFoundError, match=r"\(sections: none\)$"):
+        add_widget_section(NO_SECTIONS, anchored)
+    unlabelled = LAYOUT.replace(b"<label>System Information</label>", b"")
+    with pytest.raises(AnchorSectionNotFoundError, match=r"'Address Information', ''\)$"):
+        add_widget_section(unlabelled, anchored)
+
+
+def test_not_well_formed_message_names_the_layout():
+    with pytest.raises(LayoutPatchError, match=r"^layout is not well-formed XML"):
+        add_widget_section(b"<Layout", SECTION)
+
+
+def test_removing_the_only_section_gives_the_empty_layout_back():
+    empty = f'<Layout xmlns="{MD_NS}"/>'.encode()
+    out = remove_widget_section(add_widget_section(empty, SECTION), SECTION)
+    assert out == canonical_bytes(empty)
+    assert out.endswith(b'metadata"/>\n')

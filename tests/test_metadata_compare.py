@@ -30,3 +30,19 @@ def test_changed_or_extra_or_missing_named_elements_count():
     assert not org_copy_satisfies(extra_value.encode(), FIELD.encode())
     assert not org_copy_satisfies(FIELD.encode(), extra_value.encode())
     assert not org_copy_satisfies(FIELD.replace("<label>Tier</label>", "").encode(), FIELD.encode())
+
+
+def test_unparseable_files_fall_back_to_byte_equality():
+    # A file that is not XML (or not well-formed) is compared byte for byte.
+    assert org_copy_satisfies(b"not <xml", b"not <xml")
+    assert not org_copy_satisfies(b"not <xml", b"not <xml either")
+    assert not org_copy_satisfies(FIELD.encode(), b"<CustomField")
+
+
+def test_empty_and_absent_text_are_the_same():
+    wanted = f"<CustomField {NS}><description></description></CustomField>".encode()
+    assert org_copy_satisfies(f"<CustomField {NS}><description/></CustomField>".encode(), wanted)
+    assert org_copy_satisfies(wanted, f"<CustomField {NS}><description/></CustomField>".encode())
+    assert not org_copy_satisfies(
+        f"<CustomField {NS}><description>x</description></CustomField>".encode(), wanted
+    )

@@ -312,7 +312,9 @@ def test_bad_ip_ranges_are_refused(emulator, start, end, problem):
 
 
 def test_ipv4_range_of_exactly_the_limit_is_accepted(emulator):
-    deploy_security(emulator, ip_range("0.0.0.0", "1.255.255.255"))
+    # A /7 in address count; half of it is in 10.0.0.0/8, so the Winter '26 total
+    # (16,777,216 counted addresses) is exactly reached too.
+    deploy_security(emulator, ip_range("9.0.0.0", "10.255.255.255"))
 
 
 def test_field_deploy_grants_no_fls_and_permission_set_needs_fields(emulator):
@@ -453,7 +455,8 @@ def test_fault_http_error_then_recovers(emulator):
     client = sf(emulator)
     with pytest.raises(Exception, match="500"):
         client.query("SELECT Id FROM User")
-    assert client.query("SELECT Id FROM User")["totalSize"] == 5
+    # Five people and the Totango connection user.
+    assert client.query("SELECT Id FROM User")["totalSize"] == 6
     assert [c.fault for c in emulator.history.of("query")] == ["http_500", None]
 
 
@@ -597,8 +600,12 @@ def test_package_brings_totango_app_but_the_gateway_needs_its_own_install(emulat
     from tests.org_emulator.managed_package import install_gateway
 
     emulator = emulator_factory(flavour="sandbox", package_installed=True)
-    names = {row["Name"] for row in emulator.state.rows("ConnectedApplication")}
-    assert names == {"TotangoApp"}
-    install_gateway(emulator.state)
+    # In use before the install: OAuth tokens and a ConnectedApplication row, no App Menu item.
     names = {row["Name"] for row in emulator.state.rows("ConnectedApplication")}
     assert names == {"TotangoApp", "Totango Gateway"}
+    assert [t["AppName"] for t in emulator.state.rows("OauthToken")] == ["Totango Gateway"]
+    assert emulator.state.rows("AppMenuItem") == []
+    install_gateway(emulator.state)
+    (item,) = emulator.state.rows("AppMenuItem")
+    assert item["Type"] == "ConnectedApplication" and item["Label"] == "Totango Gateway"
+    assert emulator.state.rows("OauthToken")[0]["AppMenuItemId"] == item["Id"]

@@ -72,8 +72,13 @@ def test_command_line_prints_one_json_line_and_keeps_state(tmp_path):
 
     first, second = run_once(), run_once()
     assert set(first) == {
-        "instance_url", "access_token", "refresh_token", "org_id", "username", "ca_bundle"
+        "instance_url", "access_token", "refresh_token", "org_id", "username", "ca_bundle",
+        "integration_user",
     }  # fmt: skip
+    integration = first["integration_user"]
+    assert set(integration) == {"username", "access_token"}
+    assert integration["username"].startswith("totango.integration@")
+    assert integration["access_token"] != first["access_token"]
     assert first["org_id"] == second["org_id"]
     state = OrgEmulator.create(folder).state
     assert [row["Name"] for row in state.rows("Account")] == ["Kept", "Kept"]
@@ -84,6 +89,10 @@ def test_env_and_org_config(emulator_factory):
     env = emulator.env("dev")
     assert json.loads(env["CUMULUSCI_ORG_dev"])["instance_url"] == emulator.instance_url
     assert env["REQUESTS_CA_BUNDLE"] == env["SSL_CERT_FILE"] == emulator.ca_bundle
+    assert env["TOTANGO_INTEGRATION_USERNAME"].startswith("totango.integration@")
+    assert env["TOTANGO_INTEGRATION_ACCESS_TOKEN"] == (emulator.integration_user() or {}).get(
+        "access_token"
+    )
     config = emulator.org_config()
     config.refresh_oauth_token(config.keychain)
     config.populate_expiration_date()

@@ -83,6 +83,32 @@ def make_ready(emu, cfg: TotangoConfig) -> None:
         for field in cfg.insights.resolved_fields():
             xml = f'<fields xmlns="{md}"><fullName>{field.api_name}</fullName></fields>'
             state.put("CustomField", f"{obj}.{field.api_name}", {"": xml.encode()})
+    if cfg.integration.username:
+        make_integration_ready(state, cfg, app_id)
+
+
+def make_integration_ready(state, cfg: TotangoConfig, app_id) -> None:
+    """The connection user holds the integration set: field edit access and the app."""
+    from tasks.totango_sf.render.integration import integration_field_permissions
+
+    perm_id = state.insert(
+        "PermissionSet",
+        {"Name": cfg.integration.permission_set, "IsOwnedByProfile": False, "Type": "Regular"},
+    )
+    for permission in integration_field_permissions(cfg):
+        state.insert(
+            "FieldPermissions",
+            {
+                "ParentId": perm_id,
+                "SobjectType": permission.field.partition(".")[0],
+                "Field": permission.field,
+                "PermissionsRead": True,
+                "PermissionsEdit": permission.editable,
+            },
+        )
+    user = next(u for u in state.rows("User") if u["Username"] == cfg.integration.username)
+    state.insert("PermissionSetAssignment", {"AssigneeId": user["Id"], "PermissionSetId": perm_id})
+    state.insert("SetupEntityAccess", {"ParentId": perm_id, "SetupEntityId": app_id})
 
 
 # -- org-id ---------------------------------------------------------------------------
@@ -246,13 +272,13 @@ def test_doctor_refuses_professional_edition(emulator_factory, monkeypatch):
 
 def test_doctor_on_a_ready_org_is_all_green_and_writes_nothing(emulator_factory, monkeypatch):
     emu = emulator_factory(flavour="production", package_installed=True)
-    cfg = config()
+    cfg = config(integration={"username": emu.integration_user()["username"]})
     make_ready(emu, cfg)
     report = run_doctor(session_for(emu, monkeypatch), cfg, "emu")
     statuses = {c.name: c.status for c in report.checks}
     assert statuses[PERMISSIONS] == "ok"
     assert set(statuses.values()) == {"ok"}, report.checks
-    assert len(report.checks) == 11
+    assert len(report.checks) == 14
     assert report.ok
     assert [c for c in emu.history if c.kind.endswith(WRITES)] == []
     assert not [c for c in emu.history if c.kind in ("deploy", "deployRecentValidation")]

@@ -10,7 +10,7 @@ from tasks.totango_sf.metadata.order import (
     schema_positions,
 )
 from tasks.totango_sf.metadata.safe_xml import parse_xml
-from tasks.totango_sf.metadata.schema import MD_NS
+from tasks.totango_sf.metadata.schema import MD_NS, MetadataSchema
 from tasks.totango_sf.metadata.xml import local_name, md
 
 
@@ -124,3 +124,65 @@ def test_ensure_child_returns_existing_or_creates_at_position():
     assert names(root) == ["enableRequireHttpsConnection", "networkAccess", "passwordPolicies"]
     assert ensure_child(root, "networkAccess", "SecuritySettings") is created
     assert len(root) == 3
+
+
+def test_a_comment_at_the_insertion_point_is_stepped_over():
+    # Comments have no schema position; they neither anchor nor block an insert.
+    root = parse_xml(
+        f'<SecuritySettings xmlns="{MD_NS}"><enableRequireHttpsConnection>x'
+        "</enableRequireHttpsConnection><!-- kept --><?pi kept?><passwordPolicies>x"
+        "</passwordPolicies><!-- last --></SecuritySettings>".encode()
+    )
+    assert insertion_index(root, "networkAccess", "SecuritySettings") == 1
+    insert_in_schema_order(root, etree.Element(md("networkAccess")), "SecuritySettings")
+    assert [c.tag if isinstance(c.tag, str) else "#" for c in root] == [
+        md("enableRequireHttpsConnection"),
+        md("networkAccess"),
+        "#",
+        "#",
+        md("passwordPolicies"),
+        "#",
+    ]
+    assert insertion_index(root, "singleSignOnSettings", "SecuritySettings") == 5
+
+
+def test_ensure_child_in_a_file_without_namespace():
+    root = parse_xml(b"<SecuritySettings><passwordPolicies/></SecuritySettings>")
+    created = ensure_child(root, "networkAccess", "SecuritySettings")
+    assert created.tag == "networkAccess"
+    assert [c.tag for c in root] == ["networkAccess", "passwordPolicies"]
+
+
+TOY_WSDL = """<definitions xmlns="http://schemas.xmlsoap.org/wsdl/"
+    xmlns:xsd="http://www.w3.org/2001/XMLSchema"><types>
+  <xsd:schema targetNamespace="{ns}" elementFormDefault="qualified" xmlns:tns="{ns}">
+    <xsd:complexType name="Metadata"><xsd:sequence>
+      <xsd:element name="fullName" minOccurs="0" type="xsd:string"/>
+    </xsd:sequence></xsd:complexType>
+    <xsd:complexType name="ToySettings"><xsd:complexContent>
+      <xsd:extension base="tns:Metadata"><xsd:sequence>
+        <xsd:element name="zeta" minOccurs="0" type="xsd:string"/>
+        <xsd:element name="alpha" minOccurs="0" type="xsd:string"/>
+      </xsd:sequence></xsd:extension>
+    </xsd:complexContent></xsd:complexType>
+  </xsd:schema></types></definitions>"""
+
+
+def test_every_insert_uses_the_schema_it_is_given(tmp_path):
+    # Callers validate against another API version's schema (the v66 oracle, say);
+    # the insert must follow that schema, not the bundled one.
+    wsdl = tmp_path / "toy.wsdl"
+    wsdl.write_text(TOY_WSDL.format(ns=MD_NS), encoding="utf-8")
+    toy = MetadataSchema(wsdl)
+    root = parse_xml(f'<ToySettings xmlns="{MD_NS}"><alpha>a</alpha></ToySettings>'.encode())
+    assert insertion_index(root, "zeta", "ToySettings", toy) == 0
+    insert_in_schema_order(root, etree.Element(md("zeta")), "ToySettings", toy)
+    assert names(root) == ["zeta", "alpha"]
+    batch = [etree.Element(md("fullName")) for _ in range(2)]
+    insert_all_in_schema_order(root, batch, "ToySettings", toy)
+    assert names(root) == ["fullName", "fullName", "zeta", "alpha"]
+    fresh = parse_xml(f'<ToySettings xmlns="{MD_NS}"><alpha>a</alpha></ToySettings>'.encode())
+    ensure_child(fresh, "zeta", "ToySettings", toy)
+    assert names(fresh) == ["zeta", "alpha"]
+    with pytest.raises(SchemaOrderError, match="no type 'ToySettings'"):
+        insertion_index(fresh, "zeta", "ToySettings")

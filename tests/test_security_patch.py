@@ -9,6 +9,7 @@ from tasks.totango_sf.merge.security import (
     add_ip_ranges,
     missing_ip_ranges,
     remove_ip_ranges,
+    with_explicit_network_access,
 )
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.schema import MD_NS, load_schema
@@ -193,3 +194,81 @@ def test_thousand_over_thousand_is_fast():
     assert len(ranges_in(out)) == 2000
     assert add_ip_ranges(out, given) == out
     assert elapsed < 2.0
+
+
+def test_a_range_below_all_existing_ones_is_not_covered():
+    base = settings(
+        "<networkAccess>"
+        + ip("a", "10.0.0.0", "10.0.0.255")
+        + ip("b", "10.0.2.0", "10.0.2.255")
+        + "</networkAccess>"
+    )
+    assert missing_ip_ranges(base, [r("9.255.255.255")]) == [r("9.255.255.255")]
+    assert missing_ip_ranges(base, [r("10.0.1.0")]) == [r("10.0.1.0")]
+    assert missing_ip_ranges(base, [r("10.0.2.7")]) == []
+
+
+def test_a_range_ending_at_the_first_address_covers_nothing_after_it():
+    base = settings("<networkAccess>" + ip(None, "0.0.0.0", "0.0.0.0") + "</networkAccess>")
+    assert missing_ip_ranges(base, [r("0.0.0.1")]) == [r("0.0.0.1")]
+    assert missing_ip_ranges(base, [r("0.0.0.0")]) == []
+
+
+def test_an_existing_range_mixing_families_covers_nothing():
+    # The org holds it, but an end in another family would otherwise reach past every
+    # IPv4 address and hide our ranges.
+    base = settings("<networkAccess>" + ip("odd", "10.0.0.1", "2001:db8::") + "</networkAccess>")
+    assert missing_ip_ranges(base, [r("10.0.0.9")]) == [r("10.0.0.9")]
+    out = add_ip_ranges(base, [r("10.0.0.9")])
+    assert ranges_in(out) == [
+        ("odd", "10.0.0.1", "2001:db8::"),
+        ("Totango", "10.0.0.9", "10.0.0.9"),
+    ]
+
+
+def test_given_ranges_with_the_same_start_keep_the_widest():
+    given = [r("192.0.2.0-192.0.2.5"), r("192.0.2.0/28")]
+    out = add_ip_ranges(settings(PASSWORD), given)
+    assert ranges_in(out) == [("Totango", "192.0.2.0", "192.0.2.15")]
+
+
+def test_given_ranges_of_both_families_are_judged_per_family():
+    # An IPv6 address numerically below the IPv4 ones is still a new range.
+    low_v6 = IpRange(ipaddress.ip_address("::1"), ipaddress.ip_address("::1"), "v6")
+    first = IpRange(ipaddress.ip_address("0.0.0.1"), ipaddress.ip_address("0.0.0.1"), "v4")
+    out = add_ip_ranges(settings(PASSWORD), [r("10.0.0.0/24"), low_v6, first])
+    assert ranges_in(out) == [
+        ("Totango", "10.0.0.0", "10.0.0.255"),
+        ("v6", "::1", "::1"),
+        ("v4", "0.0.0.1", "0.0.0.1"),
+    ]
+
+
+def test_not_well_formed_names_the_file():
+    with pytest.raises(SecurityPatchError, match=r"^Security\.settings is not well-formed XML"):
+        add_ip_ranges(b"<SecuritySettings", [])
+
+
+def test_remove_from_a_file_without_network_access_changes_nothing():
+    lacking = settings(PASSWORD)
+    assert remove_ip_ranges(lacking, [r("198.51.100.7")]) == canonical_bytes(lacking)
+
+
+def test_remove_touches_only_matching_ranges():
+    odd = settings("<networkAccess>keep</networkAccess>")
+    assert b"<networkAccess>keep</networkAccess>" in remove_ip_ranges(odd, [r("10.0.0.1")])
+
+
+def test_explicit_network_access_added_empty_at_its_schema_position():
+    lacking = settings(
+        "<enableRequireHttpsConnection>true</enableRequireHttpsConnection>" + PASSWORD
+    )
+    out = with_explicit_network_access(lacking)
+    assert [local_name(c) for c in parse_xml(out)] == [
+        "enableRequireHttpsConnection",
+        "networkAccess",
+        "passwordPolicies",
+    ]
+    assert ranges_in(out) == []
+    assert with_explicit_network_access(EXISTING) == canonical_bytes(EXISTING)
+    assert load_schema().validate(parse_xml(out)) == []

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from tasks.totango_sf.metadata.safe_xml import parse_xml
-from tests.org_emulator import catalog, rules
+from tests.org_emulator import catalog, field_security, rules
 from tests.org_emulator.schema_check import Problem, check_document, check_page_markup
 from tests.org_emulator.settings_merge import merge_settings
 from tests.org_emulator.state import MD_NS, OrgState
@@ -165,6 +165,7 @@ def run_deploy(
     for type_name, full_name in deletions:
         view.remove(type_name, full_name)
     _sync_permission_set_records(view, components.values(), deletions)
+    field_security.sync_field_permissions(view)
     for comp in components.values():
         for problem in _check_rules(view, comp):
             _fail(outcome, comp.type_name, comp.full_name, comp.file_name, problem)

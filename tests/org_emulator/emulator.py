@@ -84,8 +84,12 @@ class OrgEmulator(OrgEmulatorServer):
 
     def env(self, org_name: str = "emu") -> dict[str, str]:
         """Environment for a ``cci`` / ``totango-sf`` subprocess to use this org by name."""
+        integration = self.integration_user() or {}
         return {
             f"CUMULUSCI_ORG_{org_name}": json.dumps(self.org_config_dict()),
+            # Totango's connection user, so a script can act as Totango's job does.
+            "TOTANGO_INTEGRATION_USERNAME": integration.get("username", ""),
+            "TOTANGO_INTEGRATION_ACCESS_TOKEN": integration.get("access_token", ""),
             "CUMULUSCI_KEY": CUMULUSCI_TEST_KEY,
             "REQUESTS_CA_BUNDLE": self.ca_bundle,
             "SSL_CERT_FILE": self.ca_bundle,

@@ -10,7 +10,15 @@ from tests.org_emulator.apex_tests import FailingTest
 from tests.org_emulator.deploy_engine import ForcedFailure
 
 # Fault names the server understands for any call kind.
-HTTP_FAULTS = {"latency", "http_500", "http_503", "drop", "invalid_session", "request_limit"}
+HTTP_FAULTS = {
+    "latency",
+    "http_500",
+    "http_503",
+    "drop",
+    "invalid_session",
+    "request_limit",
+    "move_instance",
+}
 
 
 @dataclass
@@ -66,6 +74,15 @@ class Faults:
     def expire_session(self, kinds="*") -> FaultRule:
         """The session expires before the next matching call (once): refresh to go on."""
         return self.add("invalid_session", kinds, count=1)
+
+    def move_instance(self, kinds="*") -> FaultRule:
+        """Before the next matching call the org moves to ``https://localhost:<port>``.
+
+        Its sessions end, and the token refresh answers with the new instance URL
+        ("OAuth 2.0 Refresh Token Flow": the response carries ``instance_url``);
+        REST calls to the old host are then refused as an invalid session.
+        """
+        return self.add("move_instance", kinds, count=1)
 
     def request_limit(self, kinds="*", count=1, probability=None) -> FaultRule:
         return self.add("request_limit", kinds, count=count, probability=probability)

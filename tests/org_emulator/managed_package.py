@@ -86,9 +86,52 @@ def install(state: OrgState, version: str | None = None, version_id: str | None 
     state.metadata_version += 1
 
 
-def install_gateway(state: OrgState) -> None:
-    """What the OAuth Usage "Install" click on Totango Gateway does (browser only)."""
+def gateway_in_use(state: OrgState, users: int = 1) -> None:
+    """Totango Gateway as OAuth Usage shows it before the Install click.
+
+    Salesforce Help, "Monitor Usage for an OAuth Connected App": the page lists
+    every connected app users connect to, "These apps have an active access or
+    refresh token", and an app with an Install button "was created in another
+    org" and is not installed. So tokens (OauthToken rows, no App Menu item) and
+    even a ConnectedApplication row exist while the app is not installed.
+    """
     _add_connected_app(state, GATEWAY_APP, state.namespace)
+    active = [u for u in state.rows("User") if u.get("IsActive")][:users]
+    for user in active:
+        state.insert(
+            "OauthToken",
+            {"AppName": GATEWAY_APP, "AppMenuItemId": None, "UserId": user["Id"], "UseCount": 3},
+        )
+
+
+def install_gateway(state: OrgState) -> None:
+    """What the OAuth Usage "Install" click on Totango Gateway does (browser only).
+
+    Installing makes the app the org's own: it gets an App Menu item (AppMenuItem,
+    Type 'ConnectedApplication'), where its policies and App Launcher visibility
+    are managed ("Install a Connected App"; Object Reference, "AppMenuItem").
+    """
+    _add_connected_app(state, GATEWAY_APP, state.namespace)
+    app = next(r for r in state.rows("ConnectedApplication") if r["Name"] == GATEWAY_APP)
+    if any(r.get("ApplicationId") == app["Id"] for r in state.rows("AppMenuItem")):
+        return
+    item_id = state.insert(
+        "AppMenuItem",
+        {
+            "ApplicationId": app["Id"],
+            "Name": GATEWAY_APP.replace(" ", "_"),
+            "Label": GATEWAY_APP,
+            "Type": "ConnectedApplication",
+            "NamespacePrefix": state.namespace,
+            "IsAccessible": True,
+            "IsVisible": True,
+            "IsUsingAdminAuthorization": False,
+            "StartUrl": None,
+        },
+    )
+    for token in state.rows("OauthToken"):
+        if token.get("AppName") == GATEWAY_APP:
+            token["AppMenuItemId"] = item_id
 
 
 def _add_connected_app(state: OrgState, name: str, namespace: str) -> None:

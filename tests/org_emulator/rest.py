@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tests.org_emulator import managed_package
+from tests.org_emulator import field_security, managed_package
 from tests.org_emulator.rest_errors import RestError
-from tests.org_emulator.sobjects import SObjectInfo
+from tests.org_emulator.sobjects import CUSTOMIZABLE, SObjectInfo
 from tests.org_emulator.soql_engine import QueryContext, run_query
 from tests.org_emulator.state import OrgState
 
@@ -41,8 +41,17 @@ class RestApi:
         return prefix + (head or "resources")
 
     def handle(
-        self, method: str, version: str, rest: list[str], params: dict, body, tooling: bool
+        self,
+        method: str,
+        version: str,
+        rest: list[str],
+        params: dict,
+        body,
+        tooling: bool,
+        user_id: str | None = None,
     ) -> tuple[int, object]:
+        # The calling user: record writes are checked against their field-level security.
+        self.user_id = user_id or self.state.user_id
         head = rest[0] if rest else ""
         if head == "":
             return 200, {"sobjects": f"/services/data/v{version}/sobjects", "query": "..."}
@@ -72,6 +81,9 @@ class RestApi:
         raise RestError(404, "NOT_FOUND", "The requested resource does not exist")
 
     # -- sObjects ---------------------------------------------------------------------
+    def _caller(self) -> str:
+        return getattr(self, "user_id", None) or self.state.user_id
+
     def read(self, ctx: QueryContext, info: SObjectInfo, record_id: str) -> dict:
         if info.name == "PackageInstallRequest":
             self._advance_installs()
@@ -95,6 +107,8 @@ class RestApi:
             if key == "attributes":
                 continue
             values[ctx.canonical_field(info, key)] = value
+        if info.name in CUSTOMIZABLE:
+            field_security.check_write(self.state, self._caller(), info.name, values)
         missing = [f for f in info.required if values.get(f) in (None, "")]
         if missing:
             raise RestError(
@@ -152,7 +166,12 @@ class RestApi:
         row = self.state.get(info.name, record_id)
         if row is None:
             raise RestError(404, "NOT_FOUND", "The requested resource does not exist")
-        row.update({k: v for k, v in (body or {}).items() if k != "attributes"})
+        values = {k: v for k, v in (body or {}).items() if k != "attributes"}
+        if info.name in CUSTOMIZABLE:
+            ctx = QueryContext(self.state, "63.0", tooling=False)
+            values = {ctx.canonical_field(info, k): v for k, v in values.items()}
+            field_security.check_write(self.state, self._caller(), info.name, values)
+        row.update(values)
 
     def delete(self, info: SObjectInfo, record_id: str) -> None:
         if not info.deletable:

@@ -14,10 +14,20 @@ from lxml import etree
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tests.org_emulator.schema_check import Problem
 from tests.org_emulator.state import MD_NS, OrgState
+from tests.org_emulator.tab_motifs import is_motif
 
 _M = f"{{{MD_NS}}}"
 MAX_IPV4_SPAN = 33_554_432  # a /7
 MIN_IPV6_PREFIX = 32
+# Since Winter '26 the org's trusted ranges together may hold at most 16,777,216
+# IPv4 and 2^99 IPv6 addresses; 10.0.0.0/8 is not counted (Salesforce Help, "Set
+# Trusted IP Ranges for Your Org"). Written out here, not imported from the
+# product, so that the double does not share the product's mistakes.
+MAX_TOTAL = {4: 16_777_216, 6: 2**99}
+UNCOUNTED_IPV4 = (
+    int(ipaddress.ip_address("10.0.0.0")),
+    int(ipaddress.ip_address("10.255.255.255")),
+)
 
 
 def _text(el: etree._Element, name: str) -> str | None:
@@ -60,6 +70,12 @@ def check_permission_set(view: OrgState, data: bytes) -> list[Problem]:
         sobject, _, field = name.partition(".")
         if not field or field not in view.field_names(sobject):
             problems.append(_at(perm, f"In field: field - no CustomField named {name} found"))
+        elif _text(perm, "editable") == "true" and _is_formula(view, sobject, field):
+            # A formula field is computed and read-only for everyone ("Formula Field
+            # Limits and Restrictions"); the wording here is ours, not a recorded one.
+            problems.append(
+                _at(perm, f"In field: editable - {name} is a formula field and cannot be editable")
+            )
     for access in root.iter(f"{_M}pageAccesses"):
         page = _text(access, "apexPage") or ""
         if not view.has("ApexPage", page):
@@ -67,17 +83,28 @@ def check_permission_set(view: OrgState, data: bytes) -> list[Problem]:
     return problems
 
 
+def _is_formula(view: OrgState, sobject: str, field: str) -> bool:
+    data = view.custom_fields(sobject).get(field)
+    return data is not None and parse_xml(data).find(f"{_M}formula") is not None
+
+
 def check_tab(view: OrgState, data: bytes) -> list[Problem]:
     root = parse_xml(data)
+    problems = []
     page = root.find(f"{_M}page")
     if page is not None and page.text and not view.has("ApexPage", page.text.strip()):
-        return [_at(page, f"In field: page - no ApexPage named {page.text} found")]
-    return []
+        problems.append(_at(page, f"In field: page - no ApexPage named {page.text} found"))
+    motif = root.find(f"{_M}motif")
+    if motif is not None and not is_motif((motif.text or "").strip()):
+        # The wording is ours (no recorded response); the rule is tab_motifs'.
+        problems.append(_at(motif, f"In field: motif - invalid tab style {motif.text!r}"))
+    return problems
 
 
 def check_security_settings(data: bytes) -> list[Problem]:
     root = parse_xml(data)
     problems = []
+    spans: dict[int, list[tuple[int, int]]] = {4: [], 6: []}
     for rng in root.iter(f"{_M}ipRanges"):
         start, end = _text(rng, "start"), _text(rng, "end")
         try:
@@ -96,7 +123,35 @@ def check_security_settings(data: bytes) -> list[Problem]:
             )
         elif first.version == 6 and not _within_ipv6_32(first, last):
             problems.append(_at(rng, f"IP range {start}-{end} is larger than a /32"))
+        else:
+            spans[first.version].append((int(first), int(last)))
+    for family, limit in MAX_TOTAL.items():
+        total = _counted_total(spans[family], family)
+        if total > limit:
+            problems.append(
+                Problem(
+                    1,
+                    1,
+                    f"The total number of IPv{family} addresses in trusted IP ranges ({total:,})"
+                    f" exceeds the limit of {limit:,}",
+                )
+            )
     return problems
+
+
+def _counted_total(spans: list[tuple[int, int]], family: int) -> int:
+    """Addresses in the union of the spans, less those in 10.0.0.0/8 for IPv4."""
+    total, reach = 0, -1
+    for first, last in sorted(spans):
+        first = max(first, reach + 1)
+        if first > last:
+            continue
+        total += last - first + 1
+        if family == 4:
+            low, high = max(first, UNCOUNTED_IPV4[0]), min(last, UNCOUNTED_IPV4[1])
+            total -= max(0, high - low + 1)
+        reach = last
+    return total
 
 
 def _within_ipv6_32(first, last) -> bool:

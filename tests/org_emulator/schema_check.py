@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from tasks.totango_sf.config.schema_version import bundled_wsdl_path
 from tasks.totango_sf.metadata.safe_xml import parse_xml
-from tasks.totango_sf.metadata.schema import MD_NS, XSD_NS, bundled_wsdl_path, load_schema
+from tasks.totango_sf.metadata.schema import MD_NS, XSD_NS, load_schema
 
 _XSD = f"{{{XSD_NS}}}"
 

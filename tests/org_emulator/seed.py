@@ -44,6 +44,7 @@ STANDARD_FIELDS = {
     "User": ["Id", "Name", "Username", "Email", "ProfileId", "IsActive"],
 }  # fmt: skip
 
+INTEGRATION_PROFILE = "Minimum Access - Salesforce"
 USERS = (
     # (first, last, profile, active)
     ("Ada", "Admin", "System Administrator", True),
@@ -95,6 +96,10 @@ def build_state(
         managed_package.install(state, package_version)
         if gateway_installed:
             managed_package.install_gateway(state)
+        else:
+            # Totango's side already connects, so OAuth Usage lists the Gateway with
+            # an Install button: usage rows exist, the install does not.
+            managed_package.gateway_in_use(state)
     state.refresh_token = f"5Aep861emulator{state.org_id[:15]}"
     state.issue_access_token()
     state.metadata_version = 0
@@ -122,6 +127,25 @@ def _seed_people(state: OrgState, flavour: str) -> None:
                 "PermissionsManageProfilesPermissionsets": name == "System Administrator",
             },
         )
+    # Totango's connection user: an integration user on a minimal, non-admin profile,
+    # so nothing but what the setup grants lets it write the insights fields.
+    profile_ids[INTEGRATION_PROFILE] = state.insert(
+        "Profile", {"Name": INTEGRATION_PROFILE, "UserType": "Standard", "UserLicenseId": None}
+    )
+    state.insert(
+        "PermissionSet",
+        {
+            "Name": "X00e" + profile_ids[INTEGRATION_PROFILE][3:15],
+            "Label": INTEGRATION_PROFILE,
+            "IsOwnedByProfile": True,
+            "ProfileId": profile_ids[INTEGRATION_PROFILE],
+            "NamespacePrefix": None,
+            "Type": "Profile",
+            "PermissionsCustomizeApplication": False,
+            "PermissionsModifyAllData": False,
+            "PermissionsManageProfilesPermissionsets": False,
+        },
+    )
     domain = f"{flavour}.emulator.example.com"
     for first, last, profile, active in USERS:
         user_id = state.insert(
@@ -139,6 +163,20 @@ def _seed_people(state: OrgState, flavour: str) -> None:
             },
         )
         state.user_id = state.user_id or user_id
+    state.integration_user_id = state.insert(
+        "User",
+        {
+            "Username": f"totango.integration@{domain}",
+            "Name": "Totango Integration",
+            "FirstName": "Totango",
+            "LastName": "Integration",
+            "Email": f"totango@{domain}",
+            "Alias": "ttint",
+            "IsActive": True,
+            "ProfileId": profile_ids[INTEGRATION_PROFILE],
+            "UserType": "Standard",
+        },
+    )
 
 
 def _seed_metadata(state: OrgState) -> None:

@@ -65,6 +65,8 @@ class OrgEmulatorServer:
         )
         self.port = self._httpd.server_address[1]
         self.instance_url = f"https://127.0.0.1:{self.port}"
+        # Set by the move_instance fault: the host the org now answers on.
+        self.moved_to_host: str | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ------------------------------------------------------------------
@@ -94,9 +96,8 @@ class OrgEmulatorServer:
     def access_token(self) -> str:
         """A currently valid token (issuing one if every session was revoked)."""
         with self.state.lock:
-            if not self.state.access_tokens:
-                return self.state.issue_access_token()
-            return sorted(self.state.access_tokens)[0]
+            own = sorted(self.state.access_tokens - set(self.state.token_users))
+            return own[0] if own else self.state.issue_access_token()
 
     def connection_info(self) -> dict:
         return {
@@ -106,7 +107,20 @@ class OrgEmulatorServer:
             "org_id": self.state.org_id,
             "username": self.state.user["Username"],
             "ca_bundle": self.ca_bundle,
+            "integration_user": self.integration_user(),
         }
+
+    def integration_user(self) -> dict | None:
+        """Totango's connection user (seeded) and a session of theirs, for tests to act as."""
+        with self.state.lock:
+            user = self.state.get("User", self.state.integration_user_id or "")
+            if user is None:
+                return None
+            token = next(
+                (t for t, u in self.state.token_users.items() if u == user["Id"]),
+                None,
+            ) or self.state.issue_access_token(user["Id"])
+            return {"username": user["Username"], "access_token": token}
 
     # -- dispatch -------------------------------------------------------------------
     def dispatch(self, method: str, raw_path: str, headers, body: bytes):
@@ -120,6 +134,7 @@ class OrgEmulatorServer:
             with contextlib.suppress(soap.SoapFault):
                 kind = soap.local(soap.parse_request(body)[1].tag)
         call = self.history.add(Call(kind, method, raw_path))
+        call.detail["host"] = str(headers.get("Host", "")).rsplit(":", 1)[0]
         is_soap = route == "soap"
         try:
             with self.state.lock:
@@ -176,6 +191,9 @@ class OrgEmulatorServer:
                 raise _FaultResponse(code, "text/plain", b"emulated server error")
             elif rule.name == "invalid_session":
                 self.state.revoke_sessions()
+            elif rule.name == "move_instance":
+                self.moved_to_host = "localhost"
+                self.state.revoke_sessions()
             elif rule.name == "request_limit":
                 err = request_limit()
                 raise _FaultResponse(
@@ -186,10 +204,7 @@ class OrgEmulatorServer:
                 )
 
     def _authorized(self, headers, session_id: str | None = None) -> bool:
-        token = session_id
-        if token is None:
-            auth = headers.get("Authorization", "")
-            token = auth.split(" ", 1)[1].strip() if " " in auth else ""
+        token = session_id if session_id is not None else _bearer(headers)
         return token in self.state.access_tokens
 
     def _answer(self, route, method, path, params, headers, body, call: Call):
@@ -201,7 +216,7 @@ class OrgEmulatorServer:
                 return 500, "text/xml", soap.invalid_session_fault()
             response = self.metadata.handle(operation, call)
             return 200, "text/xml", soap.envelope(response)
-        if not self._authorized(headers):
+        if not self._authorized(headers) or not self._on_current_host(headers, route):
             raise invalid_session()
         if route == "userinfo":
             return _json(200, self._userinfo())
@@ -214,12 +229,30 @@ class OrgEmulatorServer:
             tooling = bool(rest) and rest[0] == "tooling"
             payload = json.loads(body) if body else None
             status, data = self.rest.handle(
-                method, version, rest[1:] if tooling else rest, params, payload, tooling
+                method,
+                version,
+                rest[1:] if tooling else rest,
+                params,
+                payload,
+                tooling,
+                user_id=self.state.user_of_token(_bearer(headers)),
             )
             if status == 204:
                 return 204, "application/json", b""
             return _json(status, data)
         raise RestError(404, "NOT_FOUND", "The requested resource does not exist")
+
+    def _on_current_host(self, headers, route: str) -> bool:
+        """After a move, REST calls to the old host fail; the token endpoint stays."""
+        if self.moved_to_host is None or route != "rest":
+            return True
+        return str(headers.get("Host", "")).rsplit(":", 1)[0] == self.moved_to_host
+
+    @property
+    def current_instance_url(self) -> str:
+        if self.moved_to_host is None:
+            return self.instance_url
+        return f"https://{self.moved_to_host}:{self.port}"
 
     def _token(self, body: bytes):
         form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
@@ -235,8 +268,8 @@ class OrgEmulatorServer:
             200,
             {
                 "access_token": token,
-                "instance_url": self.instance_url,
-                "id": f"{self.instance_url}/id/{self.state.org_id}/{self.state.user_id}",
+                "instance_url": self.current_instance_url,
+                "id": f"{self.current_instance_url}/id/{self.state.org_id}/{self.state.user_id}",
                 "token_type": "Bearer",
                 "issued_at": str(int(time.time() * 1000)),
                 "signature": "ZW11bGF0b3I=",
@@ -281,6 +314,11 @@ class _FaultResponse(Exception):
     def __init__(self, status: int, ctype: str, body: bytes, soap_body: bytes | None = None):
         super().__init__(status)
         self.status, self.ctype, self.body, self.soap_body = status, ctype, body, soap_body
+
+
+def _bearer(headers) -> str:
+    auth = headers.get("Authorization", "")
+    return auth.split(" ", 1)[1].strip() if " " in auth else ""
 
 
 def _json(status: int, data) -> tuple[int, str, bytes]:

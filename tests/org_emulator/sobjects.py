@@ -132,6 +132,58 @@ SOBJECTS: dict[str, SObjectInfo] = {
             updateable=False,
             deletable=False,
         ),
+        # Object Reference, "FieldPermissions": the field permissions of a permission
+        # set (a profile's included); mirrored from deployed PermissionSet files.
+        SObjectInfo(
+            "FieldPermissions",
+            "Field Permissions",
+            (
+                "Id",
+                "ParentId",
+                "SobjectType",
+                "Field",
+                "PermissionsRead",
+                "PermissionsEdit",
+                *_AUDIT,
+            ),
+            relationships={"Parent": ("ParentId", "PermissionSet")},
+            createable=False,
+            updateable=False,
+            deletable=False,
+        ),
+        # Object Reference, "AppMenuItem": "the organization's default settings for
+        # items in the app menu or App Launcher"; query() and update() only. A
+        # connected app gets a row (Type 'ConnectedApplication') once installed.
+        SObjectInfo(
+            "AppMenuItem",
+            "App Menu Item",
+            (
+                "Id",
+                "ApplicationId",
+                "Name",
+                "Label",
+                "Type",
+                "NamespacePrefix",
+                "IsAccessible",
+                "IsVisible",
+                "IsUsingAdminAuthorization",
+                "StartUrl",
+                *_AUDIT,
+            ),
+            createable=False,
+            deletable=False,
+        ),
+        # Object Reference, "OauthToken": an OAuth token of a connected app, query()
+        # only; AppName is the app's label, AppMenuItemId its App Menu item.
+        SObjectInfo(
+            "OauthToken",
+            "OAuth Token",
+            ("Id", "AppName", "AppMenuItemId", "UserId", "UseCount", "LastUsedDate", "CreatedDate"),
+            relationships={"User": ("UserId", "User")},
+            createable=False,
+            updateable=False,
+            deletable=False,
+        ),
         SObjectInfo(
             "SetupEntityAccess",
             "Setup Entity Access",

@@ -46,6 +46,10 @@ class OrgState:
         self.standard_fields: dict[str, list[str]] = {}
         self.records: dict[str, dict[str, dict]] = {name: {} for name in SOBJECTS}
         self.access_tokens: set[str] = set()
+        # Sessions of users other than the admin (``user_id``): token -> user id.
+        self.token_users: dict[str, str] = {}
+        # Totango's connection user (seeded with a non-admin profile).
+        self.integration_user_id = ""
         self.refresh_token = ""
         self.user_id = ""
         self.namespace = "totango"
@@ -68,14 +72,20 @@ class OrgState:
     def user(self) -> dict:
         return self.records["User"][self.user_id]
 
-    def issue_access_token(self) -> str:
+    def issue_access_token(self, user_id: str | None = None) -> str:
         # Salesforce session ids start with the 15-char org id and a "!".
         token = f"{self.org_id[:15]}!{secrets.token_urlsafe(24)}"
         self.access_tokens.add(token)
+        if user_id and user_id != self.user_id:
+            self.token_users[token] = user_id
         return token
+
+    def user_of_token(self, token: str) -> str:
+        return self.token_users.get(token, self.user_id)
 
     def revoke_sessions(self) -> None:
         self.access_tokens.clear()
+        self.token_users.clear()
 
     # -- metadata -------------------------------------------------------------------
     def names(self, type_name: str) -> list[str]:
@@ -194,6 +204,8 @@ class OrgState:
             "standard_fields": self.standard_fields,
             "records": self.records,
             "access_tokens": sorted(self.access_tokens),
+            "token_users": self.token_users,
+            "integration_user_id": self.integration_user_id,
             "refresh_token": self.refresh_token,
             "user_id": self.user_id,
             "namespace": self.namespace,
@@ -216,6 +228,8 @@ class OrgState:
         state.standard_fields = data["standard_fields"]
         state.records.update(data["records"])
         state.access_tokens = set(data["access_tokens"])
+        state.token_users = dict(data.get("token_users", {}))
+        state.integration_user_id = data.get("integration_user_id", "")
         for key in (
             "refresh_token",
             "user_id",

@@ -34,6 +34,7 @@ from tasks.totango_sf.cli.common import (
     print_result,
     print_warnings,
 )
+from tasks.totango_sf.cli.mapping import register as register_mapping
 from tasks.totango_sf.cli.org import register as register_org_commands
 from tasks.totango_sf.cli.steps import register as register_org_steps
 
@@ -219,6 +220,7 @@ def config_show(
 
 register_org_commands(app)
 register_org_steps(app)
+register_mapping(app)
 
 
 def main() -> None:

@@ -2,7 +2,8 @@
 
 Salesforce stores a trusted range as ``start``/``end`` addresses of one family. It
 refuses an IPv4 range wider than 33,554,432 addresses (a /7) and an IPv6 range
-wider than a /32.
+wider than a /32 (Salesforce Help, "Set Trusted IP Ranges for Your Org"). The
+totals over all ranges are capped too; ``ip_limits`` checks those.
 """
 
 from __future__ import annotations
@@ -14,14 +15,25 @@ from dataclasses import dataclass
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 SALESFORCE_MAX_SPAN = {4: 2 ** (32 - 7), 6: 2 ** (128 - 32)}
-# Beyond a /16 a trusted range skips the login challenge for a large slice of the
-# internet, so it needs an explicit opt-in.
-BROAD_SPAN = {4: 2 ** (32 - 16), 6: 2 ** (128 - 16)}
+# Beyond a /16 (IPv4) or a /48 (IPv6, one site's allocation) a trusted range skips
+# the login challenge for a large slice of the internet, so it needs an opt-in.
+# A /16 rule alone would never fire for IPv6, where a /32 is already allowed.
+BROAD_PREFIX = {4: 16, 6: 48}
+BROAD_SPAN = {4: 2 ** (32 - BROAD_PREFIX[4]), 6: 2 ** (128 - BROAD_PREFIX[6])}
 
 # RFC 5737 (IPv4) and RFC 3849 (IPv6) documentation blocks: placeholders only.
 DOCUMENTATION_NETWORKS = tuple(
     ipaddress.ip_network(n)
     for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
+# IPv6 blocks that carry an IPv4 address, so a documentation address written this
+# way is still a placeholder: (block, how far the IPv4 address is shifted left).
+# RFC 4291 section 2.5.5.2 (``::ffff:a.b.c.d``, IPv4-mapped), RFC 6052 (the NAT64
+# well-known prefix ``64:ff9b::/96``) and RFC 3056 (6to4: ``2002:AABB:CCDD::/48``).
+IPV4_EMBEDDING = (
+    (ipaddress.ip_network("::ffff:0:0/96"), 0),
+    (ipaddress.ip_network("64:ff9b::/96"), 0),
+    (ipaddress.ip_network("2002::/16"), 80),
 )
 
 
@@ -49,10 +61,20 @@ class IpRange:
 
     @property
     def is_documentation(self) -> bool:
+        """Whether any address of the range lies in a documentation block.
+
+        Overlap, not containment: a merged or wider range that holds 192.0.2.0/24
+        still sends a placeholder to the org. IPv6 ranges that embed IPv4
+        addresses (mapped, NAT64, 6to4) are checked as the IPv4 addresses they
+        stand for.
+        """
+        spans = [(self.family, int(self.start), int(self.end))]
+        if self.family == 6:
+            spans += [(4, low, high) for low, high in embedded_ipv4(self)]
         return any(
-            self.start in net and self.end in net
+            family == net.version and first <= int(net[-1]) and last >= int(net[0])
+            for family, first, last in spans
             for net in DOCUMENTATION_NETWORKS
-            if net.version == self.family
         )
 
     def covers(self, other: IpRange) -> bool:
@@ -66,8 +88,33 @@ class IpRange:
         return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
 
 
+def embedded_ipv4(rng: IpRange) -> list[tuple[int, int]]:
+    """The IPv4 spans an IPv6 range stands for, through each embedding it overlaps."""
+    spans = []
+    for block, shift in IPV4_EMBEDDING:
+        first, last = int(block[0]), int(block[-1])
+        low, high = max(int(rng.start), first), min(int(rng.end), last)
+        if low > high:
+            continue
+        if high - low >= 1 << (shift + 32):
+            spans.append((0, 2**32 - 1))  # wraps every IPv4 address
+        else:
+            spans.append(
+                (((low - first) >> shift) & 0xFFFFFFFF, ((high - first) >> shift) & 0xFFFFFFFF)
+            )
+    return spans
+
+
 def make_range(start: str, end: str, description: str = "") -> IpRange:
     """A range from two address strings, checked against Salesforce's rules."""
+    for text in (start, end):
+        if "%" in text:
+            # Python accepts "fe80::1%eth0" (RFC 4007 zone id); a trusted range is
+            # org-wide and has no interface, so the address would not mean anything.
+            raise IpRangeError(
+                f"{text.strip()!r} carries a zone id ('%...'); a trusted range takes"
+                " plain addresses"
+            )
     try:
         first = ipaddress.ip_address(start.strip())
         last = ipaddress.ip_address(end.strip())

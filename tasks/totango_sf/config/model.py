@@ -25,7 +25,9 @@ from pydantic import (
 
 from tasks.totango_sf.config import insights as insights_catalogue
 from tasks.totango_sf.config.errors import ConfigError
+from tasks.totango_sf.config.ip_limits import IpTotalsExceeded, check_totals
 from tasks.totango_sf.config.ip_ranges import (
+    BROAD_PREFIX,
     IpRange,
     IpRangeError,
     merge_ranges,
@@ -38,6 +40,7 @@ from tasks.totango_sf.config.names import (
     object_name_problem,
     object_stem,
 )
+from tasks.totango_sf.config.schema_version import shipped_schema_version
 from tasks.totango_sf.config.xml_text import xml_text_problems
 from tasks.totango_sf.config.yaml_loader import read_yaml_mapping
 
@@ -231,7 +234,9 @@ class TrustedIpRangesConfig(_Strict):
         ],
         description="Single IPs, 'a-b' ranges or CIDRs, IPv4 or IPv6.",
     )
-    allow_broad: bool = Field(False, description="Allow ranges broader than a /16.")
+    allow_broad: bool = Field(
+        False, description="Allow ranges broader than a /16 (IPv4) or a /48 (IPv6)."
+    )
 
     @field_validator("description")
     @classmethod
@@ -240,17 +245,31 @@ class TrustedIpRangesConfig(_Strict):
 
     @model_validator(mode="after")
     def _no_broad_ranges(self) -> TrustedIpRangesConfig:
+        ranges = self.ranges()
+        try:
+            check_totals(ranges, "trusted_ip_ranges.addresses")
+        except IpTotalsExceeded as exc:
+            raise ValueError(f"{NESTED_PATH_MARK}addresses: {exc}") from None
         if self.allow_broad:
             return self
-        for index, spec in enumerate(self.addresses):
-            rng = parse_address_spec(spec)
-            if rng.is_broad:
-                raise ValueError(
-                    f"{NESTED_PATH_MARK}addresses[{index}]: {spec!r} spans {rng.size:,}"
-                    " addresses, more than a /16; a broad trusted range turns off login"
-                    " challenges for everyone in it. Set trusted_ip_ranges.allow_broad: true"
-                    " if this is intended"
-                )
+        # The merged result, not each entry: two adjacent /16s become a /15.
+        for rng in ranges:
+            if not rng.is_broad:
+                continue
+            parts = [
+                f"[{i}] {spec!r}"
+                for i, spec in enumerate(self.addresses)
+                if rng.covers(parse_address_spec(spec))
+            ]
+            prefix = BROAD_PREFIX[rng.family]
+            made_of = f" (merged from {', '.join(parts)})" if len(parts) > 1 else ""
+            where = parts[0].split(" ", 1)[0] if len(parts) == 1 else ""
+            raise ValueError(
+                f"{NESTED_PATH_MARK}addresses{where}: {rng} spans {rng.size:,}"
+                f" addresses{made_of}, more than a /{prefix}; a broad trusted range turns"
+                " off login challenges for everyone in it. Set"
+                " trusted_ip_ranges.allow_broad: true if this is intended"
+            )
         return self
 
     def ranges(self) -> list[IpRange]:
@@ -294,6 +313,32 @@ class PermissionSetConfig(_Strict):
     )
 
 
+class IntegrationConfig(_Strict):
+    """Totango's connection user, which the outbound integration job writes the fields as."""
+
+    username: str | None = Field(
+        None,
+        description=(
+            "Salesforce username of Totango's connection user; it is assigned the"
+            " integration permission set. Unset: plan and doctor warn."
+        ),
+    )
+    permission_set: LongApiName = Field(
+        "Totango_Integration", description="API name of the integration permission set."
+    )
+    permission_set_label: Label80 = Field(
+        "Totango Integration", description="Label of the integration permission set."
+    )
+
+    @field_validator("username")
+    @classmethod
+    def _username(cls, value: str | None) -> str | None:
+        # A Salesforce username has the form of an email address.
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError("must be a Salesforce username (name@example.com)")
+        return value
+
+
 class PackageConfig(_Strict):
     version_id: str | None = Field(None, description="04t id of the Totango package version.")
     security_type: Literal["FULL", "NONE", "PUSH"] = Field(
@@ -317,7 +362,13 @@ class TotangoConfig(_Strict):
     """The whole Totango setup for one org."""
 
     namespace: str = Field("", description="Managed package prefix; '' for none.")
-    api_version: str = Field("63.0", description="Metadata API version for retrieve and deploy.")
+    api_version: str = Field(
+        "63.0",
+        description=(
+            "Metadata API version for retrieve and deploy; must be the version of the"
+            " schema the toolkit validates against (63.0)."
+        ),
+    )
     widget: WidgetConfig = Field(default_factory=WidgetConfig)  # type: ignore[arg-type]
     insights: InsightsConfig = Field(default_factory=InsightsConfig)
     trusted_ip_ranges: TrustedIpRangesConfig = Field(default_factory=TrustedIpRangesConfig)  # type: ignore[arg-type]
@@ -325,6 +376,7 @@ class TotangoConfig(_Strict):
     tab: TabConfig = Field(default_factory=TabConfig)  # type: ignore[arg-type]
     permission_set: PermissionSetConfig = Field(default_factory=PermissionSetConfig)  # type: ignore[arg-type]
     package: PackageConfig = Field(default_factory=PackageConfig)  # type: ignore[arg-type]
+    integration: IntegrationConfig = Field(default_factory=IntegrationConfig)  # type: ignore[arg-type]
     reports: ReportsConfig = Field(default_factory=ReportsConfig)  # type: ignore[arg-type]
 
     @field_validator("namespace")
@@ -339,6 +391,13 @@ class TotangoConfig(_Strict):
     def _api_version(cls, value: str) -> str:
         if not re.fullmatch(r"[1-9][0-9]\.0", value):
             raise ValueError("must look like '63.0'")
+        shipped = shipped_schema_version()
+        if value != shipped:
+            raise ValueError(
+                f"the toolkit validates every file against the Metadata API {shipped} schema"
+                f" (simple-salesforce's metadata.wsdl), so it deploys only API {shipped};"
+                f" {value} files would be checked against the wrong schema"
+            )
         return value
 
     @model_validator(mode="after")
@@ -347,6 +406,11 @@ class TotangoConfig(_Strict):
         names = [f.api_name for f in fields]
         if len(set(names)) != len(names):
             raise ValueError(f"{NESTED_PATH_MARK}insights.fields: duplicate API names")
+        if self.integration.permission_set == self.permission_set.name:
+            raise ValueError(
+                f"{NESTED_PATH_MARK}integration.permission_set: must differ from"
+                " permission_set.name (one grants read, the other edit)"
+            )
         if self.widget.generate_page:
             for pattern in self.layout_patterns:
                 obj = pattern.partition("-")[0]

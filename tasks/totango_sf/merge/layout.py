@@ -139,6 +139,10 @@ def remove_widget_section(layout_xml: bytes, section: WidgetSection) -> bytes:
     owned = _owned_section(root, section)
     if owned is not None:
         root.remove(owned)
+        if len(root) == 0:
+            # A Layout holds no text of its own, so only indentation can be left here;
+            # kept, it would serialise as <Layout>\n</Layout>.
+            root.text = None
     return canonical_bytes(root)
 
 

@@ -117,6 +117,29 @@ def _range_elements_from_template(ranges: Sequence[IpRange]) -> list[etree._Elem
     return list(fragment[0])
 
 
+def ip_ranges_in(settings_xml: bytes) -> list[IpRange]:
+    """Every range the settings hold (the org's whole list, ours included)."""
+    return _existing_ranges(_root(settings_xml))
+
+
+def stale_ip_ranges(
+    settings_xml: bytes, ranges: Sequence[IpRange], description: str
+) -> list[IpRange]:
+    """Ranges that carry our description but are no longer configured.
+
+    The description is how the setup knows its own ranges again: a range it added
+    and the config since dropped must go, or a removed address stays trusted.
+    """
+    if not description:
+        return []
+    wanted = {(rng.start, rng.end) for rng in ranges}
+    return [
+        rng
+        for rng in _existing_ranges(_root(settings_xml))
+        if rng.description == description and (rng.start, rng.end) not in wanted
+    ]
+
+
 def missing_ip_ranges(settings_xml: bytes, ranges: Sequence[IpRange]) -> list[IpRange]:
     """The given ranges that no single existing range covers (for drift checks)."""
     return _uncovered(_existing_ranges(_root(settings_xml)), ranges)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import copy
 import functools
 import hashlib
-import importlib.util
 import os
 import tempfile
 import threading
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from tasks.totango_sf.config.schema_version import bundled_wsdl_path, wsdl_version
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 
 MD_NS = "http://soap.sforce.com/2006/04/metadata"
@@ -66,14 +66,6 @@ def toolkit_cache_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "totango-sf"
-
-
-def bundled_wsdl_path() -> Path:
-    # find_spec locates the package without importing it (requests, jwt: ~150 ms).
-    spec = importlib.util.find_spec("simple_salesforce")
-    if spec is None or spec.origin is None:
-        raise FileNotFoundError("simple-salesforce is not installed; its metadata.wsdl is needed")
-    return Path(spec.origin).with_name("metadata.wsdl")
 
 
 @dataclass(frozen=True)
@@ -168,10 +160,7 @@ class MetadataSchema:
 
     @property
     def api_version(self) -> str:
-        text = self.wsdl_path.read_text(encoding="utf-8", errors="replace")[:400]
-        marker = "Metadata API version "
-        start = text.find(marker)
-        return text[start + len(marker) :].split()[0] if start >= 0 else "unknown"
+        return wsdl_version(self.wsdl_path)
 
     def _base_of(self, type_name: str) -> str | None:
         ct = self._types.get(type_name)

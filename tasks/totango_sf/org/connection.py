@@ -80,25 +80,24 @@ class OrgSession:
 
         CumulusCI's ``salesforce_client`` holds a bare session id, so a token that
         expires mid-run (long deploys, CI queues) would fail every later call.
-        simple-salesforce retries a 401 INVALID_SESSION_ID through its login hook;
-        the hook here refreshes the token through CumulusCI's keychain instead.
+        ``rest_client`` renews it through CumulusCI's keychain and follows the
+        instance URL the refresh returns.
         """
-        client = self.org_config.salesforce_client
         keychain = self.keychain or getattr(self.project_config, "keychain", None)
         if keychain is not None and self.org_config.config.get("refresh_token"):
+            from tasks.totango_sf.org.rest_client import refresh_with_retry, renewing_client
 
-            def renew() -> tuple[str, str]:
+            def refresh() -> None:
                 try:
-                    self.org_config.refresh_oauth_token(keychain)
+                    refresh_with_retry(self.org_config, keychain)
                 except oauth_errors() as exc:
                     raise OrgUnreachable(
                         f"the session of org {self.name!r} expired and could not be renewed:"
                         f" {redact(str(exc), *self.secrets)}"
                     ) from None
-                return self.org_config.access_token, client.sf_instance
 
-            client._salesforce_login_partial = renew
-        return client
+            return renewing_client(self.org_config, refresh)
+        return self.org_config.salesforce_client
 
     def query(self, soql: str, tooling: bool = False) -> list[dict[str, Any]]:
         client = self.salesforce()
@@ -151,10 +150,12 @@ def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
     import requests
     from cumulusci.core.exceptions import CumulusCIException, OrgNotFound
 
+    from tasks.totango_sf.org.rest_client import refresh_with_retry
+
     try:
         runtime = runtime or shared_runtime()
         org_config = runtime.keychain.get_org(org_name)
-        org_config.refresh_oauth_token(runtime.keychain)
+        refresh_with_retry(org_config, runtime.keychain)
     except OrgNotFound:
         raise OrgUnreachable(
             f"no org named {org_name!r} in CumulusCI's keychain; add it with"

@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.layout import widget_section_state
-from tasks.totango_sf.merge.security import missing_ip_ranges
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.org import snapshot as snapshots
@@ -26,6 +25,8 @@ from tasks.totango_sf.org.desired_state import (
     desired_state,
     retrieve_members,
 )
+from tasks.totango_sf.org.integration_user import IntegrationAssignment, assign_integration_user
+from tasks.totango_sf.org.ip_ranges_state import ip_ranges_drift
 from tasks.totango_sf.org.metadata_api import (
     DEFAULT_TIMEOUT,
     DeployResult,
@@ -132,6 +133,7 @@ class DeployOutcome:
     warnings: list[str] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
     quick_from: str | None = None
+    integration: IntegrationAssignment | None = None
 
     @property
     def ok(self) -> bool:
@@ -152,6 +154,7 @@ class DeployOutcome:
             "quick_deploy_of": self.quick_from,
             "snapshot": self.snapshot_id,
             "permission_set_assignments": self.assignments.to_json() if self.assignments else None,
+            "integration_user": self.integration.to_json() if self.integration else None,
             "verify": self.verify.to_json() if self.verify else None,
             "warnings": self.warnings,
             "timings": self.timings.phases,
@@ -192,9 +195,7 @@ def _detail(config: TotangoConfig, state: DesiredState, diff: Any) -> str:
     if diff.type == "Settings" and diff.name == "Security":
         before = state.originals.get("settings/Security.settings")
         if before is not None:
-            missing = missing_ip_ranges(before, config.trusted_ip_ranges.ranges())
-            shown = ", ".join(f"{r.start}-{r.end}" for r in missing)
-            return f"{len(missing)} trusted IP range(s) missing: {shown}"
+            return ip_ranges_drift(before, config.trusted_ip_ranges)
     changed = [
         line
         for line in diff.diff.splitlines()
@@ -282,6 +283,12 @@ def _after_deploy(
         )
     except PermissionSetMissing as exc:
         outcome.warnings.append(f"permission set not assigned: {exc}")
+    outcome.integration = assign_integration_user(session, config)
+    if not outcome.integration.ok:
+        outcome.warnings.append(
+            f"{config.integration.permission_set} not assigned to Totango's connection user:"
+            f" {outcome.integration.detail}"
+        )
     outcome.timings.measure("assign_permission_set", started)
     started = time.monotonic()
     outcome.verify = verify(session, config, layout_names)
@@ -311,6 +318,8 @@ def deploy(
     test_plan = test_plan_for(session, kind, test_level, tests, check_only)
     layout_names, state = read_org(session, config)
     timings.measure("read_org", started)
+    if state.blocking:
+        raise DeployRefused("; ".join(state.blocking))
     outcome = DeployOutcome(session.name, kind, "in_sync", state, warnings=list(state.warnings))
     outcome.timings = timings
     if on_plan is not None:
@@ -455,7 +464,7 @@ class OrgPlan:
             "api_version": self.state.api_version,
             "components": [d.to_json(with_diff) for d in self.state.diffs],
             "layouts": self.state.layouts,
-            "warnings": self.state.warnings,
+            "warnings": self.state.warnings + self.state.blocking,
         }
 
 

@@ -17,21 +17,17 @@ from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.layout import add_widget_section
-from tasks.totango_sf.merge.security import add_ip_ranges
 from tasks.totango_sf.merge.security_scope import network_access_only
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.compare import org_copy_satisfies
 from tasks.totango_sf.metadata.components import Component, components_from_mdapi, mdapi_files
 from tasks.totango_sf.metadata.package_xml import package_member, package_xml
 from tasks.totango_sf.metadata.xml import canonical_bytes
-from tasks.totango_sf.render.plan import build_plan
+from tasks.totango_sf.org.ip_ranges_state import merged_security
+from tasks.totango_sf.render.plan import NO_INTEGRATION_USER_WARNING, build_plan
 
 DiffAction = Literal["create", "update", "unchanged"]
 SECURITY_PATH = "settings/Security.settings"
-EMPTY_SECURITY = (
-    b'<?xml version="1.0" encoding="UTF-8"?>\n'
-    b'<SecuritySettings xmlns="http://soap.sforce.com/2006/04/metadata"/>\n'
-)
 
 
 class OrgPrerequisiteMissing(Exception):
@@ -77,6 +73,8 @@ class DesiredState:
     originals: dict[str, bytes]  # the org's current layouts and Security.settings
     layouts: list[str]
     warnings: list[str] = field(default_factory=list)
+    # Problems that stop a deploy before anything is sent (exit code 2).
+    blocking: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> list[ComponentDiff]:
@@ -206,6 +204,11 @@ def desired_state(
         f"widget.layouts entry {p!r} matches no layout in the org"
         for p in config.unmatched_layout_patterns(names)
     ]
+    if not config.integration.username:
+        warnings.append(
+            NO_INTEGRATION_USER_WARNING.format(permission_set=config.integration.permission_set)
+        )
+    blocking: list[str] = []
     current = _current_components(retrieved)
     report_folders_present = {
         c.full_name.split("/", 1)[0] for c in current.values() if c.type == "Report"
@@ -245,18 +248,17 @@ def desired_state(
         diffs.append(_compare(comp, Component("Layout", name, before), comp.summary))
         components.append(comp)
 
-    ranges = config.trusted_ip_ranges.ranges()
-    if ranges:
-        before = retrieved.get(SECURITY_PATH, EMPTY_SECURITY)
-        originals[SECURITY_PATH] = before
-        merged = add_ip_ranges(before, ranges)
-        comp = Component(
-            "Settings",
-            "Security",
-            merged,
-            action="patch",
-            summary=f"{len(ranges)} trusted IP range(s), keeping the org's others",
+    security = merged_security(config, retrieved.get(SECURITY_PATH))
+    if security is not None:
+        originals[SECURITY_PATH] = security.before
+        comp = Component("Settings", "Security", security.merged, action="patch",
+                         summary=security.summary)  # fmt: skip
+        diffs.append(
+            _compare(comp, Component("Settings", "Security", security.before), comp.summary)
         )
-        diffs.append(_compare(comp, Component("Settings", "Security", before), comp.summary))
         components.append(comp)
-    return DesiredState(config.api_version, diffs, components, originals, sorted(layouts), warnings)
+        warnings.extend(security.warnings)
+        blocking.extend(security.blocking)
+    return DesiredState(
+        config.api_version, diffs, components, originals, sorted(layouts), warnings, blocking
+    )

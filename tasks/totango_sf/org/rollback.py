@@ -357,7 +357,7 @@ def rollback(
         outcome.restored = [key for key in restored if _path(*key) in files]
     if on_plan is not None:
         on_plan(outcome.restored, deleted)
-    last = _after_assignments(deleted, ("PermissionSet", config.permission_set.name))
+    last = _after_assignments(deleted, _permission_sets(config))
     first = [key for key in deleted if key not in last]
     if not files and not first and not last:
         outcome.status = "nothing_to_do"
@@ -383,17 +383,23 @@ def rollback(
 _REFERENCED_BY_PERMISSION_SET = ("ApexPage", "CustomTab", "CustomField")
 
 
+def _permission_sets(config: TotangoConfig) -> list[tuple[str, str]]:
+    """Every permission set the setup deploys (read access, and the integration user's)."""
+    names = [config.permission_set.name, config.integration.permission_set]
+    return [("PermissionSet", name) for name in dict.fromkeys(names)]
+
+
 def _after_assignments(
-    deleted: list[tuple[str, str]], permission_set: tuple[str, str]
+    deleted: list[tuple[str, str]], permission_sets: list[tuple[str, str]]
 ) -> list[tuple[str, str]]:
-    """The deletions that must wait until the permission set's assignments are gone.
+    """The deletions that must wait until the permission sets' assignments are gone.
 
     An assigned permission set cannot be deleted, and the page, tab and fields it
     grants access to cannot be deleted before it. They go in a second deploy.
     """
-    if permission_set not in deleted:
+    if not any(key in deleted for key in permission_sets):
         return []
-    return [k for k in deleted if k == permission_set or k[0] in _REFERENCED_BY_PERMISSION_SET]
+    return [k for k in deleted if k in permission_sets or k[0] in _REFERENCED_BY_PERMISSION_SET]
 
 
 def _remove_after_assignments(
@@ -405,10 +411,11 @@ def _remove_after_assignments(
 ) -> bool:
     """Once the first deploy succeeded: the assignments, then the permission set and the
     components it references."""
-    permission_set = ("PermissionSet", config.permission_set.name)
+    names = [name for kind, name in last if kind == "PermissionSet"]
     done_first = outcome.deploy is not None
     try:
-        outcome.assignments_removed = remove_assignments(session, permission_set[1])
+        for name in names:
+            outcome.assignments_removed += remove_assignments(session, name)
         result = deploy_files(
             session,
             destructive_package([package_member(t, n) for t, n in last], config.api_version),
@@ -420,7 +427,7 @@ def _remove_after_assignments(
             raise
         outcome.status = "partly_done"
         outcome.warnings.append(
-            f"rolled back, but permission set {permission_set[1]} was not removed: {exc}."
+            f"rolled back, but permission set(s) {', '.join(names)} were not removed: {exc}."
             " Re-run the same rollback to finish."
         )
         return False
@@ -429,7 +436,7 @@ def _remove_after_assignments(
         changed = done_first or outcome.assignments_removed > 0
         outcome.status = "partly_done" if changed else "failed"
         outcome.warnings.append(
-            f"permission set {permission_set[1]} and what it grants access to were not deleted"
+            f"permission set(s) {', '.join(names)} and what they grant access to were not deleted"
             f" (deploy {result.id} failed);"
             f" {outcome.assignments_removed} assignment(s) of it were removed."
             " Re-run the same rollback to finish."

@@ -20,6 +20,7 @@ from tasks.totango_sf.render.files import (
     render_ip_ranges_fragment,
     render_section_fragment,
 )
+from tasks.totango_sf.render.integration import render_integration_permission_set
 from tasks.totango_sf.render.reports import render_reports
 
 OutputFormat = Literal["mdapi", "source"]
@@ -27,6 +28,11 @@ OutputFormat = Literal["mdapi", "source"]
 PLACEHOLDER_WARNING = (
     "trusted_ip_ranges.addresses holds documentation placeholders (RFC 5737/3849);"
     " replace them with Totango's published IP list. Deploys refuse placeholders."
+)
+NO_INTEGRATION_USER_WARNING = (
+    "integration.username is not set: the {permission_set} permission set is deployed but"
+    " assigned to nobody, so Totango's integration job cannot write the insights fields"
+    " until its connection user has it."
 )
 NO_PACKAGE_WARNING = (
     "package.version_id is not set; `install` needs the 04t id of the Totango package version."
@@ -100,6 +106,10 @@ def plan_warnings(config: TotangoConfig) -> list[str]:
         warnings.append(PLACEHOLDER_WARNING)
     if not config.package.version_id:
         warnings.append(NO_PACKAGE_WARNING)
+    if not config.integration.username:
+        warnings.append(
+            NO_INTEGRATION_USER_WARNING.format(permission_set=config.integration.permission_set)
+        )
     if not config.widget.generate_page and not config.namespace:
         warnings.append(
             "widget.generate_page is false but namespace is empty: layouts will reference"
@@ -142,7 +152,11 @@ def settings_patch(config: TotangoConfig) -> list[Patch]:
 
 
 def build_plan(config: TotangoConfig) -> Plan:
-    components = [*render_components(config), *render_reports(config)]
+    components = [
+        *render_components(config),
+        render_integration_permission_set(config),
+        *render_reports(config),
+    ]
     return Plan(
         config, components, layout_patches(config) + settings_patch(config), plan_warnings(config)
     )

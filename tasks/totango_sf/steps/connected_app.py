@@ -170,7 +170,21 @@ def _access_state(session: Any, config: Any) -> tuple[Any, dict[str, str], dict[
     """The app, each configured profile's own permission set, and the rows granting it."""
     app = find_connected_app(session, config.connected_app.name)
     permission_sets = profile_permission_sets(session, config.connected_app.profiles)
+    permission_sets.update(integration_permission_set(session, config))
     return app, permission_sets, existing_access(session, app.id, permission_sets.values())
+
+
+def integration_permission_set(session: Any, config: Any) -> dict[str, str]:
+    """The integration permission set, once deployed, as one more grantee of the app.
+
+    Totango's connection user often has a minimal profile that is not in
+    ``connected_app.profiles``; with "Admin approved users are pre-authorized" it
+    would be refused (OAUTH_APP_ACCESS_DENIED). Granting the app to the
+    permission set it is assigned pre-authorizes it whatever its profile.
+    """
+    name = config.integration.permission_set
+    rows = session.query(f"SELECT Id FROM PermissionSet WHERE Name = {soql_string(name)}")  # noqa: S608 - literal escaped by soql_string
+    return {f"permission set {name}": str(rows[0]["Id"])} if rows else {}
 
 
 # SetupEntityAccess rows this tool inserted, per org, so --revoke removes exactly

@@ -20,7 +20,9 @@ from tasks.totango_sf.steps.connected_app import (
     policy_advice,
     profile_permission_sets,
 )
+from tasks.totango_sf.steps.gateway import gateway_status
 from tasks.totango_sf.steps.install import installed_totango_package
+from tasks.totango_sf.steps.integration_check import integration_checks
 
 Status = Literal["ok", "fail", "warn"]
 SUPPORTED_EDITIONS = ("Enterprise Edition", "Unlimited Edition", "Developer Edition")
@@ -163,11 +165,13 @@ def check_package(session: Any, config: Any) -> Check:
 def connected_app_checks(session: Any, config: Any, org_name: str) -> list[Check]:
     """Both apps present, Gateway installed, policy admin-approved, profiles granted."""
     settings = config.connected_app
-    apps = find_connected_apps(session, [settings.name, settings.gateway])
-    app, gateway = apps.get(settings.name), apps.get(settings.gateway)
-    # The package brings the connected app; the Gateway becomes one only after its
-    # OAuth Usage install, which the next check covers with its own fix.
-    gateway_state = "installed" if gateway else "not installed yet (see Gateway installed)"
+    app = find_connected_apps(session, [settings.name]).get(settings.name)
+    # The package brings the connected app; the Gateway is installed from OAuth
+    # Usage, and only its App Menu item proves that (steps/gateway.py).
+    gateway = gateway_status(session, settings.gateway)
+    gateway_state = (
+        "installed" if gateway.state == "installed" else "not installed yet (see Gateway installed)"
+    )
     checks = [
         _ok(CONNECTED_APPS, f"{settings.name} present; {settings.gateway} {gateway_state}")
         if app
@@ -179,12 +183,17 @@ def connected_app_checks(session: Any, config: Any, org_name: str) -> list[Check
         )
     ]
     checks.append(
-        _ok(GATEWAY, f"{settings.gateway} is installed")
-        if gateway
+        _ok(GATEWAY, f"{settings.gateway} is installed (App Menu item present)")
+        if gateway.state == "installed"
         else Check(
             GATEWAY,
             "fail",
-            f"{settings.gateway} is not installed",
+            f"{settings.gateway} is not installed"
+            + (
+                f" ({gateway.tokens} OAuth token(s): in use, with an Install button in OAuth Usage)"
+                if gateway.state == "in_use_not_installed"
+                else ""
+            ),
             gateway_advice(settings.gateway, org_name),
         )
     )
@@ -382,6 +391,7 @@ def run_doctor(
     report.checks.append(check_permissions(session))
     report.checks.append(check_package(session, config))
     report.checks.extend(connected_app_checks(session, config, org_name))
+    report.checks.extend(integration_checks(session, config, org_name, Check))
     if include_metadata:
         report.checks.extend(metadata_checks(session, config, org_name))
     else:
