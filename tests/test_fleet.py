@@ -324,7 +324,9 @@ def test_sigint_during_a_fleet_deploy_reports_each_deploy_that_may_still_run(
         "checkDeployStatus" in e.history.kinds() for e in emulators
     ):
         time.sleep(0.2)
-    assert all("checkDeployStatus" in e.history.kinds() for e in emulators)
+    if not all("checkDeployStatus" in e.history.kinds() for e in emulators):
+        process.kill()
+        pytest.fail(f"no deploy reached both orgs: {process.communicate()[1][-3000:]}")
     process.send_signal(signal.SIGINT)
     stdout, stderr = process.communicate(timeout=60)
 

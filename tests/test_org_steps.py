@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from tasks.totango_sf.cli.steps import register
 from tasks.totango_sf.config.model import TotangoConfig, build_config
 from tasks.totango_sf.merge.layout import add_widget_section
+from tasks.totango_sf.merge.record_page_plan import plan_record_pages
 from tasks.totango_sf.merge.security import add_ip_ranges
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.org.connection import OrgSession, connect
@@ -78,6 +79,21 @@ def make_ready(emu, cfg: TotangoConfig) -> None:
     state.set_metadata_xml(
         "Settings", "Security", add_ip_ranges(security, cfg.trusted_ip_ranges.ranges())
     )
+    # The widget component on the record pages that have no Record Detail.
+    files = {
+        f"flexipages/{n}.flexipage": state.metadata_xml("FlexiPage", n)
+        for n in state.names("FlexiPage")
+    }
+    files |= {
+        f"applications/{n}.app": state.metadata_xml("CustomApplication", n)
+        for n in state.names("CustomApplication")
+    }
+    for obj in cfg.insights.objects:
+        seeded = (state.component("CustomObject", obj) or {}).get(f"objects/{obj}.object")
+        if seeded:
+            files[f"objects/{obj}.object"] = seeded
+    for page, merged in plan_record_pages(cfg, files).merged.items():
+        state.set_metadata_xml("FlexiPage", page, merged)
     md = "http://soap.sforce.com/2006/04/metadata"
     for obj in cfg.insights.objects:
         for field in cfg.insights.resolved_fields():
@@ -278,7 +294,7 @@ def test_doctor_on_a_ready_org_is_all_green_and_writes_nothing(emulator_factory,
     statuses = {c.name: c.status for c in report.checks}
     assert statuses[PERMISSIONS] == "ok"
     assert set(statuses.values()) == {"ok"}, report.checks
-    assert len(report.checks) == 14
+    assert len(report.checks) == 15
     assert report.ok
     assert [c for c in emu.history if c.kind.endswith(WRITES)] == []
     assert not [c for c in emu.history if c.kind in ("deploy", "deployRecentValidation")]

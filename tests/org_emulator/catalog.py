@@ -30,6 +30,8 @@ TYPES: dict[str, TypeInfo] = {
         TypeInfo("Report", "reports", "report", in_folder=True),
         TypeInfo("Dashboard", "dashboards", "dashboard", in_folder=True),
         TypeInfo("InstalledPackage", "installedPackages", "installedPackage"),
+        TypeInfo("FlexiPage", "flexipages", "flexipage"),
+        TypeInfo("CustomApplication", "applications", "app"),
     )
 }
 

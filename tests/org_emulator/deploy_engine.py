@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from tasks.totango_sf.metadata.safe_xml import parse_xml
-from tests.org_emulator import catalog, field_security, rules
+from tests.org_emulator import catalog, field_security, flexipage_rules, rules
 from tests.org_emulator.schema_check import Problem, check_document, check_page_markup
 from tests.org_emulator.settings_merge import merge_settings
 from tests.org_emulator.state import MD_NS, OrgState
@@ -142,6 +142,8 @@ def run_deploy(
             _fail(outcome, None, "package.xml", "package.xml", problem)
         return outcome
     listed = parse_package(files["package.xml"])
+    # The deploy's API version (package.xml <version>) decides version-bound rules.
+    version = (parse_xml(files["package.xml"]).findtext(f"{_M}version") or "63.0").strip()
     for type_name in listed:
         if type_name not in catalog.KNOWN_TYPE_NAMES:
             _fail(
@@ -154,7 +156,7 @@ def run_deploy(
     components = _collect(files, outcome)
     _match_package(listed, components, outcome)
     outcome.total = len(components)
-    _check_schema(components, outcome)
+    _check_schema(components, outcome, version)
     deletions = _collect_deletions(files, state, outcome, ignore_warnings)
     if outcome.failures:
         return outcome
@@ -167,7 +169,7 @@ def run_deploy(
     _sync_permission_set_records(view, components.values(), deletions)
     field_security.sync_field_permissions(view)
     for comp in components.values():
-        for problem in _check_rules(view, comp):
+        for problem in _check_rules(view, comp, version):
             _fail(outcome, comp.type_name, comp.full_name, comp.file_name, problem)
     for type_name, full_name in deletions:
         for user in _users_of(view, type_name, full_name):
@@ -289,7 +291,7 @@ def _match_package(listed: dict[str, list[str]], components, outcome: Outcome) -
         )
 
 
-def _check_schema(components, outcome: Outcome) -> None:
+def _check_schema(components, outcome: Outcome, version: str = "63.0") -> None:
     for comp in list(components.values()):
         if comp.type_name == "CustomField":
             if comp.field_element is not None:
@@ -300,6 +302,8 @@ def _check_schema(components, outcome: Outcome) -> None:
         for path, data in comp.files.items():
             if comp.type_name == "ApexPage" and not path.endswith("-meta.xml"):
                 problems = check_page_markup(data)
+            elif comp.type_name == "FlexiPage":
+                problems = flexipage_rules.schema_problems(data, version)
             else:
                 problems = check_document(data, catalog.root_element(*comp.key))
             for problem in problems:
@@ -369,9 +373,11 @@ def _apply(view: OrgState, comp: Component) -> None:
         element = copy.deepcopy(comp.field_element)
         view.put("CustomField", comp.full_name, {"": etree.tostring(element)})
     elif comp.type_name == "CustomObject":
-        # The object's own settings are not modelled; only its existence is.
-        if not view.has("CustomObject", comp.full_name):
-            view.put("CustomObject", comp.full_name, {})
+        # Of the object's own settings only the record-page overrides are modelled.
+        path = f"objects/{comp.full_name}.object"
+        stored = (view.component("CustomObject", comp.full_name) or {}).get(path)
+        merged = flexipage_rules.merge_object_overrides(stored, comp.files[path])
+        view.put("CustomObject", comp.full_name, {path: merged} if merged else {})
     elif comp.type_name == "Settings":
         path = catalog.file_path("Settings", comp.full_name)
         merged = merge_settings(view.metadata_xml("Settings", comp.full_name), comp.files[path])
@@ -380,8 +386,12 @@ def _apply(view: OrgState, comp: Component) -> None:
         view.put(comp.type_name, comp.full_name, comp.files)
 
 
-def _check_rules(view: OrgState, comp: Component) -> list[Problem]:
+def _check_rules(view: OrgState, comp: Component, version: str = "63.0") -> list[Problem]:
     data = next((d for p, d in comp.files.items() if not p.endswith(".page")), b"")
+    if comp.type_name == "FlexiPage":
+        return flexipage_rules.check_flexipage(view, data, version)
+    if comp.type_name in ("CustomApplication", "CustomObject"):
+        return flexipage_rules.check_app_overrides(view, data)
     if comp.type_name == "Layout":
         return rules.check_layout(view, comp.full_name, data)
     if comp.type_name == "PermissionSet":
@@ -409,6 +419,11 @@ def _users_of(view: OrgState, type_name: str, full_name: str) -> list[str]:
         data = view.metadata_xml("Layout", layout) or b""
         if any(needle in p.text for p in rules.check_layout(view, layout, data)):
             users.append(f"Layout - {layout}")
+    for flexipage in view.names("FlexiPage") if type_name == "ApexPage" else []:
+        data = view.metadata_xml("FlexiPage", flexipage) or b""
+        problems = flexipage_rules.check_flexipage(view, data, "63.0")
+        if any(needle in p.text for p in problems):
+            users.append(f"FlexiPage - {flexipage}")
     for perm in view.names("PermissionSet"):
         data = view.metadata_xml("PermissionSet", perm) or b""
         if any(needle in p.text for p in rules.check_permission_set(view, data)):

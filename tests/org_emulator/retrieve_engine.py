@@ -55,7 +55,11 @@ def list_components(state: OrgState, type_name: str) -> list[FileProps]:
 
 
 def _object_file(state: OrgState, sobject: str, only: set[str] | None) -> bytes:
-    root = etree.Element(f"{_M}CustomObject", nsmap={None: MD_NS})
+    # The object's own settings (seeded actionOverrides) come first, the fields
+    # after them, as in the CustomObject sequence.
+    base = (state.component("CustomObject", sobject) or {}).get(f"objects/{sobject}.object")
+    whole = base and only is None
+    root = parse_xml(base) if whole else etree.Element(f"{_M}CustomObject", nsmap={None: MD_NS})
     for name, data in sorted(state.custom_fields(sobject).items()):
         if only is None or name in only:
             root.append(parse_xml(data))
@@ -84,7 +88,13 @@ def retrieve(state: OrgState, requested: dict[str, list[str]], version: str) -> 
             names = [p.full_name for p in list_components(state, type_name)]
         for member in members:
             if member == "*":
-                found.setdefault(type_name, []).extend(names)
+                # "The wildcard symbol does not apply to all metadata types ... will
+                # not retrieve standard objects" (Metadata API Developer Guide,
+                # "Specifying all Components of a Type"). Standard apps are treated
+                # the same way, the cautious reading: they must be named.
+                found.setdefault(type_name, []).extend(
+                    n for n in names if not n.startswith("standard__")
+                )
             elif member in names:
                 found.setdefault(type_name, []).append(member)
             else:

@@ -182,7 +182,16 @@ def _seed_people(state: OrgState, flavour: str) -> None:
 def _seed_metadata(state: OrgState) -> None:
     state.standard_fields = {k: list(v) for k, v in STANDARD_FIELDS.items()}
     for sobject in ("Account", "Contact", "Lead", "Opportunity"):
-        state.put("CustomObject", sobject, {})
+        # An object's own settings are kept only where seeded: the record-page
+        # assignment (actionOverrides) of Account and Lead.
+        seeded = SEED / "objects" / f"{sobject}.object"
+        files = {f"objects/{sobject}.object": seeded.read_bytes()} if seeded.exists() else {}
+        state.put("CustomObject", sobject, files)
+    # Record pages and Lightning apps: an org default, app defaults and app + record
+    # type + profile assignments, one of them a Dynamic Forms page (no Record Detail).
+    for kind, type_name in (("flexipages", "FlexiPage"), ("applications", "CustomApplication")):
+        for path in sorted((SEED / kind).iterdir()):
+            state.put(type_name, path.stem, {f"{kind}/{path.name}": path.read_bytes()})
     for path in sorted((SEED / "layouts").glob("*.layout")):
         state.put("Layout", path.stem, {f"layouts/{path.name}": path.read_bytes()})
     security = (SEED / "settings" / "Security.settings").read_bytes()

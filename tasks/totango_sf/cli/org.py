@@ -48,6 +48,7 @@ from tasks.totango_sf.cli.fleet import (
     ParallelOption,
     single_org,
 )
+from tasks.totango_sf.cli.record_pages import print_record_pages
 from tasks.totango_sf.cli.test_report import (
     TestLevelOption,
     TestsOption,
@@ -211,6 +212,7 @@ def deploy_command(
         if as_json:
             return
         print_plan_table(_plan_rows(state), f"Totango setup on {org}")
+        print_record_pages(state.record_pages)
         if diff:
             print_diffs(state)
         print_warnings(state.warnings)
@@ -602,6 +604,7 @@ def plan_against_org(cfg: Any, org: str, out_dir: Path, output_format: str, as_j
         print_result({**result.to_json(), "out_dir": str(out_dir), "files": len(written)})
         return
     print_plan_table(_plan_rows(result.state), f"Totango setup plan for {org}")
+    print_record_pages(result.state.record_pages)
     if result.state.in_sync:
         out.print("[green]in sync[/]: deploy would change nothing.")
     else:

@@ -117,6 +117,47 @@ class WidgetConfig(_Strict):
     generate_page: bool = Field(
         True, description="Render our own Visualforce pages instead of using the package's."
     )
+    record_pages: Literal["auto", "all", "none"] | list[str] = Field(
+        "auto",
+        description=(
+            "Lightning record pages that get the widget as a Visualforce component: 'auto'"
+            " (the assigned pages where the layout section would not show: no Record Detail"
+            " component), 'all' (every assigned page of the object), 'none', or a list of"
+            " page API names or fnmatch globs."
+        ),
+    )
+    record_page_region: str | None = Field(
+        None,
+        description=(
+            "Region, facet or tab title of the record page that holds the component. Default:"
+            " the 'sidebar' region, else 'rightsidebar', else 'main', else the last region."
+        ),
+    )
+    record_page_position: Literal["first", "last"] = Field(
+        "last", description="Where in that region the component goes: 'first' or 'last'."
+    )
+    create_record_page: bool = Field(
+        False,
+        description=(
+            "For an object whose users see the system default record page (which cannot be"
+            " retrieved or edited), create a page holding the Record Detail and the widget."
+        ),
+    )
+    assign_created_page: bool = Field(
+        False,
+        description=("Make a created record page the org default (changes what every user sees)."),
+    )
+
+    @field_validator("record_pages")
+    @classmethod
+    def _record_pages(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            for pattern in value:
+                if not re.fullmatch(r"[A-Za-z0-9_*?\[\]!]+", pattern):
+                    raise ValueError(f"{pattern!r} is not a record page API name or glob")
+            if not value:
+                raise ValueError("an empty list selects no page: use 'none'")
+        return value
 
     @field_validator("layouts")
     @classmethod

@@ -26,6 +26,7 @@ from lxml import etree
 
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.layout import LayoutPatchError, add_widget_section
+from tasks.totango_sf.merge.record_page_plan import plan_record_pages
 from tasks.totango_sf.merge.security import SecurityPatchError, add_ip_ranges
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.components import Component, mdapi_files, source_files
@@ -41,6 +42,12 @@ ProjectFormat = Literal["source", "mdapi"]
 Change = Literal["created", "updated", "patched", "unchanged"]
 
 LAYOUT_SUFFIX = {"source": ".layout-meta.xml", "mdapi": ".layout"}
+# Files the record-page plan reads, by the Metadata API folder and suffix it knows them by.
+RECORD_PAGE_FILES = {
+    "flexipages": {"source": ".flexipage-meta.xml", "mdapi": ".flexipage"},
+    "applications": {"source": ".app-meta.xml", "mdapi": ".app"},
+    "objects": {"source": ".object-meta.xml", "mdapi": ".object"},
+}
 SECURITY_FILE = {"source": "Security.settings-meta.xml", "mdapi": "Security.settings"}
 
 
@@ -145,7 +152,13 @@ def layout_name(path: Path, project_format: ProjectFormat) -> str:
 # In a Metadata API folder each type has one folder at the top (layouts/, settings/);
 # the same names deeper down are copies (backups, other packages) a deploy of this
 # folder would never read.
-MDAPI_FOLDER = {".layout": "layouts", "Security.settings": "settings"}
+MDAPI_FOLDER = {
+    ".layout": "layouts",
+    "Security.settings": "settings",
+    ".flexipage": "flexipages",
+    ".app": "applications",
+    ".object": "objects",
+}
 
 
 def _is_mdapi_place(root: Path, path: Path, pattern: str) -> bool:
@@ -270,6 +283,13 @@ def desired_files(
         details[layouts[name]] = f"section '{section.label}' with page {section.page}"
         members.append(("Layout", name))
 
+    pages, page_warnings = _record_pages(config, root, project_format, plan.components, ignored)
+    warnings += page_warnings
+    for path, (name, data, detail) in pages.items():
+        files[path] = data
+        details[path] = detail
+        members.append(("FlexiPage", name))
+
     security = find_files(root, project_format, SECURITY_FILE[project_format], ignored)
     ranges = config.trusted_ip_ranges.ranges()
     if ranges and not security:
@@ -297,6 +317,58 @@ def desired_files(
         for rel in ignored
     ]
     return files, details, warnings
+
+
+def _well_formed(data: bytes, _: Any) -> bytes:
+    parse_xml(data)
+    return data
+
+
+def _project_api_version(root: Path, project_format: ProjectFormat, default: str) -> str:
+    """The version the project's files are written for: package.xml, sfdx-project.json."""
+    try:
+        if project_format == "mdapi" and (root / "package.xml").exists():
+            return parse_xml((root / "package.xml").read_bytes()).findtext(md("version")) or default
+        if project_format == "source":
+            project = json.loads((root / "sfdx-project.json").read_text(encoding="utf-8"))
+            return str(project.get("sourceApiVersion") or default)
+    except (ValueError, OSError):
+        pass
+    return default
+
+
+def _record_pages(
+    config: TotangoConfig,
+    root: Path,
+    project_format: ProjectFormat,
+    new: list[Component],
+    ignored: list[str],
+) -> tuple[dict[Path, tuple[str, bytes, str]], list[str]]:
+    """Record pages of the project that get the widget component: path -> (name, file, what)."""
+    paths: dict[str, Path] = {}
+    found: dict[str, bytes] = {}
+    for folder, suffixes in RECORD_PAGE_FILES.items():
+        suffix = suffixes[project_format]
+        for path in find_files(root, project_format, f"*{suffix}", ignored):
+            rel = f"{folder}/{path.name.removesuffix(suffix)}{suffixes['mdapi']}"
+            paths[rel] = path
+            # Read through the same door as layouts: unreadable or malformed names itself.
+            found[rel] = _read_xml(root, path, _well_formed, None)
+    if not any(rel.startswith("flexipages/") for rel in found):
+        return {}, []
+    version = _project_api_version(root, project_format, config.api_version)
+    pinned = config.model_copy(update={"api_version": version})
+    shipped = [c.full_name for c in new if c.type == "ApexPage"]
+    plan = plan_record_pages(pinned, found, shipped, local_project=True)
+    changes = {}
+    for name, data in plan.merged.items():
+        widget = plan.widgets[name]
+        changes[paths[f"flexipages/{name}.flexipage"]] = (
+            name,
+            data,
+            f"record page component with page {widget.page}",
+        )
+    return changes, list(plan.warnings)
 
 
 def check_writable(root: Path, paths: list[Path]) -> None:

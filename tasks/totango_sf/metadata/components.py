@@ -46,6 +46,7 @@ _FOLDERS = {
     "Report": ("reports", ".report", ".report-meta.xml"),
     "ReportType": ("reportTypes", ".reportType", ".reportType-meta.xml"),
     "ReportFolder": ("reports", "-meta.xml", ".reportFolder-meta.xml"),
+    "FlexiPage": ("flexipages", ".flexipage", ".flexipage-meta.xml"),
 }
 SOURCE_ROOT = "force-app/main/default"
 

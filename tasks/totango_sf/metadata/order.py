@@ -42,6 +42,23 @@ def _name(element: etree._Element) -> str | None:
     return etree.QName(element).localname if isinstance(element.tag, str) else None
 
 
+# Elements older API versions had, at the schema position of the element that
+# replaced them. Before API 49.0 a FlexiPageRegion held its components in
+# ``componentInstances`` where ``itemInstances`` stands today ("Property
+# 'componentInstances' not valid in version 49.0"; the corpus' 48.0 pages hold
+# them before ``mode``/``name``/``type``).
+LEGACY_ALIASES: Mapping[str, Mapping[str, str]] = {
+    "FlexiPageRegion": {"componentInstances": "itemInstances"},
+}
+
+
+def _with_legacy(type_name: str, positions: Mapping[str, int]) -> Mapping[str, int]:
+    aliases = LEGACY_ALIASES.get(type_name)
+    if not aliases:
+        return positions
+    return {**positions, **{old: positions[new] for old, new in aliases.items()}}
+
+
 def insertion_index(
     parent: etree._Element, name: str, type_name: str, schema: MetadataSchema | None = None
 ) -> int:
@@ -49,7 +66,7 @@ def insertion_index(
 
     Raises SchemaOrderError when ``type_name`` has no child called ``name``.
     """
-    positions = schema_positions(type_name, schema)
+    positions = _with_legacy(type_name, schema_positions(type_name, schema))
     if name not in positions:
         raise SchemaOrderError(f"{type_name} has no child element {name!r}")
     wanted = positions[name]

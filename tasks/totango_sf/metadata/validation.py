@@ -6,6 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from lxml import etree
+
+from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.schema import MetadataSchema, load_schema
 from tasks.totango_sf.metadata.visualforce import VisualforceError, parse_visualforce
 
@@ -22,6 +25,8 @@ METADATA_SUFFIXES = (
     ".tab",
     ".report",
     ".reportType",
+    ".flexipage",
+    ".app",
 )
 
 
@@ -54,7 +59,34 @@ def validate_file(path: str, data: bytes, schema: MetadataSchema) -> list[FilePr
         except VisualforceError as exc:
             return [FileProblem(path, 1, str(exc))]
         return []
+    if b"componentInstances>" in data:
+        data = legacy_flexipage_as_current(data)
     return [FileProblem(path, e.line, e.message) for e in schema.validate_bytes(data)]
+
+
+def legacy_flexipage_as_current(data: bytes) -> bytes:
+    """A pre-49.0 FlexiPage in today's shape, for the current schema to check the rest.
+
+    Before API 49.0 a region held ``componentInstances`` where today it holds
+    ``itemInstances/componentInstance`` (with an ``identifier``, required from
+    53.0). Such a file is deployed at its own, older, version; the schema bundled
+    here is 63.0, so the old element is mapped onto the new one before checking.
+    Line numbers stay those of the original file.
+    """
+    root = parse_xml(data)
+    for legacy in list(root.iter("{*}componentInstances")):
+        namespace = etree.QName(legacy).namespace or ""
+        legacy.tag = f"{{{namespace}}}componentInstance"
+        if legacy.find(f"{{{namespace}}}identifier") is None:
+            identifier = legacy.makeelement(f"{{{namespace}}}identifier")
+            identifier.text = "legacy"
+            name = legacy.find(f"{{{namespace}}}componentName")
+            if name is not None:
+                name.addnext(identifier)
+        item = legacy.makeelement(f"{{{namespace}}}itemInstances")
+        legacy.addprevious(item)
+        item.append(legacy)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def validate_files(

@@ -46,15 +46,17 @@ def parse_metadata_root(
     return root
 
 
-def _strip_layout_whitespace(element: etree._Element) -> None:
+def _strip_layout_whitespace(element: etree._Element, keep_comments: bool = False) -> None:
     for child in list(element):
         if not isinstance(child.tag, str):
+            if keep_comments:
+                continue
             # Comments/PIs: keep their tail text attached to the previous node.
             parent = child.getparent()
             if parent is not None:
                 _drop_keeping_tail(child)
             continue
-        _strip_layout_whitespace(child)
+        _strip_layout_whitespace(child, keep_comments)
     if len(element) and element.text is not None and not element.text.strip():
         element.text = None
     for child in element:
@@ -75,10 +77,14 @@ def _drop_keeping_tail(node: etree._Element) -> None:
     parent.remove(node)
 
 
-def canonical_bytes(source: etree._Element | bytes) -> bytes:
-    """Metadata XML re-indented the way Salesforce writes it, ending in a newline."""
+def canonical_bytes(source: etree._Element | bytes, keep_comments: bool = False) -> bytes:
+    """Metadata XML re-indented the way Salesforce writes it, ending in a newline.
+
+    ``keep_comments`` keeps comments in place, for files from a local project
+    (an admin's notes in a source-tracked file must survive a merge).
+    """
     root = parse_xml(source) if isinstance(source, bytes) else copy.deepcopy(source)
-    _strip_layout_whitespace(root)
+    _strip_layout_whitespace(root, keep_comments)
     etree.indent(root, space=INDENT)
     body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + body + b"\n"

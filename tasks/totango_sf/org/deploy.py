@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.merge.flexipage import widget_component_state
 from tasks.totango_sf.merge.layout import widget_section_state
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.validation import require_valid
@@ -44,6 +45,7 @@ from tasks.totango_sf.org.permset_assignment import (
     PermissionSetMissing,
     assign_permission_set,
 )
+from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY
 from tasks.totango_sf.org.snapshot import (
     Snapshot,
     list_snapshots,
@@ -69,8 +71,16 @@ PLACEHOLDER_REFUSAL = (
 # Deleted after the restored layouts are in place: a page still shown on a
 # layout cannot be deleted, so the deletions must run last in the same deploy.
 DESTRUCTIVE_FILE = "destructiveChangesPost.xml"
+DESTRUCTIVE_PRE_FILE = "destructiveChangesPre.xml"
 # Deleted only on request (fields lose their data) or never (patches are restored).
-REMOVABLE_TYPES = ("ApexPage", "CustomTab", "PermissionSet", "Report", "ReportFolder")
+REMOVABLE_TYPES = (
+    "ApexPage",
+    "CustomTab",
+    "PermissionSet",
+    "Report",
+    "ReportFolder",
+    "FlexiPage",
+)
 
 
 class DeployRefused(Exception):
@@ -146,6 +156,9 @@ class DeployOutcome:
             "org_kind": self.org_kind,
             "status": self.status,
             "plan": [d.to_json(with_diff) for d in self.state.diffs] if self.state else [],
+            "record_pages": self.state.record_pages.to_json()
+            if self.state and self.state.record_pages
+            else [],
             "deploy": self.deploy.to_json() if self.deploy else None,
             "deploy_id": self.deploy.id if self.deploy else None,
             "validation_id": self.deploy.id
@@ -192,6 +205,14 @@ def _detail(config: TotangoConfig, state: DesiredState, diff: Any) -> str:
             obj = diff.name.split("-", 1)[0]
             section_state = widget_section_state(before, widget_section_for(config, obj))
             return f"section {section_state.status}: {section_state.detail}".rstrip(": ")
+    if diff.type == "FlexiPage" and state.record_pages is not None:
+        before = state.originals.get(f"flexipages/{diff.name}.flexipage")
+        widget = state.record_pages.widgets.get(diff.name)
+        if state.record_pages.action_of(diff.name) == "remove":
+            return "our component is on a page widget.record_pages does not select"
+        if before is not None and widget is not None:
+            page_state = widget_component_state(before, widget)
+            return f"record page component {page_state.status}: {page_state.detail}".rstrip(": ")
     if diff.type == "Settings" and diff.name == "Security":
         before = state.originals.get("settings/Security.settings")
         if before is not None:
@@ -231,14 +252,19 @@ def check_safety(session: Any, config: TotangoConfig, yes: bool) -> str:
     return str(kind.label)
 
 
+def _is_patch(state: DesiredState, key: tuple[str, str]) -> bool:
+    # A FlexiPage is a patch when it is one of the org's pages; one we create is added.
+    if key[0] == "FlexiPage":
+        return f"flexipages/{key[1]}.flexipage" in state.originals
+    return key[0] in ("Layout", "Settings")
+
+
 def _added(state: DesiredState) -> list[tuple[str, str]]:
-    return [
-        d.key for d in state.diffs if d.action == "create" and d.type not in ("Layout", "Settings")
-    ]
+    return [d.key for d in state.diffs if d.action == "create" and not _is_patch(state, d.key)]
 
 
 def _patched(state: DesiredState) -> list[tuple[str, str]]:
-    return [d.key for d in state.diffs if d.type in ("Layout", "Settings")]
+    return [d.key for d in state.diffs if _is_patch(state, d.key)]
 
 
 def test_plan_for(
@@ -338,6 +364,8 @@ def deploy(
     snapshot.extra["org_id"] = org_id_of(session)
     snapshot.extra.update(test_plan.to_json())
     save_deployed(snapshot, _patched_files(state))
+    if state.record_pages is not None and state.record_pages.widgets:
+        snapshot.extra[WIDGETS_KEY] = {n: w.page for n, w in state.record_pages.widgets.items()}
     started = time.monotonic()
     result = deploy_files(
         session,
@@ -464,6 +492,7 @@ class OrgPlan:
             "api_version": self.state.api_version,
             "components": [d.to_json(with_diff) for d in self.state.diffs],
             "layouts": self.state.layouts,
+            "record_pages": self.state.record_pages.to_json() if self.state.record_pages else [],
             "warnings": self.state.warnings + self.state.blocking,
         }
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.merge import record_page_plan
 from tasks.totango_sf.merge.layout import add_widget_section
 from tasks.totango_sf.merge.security_scope import network_access_only
 from tasks.totango_sf.merge.widget import widget_section_for
@@ -75,6 +76,7 @@ class DesiredState:
     warnings: list[str] = field(default_factory=list)
     # Problems that stop a deploy before anything is sent (exit code 2).
     blocking: list[str] = field(default_factory=list)
+    record_pages: record_page_plan.RecordPagePlan | None = None
 
     @property
     def changed(self) -> list[ComponentDiff]:
@@ -113,6 +115,7 @@ def retrieve_members(config: TotangoConfig, layouts: Mapping[str, str]) -> list[
     members += [("Settings", "Security")]
     members += [("CustomObject", obj) for obj in config.insights.objects]
     members += [("ApexPage", page) for page in referenced_pages(config, layouts)]
+    members += record_page_plan.retrieve_members(config)
     return sorted(set(members))
 
 
@@ -248,6 +251,33 @@ def desired_state(
         diffs.append(_compare(comp, Component("Layout", name, before), comp.summary))
         components.append(comp)
 
+    pages = record_page_plan.plan_record_pages(
+        config, retrieved, [c.full_name for c in new if c.type == "ApexPage"]
+    )
+    warnings += pages.warnings
+    for name, merged in sorted(pages.merged.items()):
+        before = pages.originals[name]
+        originals[record_page_plan.flexipage_path(name)] = before
+        comp = Component(
+            "FlexiPage",
+            name,
+            merged,
+            action="patch",
+            summary=(
+                f"record page: remove our component (page {pages.widgets[name].page})"
+                if pages.action_of(name) == "remove"
+                else f"record page: component with page {pages.widgets[name].page}"
+            ),
+        )
+        diffs.append(_compare(comp, Component("FlexiPage", name, before), comp.summary))
+        components.append(comp)
+    for name, page in sorted(pages.created.items()):
+        comp = Component(
+            "FlexiPage", name, page, summary="new record page with Record Detail and the widget"
+        )
+        diffs.append(_compare(comp, current.get(comp.key), comp.summary))
+        components.append(comp)
+
     security = merged_security(config, retrieved.get(SECURITY_PATH))
     if security is not None:
         originals[SECURITY_PATH] = security.before
@@ -260,5 +290,6 @@ def desired_state(
         warnings.extend(security.warnings)
         blocking.extend(security.blocking)
     return DesiredState(
-        config.api_version, diffs, components, originals, sorted(layouts), warnings, blocking
-    )
+        config.api_version, diffs, components, originals, sorted(layouts), warnings, blocking,
+        pages,
+    )  # fmt: skip

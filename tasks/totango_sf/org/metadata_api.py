@@ -21,6 +21,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 from typing import Any
 from xml.parsers.expat import ExpatError
 
@@ -401,7 +402,13 @@ def list_metadata(session: Any, metadata_type: str, api_version: str) -> list[st
     from cumulusci.salesforce_api.exceptions import MetadataApiError
     from cumulusci.salesforce_api.metadata import ApiListMetadata
 
-    call = _retrying(ApiListMetadata)(session.api_task, metadata_type, as_of_version=api_version)
+    task = session.api_task
+    if task.project_config is None:
+        # CumulusCI's base call reads the project's API version before applying
+        # as_of_version; outside a CumulusCI project (a git worktree counts) there is
+        # no project config, so give it the version asked for.
+        task.project_config = SimpleNamespace(project__package__api_version=api_version)
+    call = _retrying(ApiListMetadata)(task, metadata_type, as_of_version=api_version)
     try:
         listed = call()
     except MetadataApiError as exc:

@@ -37,6 +37,7 @@ from lxml import etree
 from tasks.totango_sf.config.ip_ranges import IpRange
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.layout import remove_widget_section
+from tasks.totango_sf.merge.record_page_plan import flexipage_path
 from tasks.totango_sf.merge.security import (
     missing_ip_ranges,
     remove_ip_ranges,
@@ -50,6 +51,7 @@ from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.metadata.xml import canonical_bytes
 from tasks.totango_sf.org.deploy import (
     DESTRUCTIVE_FILE,
+    DESTRUCTIVE_PRE_FILE,
     REMOVABLE_TYPES,
     DeployRefused,
     Timings,
@@ -67,6 +69,7 @@ from tasks.totango_sf.org.metadata_api import (
 )
 from tasks.totango_sf.org.org_identity import org_id_of, same_org
 from tasks.totango_sf.org.permset_assignment import remove_assignments
+from tasks.totango_sf.org.record_page_rollback import pages_without_widget
 from tasks.totango_sf.org.snapshot import Snapshot, load_deployed, load_snapshot
 from tasks.totango_sf.org.test_levels import (
     TestLevelRefused,
@@ -153,7 +156,15 @@ def check_snapshot_org(session: Any, snapshot: Snapshot) -> list[str]:
 
 
 def _path(type_name: str, name: str) -> str:
+    if type_name == "FlexiPage":
+        return flexipage_path(name)
     return SECURITY_PATH if type_name == "Settings" else f"layouts/{name}.layout"
+
+
+def _files_patched(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """Layouts and Security.settings; record pages have their own rollback
+    (``record_page_rollback``: our component out of each page as it is now, in both modes)."""
+    return [key for key in snapshot.patched if key[0] in ("Layout", "Settings")]
 
 
 def _range_keys(settings_xml: bytes) -> set[tuple[str, str, str]]:
@@ -196,7 +207,7 @@ def surgical_files(
     """The org's current files without what the setup owns; only those that change."""
     files: dict[str, bytes] = {}
     warnings: list[str] = []
-    for type_name, name in snapshot.patched:
+    for type_name, name in _files_patched(snapshot):
         path = _path(type_name, name)
         have = current.get(path)
         if have is None:
@@ -231,7 +242,7 @@ def changes_since_deploy(
 ) -> dict[str, str]:
     """Per patched file, a diff of what the deploy left against the org's file now."""
     diffs = {}
-    for type_name, name in snapshot.patched:
+    for type_name, name in _files_patched(snapshot):
         path = _path(type_name, name)
         left, now = deployed.get(path), current.get(path)
         if left is None:
@@ -249,7 +260,7 @@ def changes_since_deploy(
 
 def exact_files(snapshot: Snapshot) -> dict[str, bytes]:
     files = {}
-    for type_name, name in snapshot.patched:
+    for type_name, name in _files_patched(snapshot):
         path = _path(type_name, name)
         if path not in snapshot.originals:
             continue
@@ -271,10 +282,18 @@ def rollback_package(
     package = dict(files)
     members = [key for key in patched if _path(*key) in files]
     package["package.xml"] = package_xml(members, api_version)
-    if deleted:
+    # A record page we created shows our Visualforce page, which cannot be deleted while
+    # shown; nothing shows the unassigned page, so it goes first ("destructiveChangesPre":
+    # deleted before the other components are deployed, Metadata API Developer Guide,
+    # "Deleting Components from an Organization").
+    pages = [key for key in deleted if key[0] == "FlexiPage"]
+    rest = [key for key in deleted if key[0] != "FlexiPage"]
+    if pages:
+        package[DESTRUCTIVE_PRE_FILE] = package_xml(pages, None)
+    if rest:
         # Deleted after the changed layouts are in place: a page still shown on a
         # layout cannot be deleted, so the deletions run last in the same deploy.
-        package[DESTRUCTIVE_FILE] = package_xml([package_member(t, n) for t, n in deleted], None)
+        package[DESTRUCTIVE_FILE] = package_xml([package_member(t, n) for t, n in rest], None)
     return dict(sorted(package.items()))
 
 
@@ -332,9 +351,8 @@ def rollback(
         warnings=warnings,
     )  # fmt: skip
     started = time.monotonic()
-    current = (
-        retrieve_files(session, snapshot.patched, config.api_version) if snapshot.patched else {}
-    )
+    patched_files = _files_patched(snapshot)
+    current = retrieve_files(session, patched_files, config.api_version) if patched_files else {}
     outcome.timings.measure("read_org", started)
     deployed = load_deployed(snapshot)
     if exact:
@@ -355,6 +373,9 @@ def rollback(
         files, more = surgical_files(config, snapshot, current, deployed)
         outcome.warnings.extend(more)
         outcome.restored = [key for key in restored if _path(*key) in files]
+    record_pages = pages_without_widget(session, snapshot, config.api_version)
+    files.update(record_pages)
+    outcome.restored += [key for key in restored if key[0] == "FlexiPage" and _path(*key) in files]
     if on_plan is not None:
         on_plan(outcome.restored, deleted)
     last = _after_assignments(deleted, _permission_sets(config))

@@ -42,6 +42,7 @@ POLICY = "policy admin-approved"
 PROFILES = "profiles assigned"
 TRUSTED_RANGES = "trusted IP ranges"
 WIDGET = "widget on layouts"
+RECORD_PAGES = "widget on record pages"
 INSIGHTS_FIELDS = "insights fields"
 PREREQUISITES = (EDITION, API_ACCESS, PERMISSIONS)
 
@@ -268,12 +269,13 @@ def metadata_checks(session: Any, config: Any, org_name: str) -> list[Check]:
         ]
         members = [("Settings", "Security")] + [("Layout", n) for n in layouts]
         members += [("CustomField", f) for f in fields]
+        members += record_page_members(config)
         files = retrieve_files(session, members, config.api_version)
     except MetadataCallFailed as exc:
         detail = f"could not retrieve metadata: {exc}"
         return [
             Check(n, "warn", detail, f"totango-sf verify --org {org_name}", False)
-            for n in (TRUSTED_RANGES, WIDGET, INSIGHTS_FIELDS)
+            for n in (TRUSTED_RANGES, WIDGET, RECORD_PAGES, INSIGHTS_FIELDS)
         ]
     checks = []
     settings = files.get("settings/Security.settings")
@@ -310,8 +312,55 @@ def metadata_checks(session: Any, config: Any, org_name: str) -> list[Check]:
             LayoutPatchError,
         )
     )
+    checks.append(record_pages_check(config, files, deploy_fix))
     checks.append(_fields_check(fields, files, deploy_fix))
     return checks
+
+
+def record_page_members(config: Any) -> list[tuple[str, str]]:
+    """Objects, apps, FlexiPages and the widget pages: what the record-page check reads."""
+    from tasks.totango_sf.merge.record_page_plan import retrieve_members
+
+    members = retrieve_members(config)
+    if not members:
+        return []
+    members += [("CustomObject", obj) for obj in config.insights.objects]
+    members += [("ApexPage", config.page_reference(obj)) for obj in config.insights.objects]
+    return members
+
+
+def record_pages_check(config: Any, files: dict[str, bytes], fix: str) -> Check:
+    """Per object: the record pages in use, where assigned, and whether the widget shows."""
+    from tasks.totango_sf.merge.flexipage import widget_component_state
+    from tasks.totango_sf.merge.record_page_plan import flexipage_path, plan_record_pages
+
+    if not record_page_members(config):
+        return _ok(RECORD_PAGES, "not checked (widget.record_pages is none)")
+    plan = plan_record_pages(config, files)
+    shown, missing = [], []
+    for row in plan.rows:
+        where = ", ".join(a.where for a in row.assigned)
+        label = f"{row.sobject} {row.page or '(system default)'} ({where})"
+        if row.action == "create" and row.page is not None:
+            if flexipage_path(row.page) in files:
+                shown.append(f"{row.sobject} {row.page}: created, not assigned")
+            else:
+                missing.append(f"{row.sobject} {row.page}: to be created")
+        elif row.action == "remove":
+            missing.append(f"{label}: our component is there, but not selected")
+        elif row.action == "add" and row.page is not None:
+            state = widget_component_state(files[flexipage_path(row.page)], plan.widgets[row.page])
+            if state.status != "present":
+                missing.append(f"{label}: component {state.status}")
+                continue
+            shown.append(f"{label}: own component")
+        elif row.shows == "never":
+            missing.append(f"{label}: never shows ({row.reason})")
+        else:
+            shown.append(f"{label}: {row.shows.replace('_', ' ')}")
+    if missing:
+        return Check(RECORD_PAGES, "warn", "; ".join(missing + shown), fix, False)
+    return _ok(RECORD_PAGES, "; ".join(shown) or "no record page in use")
 
 
 def _matching_layouts(config: Any, listed: Callable[[], list[str]]) -> list[str]:

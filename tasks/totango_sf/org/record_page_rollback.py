@@ -1,0 +1,35 @@
+"""Rollback of record pages: take our component out of each page as it is now.
+
+Restoring the copy saved before the deploy would also undo whatever an admin
+changed on the page since; removing only the component this setup owns (found
+by its identifier, or by its page in the pre-49.0 format) leaves their work, and
+on an untouched page gives back exactly the page as it was before the deploy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tasks.totango_sf.merge.flexipage import WidgetComponent, remove_widget_component
+from tasks.totango_sf.merge.record_page_plan import flexipage_path
+from tasks.totango_sf.org.metadata_api import retrieve_files
+from tasks.totango_sf.org.snapshot import Snapshot
+
+WIDGETS_KEY = "record_page_widgets"
+
+
+def pages_without_widget(session: Any, snapshot: Snapshot, api_version: str) -> dict[str, bytes]:
+    """Metadata API path -> the org's current page minus our component."""
+    names = [name for kind, name in snapshot.patched if kind == "FlexiPage"]
+    if not names:
+        return {}
+    widgets: dict[str, str] = snapshot.extra.get(WIDGETS_KEY, {})
+    current = retrieve_files(session, [("FlexiPage", name) for name in names], api_version)
+    pages = {}
+    for name in names:
+        path = flexipage_path(name)
+        data = current.get(path)
+        if data is not None:
+            widget = WidgetComponent(page=widgets.get(name, ""), height=0)
+            pages[path] = remove_widget_component(data, widget)
+    return pages
