@@ -58,7 +58,9 @@ def make_private_dirs(folder: Path) -> Path:
         missing.append(current)
         current = current.parent
     for path in reversed(missing):
-        path.mkdir(mode=DIR_MODE)
+        # Fleet lanes write snapshots in parallel: another lane may create a shared
+        # parent (.totango/snapshots) between the check above and this mkdir.
+        path.mkdir(mode=DIR_MODE, exist_ok=True)
         os.chmod(path, DIR_MODE)  # mkdir's mode is masked by the umask
     return folder
 
