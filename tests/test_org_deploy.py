@@ -150,7 +150,11 @@ def test_component_failure_exits_1_and_leaves_org_unchanged(emulator, use_org, t
 def test_check_only_then_quick_deploy(emulator, use_org, tmp_path):
     use_org(emulator)
     config = write_config(tmp_path)
-    validated = cli("deploy", "--org", "emu", "--config", str(config), "--check-only", "--json")
+    # Outside production a validation runs no tests unless asked; quick deploy needs them.
+    validated = cli(
+        "deploy", "--org", "emu", "--config", str(config), "--check-only", "--json",
+        "--test-level", "RunLocalTests",
+    )  # fmt: skip
     assert validated.exit_code == 0, validated.output
     validation_id = as_json(validated)["validation_id"]
     assert validation_id

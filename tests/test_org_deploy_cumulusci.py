@@ -30,7 +30,9 @@ def run(task_class, emulator, **options):
 
 
 def test_check_only_then_quick_then_verify_then_rollback(emulator, config_file):
-    validated = run(TotangoDeploy, emulator, config=config_file, check_only=True)
+    validated = run(
+        TotangoDeploy, emulator, config=config_file, check_only=True, test_level="RunLocalTests"
+    )
     validation_id = validated.return_values["validation_id"]
     assert validation_id and validated.return_values["status"] == "validated"
     deployed = run(TotangoDeploy, emulator, config=config_file, quick=validation_id)
@@ -50,3 +52,24 @@ def test_bad_options_raise_task_options_error(emulator, config_file):
         create_task(TotangoDeploy, {"timeout": "soon"}, org_config=emulator.org_config())
     with pytest.raises(TaskOptionsError):
         create_task(TotangoRollback, {"delete_fields": True}, org_config=emulator.org_config())
+
+
+def test_test_level_options_are_checked_as_task_options(emulator, config_file):
+    org_config = emulator.org_config()
+    for options in (
+        {"test_level": "Everything"},
+        {"test_level": "RunLocalTests", "tests": "AccountTriggerTest"},
+        {"tests": "Not A Class"},
+    ):
+        with pytest.raises(TaskOptionsError):
+            create_task(TotangoDeploy, {"config": config_file, **options}, org_config=org_config)
+    with pytest.raises(TaskOptionsError):
+        create_task(TotangoRollback, {"force": True}, org_config=org_config)
+    assert emulator.history.deploys == []
+
+
+def test_production_no_test_run_is_a_task_options_error(emulator_factory, config_file):
+    prod = emulator_factory(flavour="production")
+    with pytest.raises(TaskOptionsError, match="NoTestRun"):
+        run(TotangoDeploy, prod, config=config_file, yes=True, test_level="NoTestRun")
+    assert prod.history.deploys == []

@@ -72,11 +72,13 @@ def test_totango_sf_deploy_in_a_subprocess(emulator, tmp_path):
     assert verify.returncode == 0, verify.stderr[-3000:]
 
 
-def run_cci_flow(folder: Path, env: dict[str, str], flow: str, *configured_tasks: str):
+def run_cci_flow(
+    folder: Path, env: dict[str, str], flow: str, *configured_tasks: str, extra: tuple = ()
+):
     """``cci flow run FLOW --org emu`` with each task's config option set to totango.yml."""
     options = [arg for task in configured_tasks for arg in ("-o", f"{task}__config", "totango.yml")]
     return subprocess.run(
-        [str(CCI), "flow", "run", flow, "--org", "emu", *options],
+        [str(CCI), "flow", "run", flow, "--org", "emu", *options, *extra],
         cwd=folder,
         env=env,
         capture_output=True,

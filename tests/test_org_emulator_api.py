@@ -133,10 +133,21 @@ def test_check_only_then_quick_deploy_once(emulator):
     task = a_task(emulator)
     files = layout_package("Totango_Account_Insights")
     before = emulator.state.metadata_xml("Layout", "Account-Account Layout")
-    assert ApiDeploy(task, zip_b64(files), api_version="63.0", check_only=True)() == "Success"
+    # Only a validation in which the org's Apex tests ran is quick-deployable.
+    validate = ApiDeploy(
+        task, zip_b64(files), api_version="63.0", check_only=True, test_level="RunLocalTests"
+    )
+    assert validate() == "Success"
     assert emulator.state.metadata_xml("Layout", "Account-Account Layout") == before
     validation = emulator.history.deploys[-1]
     assert validation.check_only and validation.success
+    status, content = soap_call(
+        emulator,
+        f'<checkDeployStatus xmlns="{MD}"><asyncProcessId>{validation.deploy_id}</asyncProcessId>'
+        "<includeDetails>true</includeDetails></checkDeployStatus>",
+    )
+    assert_schema_valid(content)  # runTestResult included
+    assert b"<numTestsRun>" in content and b"<codeCoverageWarnings>" in content
 
     status, content = soap_call(
         emulator,
@@ -166,7 +177,13 @@ def test_check_only_then_quick_deploy_once(emulator):
 
 def test_quick_deploy_refused_after_org_changed(emulator):
     task = a_task(emulator)
-    ApiDeploy(task, zip_b64(layout_package("Page_One")), api_version="63.0", check_only=True)()
+    ApiDeploy(
+        task,
+        zip_b64(layout_package("Page_One")),
+        api_version="63.0",
+        check_only=True,
+        test_level="RunLocalTests",
+    )()
     validation_id = emulator.history.deploys[-1].deploy_id
     ApiDeploy(task, zip_b64(layout_package("Page_Two")), api_version="63.0")()
     status, content = soap_call(

@@ -74,7 +74,7 @@ def test_readme_walkthrough_deploys_verifies_and_rolls_back_twice(tmp_path: Path
         run = run_script(walkthrough(), tmp_path)
         assert run.returncode == 0, (attempt, (run.stdout + run.stderr)[-4000:])
         assert "in sync" in run.stdout
-        assert "rolled back to snapshot" in run.stdout
+        assert "rolled back the deploy of snapshot" in run.stdout
         assert "drift after rollback, as expected (exit 3)" in run.stdout
         token = (tmp_path / "emu" / "info.json").read_text()
         access = re.search(r'"access_token": "([^"]+)"', token).group(1)

@@ -242,12 +242,10 @@ def test_package_page_not_available_in_lightning_leaves_record_pages_and_says_so
 
 
 def test_a_created_page_is_deleted_before_the_pages_it_shows(tmp_path):
-    from tasks.totango_sf.org.deploy import rollback_files
-    from tasks.totango_sf.org.snapshot import Snapshot
+    from tasks.totango_sf.org.rollback import rollback_package
 
-    snapshot = Snapshot("emu", "1", tmp_path, {}, [], [])
     deleted = [("ApexPage", "Totango_Opportunity_Insights"), ("FlexiPage", "X_Page")]
-    files = rollback_files(snapshot, deleted, "63.0")
+    files = rollback_package({}, [], deleted, "63.0")
     assert b"X_Page" in files["destructiveChangesPre.xml"]
     assert b"X_Page" not in files["destructiveChangesPost.xml"]
     assert b"Totango_Opportunity_Insights" in files["destructiveChangesPost.xml"]

@@ -185,6 +185,10 @@ def run_deploy(
         comp = components.get((force.type_name, force.full_name))
         if comp is not None:
             _fail(outcome, comp.type_name, comp.full_name, comp.file_name, force.problem)
+        elif (force.type_name, force.full_name) in deletions:
+            _fail(
+                outcome, force.type_name, force.full_name, "destructiveChanges.xml", force.problem
+            )
     if outcome.failures:
         return outcome
     outcome.successes = [

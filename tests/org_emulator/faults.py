@@ -6,6 +6,7 @@ import random
 import threading
 from dataclasses import dataclass, field
 
+from tests.org_emulator.apex_tests import FailingTest
 from tests.org_emulator.deploy_engine import ForcedFailure
 
 # Fault names the server understands for any call kind.
@@ -59,6 +60,8 @@ class Faults:
                     hook[1] -= 1
                     fired.append(hook[2])
         return fired
+
+        self.failing_tests: list[FailingTest] = []
 
     def seed(self, seed: int) -> None:
         self._random.seed(seed)
@@ -117,6 +120,10 @@ class Faults:
     def fail_component(self, type_name: str, full_name: str, problem: str) -> None:
         self.component_failures.append(ForcedFailure(type_name, full_name, problem))
 
+    def fail_apex_test(self, class_name: str, method: str, message: str) -> None:
+        """One of the org's own Apex test methods fails whenever a deploy runs it."""
+        self.failing_tests.append(FailingTest(class_name, method, message))
+
     def malformed_retrieve(self, count: int = 1) -> None:
         self.malformed_retrieves = count
 
@@ -160,6 +167,7 @@ class Faults:
         self.stuck_polls = 0
         self.component_failures.clear()
         self.malformed_retrieves = 0
+        self.failing_tests.clear()
 
     def take(self, kind: str) -> list[FaultRule]:
         """The rules that fire for this call; consumes counts."""

@@ -5,18 +5,21 @@ from __future__ import annotations
 import base64
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from tests.org_emulator import catalog
+from tests.org_emulator import apex_tests, catalog
 from tests.org_emulator.deploy_engine import Message, Outcome, count_components, run_deploy
 from tests.org_emulator.faults import Faults
 from tests.org_emulator.history import Call
 from tests.org_emulator.retrieve_engine import RetrieveOutcome, list_components, retrieve
-from tests.org_emulator.soap import SoapFault, local, md
+from tests.org_emulator.soap import XSI_NS, SoapFault, local, md
 from tests.org_emulator.state import MD_NS, OrgState, now_iso, now_soap
 
 _M = f"{{{MD_NS}}}"
+# A validation stays quick-deployable this long ("deployRecentValidation()").
+VALIDATION_DAYS = 10
 
 
 @dataclass
@@ -39,6 +42,17 @@ class DeployJob:
     # For validations: the metadata version they were checked against, and use.
     validated_at: int | None = None
     quick_deployed: bool = False
+    # The org's Apex tests: what DeployOptions asked for and what ran.
+    test_level: str | None = None
+    run_tests: list[str] = field(default_factory=list)
+    tests: apex_tests.TestRun | None = None
+    completed_at: datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.outcome is not None and self.outcome.ok and (self.tests is None or self.tests.ok)
+        )
 
 
 @dataclass
@@ -99,6 +113,12 @@ class MetadataApi:
     # -- deploy ---------------------------------------------------------------------
     def op_deploy(self, op: etree._Element, call: Call) -> etree._Element:
         zip_data = base64.b64decode(op.findtext(f"{_M}ZipFile") or "")
+        test_level = (op.findtext(f".//{_M}testLevel") or "").strip() or None
+        if test_level == "NoTestRun" and self.state.org_flavour == "production":
+            # deploy() itself faults (recorded in xjsender/haoide issue 107). Developer
+            # Edition orgs are non-production here ("Run the Same Tests in Sandbox and
+            # Production Deployments"), so only the production flavour refuses.
+            raise SoapFault("sf:INVALID_OPERATION", apex_tests.NO_TEST_RUN_IN_PRODUCTION)
         job = self._new_deploy(
             zip_data,
             check_only=_bool(op, "checkOnly"),
@@ -106,6 +126,9 @@ class MetadataApi:
             rollback_on_error=_bool(op, "rollbackOnError", True),
             call=call,
         )
+        job.test_level = test_level
+        job.run_tests = [(t.text or "").strip() for t in op.iter(f"{_M}runTests")]
+        call.detail["test_level"] = test_level
         return self._async_response("deployResponse", job.id)
 
     def _new_deploy(self, zip_data, *, check_only, ignore_warnings, rollback_on_error, call):
@@ -208,14 +231,25 @@ class MetadataApi:
         )
         job.outcome = outcome
         job.completed = now_soap()
-        if outcome.ok and not job.check_only:
+        job.completed_at = datetime.now(UTC)
+        if outcome.ok:
+            # Tests run once the components are in place; one failure rolls all back.
+            level = apex_tests.effective_level(
+                job.test_level,
+                self.state.org_flavour == "production",
+                apex_tests.package_types(job.zip_data),
+            )
+            job.tests = apex_tests.run_tests(level, job.run_tests, self.faults.failing_tests)
+        if job.ok and not job.check_only:
             assert outcome.new_state is not None
             self.state.adopt(outcome.new_state)
-        if outcome.ok and job.check_only:
+        if job.ok and job.check_only:
             job.validated_at = self.state.metadata_version
-        job.call.success = outcome.ok
+        job.call.success = job.ok
+        if job.tests is not None:
+            job.call.detail["tests_run"] = len(job.tests.ran)
         job.call.detail["failures"] = [m.problem for m in outcome.failures]
-        self._set_request(job, "Succeeded" if outcome.ok else "Failed")
+        self._set_request(job, "Succeeded" if job.ok else "Failed")
 
     def _deploy_job(self, job_id: str | None) -> DeployJob:
         job = self.deploys.get((job_id or "").strip())
@@ -230,7 +264,7 @@ class MetadataApi:
             if job.started is None:
                 return "Pending"
             return "Pending" if self._progress(job) <= 1 and job.polls_needed > 2 else "InProgress"
-        return "Succeeded" if job.outcome.ok else "Failed"
+        return "Succeeded" if job.ok else "Failed"
 
     def _deploy_result(self, job: DeployJob, include_details: bool) -> etree._Element:
         outcome = job.outcome
@@ -267,6 +301,8 @@ class MetadataApi:
                 details.append(_message("componentFailures", message, job.completed or ""))
             for message in outcome.successes:
                 details.append(_message("componentSuccesses", message, job.completed or ""))
+            if job.tests is not None:
+                details.append(_run_test_result(job.tests))
         md("done", result, done)
         if outcome is not None and outcome.error_message:
             md("errorMessage", result, outcome.error_message)
@@ -277,15 +313,18 @@ class MetadataApi:
         md("numberComponentErrors", result, errors)
         md("numberComponentsDeployed", result, deployed)
         md("numberComponentsTotal", result, total)
-        for name in ("numberTestErrors", "numberTestsCompleted", "numberTestsTotal"):
-            md(name, result, 0)
+        tests = job.tests
+        failed_tests = len(tests.failures) if tests else 0
+        md("numberTestErrors", result, failed_tests)
+        md("numberTestsCompleted", result, len(tests.ran) - failed_tests if tests else 0)
+        md("numberTestsTotal", result, len(tests.ran) if tests else 0)
         md("rollbackOnError", result, job.rollback_on_error)
-        md("runTestsEnabled", result, False)
+        md("runTestsEnabled", result, tests is not None)
         md("startDate", result, job.created)
         if status == "InProgress":
             md("stateDetail", result, f"Deploying {deployed} of {total} components")
         md("status", result, status)
-        md("success", result, bool(outcome and outcome.ok))
+        md("success", result, job.ok)
         return result
 
     def op_deployRecentValidation(self, op: etree._Element, call: Call) -> etree._Element:
@@ -294,8 +333,7 @@ class MetadataApi:
         eligible = (
             job is not None
             and job.check_only
-            and job.outcome is not None
-            and job.outcome.ok
+            and job.ok
             and not job.quick_deployed
             and job.validated_at == self.state.metadata_version
         )
@@ -306,6 +344,22 @@ class MetadataApi:
                 "deploy (unknown, failed, already used, or the org changed since)",
             )
         assert job is not None
+        # "deployRecentValidation()": the components were validated "within the last
+        # 10 days", and "as part of the validation, Apex tests in the target org have
+        # passed" (Metadata API Developer Guide).
+        if job.tests is None or not job.tests.ran:
+            raise SoapFault(
+                "sf:INVALID_ID_FIELD",
+                f"INVALID_ID_FIELD: The validation {validation_id} ran no Apex tests, so it "
+                "is not eligible for quick deploy",
+            )
+        assert job.completed_at is not None
+        if datetime.now(UTC) - job.completed_at > timedelta(days=VALIDATION_DAYS):
+            raise SoapFault(
+                "sf:INVALID_ID_FIELD",
+                f"INVALID_ID_FIELD: The validation {validation_id} is older than "
+                f"{VALIDATION_DAYS} days and is not eligible for quick deploy",
+            )
         job.quick_deployed = True
         new = self._new_deploy(
             job.zip_data,
@@ -441,6 +495,59 @@ class MetadataApi:
                     continue
                 response.append(self._file_properties(props, stamp))
         return response
+
+
+def _run_test_result(tests: apex_tests.TestRun) -> etree._Element:
+    """details.runTestResult, elements in RunTestsResult's schema order (metadata.wsdl)."""
+    el = md("runTestResult")
+    for name, message in tests.coverage_warnings:
+        warning = md("codeCoverageWarnings", el)
+        md("id", warning, "01p000000000001AAA")
+        md("message", warning, message)
+        md("name", warning, name)
+        _nil("namespace", warning)
+    for failure in tests.failures:
+        namespace, name = _split_namespace(failure.class_name)
+        item = md("failures", el)
+        md("id", item, "01p000000000002AAA")
+        md("message", item, failure.message)
+        md("methodName", item, failure.method)
+        md("name", item, name)
+        _text_or_nil("namespace", item, namespace)
+        md("packageName", item, name)
+        md("stackTrace", item, f"Class.{name}.{failure.method}: line 12, column 1")
+        md("time", item, apex_tests.METHOD_MILLISECONDS)
+        md("type", item, "Class")
+    md("numFailures", el, len(tests.failures))
+    md("numTestsRun", el, len(tests.ran))
+    failed = {(f.class_name, f.method) for f in tests.failures}
+    for class_name, method in tests.ran:
+        if (class_name, method) not in failed:
+            namespace, name = _split_namespace(class_name)
+            success = md("successes", el)
+            md("id", success, "01p000000000003AAA")
+            md("methodName", success, method)
+            md("name", success, name)
+            _text_or_nil("namespace", success, namespace)
+            md("time", success, apex_tests.METHOD_MILLISECONDS)
+    md("totalTime", el, tests.total_time)
+    return el
+
+
+def _split_namespace(class_name: str) -> tuple[str | None, str]:
+    namespace, _, name = class_name.rpartition("__")
+    return (namespace or None), name
+
+
+def _nil(tag: str, parent: etree._Element) -> None:
+    md(tag, parent).set(f"{{{XSI_NS}}}nil", "true")
+
+
+def _text_or_nil(tag: str, parent: etree._Element, text: str | None) -> None:
+    if text is None:
+        _nil(tag, parent)
+    else:
+        md(tag, parent, text)
 
 
 def _message(tag: str, message: Message, stamp: str) -> etree._Element:

@@ -17,7 +17,7 @@ from cumulusci.core.exceptions import CumulusCIFailure, TaskOptionsError
 from cumulusci.tasks.salesforce import BaseSalesforceTask
 from cumulusci.utils.options import Field
 
-from tasks.totango_sf.cci.options import ConfigOptions, TimeoutOptions
+from tasks.totango_sf.cci.options import ConfigOptions, TimeoutOptions, TotangoOptions
 from tasks.totango_sf.cci.project import TotangoTask
 from tasks.totango_sf.org.connection import OrgSession, redact
 from tasks.totango_sf.org.identifiers import deploy_id_problem, timeout_problem
@@ -122,17 +122,39 @@ class TotangoOrgTask(TotangoTask, BaseSalesforceTask):
             raise TotangoOrgTaskFailed(redact(str(exc), self.org_config.access_token)) from None
 
 
+class TestOptions(TotangoOptions):
+    test_level: str | None = Field(
+        None,
+        description="NoTestRun, RunLocalTests, RunSpecifiedTests, RunAllTestsInOrg or default"
+        " (testLevel left out). Default: NoTestRun outside production; in production default"
+        " for a deploy, RunLocalTests for check_only.",
+    )
+    tests: str | None = Field(
+        None, description="Test classes for RunSpecifiedTests, comma-separated."
+    )
+
+
+def _test_options(options: TestOptions) -> tuple[str | None, tuple[str, ...]]:
+    """test_level and tests, checked as the command line checks them."""
+    from tasks.totango_sf.org.test_levels import TestLevelRefused, check_test_options
+
+    try:
+        return check_test_options(options.test_level or None, options.tests)
+    except TestLevelRefused as exc:
+        raise TaskOptionsError(str(exc).replace("--test-level", "test_level")) from None
+
+
 class TotangoDeploy(TotangoOrgTask):
     task_docs = """
     Retrieves the org's layouts and Security.settings, merges the Totango section and
     trusted IP ranges, diffs against the org and deploys every change in one atomic
-    deploy (rollbackOnError, NoTestRun); then assigns the permission set and verifies.
-    An org already in sync gets no deploy. Production needs ``yes: True``. With
+    deploy (rollbackOnError; tests per ``test_level``); then assigns the permission set
+    and verifies. An org already in sync gets no deploy. Production needs ``yes: True``. With
     ``check_only`` the validation id is in return_values["validation_id"], for a
     following step with ``quick: ^^deploy_step.validation_id``.
     """
 
-    class Options(ConfigOptions, TimeoutOptions):
+    class Options(ConfigOptions, TimeoutOptions, TestOptions):
         check_only: bool = Field(False, description="Validate only (no change).")
         quick: str | None = Field(
             None, description="Validation id to quick-deploy (deployRecentValidation)."
@@ -149,6 +171,7 @@ class TotangoDeploy(TotangoOrgTask):
             raise TaskOptionsError(f"Option 'quick': {problem}")
         if self.parsed_options.check_only and quick:
             raise TaskOptionsError("Options check_only and quick exclude each other")
+        self.test_level, self.tests = _test_options(self.parsed_options)
 
     def _run(self) -> None:
         from tasks.totango_sf.org import deploy as flow
@@ -179,6 +202,8 @@ class TotangoDeploy(TotangoOrgTask):
                     yes=options.yes,
                     timeout=options.timeout,
                     progress=progress,
+                    test_level=self.test_level,
+                    tests=list(self.tests),
                 )
             )
         document = outcome.to_json()
@@ -197,8 +222,16 @@ class TotangoDeploy(TotangoOrgTask):
             "result": document,
         }
         if outcome.deploy is not None and not outcome.deploy.success:
+            tests = outcome.deploy.tests
+            org_tests = ""
+            if tests is not None and tests.org_tests_failed:
+                org_tests = ": " + "; ".join(
+                    [f"{t.class_name}.{t.method}: {t.message}" for t in tests.failures]
+                    + [tests.to_json()["explanation"]]
+                )
             raise TotangoOrgTaskFailed(
-                f"deploy {outcome.deploy.id} failed, the org was not changed; see the log"
+                f"deploy {outcome.deploy.id} failed, the org was not changed{org_tests};"
+                " see the log"
             )
         if outcome.follow_up_error:
             raise TotangoOrgTaskFailed(
@@ -240,13 +273,16 @@ class TotangoVerify(TotangoOrgTask):
 
 class TotangoRollback(TotangoOrgTask):
     task_docs = """
-    Restores the layouts and Security.settings saved in a snapshot by totango_deploy,
-    in one atomic deploy. ``remove_components`` also deletes the page, tab,
-    permission set (after removing its assignments) and report the deploy added;
-    fields only with ``delete_fields`` as well, because deleting a field deletes its data.
+    Takes out what the setup owns (its layout section and the trusted ranges the deploy
+    added) from the org's current files, in one atomic deploy, so work done after the
+    deploy is kept. ``exact`` restores the snapshot's files instead, refused when the org
+    changed since the deploy unless ``force``. ``remove_components`` also deletes the
+    page, tab, report and, once that deploy succeeded, the permission set's assignments
+    and the permission set; fields only with ``delete_fields`` as well, because deleting
+    a field deletes its data.
     """
 
-    class Options(ConfigOptions, TimeoutOptions):
+    class Options(ConfigOptions, TimeoutOptions, TestOptions):
         snapshot: str | None = Field(
             None, description="Snapshot id under .totango/snapshots/<org>/ (default: latest)."
         )
@@ -258,6 +294,8 @@ class TotangoRollback(TotangoOrgTask):
         )
         delete_fields: bool = Field(False, description="With remove_components: delete fields.")
         yes: bool = Field(False, description="Required to roll back a production org.")
+        exact: bool = Field(False, description="Restore the snapshot's files exactly.")
+        force: bool = Field(False, description="With exact: overwrite later changes.")
 
     parsed_options: Options
 
@@ -265,6 +303,9 @@ class TotangoRollback(TotangoOrgTask):
         super()._init_options(kwargs)
         if self.parsed_options.delete_fields and not self.parsed_options.remove_components:
             raise TaskOptionsError("Option delete_fields needs remove_components")
+        if self.parsed_options.force and not self.parsed_options.exact:
+            raise TaskOptionsError("Option force goes with exact")
+        self.test_level, self.tests = _test_options(self.parsed_options)
 
     def _run(self) -> None:
         from tasks.totango_sf.org import deploy as flow
@@ -279,6 +320,10 @@ class TotangoRollback(TotangoOrgTask):
                 snapshot_id=options.snapshot or None,
                 remove_components=options.remove_components,
                 delete_fields=options.delete_fields,
+                exact=options.exact,
+                force=options.force,
+                test_level=self.test_level,
+                tests=list(self.tests),
                 yes=options.yes,
                 snapshot_root=options.snapshot_dir,
                 timeout=options.timeout,

@@ -56,6 +56,12 @@ from tasks.totango_sf.cli.guard import (
     status_command,
 )
 from tasks.totango_sf.cli.record_pages import print_record_pages
+from tasks.totango_sf.cli.test_report import (
+    TestLevelOption,
+    TestsOption,
+    check_test_options,
+    print_tests,
+)
 
 NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
 
@@ -131,6 +137,10 @@ def _handle_org_errors(
     verdict = org_error_verdict(exc, secrets, session.name if session is not None else "")
     if verdict.problems and not as_json:
         print_problems_table("schema errors (nothing sent)", verdict.problems)
+    diffs = verdict.data.get("diffs")
+    if diffs and not as_json:
+        for diff in diffs.values():
+            out.print(diff, markup=False, highlight=False, soft_wrap=True)
     # ``with_yes``: the same command with --yes, offered when production refused it.
     actions = list(verdict.actions)
     if with_yes and "--yes" in verdict.message:
@@ -209,6 +219,8 @@ def deploy_command(
     diff: Annotated[bool, typer.Option("--diff", help="Show the unified XML diff.")] = False,
     timeout: TimeoutOption = 1800.0,
     as_json: JsonOption = False,
+    test_level: TestLevelOption = None,
+    tests: TestsOption = None,
 ) -> None:
     """Retrieve, merge, diff and deploy the whole setup to an org in one atomic deploy.
 
@@ -221,8 +233,14 @@ def deploy_command(
         fail("--check-only and --quick exclude each other", EXIT_BAD_INPUT, as_json)
     if timeout <= 0:
         fail("--timeout must be positive", EXIT_BAD_INPUT, as_json)
+    if quick_id and (test_level or tests):
+        fail("--quick runs no tests: the validation ran them", EXIT_BAD_INPUT, as_json)
+    check_test_options(test_level, tests, as_json)
     org = single_org(org_names, orgs_glob, as_json)
     if org is None:
+        if test_level or tests:
+            fail("--test-level and --tests apply to a single --org; fleets use each org's"
+                 " default", EXIT_BAD_INPUT, as_json)  # fmt: skip
         if quick_id:
             fail("--quick applies to one org's validation; use it with a single --org",
                  EXIT_BAD_INPUT, as_json)  # fmt: skip
@@ -275,6 +293,8 @@ def deploy_command(
                     progress=update,
                     on_plan=show_plan,
                     on_started=announce(org),
+                    test_level=test_level,
+                    tests=tests,
                 )
     except _org_errors() as exc:
         flags = ["--quick", quick_id] if quick_id else []
@@ -329,9 +349,12 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool, config: Path | None 
     elif outcome.status == "in_sync":
         out.print(f"[green]in sync[/]: {outcome.org} already matches the setup; nothing deployed.")
     elif result is not None and not result.success:
-        print_failures(result)
+        if result.failures or result.error_message:
+            print_failures(result)
+        print_tests(result)
         err.print(f"[bold red]deploy {result.id} {result.status}.[/] {NOT_CHANGED}")
     elif outcome.status == "validated":
+        print_tests(result)
         out.print(
             f"[green]validated[/] (nothing changed). Validation id: [bold]{result.id}[/]\n"
             "Apply it with: "
@@ -353,6 +376,7 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool, config: Path | None 
             highlight=False,
         )
     else:
+        print_tests(result)
         out.print(f"[green]deployed[/] {result.id} ({result.status})", highlight=False)
     if not as_json:
         if outcome.assignments is not None:
@@ -436,10 +460,30 @@ def rollback_command(
     ] = False,
     yes: Annotated[bool, typer.Option("--yes", help="Allow rolling back production.")] = False,
     as_json: JsonOption = False,
+    exact: Annotated[
+        bool,
+        typer.Option(
+            "--exact",
+            help="Restore the snapshot's files exactly; refused when the org changed since.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --exact, overwrite changes made since.")
+    ] = False,
+    test_level: TestLevelOption = None,
+    tests: TestsOption = None,
 ) -> None:
-    """Restore the layouts and Security.settings from a snapshot, in one atomic deploy."""
+    """Take out what the setup owns from the org's current layouts and ranges (default),
+    or with --exact restore the snapshot's files; one atomic deploy.
+
+    Exit codes: 0 rolled back, 1 failed (org unchanged), 2 bad input or refused,
+    4 org unreachable, 5 partly done (re-run to finish).
+    """
     if delete_fields and not remove_components:
         fail("--delete-fields needs --remove-components", EXIT_BAD_INPUT, as_json)
+    if force and not exact:
+        fail("--force goes with --exact", EXIT_BAD_INPUT, as_json)
+    check_test_options(test_level, tests, as_json)
     org = single_org(org_names, orgs_glob, as_json)
     if (
         org is not None
@@ -450,6 +494,9 @@ def rollback_command(
     if org is None:
         if snapshot:
             fail("--snapshot names one org's snapshot; use it with a single --org",
+                 EXIT_BAD_INPUT, as_json)  # fmt: skip
+        if exact or test_level or tests:
+            fail("--exact, --test-level and --tests apply to a single --org",
                  EXIT_BAD_INPUT, as_json)  # fmt: skip
         _rollback_fleet(
             org_names, orgs_glob, parallel, config, as_json, remove_components, delete_fields, yes
@@ -476,7 +523,11 @@ def rollback_command(
                 snapshot_id=snapshot,
                 remove_components=remove_components,
                 delete_fields=delete_fields,
+                exact=exact,
+                force=force,
                 yes=yes,
+                test_level=test_level,
+                tests=tests,
                 progress=update,
                 on_plan=show_plan,
                 on_started=announce(org),
@@ -496,15 +547,27 @@ def rollback_command(
     except KeyboardInterrupt:
         fail_interrupted_before_send(as_json)
     result = outcome.deploy
+    code = _rollback_exit_code(outcome)
     if as_json:
-        print_result(outcome.to_json(), 0 if outcome.ok else EXIT_DEPLOY_FAILED)
+        print_result(outcome.to_json(), code)
+    elif outcome.status == "partly_done":
+        err.print("[bold yellow]rollback partly done.[/]")
     elif result is not None and not result.success:
         print_failures(result)
+        print_tests(result)
         err.print(f"[bold red]rollback deploy {result.id} {result.status}.[/] {NOT_CHANGED}")
+    elif outcome.status == "nothing_to_do":
+        out.print("[green]nothing to roll back[/]: the org holds nothing the setup owns")
     else:
-        out.print(f"[green]rolled back[/] to snapshot {outcome.snapshot_id}", highlight=False)
-    if not outcome.ok:
-        raise typer.Exit(EXIT_DEPLOY_FAILED)
+        how = "restored its files" if outcome.mode == "exact" else "removed what the setup owns"
+        out.print(
+            f"[green]rolled back the deploy of snapshot {outcome.snapshot_id}[/] ({how})",
+            highlight=False,
+        )
+    if not as_json:
+        print_warnings(outcome.warnings)
+    if code:
+        raise typer.Exit(code)
 
 
 # -- fleets: the same flows, one lane per org (see cli/fleet.py) ---------------------
@@ -597,6 +660,13 @@ def _verify_fleet(
     run_fleet_command("verify", orgs, configs, parallel, as_json, job)
 
 
+def _rollback_exit_code(outcome: Any) -> int:
+    # Partly done changed the org without finishing: neither "ok" nor "unchanged".
+    if outcome.status == "partly_done":
+        return EXIT_OUTCOME_UNKNOWN
+    return 0 if outcome.ok else EXIT_DEPLOY_FAILED
+
+
 def _rollback_fleet(
     org_names: list[str] | None,
     orgs_glob: str | None,
@@ -623,7 +693,7 @@ def _rollback_fleet(
             progress=_deploy_stage(lane),
             sleep=lane.sleep,
         )
-        return (0 if outcome.ok else EXIT_DEPLOY_FAILED), outcome.to_json()
+        return _rollback_exit_code(outcome), outcome.to_json()
 
     run_fleet_command("rollback", orgs, configs, parallel, as_json, job, lock=True)
 

@@ -118,7 +118,10 @@ def org_error_verdict(
             actions=[status_command(org, exc.deploy_id)],
         )
     if isinstance(exc, DeployRefused | SnapshotNotFound | ConfigError | UnsafePath):
-        return OrgErrorVerdict(EXIT_BAD_INPUT, redact(str(exc), *secrets))
+        # An exact rollback refused because the org changed carries the diffs.
+        diffs = getattr(exc, "diffs", None)
+        data = {"diffs": diffs} if diffs else {}
+        return OrgErrorVerdict(EXIT_BAD_INPUT, redact(str(exc), *secrets), data)
     if isinstance(exc, OrgPrerequisiteMissing):
         lines = "\n".join(f"  {p}" for p in exc.problems)
         return OrgErrorVerdict(

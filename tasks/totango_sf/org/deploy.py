@@ -18,13 +18,10 @@ from typing import Any, Literal
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.flexipage import widget_component_state
 from tasks.totango_sf.merge.layout import widget_section_state
-from tasks.totango_sf.merge.security import with_explicit_network_access
 from tasks.totango_sf.merge.widget import widget_section_for
-from tasks.totango_sf.metadata.package_xml import package_member, package_xml
 from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.org import snapshot as snapshots
 from tasks.totango_sf.org.desired_state import (
-    SECURITY_PATH,
     DesiredState,
     desired_state,
     retrieve_members,
@@ -43,19 +40,26 @@ from tasks.totango_sf.org.metadata_api import (
     quick_deploy,
     retrieve_files,
 )
+from tasks.totango_sf.org.org_identity import org_id_of
 from tasks.totango_sf.org.permset_assignment import (
     AssignmentReport,
     PermissionSetMissing,
     assign_permission_set,
-    remove_assignments,
 )
-from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY, pages_without_widget
+from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY
 from tasks.totango_sf.org.snapshot import (
     Snapshot,
     list_snapshots,
     load_snapshot,
     record_deploy,
+    save_deployed,
     write_snapshot,
+)
+from tasks.totango_sf.org.test_levels import (
+    TestLevelRefused,
+    TestPlan,
+    choose_test_plan,
+    production_for_tests,
 )
 from tasks.totango_sf.org.tracking import Tracker, refuse_if_in_flight, run_tracked
 
@@ -182,34 +186,6 @@ class DeployOutcome:
         }
 
 
-@dataclass
-class RollbackOutcome:
-    org: str
-    snapshot_id: str
-    restored: list[tuple[str, str]]
-    deleted: list[tuple[str, str]]
-    assignments_removed: int = 0
-    deploy: DeployResult | None = None
-    timings: Timings = field(default_factory=Timings)
-
-    @property
-    def ok(self) -> bool:
-        return self.deploy is not None and self.deploy.success
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "org": self.org,
-            "snapshot": self.snapshot_id,
-            "restore": [{"type": t, "name": n} for t, n in self.restored],
-            "delete": [{"type": t, "name": n} for t, n in self.deleted],
-            "permission_set_assignments_removed": self.assignments_removed,
-            "deploy": self.deploy.to_json() if self.deploy else None,
-            "deploy_id": self.deploy.id if self.deploy else None,
-            "timings": self.timings.phases,
-        }
-
-
 # -- reading the org -----------------------------------------------------------------
 
 
@@ -303,6 +279,33 @@ def _patched(state: DesiredState) -> list[tuple[str, str]]:
     return [d.key for d in state.diffs if _is_patch(state, d.key)]
 
 
+def test_plan_for(
+    session: Any, kind: str, test_level: str | None, tests: Any, check_only: bool
+) -> TestPlan:
+    """The tests this deploy asks for; a refused level stops it before anything is sent."""
+    production = False
+    if kind == "production":
+        org = session.kind()
+        production = production_for_tests(org.org_type, org.is_production)
+    try:
+        return choose_test_plan(
+            test_level, tests, production=production, check_only=check_only, org=session.name
+        )
+    except TestLevelRefused as exc:
+        raise DeployRefused(str(exc)) from None
+
+
+def _patched_files(state: DesiredState) -> dict[str, bytes]:
+    """The whole merged layouts and Security.settings, as the org holds them after the deploy."""
+    return {
+        "settings/Security.settings"
+        if c.type == "Settings"
+        else f"layouts/{c.full_name}.layout": c.xml
+        for c in state.components
+        if c.type in ("Layout", "Settings")
+    }
+
+
 def _root(snapshot_root: Path | None) -> Path:
     # Read at call time, so tests and callers can point it elsewhere.
     return snapshot_root if snapshot_root is not None else snapshots.SNAPSHOT_ROOT
@@ -380,6 +383,8 @@ def deploy(
     sleep: Sleep = time.sleep,
     on_plan: Callable[[DesiredState], None] | None = None,
     on_started: StartedCallback | None = None,
+    test_level: str | None = None,
+    tests: str | list[str] | None = None,
 ) -> DeployOutcome:
     """Retrieve, merge, diff, validate, snapshot, deploy once, assign, verify."""
     timings = Timings()
@@ -387,6 +392,7 @@ def deploy(
     # A validation changes nothing, so production needs no --yes for it: that keeps
     # "validate, review, then --quick" the easy path.
     kind = check_safety(session, config, yes or check_only)
+    test_plan = test_plan_for(session, kind, test_level, tests, check_only)
     layout_names, state = read_org(session, config)
     timings.measure("read_org", started)
     if state.blocking:
@@ -407,6 +413,9 @@ def deploy(
     )
     outcome.snapshot_id = snapshot.id
     snapshot.extra["check_only"] = check_only
+    snapshot.extra["org_id"] = org_id_of(session)
+    snapshot.extra.update(test_plan.to_json())
+    save_deployed(snapshot, _patched_files(state))
     if state.record_pages is not None and state.record_pages.widgets:
         snapshot.extra[WIDGETS_KEY] = {n: w.page for n, w in state.record_pages.widgets.items()}
     started = time.monotonic()
@@ -422,6 +431,7 @@ def deploy(
             progress=progress,
             sleep=sleep,
             on_started=started_callback,
+            test_plan=test_plan,
         ),
         session,
         config.api_version,
@@ -432,6 +442,7 @@ def deploy(
     )
     timings.measure("deploy", started)
     outcome.deploy = result
+    snapshot.extra["tests_run"] = result.tests.tests_run if result.tests else 0
     record_deploy(snapshot, result.id, result.success and not check_only)
     if not result.success:
         outcome.status = "failed"
@@ -451,6 +462,17 @@ def _snapshot_of_validation(root: Path, org: str, validation_id: str) -> Snapsho
     return None
 
 
+def quick_without_tests(org: str, validation_id: str, snapshot: Snapshot) -> str:
+    level = snapshot.extra.get("test_level") or "default"
+    return (
+        f"validation {validation_id} ran no Apex tests (test level {level}), and Salesforce"
+        " quick-deploys only a validation in which the org's tests ran and passed. Validate"
+        f" again with `totango-sf deploy --org {org} --check-only --test-level RunLocalTests`"
+        f" and quick-deploy that id, or deploy directly with `totango-sf deploy --org {org}`."
+        " Nothing was sent."
+    )
+
+
 def quick(
     session: Any,
     config: TotangoConfig,
@@ -465,6 +487,9 @@ def quick(
 ) -> DeployOutcome:
     """deployRecentValidation of a check-only deploy, then assign and verify."""
     kind = check_safety(session, config, yes)
+    snapshot = _snapshot_of_validation(_root(snapshot_root), session.name, validation_id)
+    if snapshot is not None and snapshot.extra.get("tests_run") == 0:
+        raise DeployRefused(quick_without_tests(session.name, validation_id, snapshot))
     outcome = DeployOutcome(session.name, kind, "failed", quick_from=validation_id)
     refuse_if_in_flight(session)
     snapshot = _snapshot_of_validation(_root(snapshot_root), session.name, validation_id)
@@ -475,24 +500,36 @@ def quick(
         snapshot.extra["quick_deploy_of"] = validation_id
     tracker = Tracker(snapshot, "quick")
     started = time.monotonic()
-    result = run_tracked(
-        tracker,
-        lambda started_callback: quick_deploy(
+    try:
+        result = run_tracked(
+            tracker,
+            lambda started_callback: quick_deploy(
+                session,
+                validation_id,
+                config.api_version,
+                timeout=timeout,
+                progress=progress,
+                sleep=sleep,
+                on_started=started_callback,
+            ),
             session,
-            validation_id,
             config.api_version,
             timeout=timeout,
             progress=progress,
             sleep=sleep,
-            on_started=started_callback,
-        ),
-        session,
-        config.api_version,
-        timeout=timeout,
-        progress=progress,
-        sleep=sleep,
-        on_started=on_started,
-    )
+            on_started=on_started,
+        )
+    except MetadataCallFailed as exc:
+        if "INVALID_ID_FIELD" not in str(exc):
+            raise
+        # The org refused the id itself (nothing started): say what would work instead.
+        raise DeployRefused(
+            f"the org refused to quick-deploy validation {validation_id}: {exc}. Salesforce"
+            " quick-deploys a validation once, within 10 days, only if the org's Apex tests ran"
+            " and passed in it and the org did not change since. Validate again with"
+            f" `totango-sf deploy --org {session.name} --check-only --test-level RunLocalTests`"
+            " and quick-deploy that id."
+        ) from None
     outcome.timings.measure("deploy", started)
     outcome.deploy = result
     if found_validation:
@@ -516,92 +553,11 @@ def quick(
 # -- rollback ------------------------------------------------------------------------
 
 
-def rollback_plan(
-    snapshot: Snapshot, remove_components: bool, delete_fields: bool
-) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(components restored from the snapshot, components deleted)."""
-    restored = list(snapshot.patched)
-    deleted: list[tuple[str, str]] = []
-    if remove_components:
-        removable = REMOVABLE_TYPES + (("CustomField",) if delete_fields else ())
-        deleted = [key for key in snapshot.added if key[0] in removable]
-    return restored, deleted
+def rollback(session: Any, config: TotangoConfig, **options: Any) -> Any:
+    """See ``org.rollback.rollback``: surgical by default, exact restore on request."""
+    from tasks.totango_sf.org.rollback import rollback as run_rollback
 
-
-def rollback_files(
-    snapshot: Snapshot, deleted: list[tuple[str, str]], api_version: str
-) -> dict[str, bytes]:
-    files = dict(snapshot.originals)
-    if SECURITY_PATH in files:
-        files[SECURITY_PATH] = with_explicit_network_access(files[SECURITY_PATH])
-    files["package.xml"] = package_xml(snapshot.patched, api_version)
-    # A record page we created shows our Visualforce page, which cannot be deleted while
-    # shown; nothing shows the unassigned page, so it goes first ("destructiveChangesPre":
-    # deleted before the other components are deployed, Metadata API Developer Guide,
-    # "Deleting Components from an Organization").
-    first = [key for key in deleted if key[0] == "FlexiPage"]
-    deleted = [key for key in deleted if key[0] != "FlexiPage"]
-    if first:
-        files[DESTRUCTIVE_PRE_FILE] = package_xml(first, None)
-    if deleted:
-        # Reports go before their folder; Salesforce deletes in file order within a type.
-        files[DESTRUCTIVE_FILE] = package_xml([package_member(t, n) for t, n in deleted], None)
-    return dict(sorted(files.items()))
-
-
-def rollback(
-    session: Any,
-    config: TotangoConfig,
-    *,
-    snapshot_id: str | None = None,
-    remove_components: bool = False,
-    delete_fields: bool = False,
-    yes: bool = False,
-    snapshot_root: Path | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    progress: ProgressCallback | None = None,
-    sleep: Sleep = time.sleep,
-    on_plan: Callable[[list[tuple[str, str]], list[tuple[str, str]]], None] | None = None,
-    on_started: StartedCallback | None = None,
-) -> RollbackOutcome:
-    """Restore the snapshot's layouts and Security.settings in one atomic deploy."""
-    snapshot = load_snapshot(_root(snapshot_root), session.name, snapshot_id)
-    kind = session.kind()
-    if kind.is_production and not yes:
-        raise DeployRefused(f"org {session.name!r} is a production org; re-run rollback with --yes")
-    restored, deleted = rollback_plan(snapshot, remove_components, delete_fields)
-    outcome = RollbackOutcome(session.name, snapshot.id, restored, deleted)
-    if on_plan is not None:
-        on_plan(restored, deleted)
-    files = rollback_files(snapshot, deleted, config.api_version)
-    files.update(pages_without_widget(session, snapshot, config.api_version))
-    require_valid(files)
-    refuse_if_in_flight(session)
-    for name in (config.permission_set.name, config.integration.permission_set):
-        if ("PermissionSet", name) in deleted:
-            # An assigned permission set cannot be deleted.
-            outcome.assignments_removed += remove_assignments(session, name)
-    started = time.monotonic()
-    outcome.deploy = run_tracked(
-        Tracker(snapshot, "rollback"),
-        lambda started_callback: deploy_files(
-            session,
-            files,
-            config.api_version,
-            timeout=timeout,
-            progress=progress,
-            sleep=sleep,
-            on_started=started_callback,
-        ),
-        session,
-        config.api_version,
-        timeout=timeout,
-        progress=progress,
-        sleep=sleep,
-        on_started=on_started,
-    )
-    outcome.timings.measure("deploy", started)
-    return outcome
+    return run_rollback(session, config, **options)
 
 
 # -- plan ----------------------------------------------------------------------------

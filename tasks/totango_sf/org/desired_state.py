@@ -18,6 +18,7 @@ from typing import Any, Literal
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge import record_page_plan
 from tasks.totango_sf.merge.layout import add_widget_section
+from tasks.totango_sf.merge.security_scope import network_access_only
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.compare import org_copy_satisfies
 from tasks.totango_sf.metadata.components import Component, components_from_mdapi, mdapi_files
@@ -90,6 +91,9 @@ class DesiredState:
         keys = {d.key for d in self.changed}
         chosen = [c for c in self.components if c.key in keys]
         files = mdapi_files(chosen)
+        if SECURITY_PATH in files:
+            # Only what the setup owns: the org's other security settings stay as they are.
+            files[SECURITY_PATH] = network_access_only(files[SECURITY_PATH])
         files["package.xml"] = package_xml(
             [package_member(c.type, c.full_name) for c in chosen], self.api_version
         )

@@ -9,7 +9,8 @@ The subclass polls fast first (small deploys finish in seconds), backs off to a
 cap, reports progress, cancels on an overall timeout, and returns the result as
 data instead of raising, so callers can print every componentFailure.
 
-Every call keeps rollbackOnError true and, as no Apex is deployed, NoTestRun.
+Every call keeps rollbackOnError true; which tests run is the caller's
+``TestPlan`` (``test_levels``), since production refuses NoTestRun.
 """
 
 from __future__ import annotations
@@ -28,9 +29,11 @@ from lxml import etree
 
 from tasks.totango_sf.metadata.package_xml import package_xml
 from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.org.test_levels import TestPlan, TestReport, parse_test_report
 
 MD_NS = "http://soap.sforce.com/2006/04/metadata"
-TEST_LEVEL = "NoTestRun"
+# Outside production nothing needs tests; callers pass their own plan otherwise.
+NO_TESTS = TestPlan("NoTestRun")
 DONE_STATUSES = {"Succeeded", "SucceededPartial", "Failed", "Canceled"}
 
 # Seconds between status polls: fast at first, then doubling up to the cap.
@@ -132,6 +135,8 @@ class DeployResult:
     tests_completed: int = 0
     tests_total: int = 0
 
+    tests: TestReport | None = None
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -144,6 +149,7 @@ class DeployResult:
             "error_message": self.error_message,
             "elapsed_seconds": round(self.elapsed, 3),
             "interrupted": self.interrupted,
+            "tests": self.tests.to_json() if self.tests else None,
         }
 
 
@@ -204,6 +210,7 @@ def parse_deploy_result(content: bytes, elapsed: float = 0.0) -> DeployResult:
         elapsed=elapsed,
         tests_completed=_int(result, "numberTestsCompleted"),
         tests_total=_int(result, "numberTestsTotal"),
+        tests=parse_test_report(result, _m),
     )
 
 
@@ -276,6 +283,7 @@ def _deploy_classes() -> tuple[type, type, type]:
             progress: ProgressCallback | None,
             sleep: Sleep,
             on_started: StartedCallback | None = None,
+            test_plan: TestPlan = NO_TESTS,
         ):
             # purge_on_delete false: deleted components stay in the recycle bin,
             # which production requires anyway and keeps a rollback recoverable.
@@ -285,7 +293,8 @@ def _deploy_classes() -> tuple[type, type, type]:
                 purge_on_delete=False,
                 api_version=api_version,
                 check_only=check_only,
-                test_level=TEST_LEVEL,
+                test_level=test_plan.level,
+                run_tests=list(test_plan.tests),
             )
             self.timeout = timeout
             self.progress = progress
@@ -451,6 +460,7 @@ def deploy_files(
     progress: ProgressCallback | None = None,
     sleep: Sleep = time.sleep,
     on_started: StartedCallback | None = None,
+    test_plan: TestPlan = NO_TESTS,
 ) -> DeployResult:
     """One atomic deploy of a Metadata API folder's files (package.xml included)."""
     backoff_deploy = _deploy_classes()[0]
@@ -463,6 +473,7 @@ def deploy_files(
         progress=progress,
         sleep=sleep,
         on_started=on_started,
+        test_plan=test_plan,
     )
     result: DeployResult = call.run()
     return result

@@ -146,3 +146,24 @@ def load_snapshot(root: Path, org: str, snapshot_id: str | None = None) -> Snaps
 def _manifest(root: Path, org: str, snapshot_id: str) -> dict[str, Any]:
     data = json.loads((org_folder(root, org) / snapshot_id / MANIFEST).read_text("utf-8"))
     return data if isinstance(data, dict) else {}
+
+
+# What the deploy put in place for each patched file, beside the originals: an
+# exact restore compares it with the org's current file before overwriting.
+DEPLOYED = "deployed"
+
+
+def save_deployed(snapshot: Snapshot, files: Mapping[str, bytes]) -> None:
+    for rel in snapshot.originals:
+        if rel in files:
+            write_private(contained(snapshot.path / DEPLOYED, rel), files[rel])
+
+
+def load_deployed(snapshot: Snapshot) -> dict[str, bytes]:
+    folder = snapshot.path / DEPLOYED
+    found = {}
+    for rel in snapshot.originals:
+        target = contained(folder, rel)
+        if target.is_file():
+            found[rel] = target.read_bytes()
+    return found

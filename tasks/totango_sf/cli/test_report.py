@@ -1,0 +1,73 @@
+"""How the org's Apex test results of a deploy are shown, and the test-level options.
+
+Production deploys run the org's own tests; when one fails, the deploy fails
+though the setup holds no Apex. The reader must see at once that the org's tests
+failed, which ones, and that nothing was changed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from tasks.totango_sf.cli.common import EXIT_BAD_INPUT, err, fail, out
+
+TestLevelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--test-level",
+        help="NoTestRun | RunLocalTests | RunSpecifiedTests | RunAllTestsInOrg | default"
+        " (leave testLevel out). Default: NoTestRun outside production; in production"
+        " default for a deploy and RunLocalTests for --check-only.",
+    ),
+]
+TestsOption = Annotated[
+    str | None,
+    typer.Option("--tests", metavar="A,B", help="Test classes for RunSpecifiedTests."),
+]
+
+
+def check_test_options(test_level: str | None, tests: str | None, as_json: bool) -> None:
+    """Refuse a malformed level or test list before connecting (exit 2)."""
+    from tasks.totango_sf.org.test_levels import TestLevelRefused
+    from tasks.totango_sf.org.test_levels import check_test_options as check
+
+    try:
+        check(test_level, tests)
+    except TestLevelRefused as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
+
+
+def print_tests(result: Any) -> None:
+    """Tests run, failures and time; each failing test; coverage warnings."""
+    report = result.tests if result is not None else None
+    if report is None:
+        return
+    console = err if report.org_tests_failed else out
+    console.print(
+        f"Apex tests: {report.tests_run} run, {report.failures_count} failed,"
+        f" {report.total_time_ms / 1000:.2f} s",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if report.failures:
+        table = Table(title="failing Apex tests", title_justify="left")
+        table.add_column("class", no_wrap=True)
+        table.add_column("method", no_wrap=True)
+        table.add_column("message", overflow="fold")
+        for failure in report.failures:
+            table.add_row(failure.class_name, failure.method, failure.message)
+        err.print(table)
+    if report.coverage_warnings:
+        table = Table(title="code coverage warnings", title_justify="left")
+        table.add_column("name", no_wrap=True)
+        table.add_column("message", overflow="fold")
+        for warning in report.coverage_warnings:
+            table.add_row(warning.name, warning.message)
+        console.print(table)
+    if report.org_tests_failed:
+        from tasks.totango_sf.org.test_levels import ORG_TESTS_FAILED
+
+        err.print(f"[bold red]{ORG_TESTS_FAILED}[/]", highlight=False, soft_wrap=True)

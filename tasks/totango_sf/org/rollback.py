@@ -1,0 +1,504 @@
+"""Rollback that never destroys work done in the org after the deploy.
+
+Restoring a snapshot's files replaces whole layouts and every trusted range, so a
+range an admin added, or a layout edit made after the deploy, would be silently
+lost. So the default rollback is surgical: it retrieves the org's *current*
+layouts and Security.settings and takes out only what the setup owns, with the
+same inverse merges the setup uses (``remove_widget_section``,
+``remove_ip_ranges``): our section, the ranges the deploy added, and with
+``remove_components`` our components.
+
+Exact restore of the snapshot stays available (``exact``). It first compares the
+org's current files with what the deploy left there and refuses, with a diff,
+when they differ, unless ``force`` is given.
+
+A snapshot records the id of the org it was taken from; a rollback refuses a
+snapshot of another org, since a CumulusCI alias such as ``dev`` is reused for
+each new scratch org.
+
+Deleting our permission set needs its assignments gone first (an assigned
+permission set cannot be deleted), and deleting them before a deploy that then
+fails would leave the org changed. So the components are removed in a first
+deploy, the assignments only once it succeeded, and the permission set last.
+"""
+
+from __future__ import annotations
+
+import difflib
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from ipaddress import ip_address
+from pathlib import Path
+from typing import Any, Literal
+
+from lxml import etree
+
+from tasks.totango_sf.config.ip_ranges import IpRange
+from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.merge.layout import remove_widget_section
+from tasks.totango_sf.merge.record_page_plan import flexipage_path
+from tasks.totango_sf.merge.security import (
+    missing_ip_ranges,
+    remove_ip_ranges,
+    with_explicit_network_access,
+)
+from tasks.totango_sf.merge.security_scope import network_access_only, same_network_access
+from tasks.totango_sf.merge.widget import widget_section_for
+from tasks.totango_sf.metadata.package_xml import package_member, package_xml
+from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.metadata.validation import require_valid
+from tasks.totango_sf.metadata.xml import canonical_bytes
+from tasks.totango_sf.org.deploy import (
+    DESTRUCTIVE_FILE,
+    DESTRUCTIVE_PRE_FILE,
+    REMOVABLE_TYPES,
+    DeployRefused,
+    Timings,
+    _root,
+)
+from tasks.totango_sf.org.desired_state import SECURITY_PATH
+from tasks.totango_sf.org.metadata_api import (
+    DEFAULT_TIMEOUT,
+    DeployResult,
+    ProgressCallback,
+    Sleep,
+    StartedCallback,
+    deploy_files,
+    destructive_package,
+    retrieve_files,
+)
+from tasks.totango_sf.org.org_identity import org_id_of, same_org
+from tasks.totango_sf.org.permset_assignment import remove_assignments
+from tasks.totango_sf.org.record_page_rollback import pages_without_widget
+from tasks.totango_sf.org.snapshot import Snapshot, load_deployed, load_snapshot
+from tasks.totango_sf.org.test_levels import (
+    TestLevelRefused,
+    choose_test_plan,
+    production_for_tests,
+)
+from tasks.totango_sf.org.tracking import Tracker, refuse_if_in_flight, run_tracked
+
+RollbackMode = Literal["surgical", "exact"]
+RollbackStatus = Literal["rolled_back", "failed", "partly_done", "nothing_to_do"]
+ORG_ID_KEY = "org_id"
+
+
+class SnapshotFromAnotherOrg(DeployRefused):
+    """The snapshot was taken from a different org than the one now behind the alias."""
+
+
+class OrgChangedSinceDeploy(DeployRefused):
+    """Exact restore would overwrite changes made in the org after the deploy."""
+
+    def __init__(self, message: str, diffs: dict[str, str]):
+        super().__init__(message)
+        self.diffs = diffs
+
+
+@dataclass
+class RollbackOutcome:
+    org: str
+    snapshot_id: str
+    mode: RollbackMode
+    restored: list[tuple[str, str]]
+    deleted: list[tuple[str, str]]
+    status: RollbackStatus = "failed"
+    assignments_removed: int = 0
+    deploy: DeployResult | None = None
+    permission_set_deploy: DeployResult | None = None
+    warnings: list[str] = field(default_factory=list)
+    timings: Timings = field(default_factory=Timings)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("rolled_back", "nothing_to_do")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "org": self.org,
+            "snapshot": self.snapshot_id,
+            "mode": self.mode,
+            "status": self.status,
+            "restore": [{"type": t, "name": n} for t, n in self.restored],
+            "delete": [{"type": t, "name": n} for t, n in self.deleted],
+            "permission_set_assignments_removed": self.assignments_removed,
+            "deploy": self.deploy.to_json() if self.deploy else None,
+            "deploy_id": self.deploy.id if self.deploy else None,
+            "permission_set_deploy": self.permission_set_deploy.to_json()
+            if self.permission_set_deploy
+            else None,
+            "warnings": self.warnings,
+            "timings": self.timings.phases,
+        }
+
+
+# -- what the snapshot knows ---------------------------------------------------------
+
+
+def check_snapshot_org(session: Any, snapshot: Snapshot) -> list[str]:
+    """Refuse a snapshot of another org; returns warnings."""
+    recorded = snapshot.extra.get(ORG_ID_KEY)
+    if not recorded:
+        return [
+            f"snapshot {snapshot.id} records no org id (taken by an older version):"
+            " it cannot be checked to come from this org"
+        ]
+    current = org_id_of(session)
+    if current and not same_org(str(recorded), current):
+        raise SnapshotFromAnotherOrg(
+            f"snapshot {snapshot.id} was taken from org {recorded}, but {session.name!r} is now"
+            f" org {current} (an alias reused for a new org?); nothing was sent"
+        )
+    return []
+
+
+# -- the files of a rollback ---------------------------------------------------------
+
+
+def _path(type_name: str, name: str) -> str:
+    if type_name == "FlexiPage":
+        return flexipage_path(name)
+    return SECURITY_PATH if type_name == "Settings" else f"layouts/{name}.layout"
+
+
+def _files_patched(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """Layouts and Security.settings; record pages have their own rollback
+    (``record_page_rollback``: our component out of each page as it is now, in both modes)."""
+    return [key for key in snapshot.patched if key[0] in ("Layout", "Settings")]
+
+
+def _range_keys(settings_xml: bytes) -> set[tuple[str, str, str]]:
+    root = parse_xml(settings_xml)
+    keys = set()
+    for network in root:
+        if not isinstance(network.tag, str) or etree.QName(network).localname != "networkAccess":
+            continue
+        for element in network:
+            if not isinstance(element.tag, str):
+                continue
+            values = {etree.QName(c).localname: (c.text or "").strip() for c in element}
+            keys.add(
+                (values.get("start", ""), values.get("end", ""), values.get("description", ""))
+            )
+    return keys
+
+
+def ranges_added(
+    config: TotangoConfig, snapshot: Snapshot, deployed: Mapping[str, bytes]
+) -> list[IpRange]:
+    """The trusted ranges the deploy added: in what it deployed, not in the original."""
+    original = snapshot.originals.get(SECURITY_PATH)
+    if original is None:
+        return []
+    if SECURITY_PATH not in deployed:
+        # A snapshot from before deployed files were kept: the config's ranges the
+        # org lacked then are the ones the deploy added.
+        return missing_ip_ranges(original, config.trusted_ip_ranges.ranges())
+    added = _range_keys(deployed[SECURITY_PATH]) - _range_keys(original)
+    return [IpRange(ip_address(s), ip_address(e), d) for s, e, d in sorted(added)]
+
+
+def surgical_files(
+    config: TotangoConfig,
+    snapshot: Snapshot,
+    current: Mapping[str, bytes],
+    deployed: Mapping[str, bytes],
+) -> tuple[dict[str, bytes], list[str]]:
+    """The org's current files without what the setup owns; only those that change."""
+    files: dict[str, bytes] = {}
+    warnings: list[str] = []
+    for type_name, name in _files_patched(snapshot):
+        path = _path(type_name, name)
+        have = current.get(path)
+        if have is None:
+            if type_name == "Layout":
+                warnings.append(f"layout {name!r} is no longer in the org; nothing to remove")
+                continue
+            have = b'<SecuritySettings xmlns="http://soap.sforce.com/2006/04/metadata"/>'
+        if type_name == "Layout":
+            section = widget_section_for(config, name.split("-", 1)[0])
+            wanted = remove_widget_section(have, section)
+            if canonical_bytes(wanted) != canonical_bytes(have):
+                files[path] = wanted
+        else:
+            wanted = remove_ip_ranges(have, ranges_added(config, snapshot, deployed))
+            if not same_network_access(wanted, have):
+                files[path] = network_access_only(wanted)
+    return files, warnings
+
+
+def _diff(path: str, before: bytes, after: bytes | None) -> str:
+    old = canonical_bytes(before).decode("utf-8", "replace").splitlines(keepends=True)
+    new = (canonical_bytes(after) if after else b"").decode("utf-8", "replace")
+    return "".join(
+        difflib.unified_diff(
+            old, new.splitlines(keepends=True), fromfile=f"deployed/{path}", tofile=f"org/{path}"
+        )
+    )
+
+
+def changes_since_deploy(
+    snapshot: Snapshot, current: Mapping[str, bytes], deployed: Mapping[str, bytes]
+) -> dict[str, str]:
+    """Per patched file, a diff of what the deploy left against the org's file now."""
+    diffs = {}
+    for type_name, name in _files_patched(snapshot):
+        path = _path(type_name, name)
+        left, now = deployed.get(path), current.get(path)
+        if left is None:
+            diffs[path] = "(what the deploy left here was not recorded)\n"
+            continue
+        if path == SECURITY_PATH:
+            same = now is not None and same_network_access(left, now)
+            if not same:
+                diffs[path] = _diff(path, network_access_only(left),
+                                    network_access_only(now) if now else None)  # fmt: skip
+        elif now is None or canonical_bytes(left) != canonical_bytes(now):
+            diffs[path] = _diff(path, left, now)
+    return diffs
+
+
+def exact_files(snapshot: Snapshot) -> dict[str, bytes]:
+    files = {}
+    for type_name, name in _files_patched(snapshot):
+        path = _path(type_name, name)
+        if path not in snapshot.originals:
+            continue
+        if path == SECURITY_PATH:
+            files[path] = network_access_only(
+                with_explicit_network_access(snapshot.originals[path])
+            )
+        else:
+            files[path] = snapshot.originals[path]
+    return files
+
+
+def rollback_package(
+    files: Mapping[str, bytes],
+    patched: list[tuple[str, str]],
+    deleted: list[tuple[str, str]],
+    api_version: str,
+) -> dict[str, bytes]:
+    package = dict(files)
+    members = [key for key in patched if _path(*key) in files]
+    package["package.xml"] = package_xml(members, api_version)
+    # A record page we created shows our Visualforce page, which cannot be deleted while
+    # shown; nothing shows the unassigned page, so it goes first ("destructiveChangesPre":
+    # deleted before the other components are deployed, Metadata API Developer Guide,
+    # "Deleting Components from an Organization").
+    pages = [key for key in deleted if key[0] == "FlexiPage"]
+    rest = [key for key in deleted if key[0] != "FlexiPage"]
+    if pages:
+        package[DESTRUCTIVE_PRE_FILE] = package_xml(pages, None)
+    if rest:
+        # Deleted after the changed layouts are in place: a page still shown on a
+        # layout cannot be deleted, so the deletions run last in the same deploy.
+        package[DESTRUCTIVE_FILE] = package_xml([package_member(t, n) for t, n in rest], None)
+    return dict(sorted(package.items()))
+
+
+def rollback_plan(
+    snapshot: Snapshot, remove_components: bool, delete_fields: bool
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(components patched back, components deleted)."""
+    deleted: list[tuple[str, str]] = []
+    if remove_components:
+        removable = REMOVABLE_TYPES + (("CustomField",) if delete_fields else ())
+        deleted = [key for key in snapshot.added if key[0] in removable]
+    return list(snapshot.patched), deleted
+
+
+# -- the rollback --------------------------------------------------------------------
+
+
+def rollback(
+    session: Any,
+    config: TotangoConfig,
+    *,
+    snapshot_id: str | None = None,
+    remove_components: bool = False,
+    delete_fields: bool = False,
+    exact: bool = False,
+    force: bool = False,
+    yes: bool = False,
+    test_level: str | None = None,
+    tests: str | list[str] | None = None,
+    snapshot_root: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    progress: ProgressCallback | None = None,
+    sleep: Sleep = time.sleep,
+    on_plan: Callable[[list[tuple[str, str]], list[tuple[str, str]]], None] | None = None,
+    on_started: StartedCallback | None = None,
+) -> RollbackOutcome:
+    """Take the setup out of the org (surgical), or restore the snapshot exactly."""
+    snapshot = load_snapshot(_root(snapshot_root), session.name, snapshot_id)
+    kind = session.kind()
+    if kind.is_production and not yes:
+        raise DeployRefused(f"org {session.name!r} is a production org; re-run rollback with --yes")
+    try:
+        test_plan = choose_test_plan(
+            test_level,
+            tests,
+            production=production_for_tests(kind.org_type, kind.is_production),
+            check_only=False,
+            org=session.name,
+        )
+    except TestLevelRefused as exc:
+        raise DeployRefused(str(exc)) from None
+    warnings = check_snapshot_org(session, snapshot)
+    restored, deleted = rollback_plan(snapshot, remove_components, delete_fields)
+    outcome = RollbackOutcome(
+        session.name, snapshot.id, "exact" if exact else "surgical", restored, deleted,
+        warnings=warnings,
+    )  # fmt: skip
+    started = time.monotonic()
+    patched_files = _files_patched(snapshot)
+    current = retrieve_files(session, patched_files, config.api_version) if patched_files else {}
+    outcome.timings.measure("read_org", started)
+    deployed = load_deployed(snapshot)
+    if exact:
+        diffs = changes_since_deploy(snapshot, current, deployed)
+        if diffs and not force:
+            raise OrgChangedSinceDeploy(
+                f"the org changed since snapshot {snapshot.id}'s deploy in {', '.join(diffs)};"
+                " an exact restore would overwrite those changes. Nothing was sent. Roll back"
+                " without --exact (removes only what the setup owns), or add --force.",
+                diffs,
+            )
+        if diffs:
+            outcome.warnings.append(
+                f"--force: overwriting changes made since the deploy in {', '.join(diffs)}"
+            )
+        files = exact_files(snapshot)
+    else:
+        files, more = surgical_files(config, snapshot, current, deployed)
+        outcome.warnings.extend(more)
+        outcome.restored = [key for key in restored if _path(*key) in files]
+    record_pages = pages_without_widget(session, snapshot, config.api_version)
+    files.update(record_pages)
+    outcome.restored += [key for key in restored if key[0] == "FlexiPage" and _path(*key) in files]
+    if on_plan is not None:
+        on_plan(outcome.restored, deleted)
+    last = _after_assignments(deleted, _permission_sets(config))
+    first = [key for key in deleted if key not in last]
+    if not files and not first and not last:
+        outcome.status = "nothing_to_do"
+        return outcome
+    deploy_options: dict[str, Any] = {
+        "timeout": timeout, "progress": progress, "sleep": sleep, "test_plan": test_plan,
+        "snapshot": snapshot, "on_started": on_started,
+    }  # fmt: skip
+    refuse_if_in_flight(session)
+    if files or first:
+        package = rollback_package(files, snapshot.patched, first, config.api_version)
+        require_valid(package)
+        started = time.monotonic()
+        outcome.deploy = _tracked_deploy(session, package, config.api_version, **deploy_options)
+        outcome.timings.measure("deploy", started)
+        if not outcome.deploy.success:
+            return outcome
+    if last and not _remove_after_assignments(session, config, outcome, last, deploy_options):
+        return outcome
+    outcome.status = "rolled_back"
+    return outcome
+
+
+def _tracked_deploy(
+    session: Any,
+    files: dict[str, bytes],
+    api_version: str,
+    *,
+    snapshot: Snapshot,
+    timeout: float,
+    progress: ProgressCallback | None,
+    sleep: Sleep,
+    test_plan: Any,
+    on_started: StartedCallback | None,
+) -> Any:
+    """One rollback deploy, its id recorded in the snapshot the moment the org returns it."""
+    return run_tracked(
+        Tracker(snapshot, "rollback"),
+        lambda started_callback: deploy_files(
+            session,
+            files,
+            api_version,
+            timeout=timeout,
+            progress=progress,
+            sleep=sleep,
+            test_plan=test_plan,
+            on_started=started_callback,
+        ),
+        session,
+        api_version,
+        timeout=timeout,
+        progress=progress,
+        sleep=sleep,
+        on_started=on_started,
+    )
+
+
+# What our permission set grants access to cannot be deleted while it exists.
+_REFERENCED_BY_PERMISSION_SET = ("ApexPage", "CustomTab", "CustomField")
+
+
+def _permission_sets(config: TotangoConfig) -> list[tuple[str, str]]:
+    """Every permission set the setup deploys (read access, and the integration user's)."""
+    names = [config.permission_set.name, config.integration.permission_set]
+    return [("PermissionSet", name) for name in dict.fromkeys(names)]
+
+
+def _after_assignments(
+    deleted: list[tuple[str, str]], permission_sets: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The deletions that must wait until the permission sets' assignments are gone.
+
+    An assigned permission set cannot be deleted, and the page, tab and fields it
+    grants access to cannot be deleted before it. They go in a second deploy.
+    """
+    if not any(key in deleted for key in permission_sets):
+        return []
+    return [k for k in deleted if k in permission_sets or k[0] in _REFERENCED_BY_PERMISSION_SET]
+
+
+def _remove_after_assignments(
+    session: Any,
+    config: TotangoConfig,
+    outcome: RollbackOutcome,
+    last: list[tuple[str, str]],
+    deploy_options: dict[str, Any],
+) -> bool:
+    """Once the first deploy succeeded: the assignments, then the permission set and the
+    components it references."""
+    names = [name for kind, name in last if kind == "PermissionSet"]
+    done_first = outcome.deploy is not None
+    try:
+        for name in names:
+            outcome.assignments_removed += remove_assignments(session, name)
+        result = _tracked_deploy(
+            session,
+            destructive_package([package_member(t, n) for t, n in last], config.api_version),
+            config.api_version,
+            **deploy_options,
+        )
+    except Exception as exc:  # noqa: BLE001 - after a change, any failure is "partly done"
+        if not done_first and not outcome.assignments_removed:
+            raise
+        outcome.status = "partly_done"
+        outcome.warnings.append(
+            f"rolled back, but permission set(s) {', '.join(names)} were not removed: {exc}."
+            " Re-run the same rollback to finish."
+        )
+        return False
+    outcome.permission_set_deploy = result
+    if not result.success:
+        changed = done_first or outcome.assignments_removed > 0
+        outcome.status = "partly_done" if changed else "failed"
+        outcome.warnings.append(
+            f"permission set(s) {', '.join(names)} and what they grant access to were not deleted"
+            f" (deploy {result.id} failed);"
+            f" {outcome.assignments_removed} assignment(s) of it were removed."
+            " Re-run the same rollback to finish."
+        )
+    return result.success

@@ -1,0 +1,248 @@
+"""Which Apex tests a deploy asks the org to run, and what the org says about them.
+
+The setup holds no Apex, yet production still decides on tests:
+
+- A production org refuses ``testLevel`` NoTestRun outright ("INVALID_OPERATION:
+  testLevel of NoTestRun cannot be used in production organizations", the
+  deploy() fault quoted in xjsender/haoide issue 107 and in
+  salesforcecli/plugin-deploy-retrieve pull 611).
+- With ``testLevel`` left out, production runs local tests only when the package
+  holds Apex classes or triggers, so our package runs none (Metadata API
+  Developer Guide, "Running Tests in a Deployment": "If your package doesn't
+  contain Apex components, no tests are run by default"). Non-production orgs run
+  no tests by default ("Run the Same Tests in Sandbox and Production
+  Deployments").
+- ``deployRecentValidation`` needs a validation in which the org's Apex tests ran
+  and passed, within the last 10 days (Metadata API Developer Guide,
+  "deployRecentValidation()"). So a production validation meant for a quick
+  deploy runs RunLocalTests.
+
+So the defaults are per org kind: NoTestRun outside production; in production,
+the level left out for a direct deploy and RunLocalTests for a validation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast, get_args
+
+from lxml import etree
+
+TestLevel = Literal["NoTestRun", "RunLocalTests", "RunSpecifiedTests", "RunAllTestsInOrg"]
+TEST_LEVELS: tuple[str, ...] = get_args(TestLevel)
+# "default" leaves testLevel out, so the org applies its own rule.
+DEFAULT = "default"
+TEST_LEVEL_CHOICES = (*TEST_LEVELS, DEFAULT)
+# An Apex class name, optionally namespaced; RunSpecifiedTests also takes Class.method.
+_APEX_TEST_NAME = re.compile(
+    r"^(?:[A-Za-z][A-Za-z0-9_]*__)?[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z]\w*)?$"
+)
+PRODUCTION_NO_TEST_RUN = (
+    "--test-level NoTestRun cannot be used on production org {org!r}: Salesforce refuses it"
+    " (INVALID_OPERATION). Leave --test-level out, or use RunLocalTests; nothing was sent."
+)
+ORG_TESTS_FAILED = (
+    "The org's own Apex tests failed. The Totango setup holds no Apex, so it did not cause"
+    " these failures, and nothing was changed: the deploy was rolled back as a whole."
+)
+
+
+class TestLevelRefused(Exception):
+    """A test level or test list that Salesforce would refuse (exit code 2)."""
+
+    __test__ = False  # not a pytest test class
+
+
+@dataclass(frozen=True)
+class TestPlan:
+    """What ``DeployOptions`` says about tests; ``level`` None leaves testLevel out."""
+
+    __test__ = False  # not a pytest test class
+
+    level: TestLevel | None
+    tests: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return self.level or DEFAULT
+
+    def to_json(self) -> dict[str, Any]:
+        return {"test_level": self.label, "tests": list(self.tests)}
+
+
+def parse_test_names(text: str | Iterable[str] | None) -> tuple[str, ...]:
+    """``A,B`` (or a list) as test class names; refuses anything not an Apex name."""
+    if text is None:
+        return ()
+    parts = text.split(",") if isinstance(text, str) else list(text)
+    names = tuple(p.strip() for p in parts if str(p).strip())
+    for name in names:
+        if not _APEX_TEST_NAME.match(name):
+            raise TestLevelRefused(f"--tests: {name!r} is not an Apex test class name")
+    return names
+
+
+def production_for_tests(org_type: str, is_production: bool) -> bool:
+    """Whether the org applies production's test rules.
+
+    A Developer Edition org is neither a sandbox nor a scratch org, yet it is not
+    production for deploys: "By default, no tests are run in a deployment to a
+    non-production organization, such as a sandbox or a Developer Edition
+    organization" ("Run the Same Tests in Sandbox and Production Deployments").
+    """
+    return is_production and org_type != "Developer Edition"
+
+
+def check_test_options(
+    requested: str | None, tests: str | Iterable[str] | None
+) -> tuple[str | None, tuple[str, ...]]:
+    """The level and test names, refused when malformed whatever the org (no org needed)."""
+    if requested is not None and requested not in TEST_LEVEL_CHOICES:
+        raise TestLevelRefused(
+            f"--test-level: {requested!r} is not one of {', '.join(TEST_LEVEL_CHOICES)}"
+        )
+    names = parse_test_names(tests)
+    if requested == "RunSpecifiedTests" and not names:
+        raise TestLevelRefused("--test-level RunSpecifiedTests needs --tests A,B")
+    if names and requested not in (None, "RunSpecifiedTests"):
+        raise TestLevelRefused("--tests goes with --test-level RunSpecifiedTests only")
+    return requested, names
+
+
+def choose_test_plan(
+    requested: str | None,
+    tests: str | Iterable[str] | None,
+    *,
+    production: bool,
+    check_only: bool,
+    org: str = "",
+) -> TestPlan:
+    """The test plan for one deploy, validation or rollback; refuses before anything is sent."""
+    names = parse_test_names(tests)
+    if requested is None:
+        if names:
+            return TestPlan("RunSpecifiedTests", names)
+        if not production:
+            return TestPlan("NoTestRun")
+        return TestPlan("RunLocalTests") if check_only else TestPlan(None)
+    if requested not in TEST_LEVEL_CHOICES:
+        raise TestLevelRefused(
+            f"--test-level: {requested!r} is not one of {', '.join(TEST_LEVEL_CHOICES)}"
+        )
+    if requested == "RunSpecifiedTests":
+        if not names:
+            raise TestLevelRefused("--test-level RunSpecifiedTests needs --tests A,B")
+        return TestPlan("RunSpecifiedTests", names)
+    if names:
+        raise TestLevelRefused("--tests goes with --test-level RunSpecifiedTests only")
+    if requested == "NoTestRun" and production:
+        raise TestLevelRefused(PRODUCTION_NO_TEST_RUN.format(org=org))
+    if requested == DEFAULT:
+        return TestPlan(None)
+    return TestPlan(cast(TestLevel, requested))  # one of TEST_LEVELS, checked above
+
+
+# -- what the org reports ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TestFailure:
+    __test__ = False  # not a pytest test class
+
+    class_name: str
+    method: str
+    message: str
+    stack_trace: str = ""
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "class": self.class_name,
+            "method": self.method,
+            "message": self.message,
+            "stack_trace": self.stack_trace,
+        }
+
+
+@dataclass(frozen=True)
+class CoverageWarning:
+    name: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "message": self.message}
+
+
+@dataclass
+class TestReport:
+    """DeployResult's test counts plus details.runTestResult (RunTestsResult)."""
+
+    __test__ = False  # not a pytest test class
+
+    tests_run: int
+    failures_count: int
+    total_time_ms: float
+    failures: list[TestFailure] = field(default_factory=list)
+    coverage_warnings: list[CoverageWarning] = field(default_factory=list)
+
+    @property
+    def org_tests_failed(self) -> bool:
+        return self.failures_count > 0 or bool(self.failures)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "tests_run": self.tests_run,
+            "failures": self.failures_count,
+            "total_time_seconds": round(self.total_time_ms / 1000, 3),
+            "failed_tests": [f.to_json() for f in self.failures],
+            "code_coverage_warnings": [w.to_json() for w in self.coverage_warnings],
+            "org_tests_failed": self.org_tests_failed,
+            "explanation": ORG_TESTS_FAILED if self.org_tests_failed else None,
+        }
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text) if text else 0.0
+    except ValueError:
+        return 0.0
+
+
+def parse_test_report(result: etree._Element, tag: Callable[[str], str]) -> TestReport | None:
+    """The tests of a DeployResult element, or None when the deploy ran none.
+
+    ``tag`` turns a local name into the Metadata API namespace's tag.
+    """
+    run = next(result.iter(tag("runTestResult")), None)
+    completed = int(_number(result.findtext(tag("numberTestsCompleted"))))
+    errors = int(_number(result.findtext(tag("numberTestErrors"))))
+    if run is None and completed == 0 and errors == 0:
+        return None
+    failures: list[TestFailure] = []
+    warnings: list[CoverageWarning] = []
+    tests_run, failed, total = completed + errors, errors, 0.0
+    if run is not None:
+        tests_run = int(_number(run.findtext(tag("numTestsRun")))) or tests_run
+        failed = int(_number(run.findtext(tag("numFailures")))) or failed
+        total = _number(run.findtext(tag("totalTime")))
+        for element in run.findall(tag("failures")):
+            namespace = element.findtext(tag("namespace"))
+            name = element.findtext(tag("name")) or ""
+            failures.append(
+                TestFailure(
+                    class_name=f"{namespace}__{name}" if namespace else name,
+                    method=element.findtext(tag("methodName")) or "",
+                    message=element.findtext(tag("message")) or "",
+                    stack_trace=element.findtext(tag("stackTrace")) or "",
+                )
+            )
+        for element in run.findall(tag("codeCoverageWarnings")):
+            warnings.append(
+                CoverageWarning(
+                    element.findtext(tag("name")) or "", element.findtext(tag("message")) or ""
+                )
+            )
+    if tests_run == 0 and not failures and not warnings:
+        return None
+    return TestReport(tests_run, failed, total, failures, warnings)
