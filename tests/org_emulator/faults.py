@@ -46,6 +46,7 @@ class Faults:
         # (call kinds, calls left, callback): run as a matching call arrives, before
         # it is handled; tests use it to interrupt a client at an exact point.
         self.hooks: list[list] = []
+        self.failing_tests: list[FailingTest] = []
 
     def on_call(self, kinds: str | tuple[str, ...], callback, count: int = 1) -> None:
         kinds = (kinds,) if isinstance(kinds, str) else kinds
@@ -60,8 +61,6 @@ class Faults:
                     hook[1] -= 1
                     fired.append(hook[2])
         return fired
-
-        self.failing_tests: list[FailingTest] = []
 
     def seed(self, seed: int) -> None:
         self._random.seed(seed)
