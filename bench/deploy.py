@@ -145,6 +145,7 @@ FLOOR = {
     "org kind": (1, "production or not, before anything is sent"),
     "list layouts": (1, "listMetadata for layout globs"),
     "retrieve": (1, "retrieve; then polls until the zip is ready"),
+    "in-flight check": (1, "a deploy already queued or running in the org (DeployRequest)"),
     "deploy": (1, "deploy; then checkDeployStatus polls until done"),
     "assign permission set": (
         3,
@@ -172,6 +173,8 @@ def phases(kinds: list[str]) -> list[tuple[str, list[str]]]:
             phase = "deploy"
         elif kind == "query" and not any(p == "org kind" for p, _ in grouped):
             phase = "org kind"
+        elif kind == "query" and not any(p == "deploy" for p, _ in grouped):
+            phase = "in-flight check"
         else:
             phase = "assign permission set"
         if grouped and grouped[-1][0] == phase:

@@ -63,7 +63,7 @@ def test_cci_flow_totango_release_with_a_failing_org_test_changes_nothing(
         "totango_deploy",
     )  # fmt: skip
     assert run.returncode != 0
-    shown = run.stdout + run.stderr
+    shown = " ".join((run.stdout + run.stderr).split())  # cci wraps its error lines
     assert "AccountTriggerTest.testUpdate" in shown and "System.DmlException: boom" in shown
     assert "org's own Apex tests failed" in shown
     assert [c.kind for c in prod.history.deploys] == ["deploy"]
