@@ -25,21 +25,6 @@ pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 @pytest.fixture
-def use_org(monkeypatch, tmp_path):
-    """The emulator as org ``emu``, with snapshots (and so locks) and HOME under tmp."""
-    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-    def use(emulator, name: str = "emu"):
-        for key, value in emulator.env(name).items():
-            monkeypatch.setenv(key, value)
-        return emulator
-
-    return use
-
-
-@pytest.fixture
 def fast_retries(monkeypatch):
     monkeypatch.setattr("tasks.totango_sf.org.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0))
     monkeypatch.setattr("tasks.totango_sf.org.metadata_api.CANCEL_CONFIRM_DELAYS", (0.0, 0.05))

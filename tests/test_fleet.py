@@ -30,21 +30,6 @@ def cli(*args: str):
     return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
-@pytest.fixture
-def fleet_env(monkeypatch, tmp_path):
-    """Name emulators as CumulusCI orgs; snapshots, ledgers and HOME under tmp."""
-    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-    def name(emulator, org: str):
-        for key, value in emulator.env(org).items():
-            monkeypatch.setenv(key, value)
-        return emulator
-
-    return name
-
-
 # -- the runner itself (no org) -------------------------------------------------------
 
 
@@ -131,13 +116,13 @@ def test_a_stop_ends_running_lanes_at_their_next_stage_and_never_starts_the_rest
 
 
 def test_mixed_fleet_each_org_gets_its_own_result_and_the_worst_code(
-    emulator_factory, fleet_env, tmp_path
+    emulator_factory, use_org, tmp_path
 ):
-    good = fleet_env(emulator_factory(flavour="sandbox"), "good")
-    broken = fleet_env(emulator_factory(flavour="sandbox"), "broken")
+    good = use_org(emulator_factory(flavour="sandbox"), "good")
+    broken = use_org(emulator_factory(flavour="sandbox"), "broken")
     broken.faults.fail_component("Layout", LAYOUT, "Element {x}y invalid at this location")
-    prod = fleet_env(emulator_factory(flavour="production"), "prod")
-    gone = fleet_env(emulator_factory(flavour="sandbox"), "gone")
+    prod = use_org(emulator_factory(flavour="production"), "prod")
+    gone = use_org(emulator_factory(flavour="sandbox"), "gone")
     gone.stop()  # unreachable: its keychain entry points at a closed port
     before = {e: e.state.metadata_xml("Layout", LAYOUT) for e in (broken, prod)}
     config = write_config(tmp_path)
@@ -169,9 +154,9 @@ def test_mixed_fleet_each_org_gets_its_own_result_and_the_worst_code(
         assert emulator.access_token not in result.stdout + result.stderr
 
 
-def test_each_org_gets_its_own_overlay(emulator_factory, fleet_env, tmp_path):
-    one = fleet_env(emulator_factory(flavour="sandbox"), "one")
-    two = fleet_env(emulator_factory(flavour="sandbox"), "two")
+def test_each_org_gets_its_own_overlay(emulator_factory, use_org, tmp_path):
+    one = use_org(emulator_factory(flavour="sandbox"), "one")
+    two = use_org(emulator_factory(flavour="sandbox"), "two")
     config = write_config(tmp_path)
     (tmp_path / "two.yml").write_text(json.dumps({"widget": {"height": 444}}))
 
@@ -184,10 +169,10 @@ def test_each_org_gets_its_own_overlay(emulator_factory, fleet_env, tmp_path):
     assert snapshots == ["one", "two"]
 
 
-def test_verify_by_glob_runs_on_matching_keychain_orgs_only(emulator_factory, fleet_env, tmp_path):
-    a = fleet_env(emulator_factory(flavour="sandbox"), "uat-a")
-    b = fleet_env(emulator_factory(flavour="sandbox"), "uat-b")
-    other = fleet_env(emulator_factory(flavour="sandbox"), "other")
+def test_verify_by_glob_runs_on_matching_keychain_orgs_only(emulator_factory, use_org, tmp_path):
+    a = use_org(emulator_factory(flavour="sandbox"), "uat-a")
+    b = use_org(emulator_factory(flavour="sandbox"), "uat-b")
+    other = use_org(emulator_factory(flavour="sandbox"), "other")
     for emulator in (a, b, other):
         emulator.history.clear()
     config = write_config(tmp_path)
@@ -201,9 +186,9 @@ def test_verify_by_glob_runs_on_matching_keychain_orgs_only(emulator_factory, fl
     assert len(other.history) == 0 and len(a.history) > 0 and len(b.history) > 0
 
 
-def test_guards_run_once_before_any_org_is_touched(emulator_factory, fleet_env, tmp_path):
-    one = fleet_env(emulator_factory(flavour="sandbox"), "one")
-    two = fleet_env(emulator_factory(flavour="sandbox"), "two")
+def test_guards_run_once_before_any_org_is_touched(emulator_factory, use_org, tmp_path):
+    one = use_org(emulator_factory(flavour="sandbox"), "one")
+    two = use_org(emulator_factory(flavour="sandbox"), "two")
     for emulator in (one, two):
         emulator.history.clear()
     placeholder = write_config(tmp_path, {"widget": {"height": 300}})  # default = placeholders
@@ -221,10 +206,10 @@ def test_guards_run_once_before_any_org_is_touched(emulator_factory, fleet_env, 
 
 
 def test_ci_log_gets_one_line_per_stage_change_prefixed_with_the_org(
-    emulator_factory, fleet_env, tmp_path
+    emulator_factory, use_org, tmp_path
 ):
-    fleet_env(emulator_factory(flavour="sandbox"), "one")
-    fleet_env(emulator_factory(flavour="sandbox"), "two")
+    use_org(emulator_factory(flavour="sandbox"), "one")
+    use_org(emulator_factory(flavour="sandbox"), "two")
     config = write_config(tmp_path)
 
     result = cli("deploy", "--org", "one", "--org", "two", "--config", str(config))
@@ -258,7 +243,7 @@ def test_quick_deploy_and_snapshot_ids_are_refused_for_a_fleet(tmp_path):
 
 
 def test_cci_fleet_task_deploys_each_org_and_fails_when_one_fails(
-    emulator_factory, fleet_env, tmp_path, caplog
+    emulator_factory, use_org, tmp_path, caplog
 ):
     from cumulusci.core.exceptions import CumulusCIFailure, TaskOptionsError
     from cumulusci.tasks.salesforce.tests.util import create_task
@@ -266,8 +251,8 @@ def test_cci_fleet_task_deploys_each_org_and_fails_when_one_fails(
     from tasks.totango_sf.cci.fleet import TotangoFleetDeploy
 
     caplog.set_level("INFO")
-    good = fleet_env(emulator_factory(flavour="sandbox"), "ci-good")
-    bad = fleet_env(emulator_factory(flavour="sandbox"), "ci-bad")
+    good = use_org(emulator_factory(flavour="sandbox"), "ci-good")
+    bad = use_org(emulator_factory(flavour="sandbox"), "ci-bad")
     bad.faults.fail_component("Layout", LAYOUT, "Element {x}y invalid at this location")
     config = write_config(tmp_path)
     task = create_task(TotangoFleetDeploy, {"orgs": "ci-good,ci-bad", "config": str(config)})
@@ -362,12 +347,12 @@ def test_a_terminal_gets_a_live_table_with_a_row_per_org():
 
 
 def test_a_locked_org_is_skipped_with_exit_6_and_the_others_deploy(
-    emulator_factory, fleet_env, tmp_path
+    emulator_factory, use_org, tmp_path
 ):
     from tasks.totango_sf.org.lock import OrgLock
 
-    free = fleet_env(emulator_factory(flavour="sandbox"), "free")
-    held = fleet_env(emulator_factory(flavour="sandbox"), "held")
+    free = use_org(emulator_factory(flavour="sandbox"), "free")
+    held = use_org(emulator_factory(flavour="sandbox"), "held")
     held.history.clear()
     config = write_config(tmp_path)
     with OrgLock("held", "rollback"):

@@ -11,7 +11,6 @@ import json
 import logging
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
@@ -33,21 +32,6 @@ def write_config(folder: Path, **extra) -> Path:
     path = folder / "totango.yml"
     path.write_text(json.dumps(data))  # JSON is YAML
     return path
-
-
-@pytest.fixture
-def use_org(monkeypatch, tmp_path):
-    """Point the keychain at an emulator and keep snapshots and HOME under tmp."""
-    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-    def use(emulator, name: str = "emu"):
-        for key, value in emulator.env(name).items():
-            monkeypatch.setenv(key, value)
-        return emulator
-
-    return use
 
 
 def cli(*args: str):

@@ -6,7 +6,6 @@ import io
 import json
 import zipfile
 
-import pytest
 from lxml import etree
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
@@ -20,21 +19,6 @@ ADMIN_RANGE = (
     b"<ipRanges><description>Admin VPN</description>"
     b"<end>9.9.9.9</end><start>9.9.9.9</start></ipRanges>"
 )
-
-
-@pytest.fixture
-def use_org(monkeypatch, tmp_path):
-    """Point the keychain at an emulator; snapshots and HOME under tmp."""
-    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-    def use(emulator, name: str = "emu"):
-        for key, value in emulator.env(name).items():
-            monkeypatch.setenv(key, value)
-        return emulator
-
-    return use
 
 
 def sent_file(emulator, deploy_id: str, path: str) -> bytes | None:

@@ -27,21 +27,6 @@ LOCAL_TESTS = sum(len(m) for m in SEEDED_TEST_CLASSES.values())
 SECTION_LABEL = b"<label>Totango</label>"
 
 
-@pytest.fixture
-def use_org(monkeypatch, tmp_path):
-    """Point the keychain at an emulator; snapshots and HOME under tmp."""
-    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-    def use(emulator, name: str = "emu"):
-        for key, value in emulator.env(name).items():
-            monkeypatch.setenv(key, value)
-        return emulator
-
-    return use
-
-
 def account_layout(emulator) -> bytes:
     return emulator.state.metadata_xml("Layout", "Account-Account Layout")
 

@@ -35,19 +35,6 @@ def write_config(folder: Path) -> Path:
     return path
 
 
-@pytest.fixture
-def use_org(monkeypatch, tmp_path):
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-
-    def use(emulator, name: str = "emu"):
-        for key, value in emulator.env(name).items():
-            monkeypatch.setenv(key, value)
-        return emulator
-
-    return use
-
-
 def deploy_kinds(emulator) -> list[str]:
     return [("check-only" if d.check_only else d.kind) for d in emulator.history.deploys]
 

@@ -53,3 +53,19 @@ def emulator_factory(tmp_path_factory, monkeypatch, fast_cumulusci_polling, emul
 @pytest.fixture
 def emulator(emulator_factory) -> OrgEmulator:
     return emulator_factory(flavour="sandbox", package_installed=False)
+
+
+@pytest.fixture
+def use_org(monkeypatch, tmp_path):
+    """Name an emulator as a CumulusCI org (``emu`` unless told), with snapshots (and so
+    locks) and HOME under tmp, and our own first poll made at once."""
+    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
+    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+
+    def use(emulator: OrgEmulator, name: str = "emu") -> OrgEmulator:
+        for key, value in emulator.env(name).items():
+            monkeypatch.setenv(key, value)
+        return emulator
+
+    return use
