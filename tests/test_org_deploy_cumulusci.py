@@ -73,3 +73,20 @@ def test_production_no_test_run_is_a_task_options_error(emulator_factory, config
     with pytest.raises(TaskOptionsError, match="NoTestRun"):
         run(TotangoDeploy, prod, config=config_file, yes=True, test_level="NoTestRun")
     assert prod.history.deploys == []
+
+
+def test_changing_tasks_are_refused_while_the_org_is_locked(emulator, config_file):
+    from tasks.totango_sf.cci.org import TotangoOrgTaskFailed
+    from tasks.totango_sf.cci.steps import TotangoConnectedAppAccess
+    from tasks.totango_sf.org.lock import OrgLock
+
+    org_name = emulator.org_config().name
+    emulator.history.clear()
+    with OrgLock(org_name, "deploy"):
+        for task_class in (TotangoDeploy, TotangoRollback, TotangoConnectedAppAccess):
+            with pytest.raises(TotangoOrgTaskFailed, match="deploy"):
+                run(task_class, emulator, config=config_file)
+    assert emulator.history.deploys == []
+    assert not [c for c in emulator.history if c.kind in ("composite", "sobject_post")]
+    run(TotangoDeploy, emulator, config=config_file)  # the lock went with its holder
+    assert emulator.history.deploys

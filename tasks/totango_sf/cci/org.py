@@ -10,6 +10,8 @@ item); the full result is in ``return_values`` for a following flow step.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,21 @@ class TotangoOrgTask(TotangoTask, BaseSalesforceTask):
 
     def _session(self) -> OrgSession:
         return OrgSession(self.org_config.name, self.org_config, self.project_config, self.logger)
+
+    @contextmanager
+    def _locked(self, command: str) -> Iterator[None]:
+        """The org's lock (``org/lock.py``) for the whole change, as ``totango-sf`` holds it."""
+        from tasks.totango_sf.org.lock import OrgBusy, OrgLock
+
+        lock = OrgLock(self.org_config.name, command)
+        try:
+            lock.acquire()
+        except OrgBusy as exc:
+            raise TotangoOrgTaskFailed(f"{exc}; nothing was sent") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _log(self, line: str, warning: bool = False) -> None:
         # Known secrets only: the token-shaped pattern of redact() would also hide
@@ -174,6 +191,10 @@ class TotangoDeploy(TotangoOrgTask):
         self.test_level, self.tests = _test_options(self.parsed_options)
 
     def _run(self) -> None:
+        with self._locked("deploy"):
+            self._change()
+
+    def _change(self) -> None:
         from tasks.totango_sf.org import deploy as flow
 
         options = self.parsed_options
@@ -308,6 +329,10 @@ class TotangoRollback(TotangoOrgTask):
         self.test_level, self.tests = _test_options(self.parsed_options)
 
     def _run(self) -> None:
+        with self._locked("rollback"):
+            self._change()
+
+    def _change(self) -> None:
         from tasks.totango_sf.org import deploy as flow
 
         options = self.parsed_options

@@ -120,6 +120,10 @@ class TotangoConnectedAppAccess(_OrgStepTask):
     parsed_options: Options
 
     def _run(self) -> None:
+        with self._locked("connected-app"):
+            self._change()
+
+    def _change(self) -> None:
         from tasks.totango_sf.steps.connected_app import (
             AccessWriteFailed,
             ConnectedAppNotFound,
