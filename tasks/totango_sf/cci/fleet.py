@@ -87,21 +87,16 @@ class TotangoFleetDeploy(BaseTask):
         return names
 
     def _configs(self, orgs: list[str]) -> dict[str, Any]:
-        from tasks.totango_sf.config.model import ConfigError, load_config
         from tasks.totango_sf.org.deploy import PLACEHOLDER_REFUSAL
+        from tasks.totango_sf.steps.fleet import fleet_configs, placeholder_orgs
 
         path = self.options.get("config")
-        configs, problems = {}, []
-        for org in orgs:
-            try:
-                configs[org] = load_config(Path(path) if path else None, org)
-            except ConfigError as exc:
-                problems += [f"{org}: {exc.source}: {p}" for p in exc.problems]
+        configs, problems = fleet_configs(Path(path) if path else None, orgs)
         if problems:
             raise TaskOptionsError(
                 "Invalid Totango config; no org was touched: " + "; ".join(problems)
             )
-        placeholders = [o for o in orgs if configs[o].trusted_ip_ranges.uses_placeholders]
+        placeholders = placeholder_orgs(configs)
         if placeholders:
             raise TaskOptionsError(f"{PLACEHOLDER_REFUSAL} (config of: {', '.join(placeholders)})")
         return configs

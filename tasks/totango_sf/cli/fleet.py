@@ -115,10 +115,13 @@ def resolve_orgs(
         if name not in orgs:
             orgs.append(name)
     if orgs_glob:
-        from tasks.totango_sf.org.connection import list_org_names
-
-        known = (keychain_names or list_org_names)()
+        from tasks.totango_sf.org.connection import OrgUnreachable, list_org_names
         from tasks.totango_sf.org.identifiers import org_name_problem
+
+        try:
+            known = (keychain_names or list_org_names)()
+        except OrgUnreachable as exc:
+            fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
 
         # A keychain name that could not be an --org value is never picked by a glob.
         matched = sorted(
@@ -137,19 +140,21 @@ def resolve_orgs(
 
 def load_configs(config: Path | None, orgs: list[str], as_json: bool) -> dict[str, Any]:
     """Every org's effective config, or exit 2 naming each broken one; nothing is sent."""
-    from tasks.totango_sf.config.model import ConfigError, load_config
+    from tasks.totango_sf.steps.fleet import fleet_configs
 
-    configs: dict[str, Any] = {}
-    problems: list[str] = []
-    for org in orgs:
-        try:
-            configs[org] = load_config(config, org)
-        except ConfigError as exc:
-            problems += [f"{org}: {exc.source}: {p}" for p in exc.problems]
+    configs, problems = fleet_configs(config, orgs)
     if problems:
         lines = "\n".join(f"  {p}" for p in problems)
         fail(f"invalid config; no org was touched:\n{lines}", EXIT_BAD_INPUT, as_json)
     return configs
+
+
+def orgs_and_configs(
+    org_names: list[str] | None, orgs_glob: str | None, config: Path | None, as_json: bool
+) -> tuple[list[str], dict[str, Any]]:
+    """The fleet's orgs and each one's config, or exit 2 or 4 before any org is touched."""
+    orgs = resolve_orgs(org_names, orgs_glob, as_json)
+    return orgs, load_configs(config, orgs, as_json)
 
 
 @dataclass

@@ -27,7 +27,6 @@ from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
-    EXIT_ORG_UNREACHABLE,
     EXIT_OUTCOME_UNKNOWN,
     ConfigOption,
     JsonOption,
@@ -573,19 +572,6 @@ def rollback_command(
 # -- fleets: the same flows, one lane per org (see cli/fleet.py) ---------------------
 
 
-def _fleet_orgs_and_configs(
-    org_names: list[str] | None, orgs_glob: str | None, config: Path | None, as_json: bool
-) -> tuple[list[str], dict[str, Any]]:
-    from tasks.totango_sf.cli.fleet import load_configs, resolve_orgs
-    from tasks.totango_sf.org.connection import OrgUnreachable
-
-    try:
-        orgs = resolve_orgs(org_names, orgs_glob, as_json)
-    except OrgUnreachable as exc:
-        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
-    return orgs, load_configs(config, orgs, as_json)
-
-
 def _deploy_stage(lane: Any) -> Callable[[Any], None]:
     def progress(p: Any) -> None:
         lane.deploy_started(p.deploy_id)
@@ -609,11 +595,12 @@ def _deploy_fleet(
     yes: bool,
     timeout: float,
 ) -> None:
-    from tasks.totango_sf.cli.fleet import run_fleet_command
+    from tasks.totango_sf.cli.fleet import orgs_and_configs, run_fleet_command
     from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.steps.fleet import placeholder_orgs
 
-    orgs, configs = _fleet_orgs_and_configs(org_names, orgs_glob, config, as_json)
-    placeholders = [o for o in orgs if configs[o].trusted_ip_ranges.uses_placeholders]
+    orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
+    placeholders = placeholder_orgs(configs)
     if placeholders:
         fail(
             f"{flow.PLACEHOLDER_REFUSAL}; no org was touched"
@@ -647,10 +634,10 @@ def _verify_fleet(
     config: Path | None,
     as_json: bool,
 ) -> None:
-    from tasks.totango_sf.cli.fleet import run_fleet_command
+    from tasks.totango_sf.cli.fleet import orgs_and_configs, run_fleet_command
     from tasks.totango_sf.org import deploy as flow
 
-    orgs, configs = _fleet_orgs_and_configs(org_names, orgs_glob, config, as_json)
+    orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
 
     def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
         lane.stage("retrieving")
@@ -677,10 +664,10 @@ def _rollback_fleet(
     delete_fields: bool,
     yes: bool,
 ) -> None:
-    from tasks.totango_sf.cli.fleet import run_fleet_command
+    from tasks.totango_sf.cli.fleet import orgs_and_configs, run_fleet_command
     from tasks.totango_sf.org import deploy as flow
 
-    orgs, configs = _fleet_orgs_and_configs(org_names, orgs_glob, config, as_json)
+    orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
 
     def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
         lane.stage("reading snapshot")

@@ -73,14 +73,9 @@ def _run_fleet(
     job: Callable[[Any, Any, Any], tuple[int, dict[str, Any]]],
     lock: bool = False,
 ) -> None:
-    from tasks.totango_sf.cli.fleet import load_configs, resolve_orgs, run_fleet_command
-    from tasks.totango_sf.org.connection import OrgUnreachable
+    from tasks.totango_sf.cli.fleet import orgs_and_configs, run_fleet_command
 
-    try:
-        orgs = resolve_orgs(org_names, orgs_glob, as_json)
-    except OrgUnreachable as exc:
-        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
-    configs = load_configs(config, orgs, as_json)
+    orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
     run_fleet_command(command, orgs, configs, parallel, as_json, job, lock=lock)
 
 

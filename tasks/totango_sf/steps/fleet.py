@@ -18,11 +18,35 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Generic, Literal, TypeVar
+from pathlib import Path
+from typing import Any, Generic, Literal, TypeVar
 
 T = TypeVar("T")
 
 LaneState = Literal["waiting", "running", "done", "error", "stopped"]
+
+
+def fleet_configs(
+    config_path: Path | None, orgs: Sequence[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """Every org's effective config (its overlay over the base), and, for the orgs whose
+    config is broken, one ``org: source: problem`` line each. Read before any org is
+    touched, so one broken overlay stops the whole run."""
+    from tasks.totango_sf.config.model import ConfigError, load_config
+
+    configs: dict[str, Any] = {}
+    problems: list[str] = []
+    for org in orgs:
+        try:
+            configs[org] = load_config(config_path, org)
+        except ConfigError as exc:
+            problems += [f"{org}: {exc.source}: {p}" for p in exc.problems]
+    return configs, problems
+
+
+def placeholder_orgs(configs: dict[str, Any]) -> list[str]:
+    """The orgs whose config still holds the documentation IP placeholders."""
+    return [org for org, config in configs.items() if config.trusted_ip_ranges.uses_placeholders]
 
 
 class FleetStopped(Exception):
