@@ -112,7 +112,7 @@ def retrieve_members(config: TotangoConfig) -> list[tuple[str, str]]:
     The ``*`` wildcard brings custom apps and pages back in the same retrieve as the
     rest; standard apps are named (see above).
     """
-    if config.widget.record_pages == "none" and not config.widget.create_record_page:
+    if config.widget.record_pages == "none" and not config.widget.create_record_page.enabled:
         return []
     apps = [("CustomApplication", name) for name in ("*", *STANDARD_LIGHTNING_APPS)]
     return [*apps, ("FlexiPage", "*")]
@@ -186,7 +186,7 @@ def plan_record_pages(
             )
             plan.warnings.append(f"record pages of {sobject}: {unusable}")
         for assignment in (a for a in found if a.sobject == sobject and a.page is None):
-            if config.widget.create_record_page and not unusable:
+            if config.widget.create_record_page.enabled and not unusable:
                 plan.rows.append(_created(plan, config, sobject, widget, assignment))
             plan.rows.append(
                 RecordPageRow(
