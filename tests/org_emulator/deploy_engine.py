@@ -390,7 +390,9 @@ def _check_rules(view: OrgState, comp: Component, version: str = "63.0") -> list
     data = next((d for p, d in comp.files.items() if not p.endswith(".page")), b"")
     if comp.type_name == "FlexiPage":
         return flexipage_rules.check_flexipage(view, data, version)
-    if comp.type_name in ("CustomApplication", "CustomObject"):
+    if comp.type_name == "CustomObject":
+        return flexipage_rules.check_object_overrides(view, comp.full_name, data)
+    if comp.type_name == "CustomApplication":
         return flexipage_rules.check_app_overrides(view, data)
     if comp.type_name == "Layout":
         return rules.check_layout(view, comp.full_name, data)
@@ -409,6 +411,10 @@ def _check_rules(view: OrgState, comp: Component, version: str = "63.0") -> list
 
 def _users_of(view: OrgState, type_name: str, full_name: str) -> list[str]:
     """Components that still reference a deleted page or field (Salesforce refuses those)."""
+    if type_name == "FlexiPage":
+        # An assigned record page: our wording, in the form of the rule below
+        # (no recorded org response for deleting an assigned Lightning page found).
+        return flexipage_rules.overrides_naming(view, full_name)
     if type_name not in ("ApexPage", "CustomField"):
         return []
     needle = (

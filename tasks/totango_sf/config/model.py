@@ -197,7 +197,7 @@ class WidgetConfig(_Strict):
         "last", description="Where in that region the component goes: 'first' or 'last'."
     )
     create_record_page: CreateRecordPageConfig = Field(
-        default_factory=lambda: CreateRecordPageConfig(enabled=False),
+        default_factory=lambda: CreateRecordPageConfig(enabled=False, assign_org_default=False),
         description=(
             "For an object whose users see the system default record page (which cannot be"
             " retrieved or edited), create a page holding the Record Detail and the widget:"

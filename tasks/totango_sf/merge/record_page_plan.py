@@ -222,7 +222,32 @@ def plan_record_pages(
                     plan, page, tuple(by_page[page]), widget, selection, config, retrieved, unusable
                 )
             )
+        if creating and not local_project:
+            _org_default_taken(plan, config, sobject, widget, retrieved)
     return plan
+
+
+def _org_default_taken(
+    plan: RecordPagePlan,
+    config: TotangoConfig,
+    sobject: str,
+    widget: WidgetComponent,
+    retrieved: Mapping[str, bytes],
+) -> None:
+    """Our page exists and is to be the org default, but another page took its place
+    since the deploy: drift, which a deploy corrects (the flag asks for our page)."""
+    name = created_page_name(sobject)
+    if name in plan.created or flexipage_path(name) not in retrieved:
+        return
+    if not config.widget.create_record_page.assigns(sobject):
+        return
+    row = _created(plan, config, sobject, widget, None)
+    plan.rows.append(row)
+    plan.warnings.append(
+        f"record page {name}, created by this setup, is no longer the org default of"
+        f" {sobject}; widget.create_record_page.assign_org_default makes it the org default"
+        " again on deploy"
+    )
 
 
 def created_page_name(sobject: str) -> str:

@@ -307,8 +307,8 @@ def desired_state(
         )
         diffs.append(_compare(comp, current.get(comp.key), comp.summary))
         components.append(comp)
-    for sobject, page in sorted(pages.org_defaults.items()):
-        comp, diff, before = org_default_component(sobject, page, retrieved)
+    for sobject, default_page in sorted(pages.org_defaults.items()):
+        comp, diff, before = org_default_component(sobject, default_page, retrieved)
         originals[object_path(sobject)] = before
         diffs.append(diff)
         components.append(comp)
