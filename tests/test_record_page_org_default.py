@@ -277,3 +277,16 @@ def test_bad_assign_org_default_is_exit_2_naming_the_key_and_nothing_is_sent(
     assert "widget.create_record_page.assign_org_default" in as_json(result)["message"]
     assert "Traceback" not in result.output
     assert emulator.history.kinds() == []
+
+
+def test_plan_text_marks_the_org_default_change(emulator, use_org, tmp_path, monkeypatch):
+    from tasks.totango_sf.cli.common import out
+
+    monkeypatch.setattr(out, "_width", 250)
+    use_org(emulator)
+    config = write_config(tmp_path, widget=ASSIGN)
+    result = cli("plan", "--org", "emu", "--config", str(config), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "+ org default (every user)" in text
+    assert f"the system default -> {CREATED}" in text
