@@ -290,3 +290,33 @@ def test_plan_text_marks_the_org_default_change(emulator, use_org, tmp_path, mon
     text = " ".join(result.stdout.split())
     assert "+ org default (every user)" in text
     assert f"the system default -> {CREATED}" in text
+
+
+def test_emulator_refuses_a_pre_deletion_of_a_page_the_deploy_only_then_unassigns():
+    from tasks.totango_sf.org.rollback import rollback_package
+
+    state = build_state("sandbox")
+    unassign = {"objects/Account.object": restore_org_default(None, None)}
+    members = [("CustomObject", "Account")]
+    deleted = [("FlexiPage", "Account_Record_Page")]
+    # As the rollback builds it: the page goes after the override no longer names it.
+    package = rollback_package(unassign, members, deleted, "63.0")
+    assert b"Account_Record_Page" in package["destructiveChangesPost.xml"]
+    assert "destructiveChangesPre.xml" not in package
+    assert run_deploy(state, zipped(package)).ok
+    # Deleted first, while the org default still names it: refused.
+    package["destructiveChangesPre.xml"] = package.pop("destructiveChangesPost.xml")
+    refused = run_deploy(build_state("sandbox"), zipped(package))
+    assert not refused.ok
+    assert "CustomObject - Account" in refused.failures[0].problem
+
+
+def zipped(files: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path, data in files.items():
+            archive.writestr(path, data)
+    return buffer.getvalue()

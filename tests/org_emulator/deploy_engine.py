@@ -171,8 +171,14 @@ def run_deploy(
     for comp in components.values():
         for problem in _check_rules(view, comp, version):
             _fail(outcome, comp.type_name, comp.full_name, comp.file_name, problem)
+    # destructiveChangesPre is carried out before the components are deployed
+    # (Metadata API Developer Guide, "Deleting Components from an Organization"), so
+    # what it deletes must be unused in the org as it was before this deploy.
+    pre = _pre_deletions(files, deletions)
+    before = _without(state, pre) if pre else view
     for type_name, full_name in deletions:
-        for user in _users_of(view, type_name, full_name):
+        users_in = before if (type_name, full_name) in pre else view
+        for user in _users_of(users_in, type_name, full_name):
             _fail(
                 outcome,
                 type_name,
@@ -341,6 +347,20 @@ def _collect_deletions(files, state: OrgState, outcome: Outcome, ignore_warnings
                         )
                     )
     return deletions
+
+
+def _pre_deletions(files, deletions) -> set[tuple[str, str]]:
+    if "destructiveChangesPre.xml" not in files:
+        return set()
+    listed = parse_package(files["destructiveChangesPre.xml"])
+    return {(t, n) for t, n in deletions if n in listed.get(t, [])}
+
+
+def _without(state: OrgState, keys: set[tuple[str, str]]) -> OrgState:
+    view = state.copy_for_deploy()
+    for key in keys:
+        view.remove(*key)
+    return view
 
 
 def _sync_permission_set_records(view: OrgState, components, deletions) -> None:
