@@ -320,3 +320,44 @@ def zipped(files: dict[str, bytes]) -> bytes:
         for path, data in files.items():
             archive.writestr(path, data)
     return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("value", "opportunity", "lead"),
+    [
+        (False, False, False),
+        (True, False, False),
+        ({"assign_org_default": True}, True, True),
+        ({"assign_org_default": ["Opportunity"]}, True, False),
+        ({"enabled": False}, False, False),
+    ],
+)
+def test_which_objects_get_their_created_page_assigned(value, opportunity, lead):
+    from tasks.totango_sf.config.model import build_config
+
+    config = build_config({"widget": {"create_record_page": value}})
+    flag = config.widget.create_record_page
+    assert (flag.assigns("Opportunity"), flag.assigns("Lead")) == (opportunity, lead)
+    assert flag.enabled is (
+        value is True or isinstance(value, dict) and value != {"enabled": False}
+    )
+
+
+def test_rollback_of_a_deploy_that_left_the_org_default_as_it_was_sends_no_object(tmp_path):
+    from tasks.totango_sf.org.org_default_rollback import plan_object_rollback
+    from tasks.totango_sf.org.snapshot import save_deployed, write_snapshot
+
+    ours = assign_org_default(None, CREATED)
+    snapshot = write_snapshot(
+        tmp_path, "emu", {OBJECT_PATH: ours}, [], [("CustomObject", "Opportunity")]
+    )
+    save_deployed(snapshot, {OBJECT_PATH: ours})
+    for exact in (False, True):
+        plan = plan_object_rollback(snapshot, {OBJECT_PATH: ours}, exact=exact)
+        assert plan.files == {} and plan.restored == [] and plan.diffs == {}
+    first = write_snapshot(
+        tmp_path, "emu", {OBJECT_PATH: overrides_only(None)}, [], [("CustomObject", "Opportunity")]
+    )
+    save_deployed(first, {OBJECT_PATH: ours})
+    plan = plan_object_rollback(first, {OBJECT_PATH: ours}, exact=False)
+    assert org_default_page(plan.files[OBJECT_PATH]) is None

@@ -74,8 +74,10 @@ def plan_object_rollback(
                     if left is not None
                     else "(what the deploy left here was not recorded)\n"
                 )
-            result.files[path] = exact_overrides(before, now)
-            result.restored.append((kind, name))
+            wanted = exact_overrides(before, now)
+            if wanted != overrides_only(now):
+                result.files[path] = wanted
+                result.restored.append((kind, name))
             continue
         ours = org_default_page(left)
         if ours is None or org_default_page(now) != ours:
@@ -84,8 +86,10 @@ def plan_object_rollback(
                 f" {org_default_page(now) or 'the system default'}, not {ours}: left as it is"
             )
             continue
-        result.files[path] = restore_org_default(now, before)
-        result.restored.append((kind, name))
+        wanted = restore_org_default(now, before)
+        if wanted != overrides_only(now):  # else the deploy left the org default as it was
+            result.files[path] = wanted
+            result.restored.append((kind, name))
     return result
 
 
