@@ -319,8 +319,20 @@ def test_identifier_is_unique_on_the_page(taken: tuple[str, ...], expected: str)
 
 def test_an_identifier_with_surrounding_blanks_counts_as_taken():
     page = flexipage(region("main", comp("x:c", identifier=" totango_widget ")), region("sidebar"))
-    merged = add_widget_component(page, WIDGET, CURRENT)
+    merged = valid(add_widget_component(page, WIDGET, CURRENT))
     assert the_component(merged).findtext(md("identifier")) == "totango_widget_2"
+
+
+def test_an_identifier_is_only_taken_by_an_identifier_element():
+    # A label, a title or a value reading "totango_widget" does not take the identifier.
+    tab = comp(
+        "flexipage:tab",
+        identifier="detailTab",
+        props=(("body", "facet-1"), ("title", "totango_widget")),
+    )
+    page = flexipage(region("facet-1", kind="Facet"), region("main", tab), region("sidebar"))
+    merged = valid(add_widget_component(valid(page), WIDGET, CURRENT))
+    assert the_component(merged).findtext(md("identifier")) == "totango_widget"
 
 
 def test_a_dynamic_forms_field_identifier_counts_as_taken():
@@ -351,10 +363,10 @@ def test_legacy_format_component_sits_directly_in_the_region_without_identifier(
     assert remove_widget_component(merged, WIDGET) == canonical_bytes(page)
     # A page with no component yet takes the version's format.
     blank = flexipage(region("main"), region("sidebar"))
-    assert local_name(the_component(add_widget_component(blank, WIDGET, LEGACY))) == (
+    assert local_name(the_component(valid(add_widget_component(blank, WIDGET, LEGACY)))) == (
         "componentInstances"
     )
-    assert local_name(the_component(add_widget_component(blank, WIDGET, CURRENT))) == (
+    assert local_name(the_component(valid(add_widget_component(blank, WIDGET, CURRENT)))) == (
         "componentInstance"
     )
 
@@ -377,7 +389,7 @@ def test_a_page_in_the_other_format_is_refused(page_legacy: bool, version: str):
 @pytest.mark.parametrize(("legacy", "version"), [(False, CURRENT), (True, LEGACY)])
 def test_rerunning_changes_nothing_and_changes_update_in_place(legacy: bool, version: str):
     page = standard(legacy=legacy)
-    merged = add_widget_component(page, WIDGET, version)
+    merged = valid(add_widget_component(page, WIDGET, version))
     assert add_widget_component(merged, WIDGET, version) == merged
     assert widget_component_state(merged, WIDGET).status == "present"
 
@@ -457,12 +469,16 @@ def test_a_legacy_page_is_updated_in_place_and_found_by_its_page_name():
 
 def test_a_current_format_component_with_another_identifier_is_the_admins():
     # Placed by hand (an identifier of its own): the page shows already, it stays
-    # untouched, and it is not ours to remove.
-    page = flexipage(region("main", detail()), region("sidebar", vf(identifier="vf_by_hand")))
-    assert add_widget_component(page, WIDGET, CURRENT) == canonical_bytes(page)
+    # untouched (comments too), and it is not ours to remove.
+    page = flexipage(
+        region("main", detail()), region("sidebar", "<!-- by hand -->", vf(identifier="vf_by_hand"))
+    )
+    valid(page)
+    assert add_widget_component(page, WIDGET, CURRENT) == canonical_bytes(page, keep_comments=True)
+    assert b"<!-- by hand -->" in add_widget_component(page, WIDGET, CURRENT)
     taller = WidgetComponent(page=PAGE, height=999)
-    assert add_widget_component(page, taller, CURRENT) == canonical_bytes(page)
-    assert remove_widget_component(page, WIDGET) == canonical_bytes(page)
+    assert add_widget_component(page, taller, CURRENT) == canonical_bytes(page, keep_comments=True)
+    assert remove_widget_component(page, WIDGET) == canonical_bytes(page, keep_comments=True)
     state = widget_component_state(page, WIDGET)
     assert state.status == "missing"
     assert state.detail == f"no component with page {PAGE}"
@@ -480,7 +496,7 @@ def test_a_legacy_component_of_another_page_is_not_ours():
 
 def test_a_hand_placed_legacy_component_of_our_page_is_taken_as_ours():
     # The pre-49.0 format has no identifier: the page name is all there is to go by.
-    page = flexipage(region("main", detail(True)), region("sidebar", vf(legacy=True)))
+    page = valid(flexipage(region("main", detail(True)), region("sidebar", vf(legacy=True))))
     assert widget_component_state(page, WIDGET).status == "present"
     assert add_widget_component(page, WIDGET, LEGACY) == canonical_bytes(page)
 
@@ -497,7 +513,7 @@ def test_our_identifier_on_a_component_that_is_not_visualforce_is_not_ours():
 
 def test_ours_is_found_by_identifier_even_for_another_page_name():
     # A changed widget page (another namespace, say) is updated, not added twice.
-    page = flexipage(region("main", detail()), region("sidebar", vf(page="Old_Page")))
+    page = valid(flexipage(region("main", detail()), region("sidebar", vf(page="Old_Page"))))
     updated = valid(add_widget_component(page, WIDGET, CURRENT))
     assert [props_of(c)["pageName"] for c in ours(updated)] == [PAGE]
     assert widget_component_state(page, WIDGET).detail == f"pageName Old_Page → {PAGE}"
@@ -511,7 +527,7 @@ def test_a_numbered_identifier_is_ours_too():
         region("main", comp("x:c", identifier="totango_widget")),
         region("sidebar", vf(identifier="totango_widget_2", height="1")),
     )
-    updated = add_widget_component(page, WIDGET, CURRENT)
+    updated = valid(add_widget_component(valid(page), WIDGET, CURRENT))
     assert [props_of(c)["height"] for c in ours(updated)] == ["290"]
     assert region_children(remove_widget_component(page, WIDGET), "sidebar") == ["name", "type"]
 
@@ -535,7 +551,7 @@ def test_whitespace_around_values_is_not_a_change():
         region("main", detail()),
         region("sidebar", vf(page=f" {PAGE} ", height=" 290 ", identifier=" totango_widget ")),
     )
-    assert widget_component_state(page, WIDGET).status == "present"
+    assert widget_component_state(valid(page), WIDGET).status == "present"
     assert add_widget_component(page, WIDGET, CURRENT) == canonical_bytes(page)
 
 
@@ -565,7 +581,7 @@ def test_default_region_skips_facets():
         region("other"),
         region("facet-1", kind="Facet"),
     )
-    assert region_of(the_component(add_widget_component(page, WIDGET, CURRENT))) == "other"
+    assert region_of(the_component(valid(add_widget_component(page, WIDGET, CURRENT)))) == "other"
 
 
 def test_a_page_with_only_facets_is_refused():
@@ -802,3 +818,10 @@ COMPONENT = PageFacts("Account", "current", False, False, "component")
 )
 def test_page_selected(selection, facts: PageFacts, expected: bool):
     assert page_selected("Account_Record_Page", selection, facts) is expected
+
+
+@pytest.mark.parametrize("name", ["n", "o", "e", "none"])
+def test_none_selects_no_page_whatever_its_name(name: str):
+    # "none" is a word, not a list of one-letter patterns.
+    assert page_selected(name, "none", NONE_SHOWN) is False
+    assert page_selected(name, [name], SECTION) is True
