@@ -35,6 +35,7 @@ MODULES = {
     "metadata/compare.py": "tests/test_metadata_compare.py",
     "merge/flexipage.py": "tests/test_flexipage_merge_units.py",
     "merge/record_pages.py": "tests/test_record_pages_units.py",
+    "merge/record_page_plan.py": "tests/test_record_page_plan_units.py",
 }
 
 KILLED = {"killed", "caught by type check"}
