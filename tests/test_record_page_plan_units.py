@@ -12,6 +12,7 @@ from typing import Any
 
 from tasks.totango_sf.config.model import TotangoConfig, build_config
 from tasks.totango_sf.merge.flexipage import (
+    PageFacts,
     WidgetComponent,
     add_widget_component,
     page_facts,
@@ -46,6 +47,10 @@ WIDGET_PAGE = "Totango_Account_Insights"
 WITH_DETAIL = flexipage(region("main", detail()), region("sidebar"))
 DYNAMIC = flexipage(region("main", comp("flexipage:fieldSection")), region("sidebar"))
 CONTACT_PAGE = flexipage(region("main", comp("flexipage:fieldSection")), sobject="Contact")
+
+
+ORG_DEFAULT = PageAssignment("Account", "Account_Record_Page", "org_default")
+SALES = PageAssignment("Account", "Sales_Account", "app_default", "Sales")
 
 
 def config(**widget: Any) -> TotangoConfig:
@@ -201,7 +206,10 @@ def test_each_page_once_with_every_place_it_is_assigned():
         ),
         ("applications/Zeta.app", app_file(override("Sales_Account", target="Account"))),
     )
+    files["extras/Other.app"] = app_file(override("Account_Record_Page", target="Account"))
     plan = plan_record_pages(config(), files)
+    # Only applications/*.app files are apps.
+    assert [a.where for a in plan.rows[0].assigned] == ["org default"]
     (row,) = [r for r in plan.rows if r.page == "Sales_Account"]
     assert [a.where for a in row.assigned] == [
         "app Sales",
@@ -253,12 +261,15 @@ def test_our_component_on_a_page_no_longer_selected_is_taken_out():
     files = retrieve(("flexipages/Account_Record_Page.flexipage", ours_on_detail))
     plan = plan_record_pages(config(), files)
     sent(plan)
-    row = plan.rows[0]
-    assert (row.page, row.action, row.shows) == ("Account_Record_Page", "remove", "layout_section")
-    assert row.reason == (
-        "the layout section shows in the Record Detail component: remove our component"
+    assert plan.rows[0] == RecordPageRow(
+        "Account",
+        "Account_Record_Page",
+        (ORG_DEFAULT,),
+        "layout_section",
+        "remove",
+        "the layout section shows in the Record Detail component: remove our component",
+        page_facts(WITH_DETAIL, WIDGET_PAGE),
     )
-    assert row.facts == page_facts(WITH_DETAIL, WIDGET_PAGE)
     assert plan.merged["Account_Record_Page"] == remove_widget_component(ours_on_detail, widget)
     assert plan.originals["Account_Record_Page"] == ours_on_detail
     assert plan.widgets["Account_Record_Page"] == widget
@@ -289,26 +300,82 @@ def test_a_page_that_cannot_be_read_or_merged_is_not_sent():
     files = retrieve()
     del files["flexipages/Sales_Account.flexipage"]
     plan = plan_record_pages(config(), files)
-    row = plan.rows[1]
-    assert (row.page, row.action, row.shows) == ("Sales_Account", "cannot", "never")
-    assert row.reason == "assigned, but not retrievable (managed?)"
-    assert row.facts is None
+    assert plan.rows[1] == RecordPageRow(
+        "Account",
+        "Sales_Account",
+        (SALES,),
+        "never",
+        "cannot",
+        "assigned, but not retrievable (managed?)",
+    )
     assert plan.merged == {}
 
     broken = plan_record_pages(
         config(), retrieve(("flexipages/Sales_Account.flexipage", b"<Layout/>"))
     )
-    row = broken.rows[1]
-    assert (row.action, row.shows, row.facts) == ("cannot", "never", None)
-    assert row.reason == "expected a FlexiPage root, found <Layout>"
+    assert broken.rows[1] == RecordPageRow(
+        "Account",
+        "Sales_Account",
+        (SALES,),
+        "never",
+        "cannot",
+        "expected a FlexiPage root, found <Layout>",
+    )
     assert broken.merged == {}
 
     nowhere = plan_record_pages(config(record_page_region="nowhere"), retrieve())
-    row = nowhere.rows[1]
-    assert (row.action, row.shows) == ("cannot", "never")
-    assert row.reason.startswith("region or tab 'nowhere' is not on the page")
-    assert row.facts == page_facts(DYNAMIC, WIDGET_PAGE)
+    assert nowhere.rows[1] == RecordPageRow(
+        "Account",
+        "Sales_Account",
+        (SALES,),
+        "never",
+        "cannot",
+        "region or tab 'nowhere' is not on the page (regions: main, sidebar)",
+        page_facts(DYNAMIC, WIDGET_PAGE),
+    )
     assert nowhere.merged == nowhere.originals == nowhere.widgets == {}
+
+
+def test_a_pre_49_page_is_judged_and_left_but_not_given_a_component_at_api_63():
+    # A project folder can hold pages in the pre-49.0 format. Another page's
+    # Visualforce component there is not ours; a new one cannot be added in the
+    # other format, and the page is named as refused, not sent.
+    legacy_other = flexipage(
+        region("main", detail(legacy=True)),
+        region("sidebar", vf("Someone_Elses", legacy=True)),
+    )
+    legacy_bare = flexipage(region("main", comp("x:y", legacy=True)))
+    valid(legacy_other), valid(legacy_bare)
+    files = retrieve(
+        ("flexipages/Account_Record_Page.flexipage", legacy_other),
+        ("flexipages/Sales_Account.flexipage", legacy_bare),
+    )
+    plan = plan_record_pages(config(), files)
+    assert plan.rows[0] == RecordPageRow(
+        "Account",
+        "Account_Record_Page",
+        (ORG_DEFAULT,),
+        "layout_section",
+        "leave",
+        "the layout section shows in the Record Detail component",
+        PageFacts("Account", "legacy", True, False, "layout_section"),
+    )
+    assert plan.rows[1] == RecordPageRow(
+        "Account",
+        "Sales_Account",
+        (SALES,),
+        "never",
+        "cannot",
+        "the page is in the legacy format but API 63.0 needs the current one:"
+        " retrieve and deploy at one API version",
+        page_facts(legacy_bare, WIDGET_PAGE),
+    )
+    assert plan.merged == plan.originals == plan.widgets == {}
+    # Selected, the page with another page's component is refused the same way.
+    selected = plan_record_pages(config(record_pages="all"), files)
+    assert [r.action for r in selected.rows[:2]] == ["cannot", "cannot"]
+    assert selected.rows[0].facts == PageFacts("Account", "legacy", True, False, "layout_section")
+    assert selected.merged == {}
 
 
 # --- the Visualforce page must be usable in Lightning ------------------------------------
@@ -322,9 +389,15 @@ def test_a_page_not_available_in_lightning_is_not_placed_and_says_so():
         " (availableInTouch false) and is not ours to change"
     )
     assert plan.warnings == [f"record pages of Account: {reason}"]
-    row = plan.rows[1]
-    assert (row.page, row.action, row.reason) == ("Sales_Account", "cannot", reason)
-    assert row.facts == page_facts(DYNAMIC, WIDGET_PAGE)
+    assert plan.rows[1] == RecordPageRow(
+        "Account",
+        "Sales_Account",
+        (SALES,),
+        "never",
+        "cannot",
+        reason,
+        page_facts(DYNAMIC, WIDGET_PAGE),
+    )
     assert plan.rows[0].action == "leave"
     assert plan.merged == {}
     # Contact's page is another one, with no such file: its page is created.
