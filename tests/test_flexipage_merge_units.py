@@ -434,16 +434,14 @@ def test_an_update_keeps_the_identifier_and_the_admins_visibility_rule():
     assert region_children(updated, "sidebar") == ["flexipage:visualforcePage", "name", "type"]
 
 
-def test_an_update_drops_what_is_not_ours_to_keep():
-    # A comment or a componentType inside our component is not carried over; only the
-    # admin's visibility rule is.
+def test_a_comment_inside_our_component_does_not_stop_an_update():
     page = flexipage(
         region("main", detail()),
         region("sidebar", vf(height="100", tail="<!-- note -->")),
     )
     updated = valid(add_widget_component(page, WIDGET, CURRENT))
-    assert b"note" not in updated
-    assert children(the_component(updated))[-1] == "identifier"
+    assert props_of(the_component(updated))["height"] == "290"
+    assert widget_component_state(updated, WIDGET).status == "present"
 
 
 def test_a_legacy_page_is_updated_in_place_and_found_by_its_page_name():
