@@ -142,6 +142,7 @@ def test_rows_and_plan_as_json():
             "action": "leave",
             "reason": "the layout section shows in the Record Detail component",
             "dynamic_forms": False,
+            "becomes_org_default": False,
         },
         {
             "object": "Account",
@@ -151,6 +152,7 @@ def test_rows_and_plan_as_json():
             "action": "add",
             "reason": "no Record Detail component: add the component",
             "dynamic_forms": True,
+            "becomes_org_default": False,
         },
         {
             "object": "Contact",
@@ -162,6 +164,7 @@ def test_rows_and_plan_as_json():
                 "the system default page shows the layout (Record Detail); it cannot be edited"
             ),
             "dynamic_forms": None,
+            "becomes_org_default": False,
         },
     ]
 
@@ -591,5 +594,6 @@ def test_a_row_as_json_without_facts():
         "action": "cannot",
         "reason": "why",
         "dynamic_forms": None,
+        "becomes_org_default": False,
     }
     assert RecordPagePlan().to_json() == []
