@@ -97,7 +97,10 @@ class OrgSession:
                     ) from None
 
             return renewing_client(self.org_config, refresh)
-        return self.org_config.salesforce_client
+        from tasks.totango_sf.org.rest_client import retrying_client
+
+        # Without a refresh token nothing can renew the session; reads still retry.
+        return retrying_client(self.org_config)
 
     def query(self, soql: str, tooling: bool = False) -> list[dict[str, Any]]:
         client = self.salesforce()

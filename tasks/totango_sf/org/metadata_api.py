@@ -231,26 +231,31 @@ def _retrying(call_class: type) -> type:
     """
     import requests
 
+    from tasks.totango_sf.org.retry_policy import with_retries
+
+    transient = (ExpatError, requests.RequestException)
+
     class Retrying(call_class):
         def _call_mdapi(self, headers: Any, envelope: Any, refresh: Any = None) -> Any:
             action = headers.get("SOAPAction", "")
             delays = () if action in NOT_REPEATABLE else TRANSIENT_RETRY_DELAYS
-            for delay in (*delays, None):
-                try:
-                    return super()._call_mdapi(headers, envelope, refresh)
-                except (ExpatError, requests.RequestException) as exc:
-                    if action in NOT_REPEATABLE:
-                        # The request may have reached the org: a start is never
-                        # called failed when only its answer is missing.
-                        raise DeployOutcomeUnknown(
-                            None, f"{action} failed or its answer was lost ({_transient(exc)})"
-                        ) from None
-                    if delay is None:
-                        raise MetadataCallFailed(
-                            f"{action or 'Metadata API call'} failed: {_transient(exc)}"
-                        ) from None
-                    time.sleep(delay)
-            raise AssertionError("unreachable")
+            call = super()._call_mdapi
+            try:
+                return with_retries(
+                    lambda: call(headers, envelope, refresh),
+                    lambda exc: isinstance(exc, transient),
+                    delays,
+                )
+            except transient as exc:
+                if action in NOT_REPEATABLE:
+                    # The request may have reached the org: a start is never
+                    # called failed when only its answer is missing.
+                    raise DeployOutcomeUnknown(
+                        None, f"{action} failed or its answer was lost ({_transient(exc)})"
+                    ) from None
+                raise MetadataCallFailed(
+                    f"{action or 'Metadata API call'} failed: {_transient(exc)}"
+                ) from None
 
     Retrying.__name__ = call_class.__name__
     return Retrying
