@@ -138,6 +138,8 @@ def org_call_errors() -> tuple[type[Exception], ...]:
 # What a refused connection looks like at the bottom of urllib3's retry chain.
 _NETWORK_CAUSES = (
     ("Connection refused", "connection refused"),
+    ("Remote end closed connection", "the connection was dropped"),
+    ("Connection aborted", "the connection was dropped"),
     ("Name or service not known", "unknown host"),
     ("nodename nor servname", "unknown host"),
     ("CERTIFICATE_VERIFY_FAILED", "TLS certificate not trusted"),
