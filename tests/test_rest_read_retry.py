@@ -112,3 +112,27 @@ def test_a_persistent_read_failure_is_exit_4_with_a_clear_message_and_no_token(
     secrets = set(emulator.state.access_tokens) | {emulator.refresh_token}
     assert not any(secret in run.output for secret in secrets)
     assert not emulator.history.deploys  # nothing was sent
+
+
+@pytest.mark.parametrize("fault", ["http_503", "drop", "lost"])
+@pytest.mark.parametrize("kind", ["userinfo", "versions", "sobject_get"])
+def test_the_reads_of_the_token_refresh_are_retried(emulator, use_org, tmp_path, kind, fault):
+    """CumulusCI reads userinfo, the API versions and the Organization record while it
+    refreshes the token; a transient failure there repeats the refresh."""
+    use_org(emulator)
+    config = write_config(tmp_path)
+    emulator.faults.add(fault, kind, count=1)
+    run = cli("verify", "--org", "emu", "--config", str(config), "--json")
+    assert run.exit_code == 3, run.output  # drift: the setup is not deployed yet
+    assert emulator.faults._rules[0].fired == 1
+
+
+@pytest.mark.parametrize("kind", ["userinfo", "versions", "sobject_get"])
+def test_a_persistent_failure_of_the_refresh_reads_is_exit_4(emulator, use_org, tmp_path, kind):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    emulator.faults.add("http_503", kind, count=None)
+    run = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert run.exit_code == 4, run.output
+    assert "Traceback" not in run.output and "cci org info emu" in run.output
+    assert not emulator.history.deploys

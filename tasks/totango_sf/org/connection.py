@@ -181,6 +181,7 @@ def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
     """
     import requests
     from cumulusci.core.exceptions import CumulusCIException, OrgNotFound
+    from simple_salesforce.exceptions import SalesforceError
 
     from tasks.totango_sf.org.rest_client import refresh_with_retry
 
@@ -197,7 +198,8 @@ def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
             f" `cci org connect {org_name}` (or `sf org login web --alias {org_name}`,"
             f" or set CUMULUSCI_ORG_{org_name})"
         ) from None
-    except (requests.RequestException, OSError) as exc:
+    except (requests.RequestException, OSError, SalesforceError) as exc:
+        # SalesforceError: CumulusCI reads the Organization record while refreshing.
         raise OrgUnreachable(
             f"org {org_name!r} is unreachable ({short_reason(exc)}); check the network,"
             f" then `cci org info {org_name}`"

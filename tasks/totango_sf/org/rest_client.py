@@ -41,9 +41,21 @@ def is_transient_refresh_failure(exc: Exception) -> bool:
     response = getattr(exc, "response", None)
     if response is not None and getattr(response, "status_code", 0) >= 500:
         return True
+    # CumulusCI reads the Organization record through simple-salesforce, whose errors
+    # carry the HTTP status as ``status``.
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and (status >= 500 or _is_request_limit(exc)):
+        return True
     # CumulusCI's OAuth2Error carries the status only in its message.
     match = _STATUS.search(str(exc))
     return match is not None and int(match.group(1)) >= 500
+
+
+def _is_request_limit(exc: Exception) -> bool:
+    content = getattr(exc, "content", None)
+    return isinstance(content, list) and any(
+        isinstance(e, dict) and e.get("errorCode") == "REQUEST_LIMIT_EXCEEDED" for e in content
+    )
 
 
 def refresh_with_retry(
