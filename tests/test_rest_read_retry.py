@@ -136,3 +136,29 @@ def test_a_persistent_failure_of_the_refresh_reads_is_exit_4(emulator, use_org, 
     assert run.exit_code == 4, run.output
     assert "Traceback" not in run.output and "cci org info emu" in run.output
     assert not emulator.history.deploys
+
+
+@pytest.mark.parametrize("kind", ["retrieve", "checkRetrieveStatus", "checkDeployStatus"])
+def test_a_request_limit_on_a_repeatable_metadata_call_is_retried(
+    emulator, use_org, tmp_path, kind
+):
+    """The same policy on the SOAP side: a status check or retrieve waits and asks again."""
+    use_org(emulator)
+    config = write_config(tmp_path)
+    emulator.faults.request_limit(kind, count=2)
+    run = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert run.exit_code == 0, run.output
+    assert as_json(run)["verify"]["in_sync"]
+
+
+def test_a_request_limit_on_a_deploy_start_is_not_repeated(emulator, use_org, tmp_path):
+    """The org refused the start with a fault: nothing was taken, nothing is sent again."""
+    use_org(emulator)
+    config = write_config(tmp_path)
+    before = json.dumps(emulator.state.to_json()["components"], sort_keys=True)
+    emulator.faults.request_limit("deploy", count=1)
+    run = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    assert run.exit_code == 4, run.output
+    assert "REQUEST_LIMIT_EXCEEDED" in json.loads(run.stdout)["message"]
+    assert len(emulator.history.of("deploy")) == 1
+    assert json.dumps(emulator.state.to_json()["components"], sort_keys=True) == before

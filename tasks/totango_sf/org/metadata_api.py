@@ -227,9 +227,11 @@ def _retrying(call_class: type) -> type:
     status, so a load balancer's HTML 502/503 page ends in an ExpatError traceback
     instead of an error, and a dropped connection on a POST is not retried. Status
     checks, listMetadata and retrieves are safe to repeat, so they get a few
-    retries with backoff; a deploy start is not repeated.
+    retries with backoff, also after a REQUEST_LIMIT_EXCEEDED fault (``retry_policy``);
+    a deploy start is not repeated.
     """
     import requests
+    from cumulusci.salesforce_api.exceptions import MetadataApiError
 
     from tasks.totango_sf.org.retry_policy import with_retries
 
@@ -240,12 +242,24 @@ def _retrying(call_class: type) -> type:
             action = headers.get("SOAPAction", "")
             delays = () if action in NOT_REPEATABLE else TRANSIENT_RETRY_DELAYS
             call = super()._call_mdapi
+
+            def attempt() -> Any:
+                # CumulusCI marks the call Failed on any fault; a retry starts clean.
+                status = getattr(self, "status", None)
+                try:
+                    return call(headers, envelope, refresh)
+                except MetadataApiError as exc:
+                    if "REQUEST_LIMIT_EXCEEDED" not in str(exc):
+                        raise
+                    self.status = status
+                    raise _RequestLimit(exc) from None
+
             try:
                 return with_retries(
-                    lambda: call(headers, envelope, refresh),
-                    lambda exc: isinstance(exc, transient),
-                    delays,
+                    attempt, lambda exc: isinstance(exc, (*transient, _RequestLimit)), delays
                 )
+            except _RequestLimit as limit:
+                raise limit.error from None
             except transient as exc:
                 if action in NOT_REPEATABLE:
                     # The request may have reached the org: a start is never
@@ -259,6 +273,12 @@ def _retrying(call_class: type) -> type:
 
     Retrying.__name__ = call_class.__name__
     return Retrying
+
+
+class _RequestLimit(Exception):
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
 
 
 def _transient(exc: Exception) -> str:
