@@ -11,11 +11,12 @@ through. Every call the toolkit makes falls in one of these classes:
   sObject read, describe, versions, userinfo): repeated on a 5xx, a dropped or
   lost connection, or REQUEST_LIMIT_EXCEEDED (``rest_client.ReadRetryingSession``,
   under every simple-salesforce client the toolkit builds).
-- A token refresh, with CumulusCI's userinfo and Organization reads: repeated on a
-  5xx or a network failure (``rest_client.refresh_with_retry``).
+- A token refresh, with CumulusCI's userinfo, versions and Organization reads:
+  repeated on a 5xx or a network failure, and a request limit on the Organization
+  read (``rest_client.refresh_with_retry``).
 - Metadata API checkDeployStatus, cancelDeploy, listMetadata, retrieve and
-  checkRetrieveStatus: repeated on a non-XML (5xx) answer or a network failure
-  (``metadata_api._retrying``).
+  checkRetrieveStatus: repeated on a non-XML (5xx) answer, a network failure or a
+  REQUEST_LIMIT_EXCEEDED fault (``metadata_api._retrying``).
 - A deploy start (deploy, deployRecentValidation): never; a lost answer is
   "outcome unknown" (``metadata_api._retrying``).
 - Permission-set assignments after a deploy (POST composite), and the integration
