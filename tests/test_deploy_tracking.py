@@ -91,9 +91,10 @@ def test_a_lost_start_the_org_cannot_confirm_is_unknown_without_id_then_status_f
     use_org(emulator)
     config = write_config(tmp_path)
     emulator.faults.lose_answer("deploy")
-    # The org's deploy list cannot be read right after: nobody knows yet.
+    # The org's deploy list cannot be read right after: nobody knows yet. Three
+    # refusals: the read and both of its retries (fast_retries).
     emulator.faults.on_call(
-        "deploy", lambda: emulator.faults.request_limit("tooling_query", count=1)
+        "deploy", lambda: emulator.faults.request_limit("tooling_query", count=3)
     )
     run = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     assert run.exit_code == 5, run.output

@@ -330,8 +330,9 @@ def test_expired_session_mid_run_is_renewed(emulator, use_org, tmp_path):
     assert "token" in emulator.history.kinds()
 
 
-def test_request_limit_is_exit_4_without_traceback(emulator, use_org, tmp_path):
+def test_request_limit_is_exit_4_without_traceback(emulator, use_org, tmp_path, monkeypatch):
     use_org(emulator)
+    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0))
     config = write_config(tmp_path)
     emulator.faults.request_limit("query", count=100)
     result = cli("deploy", "--org", "emu", "--config", str(config), "--json")

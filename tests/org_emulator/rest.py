@@ -19,6 +19,24 @@ def versions() -> list[dict]:
     ]
 
 
+def describe(info: SObjectInfo) -> dict:
+    """``GET sobjects/<Type>/describe``, cut to what tests read.
+
+    REST API Developer Guide, "sObject Describe": "Completely describes the
+    individual metadata at all levels for the specified object", with the
+    object's ``name``, ``label``, ``createable``/``updateable``/``deletable``
+    and a ``fields`` list whose entries carry each field's ``name``.
+    """
+    return {
+        "name": info.name,
+        "label": info.label,
+        "createable": info.createable,
+        "updateable": info.updateable,
+        "deletable": info.deletable,
+        "fields": [{"name": name} for name in info.fields],
+    }
+
+
 class RestApi:
     """Stateless over ``state``; ``install_polls`` sets how long a package install takes."""
 
@@ -34,6 +52,8 @@ class RestApi:
         if head in ("query", "queryAll"):
             return prefix + head
         if head == "sobjects":
+            if rest[2:] == ["describe"] and method == "GET":
+                return prefix + "sobject_describe"
             action = {"GET": "get", "POST": "create", "PATCH": "update", "DELETE": "delete"}
             return prefix + "sobject_" + action.get(method, method.lower())
         if head == "composite":
@@ -68,6 +88,8 @@ class RestApi:
                 return 201, self.create(ctx, info, body)
             if len(rest) == 2 and method == "GET":
                 return 200, {"objectDescribe": {"name": info.name, "label": info.label}}
+            if rest[2:] == ["describe"] and method == "GET":
+                return 200, describe(info)
             if len(rest) == 3 and method == "GET":
                 return 200, self.read(ctx, info, rest[2])
             if len(rest) == 3 and method == "PATCH":

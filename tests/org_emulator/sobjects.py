@@ -212,6 +212,10 @@ SOBJECTS: dict[str, SObjectInfo] = {
         ),
         # Tooling API: the org's deploys, newest first by CreatedDate (queried by
         # public sfdx plugins as "select Id, Status, CheckOnly ... from DeployRequest").
+        # Field names, attributes {type, url .../tooling/sobjects/DeployRequest/<Id>},
+        # dates (2022-07-12T20:52:55.000+0000) and Status values follow a recorded
+        # real answer: mohan-chinnappan-n/cli-dx, deployment/depolymentStatus.json
+        # (tests/fixtures/recorded/deploy_request_query.json; test_deploy_request_shape).
         SObjectInfo(
             "DeployRequest",
             "Deploy Request",

@@ -97,7 +97,10 @@ class OrgSession:
                     ) from None
 
             return renewing_client(self.org_config, refresh)
-        return self.org_config.salesforce_client
+        from tasks.totango_sf.org.rest_client import retrying_client
+
+        # Without a refresh token nothing can renew the session; reads still retry.
+        return retrying_client(self.org_config)
 
     def query(self, soql: str, tooling: bool = False) -> list[dict[str, Any]]:
         client = self.salesforce()
@@ -135,6 +138,8 @@ def org_call_errors() -> tuple[type[Exception], ...]:
 # What a refused connection looks like at the bottom of urllib3's retry chain.
 _NETWORK_CAUSES = (
     ("Connection refused", "connection refused"),
+    ("Remote end closed connection", "the connection was dropped"),
+    ("Connection aborted", "the connection was dropped"),
     ("Name or service not known", "unknown host"),
     ("nodename nor servname", "unknown host"),
     ("CERTIFICATE_VERIFY_FAILED", "TLS certificate not trusted"),
@@ -176,6 +181,7 @@ def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
     """
     import requests
     from cumulusci.core.exceptions import CumulusCIException, OrgNotFound
+    from simple_salesforce.exceptions import SalesforceError
 
     from tasks.totango_sf.org.rest_client import refresh_with_retry
 
@@ -192,7 +198,8 @@ def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
             f" `cci org connect {org_name}` (or `sf org login web --alias {org_name}`,"
             f" or set CUMULUSCI_ORG_{org_name})"
         ) from None
-    except (requests.RequestException, OSError) as exc:
+    except (requests.RequestException, OSError, SalesforceError) as exc:
+        # SalesforceError: CumulusCI reads the Organization record while refreshing.
         raise OrgUnreachable(
             f"org {org_name!r} is unreachable ({short_reason(exc)}); check the network,"
             f" then `cci org info {org_name}`"

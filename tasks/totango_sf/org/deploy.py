@@ -326,16 +326,10 @@ def _root(snapshot_root: Path | None) -> Path:
 def _retried(step: Callable[[], Any]) -> Any:
     """An idempotent follow-up step, tried again after a transient failure."""
     from tasks.totango_sf.org.connection import org_call_errors
+    from tasks.totango_sf.org.retry_policy import with_retries
 
     transient: tuple[type[BaseException], ...] = (MetadataCallFailed, *org_call_errors())
-    for delay in (*FOLLOW_UP_RETRY_DELAYS, None):
-        try:
-            return step()
-        except transient:
-            if delay is None:
-                raise
-            time.sleep(delay)
-    raise AssertionError("unreachable")
+    return with_retries(step, lambda exc: isinstance(exc, transient), FOLLOW_UP_RETRY_DELAYS)
 
 
 def after_deploy(

@@ -227,33 +227,58 @@ def _retrying(call_class: type) -> type:
     status, so a load balancer's HTML 502/503 page ends in an ExpatError traceback
     instead of an error, and a dropped connection on a POST is not retried. Status
     checks, listMetadata and retrieves are safe to repeat, so they get a few
-    retries with backoff; a deploy start is not repeated.
+    retries with backoff, also after a REQUEST_LIMIT_EXCEEDED fault (``retry_policy``);
+    a deploy start is not repeated.
     """
     import requests
+    from cumulusci.salesforce_api.exceptions import MetadataApiError
+
+    from tasks.totango_sf.org.retry_policy import with_retries
+
+    transient = (ExpatError, requests.RequestException)
 
     class Retrying(call_class):
         def _call_mdapi(self, headers: Any, envelope: Any, refresh: Any = None) -> Any:
             action = headers.get("SOAPAction", "")
             delays = () if action in NOT_REPEATABLE else TRANSIENT_RETRY_DELAYS
-            for delay in (*delays, None):
+            call = super()._call_mdapi
+
+            def attempt() -> Any:
+                # CumulusCI marks the call Failed on any fault; a retry starts clean.
+                status = getattr(self, "status", None)
                 try:
-                    return super()._call_mdapi(headers, envelope, refresh)
-                except (ExpatError, requests.RequestException) as exc:
-                    if action in NOT_REPEATABLE:
-                        # The request may have reached the org: a start is never
-                        # called failed when only its answer is missing.
-                        raise DeployOutcomeUnknown(
-                            None, f"{action} failed or its answer was lost ({_transient(exc)})"
-                        ) from None
-                    if delay is None:
-                        raise MetadataCallFailed(
-                            f"{action or 'Metadata API call'} failed: {_transient(exc)}"
-                        ) from None
-                    time.sleep(delay)
-            raise AssertionError("unreachable")
+                    return call(headers, envelope, refresh)
+                except MetadataApiError as exc:
+                    if "REQUEST_LIMIT_EXCEEDED" not in str(exc):
+                        raise
+                    self.status = status
+                    raise _RequestLimit(exc) from None
+
+            try:
+                return with_retries(
+                    attempt, lambda exc: isinstance(exc, (*transient, _RequestLimit)), delays
+                )
+            except _RequestLimit as limit:
+                raise limit.error from None
+            except transient as exc:
+                if action in NOT_REPEATABLE:
+                    # The request may have reached the org: a start is never
+                    # called failed when only its answer is missing.
+                    raise DeployOutcomeUnknown(
+                        None, f"{action} failed or its answer was lost ({_transient(exc)})"
+                    ) from None
+                raise MetadataCallFailed(
+                    f"{action or 'Metadata API call'} failed: {_transient(exc)}"
+                ) from None
 
     Retrying.__name__ = call_class.__name__
     return Retrying
+
+
+class _RequestLimit(Exception):
+    def __init__(self, error: Exception):
+        super().__init__(str(error))
+        self.error = error
 
 
 def _transient(exc: Exception) -> str:

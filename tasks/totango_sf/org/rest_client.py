@@ -11,7 +11,8 @@ the refresh returned, and sends the repeated call there.
 A token refresh is a plain HTTPS call: a 5xx or a dropped connection there is as
 transient as on any other call, so it is retried with the same delays as the
 Metadata API calls, instead of failing the command on the first load balancer
-hiccup.
+hiccup. Every read (GET) these clients send is retried the same way, through the
+HTTP session under them (``retry_policy`` says which calls are safe to repeat).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import requests
 from simple_salesforce import Salesforce
 
 from tasks.totango_sf.org import metadata_api
+from tasks.totango_sf.org.retry_policy import with_retries
 
 _STATUS = re.compile(r"status_code: (\d{3})")
 
@@ -38,9 +41,21 @@ def is_transient_refresh_failure(exc: Exception) -> bool:
     response = getattr(exc, "response", None)
     if response is not None and getattr(response, "status_code", 0) >= 500:
         return True
+    # CumulusCI reads the Organization record through simple-salesforce, whose errors
+    # carry the HTTP status as ``status``.
+    status = getattr(exc, "status", None)
+    if isinstance(status, int) and (status >= 500 or _is_request_limit(exc)):
+        return True
     # CumulusCI's OAuth2Error carries the status only in its message.
     match = _STATUS.search(str(exc))
     return match is not None and int(match.group(1)) >= 500
+
+
+def _is_request_limit(exc: Exception) -> bool:
+    content = getattr(exc, "content", None)
+    return isinstance(content, list) and any(
+        isinstance(e, dict) and e.get("errorCode") == "REQUEST_LIMIT_EXCEEDED" for e in content
+    )
 
 
 def refresh_with_retry(
@@ -53,14 +68,72 @@ def refresh_with_retry(
     """``org_config.refresh_oauth_token(keychain)``, retrying transient failures."""
     # Read at call time: the same delays as the Metadata API calls, tests shorten them.
     waits = metadata_api.TRANSIENT_RETRY_DELAYS if delays is None else delays
-    for delay in (*waits, None):
+    with_retries(
+        lambda: org_config.refresh_oauth_token(keychain), is_transient_refresh_failure, waits, sleep
+    )
+
+
+# Methods that change nothing on the server, so a lost answer can be asked again.
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def is_transient_answer(response: requests.Response) -> bool:
+    """A 5xx page, or Salesforce's REQUEST_LIMIT_EXCEEDED (HTTP 403, ``retry_policy``)."""
+    if response.status_code >= 500:
+        return True
+    if response.status_code != 403:
+        return False
+    try:
+        errors = response.json()
+    except ValueError:
+        return False
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and e.get("errorCode") == "REQUEST_LIMIT_EXCEEDED" for e in errors
+    )
+
+
+class _TransientAnswer(Exception):
+    def __init__(self, response: requests.Response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def _is_transient_read_failure(exc: Exception) -> bool:
+    # ChunkedEncodingError: the connection dropped in the middle of the body.
+    network = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+    return isinstance(exc, (_TransientAnswer, *network))
+
+
+class ReadRetryingSession(requests.Session):
+    """An HTTP session that repeats a read after a transient failure; never a write.
+
+    simple-salesforce sends every call, its sObject calls included, through its
+    client's session, so this covers every REST and Tooling read the toolkit makes
+    without a wrapper per call site. After the last try the answer goes back as it
+    came (simple-salesforce turns it into its own error) or the network error is
+    raised; POST, PATCH and DELETE go out once.
+    """
+
+    def __init__(self, delays: Callable[[], Sequence[float]] | None = None):
+        super().__init__()
+        # Read at call time: the Metadata API's delays, which tests shorten.
+        self.delays = delays or (lambda: metadata_api.TRANSIENT_RETRY_DELAYS)
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        verb = method.decode() if isinstance(method, bytes) else method
+        if verb.upper() not in READ_METHODS:
+            return super().request(method, url, *args, **kwargs)
+
+        def attempt() -> requests.Response:
+            response = requests.Session.request(self, method, url, *args, **kwargs)
+            if is_transient_answer(response):
+                raise _TransientAnswer(response)
+            return response
+
         try:
-            org_config.refresh_oauth_token(keychain)
-            return
-        except Exception as exc:
-            if delay is None or not is_transient_refresh_failure(exc):
-                raise
-            sleep(delay)
+            return with_retries(attempt, _is_transient_read_failure, self.delays())
+        except _TransientAnswer as last:
+            return last.response
 
 
 def host_of(instance_url: str) -> str:
@@ -97,13 +170,19 @@ class RenewingSalesforce(Salesforce):
         return super()._call_salesforce(method, url, *args, **kwargs)
 
 
-def renewing_client(org_config: Any, refresh: Callable[[], None]) -> Salesforce:
-    """A client for the org; ``refresh`` renews ``org_config``'s token (keychain, retries)."""
-    client = RenewingSalesforce(
+def retrying_client(org_config: Any) -> RenewingSalesforce:
+    """A client for the org whose reads are retried; it renews nothing by itself."""
+    return RenewingSalesforce(
         instance=host_of(org_config.instance_url),
         session_id=org_config.access_token,
         version=org_config.latest_api_version,
+        session=ReadRetryingSession(),
     )
+
+
+def renewing_client(org_config: Any, refresh: Callable[[], None]) -> Salesforce:
+    """A client for the org; ``refresh`` renews ``org_config``'s token (keychain, retries)."""
+    client = retrying_client(org_config)
 
     def renew() -> tuple[str, str]:
         refresh()
