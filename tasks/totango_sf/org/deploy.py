@@ -193,7 +193,8 @@ def read_org(session: Any, config: TotangoConfig) -> tuple[list[str], DesiredSta
     """listMetadata(Layout) + one retrieve -> the desired state and its diff."""
     layout_names = list_metadata(session, "Layout", config.api_version)
     layouts = config.matching_layouts(layout_names)
-    retrieved = retrieve_files(session, retrieve_members(config, layouts), config.api_version)
+    members = retrieve_members(config, layouts, layout_names)
+    retrieved = retrieve_files(session, members, config.api_version)
     return layout_names, desired_state(config, layout_names, retrieved)
 
 
@@ -244,7 +245,8 @@ def verify(
     if layout_names is None:
         layout_names = list_metadata(session, "Layout", config.api_version)
     layouts = config.matching_layouts(layout_names)
-    retrieved = retrieve_files(session, retrieve_members(config, layouts), config.api_version)
+    members = retrieve_members(config, layouts, layout_names)
+    retrieved = retrieve_files(session, members, config.api_version)
     return drift_report(session.name, config, desired_state(config, layout_names, retrieved))
 
 
