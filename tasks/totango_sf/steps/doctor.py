@@ -364,7 +364,8 @@ def record_pages_check(
         elif row.action == "add" and row.page is not None:
             state = widget_component_state(files[flexipage_path(row.page)], plan.widgets[row.page])
             if state.status != "present":
-                missing.append(f"{label}: component {state.status}")
+                why = f" ({row.reason})" if row.layout_gaps else ""
+                missing.append(f"{label}: component {state.status}{why}")
                 continue
             shown.append(f"{label}: own component")
         elif row.shows == "never":
