@@ -22,12 +22,14 @@ from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.config.names import object_stem
 from tasks.totango_sf.merge.flexipage import (
     FlexiPagePatchError,
+    LegacyClaim,
     PageFacts,
     WidgetComponent,
     add_widget_component,
     format_for,
     page_facts,
     page_selected,
+    place_widget_component,
     remove_widget_component,
     widget_component_state,
 )
@@ -83,6 +85,8 @@ class RecordPagePlan:
     originals: dict[str, bytes] = field(default_factory=dict)  # page name -> org's file
     widgets: dict[str, WidgetComponent] = field(default_factory=dict)
     created: dict[str, bytes] = field(default_factory=dict)  # new page name -> file
+    # Pre-49.0 pages: where our component sits once deployed (no identifier there).
+    claims: dict[str, LegacyClaim] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> list[dict[str, Any]]:
@@ -175,6 +179,7 @@ def plan_record_pages(
     *,
     local_project: bool = False,
     covered_layouts: Collection[str] | None = None,
+    legacy_claims: Mapping[str, LegacyClaim] | None = None,
 ) -> RecordPagePlan:
     """The record-page rows of every configured object, and the merged pages.
 
@@ -187,8 +192,12 @@ def plan_record_pages(
     deploy. With it and the retrieved profiles, a Record Detail counts as showing
     the widget only for an audience whose every layout is covered; without either,
     layouts are not checked.
+
+    ``legacy_claims``: page name -> where an earlier deploy put our component on a
+    pre-49.0 page; there, only a claimed component is ours.
     """
     plan = RecordPagePlan()
+    claims = dict(legacy_claims or {})
     check = LayoutCheck(profile_assignments(retrieved), covered_layouts)
     selection = config.widget.record_pages
     objects = {o: retrieved.get(f"objects/{o}.object") for o in config.insights.objects}
@@ -226,6 +235,7 @@ def plan_record_pages(
                     retrieved,
                     unusable,
                     check,
+                    claims.get(page),
                 )
             )
     return plan
@@ -337,6 +347,7 @@ def _row(
     retrieved: Mapping[str, bytes],
     unusable: str | None,
     check: LayoutCheck,
+    claim: LegacyClaim | None = None,
 ) -> RecordPageRow:
     sobject = assigned[0].sobject
     data = retrieved.get(flexipage_path(page))
@@ -345,7 +356,7 @@ def _row(
             sobject, page, assigned, "never", "cannot", "assigned, but not retrievable (managed?)"
         )
     try:
-        facts = page_facts(remove_widget_component(data, widget), widget.page)
+        facts = page_facts(remove_widget_component(data, widget, claim), widget.page)
     except FlexiPagePatchError as exc:
         return RecordPageRow(sobject, page, assigned, "never", "cannot", str(exc))
     gaps = check.gaps(assigned) if facts.widget == "layout_section" else ()
@@ -360,8 +371,8 @@ def _row(
     # section no longer counts as showing the widget.
     if not (page_selected(page, selection, facts) or (selection == "auto" and gaps)):
         reason = _left_alone(facts, selection, check.checked, gaps)
-        without = remove_widget_component(data, widget)
-        if widget_component_state(data, widget).status != "missing":
+        without = remove_widget_component(data, widget, claim)
+        if widget_component_state(data, widget, claim).status != "missing":
             # Ours from an earlier selection: take it out, so the org follows the config.
             plan.merged[page] = without
             plan.originals[page] = data
@@ -371,9 +382,11 @@ def _row(
     if unusable:
         return row("cannot", unusable)
     try:
-        merged = add_widget_component(data, widget, config.api_version)
+        merged, placed = place_widget_component(data, widget, config.api_version, claim)
     except FlexiPagePatchError as exc:
         return row("cannot", str(exc))
+    if placed is not None:
+        plan.claims[page] = placed
     plan.merged[page] = merged
     plan.originals[page] = data
     plan.widgets[page] = widget
@@ -388,6 +401,8 @@ def _left_alone(
 ) -> str:
     if gaps:
         return f"not selected by widget.record_pages ({selection}); missed by {_gaps_text(gaps)}"
+    if facts.widget == "component":
+        return "the page shows the widget through a Visualforce component this setup did not place"
     if facts.widget == "layout_section":
         if checked:
             return "every layout its users get holds the section (Record Detail)"

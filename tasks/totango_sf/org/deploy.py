@@ -46,6 +46,7 @@ from tasks.totango_sf.org.permset_assignment import (
     PermissionSetMissing,
     assign_permission_set,
 )
+from tasks.totango_sf.org.record_page_claims import claims_extra, latest_claims
 from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY
 from tasks.totango_sf.org.snapshot import (
     Snapshot,
@@ -189,13 +190,16 @@ class DeployOutcome:
 # -- reading the org -----------------------------------------------------------------
 
 
-def read_org(session: Any, config: TotangoConfig) -> tuple[list[str], DesiredState]:
+def read_org(
+    session: Any, config: TotangoConfig, snapshot_root: Path | None = None
+) -> tuple[list[str], DesiredState]:
     """listMetadata(Layout) + one retrieve -> the desired state and its diff."""
     layout_names = list_metadata(session, "Layout", config.api_version)
     layouts = config.matching_layouts(layout_names)
     members = retrieve_members(config, layouts, layout_names)
     retrieved = retrieve_files(session, members, config.api_version)
-    return layout_names, desired_state(config, layout_names, retrieved)
+    claims = latest_claims(_root(snapshot_root), session.name)
+    return layout_names, desired_state(config, layout_names, retrieved, claims)
 
 
 def drift_report(org: str, config: TotangoConfig, state: DesiredState) -> VerifyReport:
@@ -247,7 +251,10 @@ def verify(
     layouts = config.matching_layouts(layout_names)
     members = retrieve_members(config, layouts, layout_names)
     retrieved = retrieve_files(session, members, config.api_version)
-    return drift_report(session.name, config, desired_state(config, layout_names, retrieved))
+    claims = latest_claims(_root(None), session.name)
+    return drift_report(
+        session.name, config, desired_state(config, layout_names, retrieved, claims)
+    )
 
 
 # -- deploying -----------------------------------------------------------------------
@@ -395,7 +402,7 @@ def deploy(
     # "validate, review, then --quick" the easy path.
     kind = check_safety(session, config, yes or check_only)
     test_plan = test_plan_for(session, kind, test_level, tests, check_only)
-    layout_names, state = read_org(session, config)
+    layout_names, state = read_org(session, config, snapshot_root)
     timings.measure("read_org", started)
     if state.blocking:
         raise DeployRefused("; ".join(state.blocking))
@@ -420,6 +427,7 @@ def deploy(
     save_deployed(snapshot, _patched_files(state))
     if state.record_pages is not None and state.record_pages.widgets:
         snapshot.extra[WIDGETS_KEY] = {n: w.page for n, w in state.record_pages.widgets.items()}
+    snapshot.extra.update(claims_extra(state.record_pages))
     started = time.monotonic()
     tracker = Tracker(snapshot, "deploy")
     result = run_tracked(

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge import layout_audience, record_page_plan
+from tasks.totango_sf.merge.flexipage import LegacyClaim
 from tasks.totango_sf.merge.layout import add_widget_section
 from tasks.totango_sf.merge.security_scope import network_access_only
 from tasks.totango_sf.merge.widget import widget_section_for
@@ -213,8 +214,12 @@ def desired_state(
     config: TotangoConfig,
     layout_names: Iterable[str],
     retrieved: Mapping[str, bytes],
+    legacy_claims: Mapping[str, LegacyClaim] | None = None,
 ) -> DesiredState:
-    """Desired components and their diff against the org's ``retrieved`` files."""
+    """Desired components and their diff against the org's ``retrieved`` files.
+
+    ``legacy_claims``: where the last deploy put our component on pre-49.0 pages.
+    """
     names = list(layout_names)
     layouts = config.matching_layouts(names)
     new = new_components(config)
@@ -274,6 +279,7 @@ def desired_state(
         retrieved,
         [c.full_name for c in new if c.type == "ApexPage"],
         covered_layouts=covered_layouts(config, layouts, retrieved),
+        legacy_claims=legacy_claims,
     )
     warnings += pages.warnings
     for name, merged in sorted(pages.merged.items()):
