@@ -18,6 +18,7 @@ from typing import Any, Literal
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.flexipage import widget_component_state
 from tasks.totango_sf.merge.layout import widget_section_state
+from tasks.totango_sf.merge.record_page_plan import retrieve_members as record_page_members
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.org import snapshot as snapshots
@@ -315,6 +316,15 @@ def _patched_files(state: DesiredState) -> dict[str, bytes]:
     }
 
 
+def layouts_for_verify(config: TotangoConfig, snapshot: Snapshot) -> list[str] | None:
+    """The snapshot's patched layouts, to spare verify a listMetadata; None (list them)
+    with record pages in play, which need every layout of the objects: the profiles'
+    assignments come back only for layouts retrieved with them."""
+    if record_page_members(config):
+        return None
+    return [name for kind, name in snapshot.patched if kind == "Layout"] or None
+
+
 def _root(snapshot_root: Path | None) -> Path:
     # Read at call time, so tests and callers can point it elsewhere.
     return snapshot_root if snapshot_root is not None else snapshots.SNAPSHOT_ROOT
@@ -552,9 +562,7 @@ def quick(
     if not result.success:
         return outcome
     outcome.status = "deployed"
-    layout_names = (
-        [name for t, name in snapshot.patched if t == "Layout"] if found_validation else None
-    )
+    layout_names = layouts_for_verify(config, snapshot) if found_validation else None
     _after_deploy(session, config, outcome, layout_names)  # type: ignore[arg-type]
     tracker.follow_up(outcome.follow_up_error)
     return outcome
