@@ -9,13 +9,14 @@ element, comments included.
 
 The component is found again by its ``identifier`` (``totango_widget``...), so
 re-running changes nothing, a changed height or page is updated in place, and
-removing it gives back the original page. The pre-49.0 format has no identifier,
-and its ComponentInstance (componentInstanceProperties, componentName,
-visibilityRule) nothing else that could carry a mark: the properties are the
-component's own and an org keeps no comment. There a component showing our page
-may well be an admin's, so it is ours only where a ``LegacyClaim`` recorded at
-deploy time (its region, position and properties) still matches; without one, a
-component showing our page is left alone and counts as showing the widget.
+removing it gives back the original page. Pre-49.0 pages carry no identifier (none
+of the public legacy pages in the test corpus has one), and no other element is
+known to carry a mark through a retrieve: the component's properties are its own
+design attributes, and a retrieve returns the org's serialisation, not ours. There
+a component showing our page may well be an admin's, so it is ours only where a
+``LegacyClaim`` recorded at deploy time (its region, position and properties)
+still matches; without one, a component showing our page is left alone and counts
+as showing the widget.
 
 Formats (Metadata API Developer Guide, "FlexiPage"): before API 49.0 components
 sat in ``componentInstances`` directly under a region; from 49.0 that element is
