@@ -33,6 +33,9 @@ MODULES = {
     "merge/layout.py": "tests/test_layout_patch.py",
     "metadata/order.py": "tests/test_schema_order.py",
     "metadata/compare.py": "tests/test_metadata_compare.py",
+    "merge/flexipage.py": "tests/test_flexipage_merge_units.py",
+    "merge/record_pages.py": "tests/test_record_pages_units.py",
+    "merge/record_page_plan.py": "tests/test_record_page_plan_units.py",
 }
 
 KILLED = {"killed", "caught by type check"}

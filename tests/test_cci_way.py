@@ -121,6 +121,11 @@ def test_cci_task_info_shows_types_and_defaults():
     assert re.search(r"--config CONFIG .*?Type: Path", text), text
     plan = " ".join(run_cci(["task", "info", "totango_plan"], REPO_ROOT).stdout.split())
     assert re.search(r"--format FORMAT .*? Default: mdapi\. .*?Type: mdapi \| source", plan)
+    fleet = run_cci(["task", "info", "totango_fleet_deploy"], REPO_ROOT)
+    fleet_text = " ".join(fleet.stdout.split())
+    assert re.search(r"--orgs ORGS .*? Required Type: list\[str\]", fleet_text), fleet_text
+    assert re.search(r"--parallel PARALLEL .*? Default: 4\. .*?Type: int", fleet_text)
+    assert "WARNING" not in fleet.stdout + fleet.stderr  # the docs render as clean RST
 
 
 # -- flows -------------------------------------------------------------------------

@@ -271,6 +271,12 @@ def test_cci_fleet_task_deploys_each_org_and_fails_when_one_fails(
         glob()
     with pytest.raises(TaskOptionsError, match="parallel"):
         create_task(TotangoFleetDeploy, {"orgs": "a", "parallel": "0"})
+    with pytest.raises(TaskOptionsError, match="yes"):
+        create_task(TotangoFleetDeploy, {"orgs": "a", "yes": "maybe"})
+    with pytest.raises(TaskOptionsError, match="orgs"):
+        create_task(TotangoFleetDeploy, {"orgs": " , "})
+    with pytest.raises(TaskOptionsError, match="config_org"):
+        create_task(TotangoFleetDeploy, {"orgs": "a", "config_org": "a"})
 
 
 # -- interrupts ----------------------------------------------------------------------

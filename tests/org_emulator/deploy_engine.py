@@ -171,8 +171,14 @@ def run_deploy(
     for comp in components.values():
         for problem in _check_rules(view, comp, version):
             _fail(outcome, comp.type_name, comp.full_name, comp.file_name, problem)
+    # destructiveChangesPre is carried out before the components are deployed
+    # (Metadata API Developer Guide, "Deleting Components from an Organization"), so
+    # what it deletes must be unused in the org as it was before this deploy.
+    pre = _pre_deletions(files, deletions)
+    before = _without(state, pre) if pre else view
     for type_name, full_name in deletions:
-        for user in _users_of(view, type_name, full_name):
+        users_in = before if (type_name, full_name) in pre else view
+        for user in _users_of(users_in, type_name, full_name):
             _fail(
                 outcome,
                 type_name,
@@ -343,6 +349,20 @@ def _collect_deletions(files, state: OrgState, outcome: Outcome, ignore_warnings
     return deletions
 
 
+def _pre_deletions(files, deletions) -> set[tuple[str, str]]:
+    if "destructiveChangesPre.xml" not in files:
+        return set()
+    listed = parse_package(files["destructiveChangesPre.xml"])
+    return {(t, n) for t, n in deletions if n in listed.get(t, [])}
+
+
+def _without(state: OrgState, keys: set[tuple[str, str]]) -> OrgState:
+    view = state.copy_for_deploy()
+    for key in keys:
+        view.remove(*key)
+    return view
+
+
 def _sync_permission_set_records(view: OrgState, components, deletions) -> None:
     """A deployed PermissionSet is also a PermissionSet record (what assignments point at)."""
     by_name = {r["Name"]: r["Id"] for r in view.rows("PermissionSet")}
@@ -390,7 +410,9 @@ def _check_rules(view: OrgState, comp: Component, version: str = "63.0") -> list
     data = next((d for p, d in comp.files.items() if not p.endswith(".page")), b"")
     if comp.type_name == "FlexiPage":
         return flexipage_rules.check_flexipage(view, data, version)
-    if comp.type_name in ("CustomApplication", "CustomObject"):
+    if comp.type_name == "CustomObject":
+        return flexipage_rules.check_object_overrides(view, comp.full_name, data)
+    if comp.type_name == "CustomApplication":
         return flexipage_rules.check_app_overrides(view, data)
     if comp.type_name == "Layout":
         return rules.check_layout(view, comp.full_name, data)
@@ -409,6 +431,10 @@ def _check_rules(view: OrgState, comp: Component, version: str = "63.0") -> list
 
 def _users_of(view: OrgState, type_name: str, full_name: str) -> list[str]:
     """Components that still reference a deleted page or field (Salesforce refuses those)."""
+    if type_name == "FlexiPage":
+        # An assigned record page: our wording, in the form of the rule below
+        # (no recorded org response for deleting an assigned Lightning page found).
+        return flexipage_rules.overrides_naming(view, full_name)
     if type_name not in ("ApexPage", "CustomField"):
         return []
     needle = (

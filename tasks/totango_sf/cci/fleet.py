@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from cumulusci.core.exceptions import CumulusCIFailure, TaskOptionsError
-from cumulusci.core.tasks import BaseTask
-from cumulusci.core.utils import process_bool_arg, process_list_arg
+from cumulusci.utils.options import Field, ListOfStringsOption
 
-from tasks.totango_sf.cci.offline import CONFIG_OPTION
+from tasks.totango_sf.cci.options import TimeoutOptions, TotangoOptions
+from tasks.totango_sf.cci.project import TotangoTask
 
 
 class TotangoFleetDeployFailed(CumulusCIFailure):
     """At least one org of the fleet did not end deployed and in sync."""
 
 
-class TotangoFleetDeploy(BaseTask):
+class TotangoFleetDeploy(TotangoTask):
     task_docs = """
     Deploys the Totango setup to every org in ``orgs`` (names or globs over the
     keychain's org names), ``parallel`` at a time, each with its own
@@ -34,45 +34,30 @@ class TotangoFleetDeploy(BaseTask):
 
         cci task run totango_fleet_deploy -o orgs "uat-*,prod" -o parallel 8 -o yes True
     """
-    task_options = {
-        **CONFIG_OPTION,
-        "orgs": {
-            "description": "Comma-separated org names or globs (uat-*) from CumulusCI's keychain.",
-            "required": True,
-        },
-        "parallel": {"description": "Orgs worked on at once. Default: 4."},
-        "check_only": {"description": "Validate only on every org (no change)."},
-        "yes": {"description": "Required when any org is a production org."},
-        "timeout": {"description": "Seconds before each org's deploy is canceled. Default: 1800."},
-    }
     salesforce_task = False
+
+    # No config_org: each org of the fleet gets its own overlay, named after it.
+    class Options(TimeoutOptions, TotangoOptions):
+        orgs: ListOfStringsOption = Field(
+            ...,
+            description="Comma-separated org names or globs (``uat-*``) from CumulusCI's keychain.",
+        )
+        config: Path | None = Field(
+            None,
+            description="Setup config YAML, relative to the project that runs the task."
+            " Default: orgconfig/totango.yml.",
+        )
+        parallel: int = Field(4, gt=0, description="Orgs worked on at once.")
+        check_only: bool = Field(False, description="Validate only on every org (no change).")
+        yes: bool = Field(False, description="Required when any org is a production org.")
+
+    parsed_options: Options
 
     def _init_options(self, kwargs: dict[str, Any]) -> None:
         super()._init_options(kwargs)
-        self.patterns = [p.strip() for p in process_list_arg(self.options["orgs"]) if p.strip()]
+        self.patterns = [p for p in self.parsed_options.orgs if p.strip()]
         if not self.patterns:
-            raise TaskOptionsError("orgs must name at least one org")
-        self.parallel = self._positive("parallel", 4, int)
-        self.timeout = self._positive("timeout", 1800.0, float)
-        self.check_only = self._bool("check_only")
-        self.yes = self._bool("yes")
-
-    def _bool(self, name: str) -> bool:
-        value = self.options.get(name) or False
-        try:
-            return bool(process_bool_arg(value))
-        except TypeError:
-            raise TaskOptionsError(f"{name} must be true or false, not {value!r}") from None
-
-    def _positive(self, name: str, default: float, kind: type) -> Any:
-        raw = self.options.get(name, default)
-        try:
-            value = kind(raw)
-        except (TypeError, ValueError):
-            raise TaskOptionsError(f"{name} must be a positive number, not {raw!r}") from None
-        if not value > 0:
-            raise TaskOptionsError(f"{name} must be a positive number, not {raw!r}")
-        return value
+            raise TaskOptionsError("Option 'orgs' must name at least one org")
 
     def _org_names(self) -> list[str]:
         known = sorted(self.project_config.keychain.list_orgs())
@@ -90,8 +75,7 @@ class TotangoFleetDeploy(BaseTask):
         from tasks.totango_sf.org.deploy import PLACEHOLDER_REFUSAL
         from tasks.totango_sf.steps.fleet import fleet_configs, placeholder_orgs
 
-        path = self.options.get("config")
-        configs, problems = fleet_configs(Path(path) if path else None, orgs)
+        configs, problems = fleet_configs(self.parsed_options.config, orgs)
         if problems:
             raise TaskOptionsError(
                 "Invalid Totango config; no org was touched: " + "; ".join(problems)
@@ -101,11 +85,12 @@ class TotangoFleetDeploy(BaseTask):
             raise TaskOptionsError(f"{PLACEHOLDER_REFUSAL} (config of: {', '.join(placeholders)})")
         return configs
 
-    def _run_task(self) -> None:
+    def _run(self) -> None:
         from tasks.totango_sf.org import deploy as flow
         from tasks.totango_sf.org.connection import connect, redact
         from tasks.totango_sf.steps.fleet import run_fleet
 
+        options = self.parsed_options
         orgs = self._org_names()
         configs = self._configs(orgs)
 
@@ -121,16 +106,16 @@ class TotangoFleetDeploy(BaseTask):
             return flow.deploy(
                 session,
                 configs[org],
-                check_only=self.check_only,
-                yes=self.yes,
-                timeout=self.timeout,
+                check_only=options.check_only,
+                yes=options.yes,
+                timeout=options.timeout,
                 progress=progress,
             )
 
         run = run_fleet(
             orgs,
             job,
-            self.parallel,
+            options.parallel,
             on_change=lambda board: self.logger.info(f"[{board.org}] {board.stage}"),
         )
         results: dict[str, Any] = {}

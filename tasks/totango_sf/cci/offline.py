@@ -16,9 +16,6 @@ from cumulusci.utils.options import Field, ListOfStringsOption
 from tasks.totango_sf.cci.options import ConfigOptions, TotangoOptions
 from tasks.totango_sf.cci.project import TotangoTask
 
-# The config options in the older task_options form, for tasks that still use it.
-CONFIG_OPTION = ConfigOptions.as_task_options()
-
 
 class TotangoPlan(TotangoTask):
     task_docs = """

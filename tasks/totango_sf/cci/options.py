@@ -10,13 +10,19 @@ and ignores the model's default. ``TotangoOptions`` fills both in, so that
 
 from __future__ import annotations
 
+from inspect import signature
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from cumulusci.utils.options import CCIOptions, Field
+from cumulusci.utils.options import CCIOptions, CCIOptionType, Field
 
 
 def _type_name(annotation: Any) -> str:
+    if isinstance(annotation, type) and issubclass(annotation, CCIOptionType):
+        # The parsed type (List[str]) says more to a user than the parser's class name.
+        parser: Any = annotation
+        parsed = signature(parser.from_str).return_annotation
+        return str(parsed).replace("typing.", "").replace("List", "list")
     if get_origin(annotation) is Literal:
         return " | ".join(str(a) for a in get_args(annotation))
     for simple in (bool, int, float, str, Path):

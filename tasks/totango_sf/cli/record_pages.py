@@ -38,7 +38,8 @@ def print_record_pages(plan: Any, title: str = "Lightning record pages") -> None
             escape(data["page"]),
             escape("; ".join(data["assigned"])),
             _SHOWS[row.shows],
-            _ACTION[row.action],
+            _ACTION[row.action]
+            + ("\n[yellow]+ org default (every user)[/]" if row.becomes_org_default else ""),
             escape(data["reason"]),
         )
     out.print(table)

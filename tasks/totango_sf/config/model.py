@@ -91,6 +91,66 @@ AddressSpec = Annotated[str, AfterValidator(_valid_address)]
 NESTED_PATH_MARK = "@path "
 
 
+class CreateRecordPageConfig(_Strict):
+    """``widget.create_record_page``: ``true``/``false``, or this mapping.
+
+    Assigning the created page as the org default changes the record page every
+    user of the object sees (outside app and profile assignments), so it is a
+    separate, explicit key and never implied by creating the page.
+    """
+
+    enabled: bool = Field(True, description="Create the page (implied by the mapping form).")
+    assign_org_default: bool | list[ObjectName] = Field(
+        False,
+        description=(
+            "Make the created page the org default record page (Lightning Experience"
+            " desktop) of every object it is created for (true), or of the listed objects."
+            " Changes what every user of the object sees where no app or profile"
+            " assignment applies."
+        ),
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return {"enabled": value}
+        if not isinstance(value, Mapping | CreateRecordPageConfig):
+            raise ValueError("must be true, false or a mapping with assign_org_default")
+        return value
+
+    @field_validator("assign_org_default", mode="before")
+    @classmethod
+    def _assign(cls, value: Any) -> Any:
+        # One clear message instead of one per member of the union.
+        if not isinstance(value, bool | list):
+            raise ValueError("must be true, false or a list of object API names")
+        return value
+
+    @model_validator(mode="after")
+    def _needs_page(self) -> CreateRecordPageConfig:
+        if self.assign_org_default and not self.enabled:
+            raise ValueError(
+                f"{NESTED_PATH_MARK}assign_org_default: no page is created (enabled is false),"
+                " so there is none to assign"
+            )
+        if self.assign_org_default == []:
+            raise ValueError(
+                f"{NESTED_PATH_MARK}assign_org_default: an empty list assigns nothing: use false"
+            )
+        return self
+
+    def assigns(self, object_name: str) -> bool:
+        """Whether the page created for ``object_name`` becomes its org default."""
+        if isinstance(self.assign_org_default, list):
+            return self.enabled and object_name in self.assign_org_default
+        return self.enabled and self.assign_org_default
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {"anyOf": [{"type": "boolean"}, handler(core_schema)]}
+
+
 class WidgetConfig(_Strict):
     """The "Totango" section holding a Visualforce page on each layout."""
 
@@ -136,16 +196,13 @@ class WidgetConfig(_Strict):
     record_page_position: Literal["first", "last"] = Field(
         "last", description="Where in that region the component goes: 'first' or 'last'."
     )
-    create_record_page: bool = Field(
-        False,
+    create_record_page: CreateRecordPageConfig = Field(
+        default_factory=lambda: CreateRecordPageConfig(enabled=False, assign_org_default=False),
         description=(
             "For an object whose users see the system default record page (which cannot be"
-            " retrieved or edited), create a page holding the Record Detail and the widget."
+            " retrieved or edited), create a page holding the Record Detail and the widget:"
+            " true, false, or a mapping with assign_org_default."
         ),
-    )
-    assign_created_page: bool = Field(
-        False,
-        description=("Make a created record page the org default (changes what every user sees)."),
     )
 
     @field_validator("record_pages")
@@ -460,6 +517,13 @@ class TotangoConfig(_Strict):
                         f"{NESTED_PATH_MARK}widget.layouts: {pattern!r} is a layout of {obj},"
                         " which is not in insights.objects, so there is no page to show on it"
                     )
+        assigned = self.widget.create_record_page.assign_org_default
+        for obj in assigned if isinstance(assigned, list) else []:
+            if obj not in self.insights.objects:
+                raise ValueError(
+                    f"{NESTED_PATH_MARK}widget.create_record_page.assign_org_default: {obj} is"
+                    " not in insights.objects, so no record page is created for it"
+                )
         return self
 
     def page_reference(self, object_name: str) -> str:

@@ -63,6 +63,8 @@ class RecordPageRow:
     # Who would get a layout without our section through this page's Record Detail.
     layout_gaps: tuple[LayoutGap, ...] = ()
     layouts_checked: bool = False
+    # A page this setup creates that the deploy also makes the object's org default.
+    becomes_org_default: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +77,7 @@ class RecordPageRow:
             "dynamic_forms": self.facts.dynamic_forms if self.facts else None,
             "layouts_checked": self.layouts_checked,
             "layout_gaps": [g.describe() for g in self.layout_gaps],
+            "becomes_org_default": self.becomes_org_default,
         }
 
 
@@ -87,6 +90,8 @@ class RecordPagePlan:
     created: dict[str, bytes] = field(default_factory=dict)  # new page name -> file
     # Pre-49.0 pages: where our component sits once deployed (no identifier there).
     claims: dict[str, LegacyClaim] = field(default_factory=dict)
+    # object -> the created page that is (to be) its org default
+    org_defaults: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> list[dict[str, Any]]:
@@ -134,7 +139,7 @@ def retrieve_members(config: TotangoConfig) -> list[tuple[str, str]]:
     The ``*`` wildcard brings custom apps and pages back in the same retrieve as the
     rest; standard apps are named (see above).
     """
-    if config.widget.record_pages == "none" and not config.widget.create_record_page:
+    if config.widget.record_pages == "none" and not config.widget.create_record_page.enabled:
         return []
     apps = [("CustomApplication", name) for name in ("*", *STANDARD_LIGHTNING_APPS)]
     return [*apps, ("FlexiPage", "*")]
@@ -219,11 +224,23 @@ def plan_record_pages(
                 " (availableInTouch false) and is not ours to change"
             )
             plan.warnings.append(f"record pages of {sobject}: {unusable}")
+        creating = config.widget.create_record_page.enabled and not unusable
         for assignment in (a for a in found if a.sobject == sobject and a.page is None):
-            if config.widget.create_record_page and not unusable:
-                plan.rows.append(_created(plan, config, sobject, widget, assignment))
-            plan.rows.append(_system_default_row(sobject, assignment, check))
+            replaced = ""
+            if creating:
+                row = _created(plan, config, sobject, widget, assignment)
+                plan.rows.append(row)
+                if row.becomes_org_default:
+                    replaced = f"; replaced as the org default by {row.page}"
+            plan.rows.append(_system_default_row(sobject, assignment, check, replaced))
         for page in sorted(p for p, a in by_page.items() if a[0].sobject == sobject):
+            if creating and page == created_page_name(sobject):
+                if page in plan.created:  # already listed beside the system default
+                    continue
+                # Ours from an earlier deploy, in use (the org default): still the page
+                # this setup creates, not an admin's page to add a component to.
+                plan.rows.append(_created(plan, config, sobject, widget, None, by_page[page]))
+                continue
             plan.rows.append(
                 _row(
                     plan,
@@ -238,6 +255,8 @@ def plan_record_pages(
                     claims.get(page),
                 )
             )
+        if creating and not local_project:
+            _org_default_taken(plan, config, sobject, widget, retrieved)
     return plan
 
 
@@ -274,7 +293,7 @@ def _gaps_text(gaps: tuple[LayoutGap, ...]) -> str:
 
 
 def _system_default_row(
-    sobject: str, assignment: PageAssignment, check: LayoutCheck
+    sobject: str, assignment: PageAssignment, check: LayoutCheck, replaced: str = ""
 ) -> RecordPageRow:
     gaps = check.gaps((assignment,))
     if gaps:
@@ -285,7 +304,7 @@ def _system_default_row(
             "partly",
             "leave",
             "the system default page shows the layout (Record Detail) and cannot be edited;"
-            f" these users get a layout without our section: {_gaps_text(gaps)}",
+            f" these users get a layout without our section: {_gaps_text(gaps)}{replaced}",
             layout_gaps=gaps,
             layouts_checked=True,
         )
@@ -295,8 +314,31 @@ def _system_default_row(
         (assignment,),
         "layout_section",
         "leave",
-        "the system default page shows the layout (Record Detail); it cannot be edited",
+        f"the system default page shows the layout (Record Detail); it cannot be edited{replaced}",
         layouts_checked=check.checked,
+    )
+
+
+def _org_default_taken(
+    plan: RecordPagePlan,
+    config: TotangoConfig,
+    sobject: str,
+    widget: WidgetComponent,
+    retrieved: Mapping[str, bytes],
+) -> None:
+    """Our page exists and is to be the org default, but another page took its place
+    since the deploy: drift, which a deploy corrects (the flag asks for our page)."""
+    name = created_page_name(sobject)
+    if name in plan.created or flexipage_path(name) not in retrieved:
+        return
+    if not config.widget.create_record_page.assigns(sobject):
+        return
+    row = _created(plan, config, sobject, widget, None)
+    plan.rows.append(row)
+    plan.warnings.append(
+        f"record page {name}, created by this setup, is no longer the org default of"
+        f" {sobject}; widget.create_record_page.assign_org_default makes it the org default"
+        " again on deploy"
     )
 
 
@@ -309,12 +351,15 @@ def _created(
     config: TotangoConfig,
     sobject: str,
     widget: WidgetComponent,
-    system_default: PageAssignment,
+    system_default: PageAssignment | None,
+    assigned: Collection[PageAssignment] = (),
 ) -> RecordPageRow:
-    """A new page for an object on the system default, left unassigned.
+    """The page this setup creates for an object on the system default.
 
-    Making it the org default would change what every user of the object sees,
-    so activation stays a decision taken in Lightning App Builder.
+    It stays unassigned unless ``widget.create_record_page.assign_org_default``
+    says otherwise: making it the org default changes what every user of the
+    object sees. ``system_default`` is None when the page already exists and is
+    in use (``assigned``), from an earlier deploy.
     """
     name = created_page_name(sobject)
     if format_for(config.api_version) != "current":
@@ -326,6 +371,38 @@ def _created(
     )
     plan.created[name] = add_widget_component(page, widget, config.api_version)
     plan.widgets[name] = widget
+    assigns = config.widget.create_record_page.assigns(sobject)
+    if assigns:
+        plan.org_defaults[sobject] = name
+    is_default = any(a.level == "org_default" for a in assigned)
+    if system_default is None:
+        where = "; ".join(a.where for a in assigned)
+        reason = f"created by this setup, in use ({where})"
+        if is_default and not assigns:
+            plan.warnings.append(
+                f"record page {name}, created by this setup, is the org default of {sobject},"
+                " but widget.create_record_page.assign_org_default no longer assigns it: it"
+                " stays assigned; rollback or Lightning App Builder takes it back"
+            )
+        return RecordPageRow(
+            sobject, name, tuple(assigned), "component", "create", reason,
+            becomes_org_default=assigns and not is_default,
+        )  # fmt: skip
+    if not assigns:
+        return RecordPageRow(
+            sobject,
+            name,
+            (),
+            "never",
+            "create",
+            f"users see {system_default.where}'s system page; created with Record Detail and the"
+            " widget, not assigned: activate it in Lightning App Builder",
+        )
+    plan.warnings.append(
+        f"widget.create_record_page.assign_org_default: {name} becomes the org default record"
+        f" page of {sobject}, which every user of {sobject} sees where no app or app + record"
+        " type + profile assignment applies"
+    )
     return RecordPageRow(
         sobject,
         name,
@@ -333,7 +410,9 @@ def _created(
         "never",
         "create",
         f"users see {system_default.where}'s system page; created with Record Detail and the"
-        " widget, not assigned: activate it in Lightning App Builder",
+        f" widget, and made the org default: every user of {sobject} sees it where no app or"
+        " profile assignment applies",
+        becomes_org_default=True,
     )
 
 
@@ -364,7 +443,15 @@ def _row(
 
     def row(action: PageAction, reason: str) -> RecordPageRow:
         return RecordPageRow(
-            sobject, page, assigned, shows, action, reason, facts, gaps, check.checked
+            sobject,
+            page,
+            assigned,
+            shows,
+            action,
+            reason,
+            facts,
+            layout_gaps=gaps,
+            layouts_checked=check.checked,
         )
 
     # Under auto, a Record Detail that shows some users a layout without our

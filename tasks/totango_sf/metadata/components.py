@@ -51,9 +51,13 @@ _FOLDERS = {
 SOURCE_ROOT = "force-app/main/default"
 
 
-def _object_file(object_name: str, fields: list[Component]) -> bytes:
-    """The Metadata API form of fields: one CustomObject holding only ``fields``."""
-    root = etree.Element(md("CustomObject"), nsmap={None: MD_NS})
+def _object_file(object_name: str, fields: list[Component], settings: bytes | None = None) -> bytes:
+    """The Metadata API form of fields: one CustomObject holding only ``fields``, after
+    the object settings a ``CustomObject`` component carries (its ``actionOverrides``,
+    which come before ``fields`` in the CustomObject sequence)."""
+    root = (
+        parse_xml(settings) if settings else etree.Element(md("CustomObject"), nsmap={None: MD_NS})
+    )
     for comp in sorted(fields, key=lambda c: c.full_name):
         field_root = parse_xml(comp.xml)
         wrapper = etree.SubElement(root, md("fields"))
@@ -66,11 +70,15 @@ def mdapi_files(components: Iterable[Component]) -> dict[str, bytes]:
     """Relative path -> bytes for a Metadata API folder (package.xml not included)."""
     files: dict[str, bytes] = {}
     fields_by_object: dict[str, list[Component]] = {}
+    settings_by_object: dict[str, bytes] = {}
     for comp in components:
         if comp.action == "delete":
             continue
         if comp.type == "CustomField":
             fields_by_object.setdefault(comp.full_name.split(".")[0], []).append(comp)
+            continue
+        if comp.type == "CustomObject":
+            settings_by_object[comp.full_name] = comp.xml
             continue
         folder, suffix, _ = _FOLDERS[comp.type]
         if comp.type == "ApexPage":
@@ -78,8 +86,10 @@ def mdapi_files(components: Iterable[Component]) -> dict[str, bytes]:
             files[f"{folder}/{comp.full_name}.page-meta.xml"] = comp.xml
         else:
             files[f"{folder}/{comp.full_name}{suffix}"] = comp.xml
-    for object_name, fields in fields_by_object.items():
-        files[f"objects/{object_name}.object"] = _object_file(object_name, fields)
+    for object_name in set(fields_by_object) | set(settings_by_object):
+        files[f"objects/{object_name}.object"] = _object_file(
+            object_name, fields_by_object.get(object_name, []), settings_by_object.get(object_name)
+        )
     return dict(sorted(files.items()))
 
 
@@ -92,6 +102,10 @@ def source_files(components: Iterable[Component]) -> dict[str, bytes]:
         if comp.type == "CustomField":
             obj, _, name = comp.full_name.partition(".")
             files[f"{SOURCE_ROOT}/objects/{obj}/fields/{name}.field-meta.xml"] = comp.xml
+            continue
+        if comp.type == "CustomObject":
+            name = comp.full_name
+            files[f"{SOURCE_ROOT}/objects/{name}/{name}.object-meta.xml"] = comp.xml
             continue
         folder, _, suffix = _FOLDERS[comp.type]
         base = f"{SOURCE_ROOT}/{folder}/{comp.full_name}"

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.flexipage import widget_component_state
 from tasks.totango_sf.merge.layout import widget_section_state
+from tasks.totango_sf.merge.org_default import org_default_page
 from tasks.totango_sf.merge.record_page_plan import retrieve_members as record_page_members
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.validation import require_valid
@@ -231,6 +232,9 @@ def _detail(config: TotangoConfig, state: DesiredState, diff: Any) -> str:
         if before is not None and widget is not None:
             page_state = widget_component_state(before, widget)
             return f"record page component {page_state.status}: {page_state.detail}".rstrip(": ")
+    if diff.type == "CustomObject":
+        wanted = state.record_pages.org_defaults.get(diff.name) if state.record_pages else None
+        return org_default_drift(state.originals.get(f"objects/{diff.name}.object"), wanted)
     if diff.type == "Settings" and diff.name == "Security":
         before = state.originals.get("settings/Security.settings")
         if before is not None:
@@ -241,6 +245,11 @@ def _detail(config: TotangoConfig, state: DesiredState, diff: Any) -> str:
         if line[:1] in "+-" and not line.startswith(("+++", "---"))
     ]
     return f"{len(changed)} line(s) differ"
+
+
+def org_default_drift(before: bytes | None, wanted: str | None) -> str:
+    now = org_default_page(before) or "the system default"
+    return f"org default record page {now} → {wanted}"
 
 
 def verify(
@@ -278,7 +287,8 @@ def _is_patch(state: DesiredState, key: tuple[str, str]) -> bool:
     # A FlexiPage is a patch when it is one of the org's pages; one we create is added.
     if key[0] == "FlexiPage":
         return f"flexipages/{key[1]}.flexipage" in state.originals
-    return key[0] in ("Layout", "Settings")
+    # An object is only ever patched: its record-page override (org/desired_state.py).
+    return key[0] in ("Layout", "Settings", "CustomObject")
 
 
 def _added(state: DesiredState) -> list[tuple[str, str]]:
@@ -306,13 +316,15 @@ def test_plan_for(
 
 
 def _patched_files(state: DesiredState) -> dict[str, bytes]:
-    """The whole merged layouts and Security.settings, as the org holds them after the deploy."""
+    """The whole merged layouts and Security.settings, and the objects' action overrides,
+    as the org holds them after the deploy."""
+    folders = {"Layout": "layouts/{}.layout", "CustomObject": "objects/{}.object"}
     return {
         "settings/Security.settings"
         if c.type == "Settings"
-        else f"layouts/{c.full_name}.layout": c.xml
+        else folders[c.type].format(c.full_name): c.xml
         for c in state.components
-        if c.type in ("Layout", "Settings")
+        if c.type in ("Layout", "Settings", "CustomObject")
     }
 
 

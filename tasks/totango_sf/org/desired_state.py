@@ -19,6 +19,11 @@ from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge import layout_audience, record_page_plan
 from tasks.totango_sf.merge.flexipage import LegacyClaim
 from tasks.totango_sf.merge.layout import add_widget_section
+from tasks.totango_sf.merge.org_default import (
+    assign_org_default,
+    org_default_page,
+    overrides_only,
+)
 from tasks.totango_sf.merge.security_scope import network_access_only
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.compare import org_copy_satisfies
@@ -189,6 +194,31 @@ def _compare(component: Component, current: Component | None, summary: str) -> C
     return ComponentDiff(component.type, component.full_name, action, summary, "".join(diffs))
 
 
+def object_path(sobject: str) -> str:
+    return f"objects/{sobject}.object"
+
+
+def org_default_component(
+    sobject: str, page: str, retrieved: Mapping[str, bytes]
+) -> tuple[Component, ComponentDiff, bytes]:
+    """The object's action overrides with ``page`` as its org default, the diff, and
+    the overrides as the org holds them (what a rollback gives back)."""
+    data = retrieved.get(object_path(sobject))
+    before = overrides_only(data)
+    now = org_default_page(data) or "the system default"
+    comp = Component(
+        "CustomObject",
+        sobject,
+        assign_org_default(data, page),
+        action="patch",
+        summary=(
+            f"org default record page: {now} -> {page}; every user of {sobject} sees it"
+            " where no app or app + record type + profile assignment applies"
+        ),
+    )
+    return comp, _compare(comp, Component("CustomObject", sobject, before), comp.summary), before
+
+
 def check_prerequisites(
     config: TotangoConfig,
     layouts: Mapping[str, str],
@@ -303,6 +333,11 @@ def desired_state(
             "FlexiPage", name, page, summary="new record page with Record Detail and the widget"
         )
         diffs.append(_compare(comp, current.get(comp.key), comp.summary))
+        components.append(comp)
+    for sobject, default_page in sorted(pages.org_defaults.items()):
+        comp, diff, before = org_default_component(sobject, default_page, retrieved)
+        originals[object_path(sobject)] = before
+        diffs.append(diff)
         components.append(comp)
 
     security = merged_security(config, retrieved.get(SECURITY_PATH))

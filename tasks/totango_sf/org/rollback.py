@@ -68,6 +68,7 @@ from tasks.totango_sf.org.metadata_api import (
     destructive_package,
     retrieve_files,
 )
+from tasks.totango_sf.org.org_default_rollback import object_rollback
 from tasks.totango_sf.org.org_identity import org_id_of, same_org
 from tasks.totango_sf.org.permset_assignment import remove_assignments
 from tasks.totango_sf.org.record_page_rollback import pages_without_widget
@@ -160,6 +161,8 @@ def check_snapshot_org(session: Any, snapshot: Snapshot) -> list[str]:
 def _path(type_name: str, name: str) -> str:
     if type_name == "FlexiPage":
         return flexipage_path(name)
+    if type_name == "CustomObject":
+        return f"objects/{name}.object"
     return SECURITY_PATH if type_name == "Settings" else f"layouts/{name}.layout"
 
 
@@ -290,6 +293,10 @@ def rollback_package(
     # "Deleting Components from an Organization").
     pages = [key for key in deleted if key[0] == "FlexiPage"]
     rest = [key for key in deleted if key[0] != "FlexiPage"]
+    if any(path.startswith("objects/") for path in files):
+        # A created page that was the org default can go only once the object's
+        # override no longer names it: after this deploy ("destructiveChangesPost").
+        pages, rest = [], pages + rest
     if pages:
         package[DESTRUCTIVE_PRE_FILE] = package_xml(pages, None)
     if rest:
@@ -358,8 +365,9 @@ def rollback(
     current = retrieve_files(session, patched_files, config.api_version) if patched_files else {}
     outcome.timings.measure("read_org", started)
     deployed = load_deployed(snapshot)
+    objects = object_rollback(session, snapshot, config.api_version, exact=exact)
     if exact:
-        diffs = changes_since_deploy(snapshot, current, deployed)
+        diffs = {**changes_since_deploy(snapshot, current, deployed), **objects.diffs}
         if diffs and not force:
             raise OrgChangedSinceDeploy(
                 f"the org changed since snapshot {snapshot.id}'s deploy in {', '.join(diffs)};"
@@ -378,6 +386,10 @@ def rollback(
         outcome.restored = [key for key in restored if _path(*key) in files]
     record_pages = pages_without_widget(session, snapshot, config.api_version)
     files.update(record_pages)
+    files.update(objects.files)
+    outcome.warnings.extend(objects.warnings)
+    if not exact:
+        outcome.restored += objects.restored
     outcome.restored += [key for key in restored if key[0] == "FlexiPage" and _path(*key) in files]
     if on_plan is not None:
         on_plan(outcome.restored, deleted)

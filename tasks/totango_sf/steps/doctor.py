@@ -355,8 +355,12 @@ def record_pages_check(
         where = ", ".join(a.where for a in row.assigned)
         label = f"{row.sobject} {row.page or '(system default)'} ({where})"
         if row.action == "create" and row.page is not None:
-            if flexipage_path(row.page) in files:
-                shown.append(f"{row.sobject} {row.page}: created, not assigned")
+            if flexipage_path(row.page) in files and row.becomes_org_default:
+                missing.append(f"{row.sobject} {row.page}: created, to be made the org default")
+            elif flexipage_path(row.page) in files:
+                shown.append(
+                    f"{label}: created" if row.assigned else f"{label}: created, not assigned"
+                )
             else:
                 missing.append(f"{row.sobject} {row.page}: to be created")
         elif row.action == "remove":
