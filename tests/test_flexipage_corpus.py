@@ -23,6 +23,7 @@ from tasks.totango_sf.merge.flexipage import (
     WidgetComponent,
     add_widget_component,
     page_facts,
+    place_widget_component,
     remove_widget_component,
     widget_component_state,
 )
@@ -91,7 +92,9 @@ def test_corpus_page_merges_in_its_own_format(name: str | None, v66: MetadataSch
     legacy = row["region_item_format"].startswith("componentInstances")
     version = "48.0" if legacy else "63.0"
     original = (FOLDER / name).read_bytes()
-    merged = add_widget_component(original, WIDGET, version)
+    merged, claim = place_widget_component(original, WIDGET, version)
+    # Without identifiers, the claim is what makes the component ours.
+    assert (claim is not None) == legacy
 
     before, after = parse_xml(original), parse_xml(merged)
     # Nothing lost: every original element (and comment) is still there.
@@ -128,14 +131,14 @@ def test_corpus_page_merges_in_its_own_format(name: str | None, v66: MetadataSch
     assert sum(gained.values()) > 0
 
     # Idempotent; updated in place; an exact inverse.
-    assert add_widget_component(merged, WIDGET, version) == merged
-    assert widget_component_state(merged, WIDGET).status == "present"
+    assert add_widget_component(merged, WIDGET, version, claim) == merged
+    assert widget_component_state(merged, WIDGET, claim).status == "present"
     taller = WidgetComponent(page=PAGE, height=500)
-    updated = add_widget_component(merged, taller, version)
+    updated, taller_claim = place_widget_component(merged, taller, version, claim)
     assert len(ours(parse_xml(updated))) == 1
-    assert widget_component_state(updated, WIDGET).status == "changed"
-    assert remove_widget_component(merged, WIDGET) == canonical_bytes(original)
-    assert remove_widget_component(updated, WIDGET) == canonical_bytes(original)
+    assert widget_component_state(updated, WIDGET, taller_claim).status == "changed"
+    assert remove_widget_component(merged, WIDGET, claim) == canonical_bytes(original)
+    assert remove_widget_component(updated, WIDGET, taller_claim) == canonical_bytes(original)
 
 
 @pytest.mark.parametrize("name", corpus())
@@ -229,11 +232,11 @@ def test_a_page_in_the_other_format_is_refused_not_mixed():
 def test_position_first_puts_the_component_at_the_top_of_the_region(name: str, version: str):
     original = (FOLDER / name).read_bytes()
     first = WidgetComponent(page=PAGE, height=290, position="first")
-    merged = add_widget_component(original, first, version)
+    merged, claim = place_widget_component(original, first, version)
     (component,) = ours(parse_xml(merged))
     holder = component if local_name(component) == "componentInstances" else component.getparent()
     region = holder.getparent()
     same = [c for c in region if isinstance(c.tag, str) and c.tag == holder.tag]
     assert same[0] is holder and len(same) > 1
-    assert add_widget_component(merged, first, version) == merged
-    assert remove_widget_component(merged, first) == canonical_bytes(original)
+    assert add_widget_component(merged, first, version, claim) == merged
+    assert remove_widget_component(merged, first, claim) == canonical_bytes(original)

@@ -14,6 +14,7 @@ from lxml import etree
 
 from tasks.totango_sf.merge.flexipage import (
     FlexiPagePatchError,
+    LegacyClaim,
     PageFacts,
     RegionNotFoundError,
     WidgetComponent,
@@ -22,6 +23,7 @@ from tasks.totango_sf.merge.flexipage import (
     page_facts,
     page_format,
     page_selected,
+    place_widget_component,
     region_names,
     remove_widget_component,
     widget_component_state,
@@ -351,7 +353,8 @@ def test_a_dynamic_forms_field_identifier_counts_as_taken():
 
 def test_legacy_format_component_sits_directly_in_the_region_without_identifier():
     page = standard(legacy=True)
-    merged = valid(add_widget_component(page, WIDGET, LEGACY))
+    merged, claim = place_widget_component(page, WIDGET, LEGACY)
+    valid(merged)
     component = the_component(merged)
     assert local_name(component) == "componentInstances"
     assert local_name(component.getparent()) == "flexiPageRegions"
@@ -360,7 +363,10 @@ def test_legacy_format_component_sits_directly_in_the_region_without_identifier(
     assert not list(parse_xml(merged).iter(md("itemInstances")))
     assert children(component) == ["componentInstanceProperties"] * 4 + ["componentName"]
     assert props_of(component)["pageName"] == PAGE
-    assert remove_widget_component(merged, WIDGET) == canonical_bytes(page)
+    # No identifier: the claim (region, position, properties) is what makes it ours.
+    assert claim == LegacyClaim("sidebar", 0, tuple(sorted(props_of(component).items())))
+    assert remove_widget_component(merged, WIDGET) == canonical_bytes(merged)
+    assert remove_widget_component(merged, WIDGET, claim) == canonical_bytes(page)
     # A page with no component yet takes the version's format.
     blank = flexipage(region("main"), region("sidebar"))
     assert local_name(the_component(valid(add_widget_component(blank, WIDGET, LEGACY)))) == (
@@ -389,12 +395,15 @@ def test_a_page_in_the_other_format_is_refused(page_legacy: bool, version: str):
 @pytest.mark.parametrize(("legacy", "version"), [(False, CURRENT), (True, LEGACY)])
 def test_rerunning_changes_nothing_and_changes_update_in_place(legacy: bool, version: str):
     page = standard(legacy=legacy)
-    merged = valid(add_widget_component(page, WIDGET, version))
-    assert add_widget_component(merged, WIDGET, version) == merged
-    assert widget_component_state(merged, WIDGET).status == "present"
+    merged, claim = place_widget_component(page, WIDGET, version)
+    valid(merged)
+    assert (claim is not None) == legacy
+    assert add_widget_component(merged, WIDGET, version, claim) == merged
+    assert widget_component_state(merged, WIDGET, claim).status == "present"
 
     taller = WidgetComponent(page=PAGE, height=500, label="Health", show_label=True)
-    updated = valid(add_widget_component(merged, taller, version))
+    updated, claim = place_widget_component(merged, taller, version, claim)
+    valid(updated)
     component = the_component(updated)
     assert props_of(component) == {
         "height": "500",
@@ -404,12 +413,12 @@ def test_rerunning_changes_nothing_and_changes_update_in_place(legacy: bool, ver
     }
     assert local_name(component) == ("componentInstances" if legacy else "componentInstance")
     assert region_of(component) == "sidebar"
-    state = widget_component_state(updated, WIDGET)
+    state = widget_component_state(updated, WIDGET, claim)
     assert state.status == "changed"
     assert state.detail == "height 500 → 290, label Health → Totango, showLabel true → false"
-    assert widget_component_state(updated, taller).status == "present"
-    assert remove_widget_component(updated, taller) == canonical_bytes(page)
-    assert remove_widget_component(updated, WIDGET) == canonical_bytes(page)
+    assert widget_component_state(updated, taller, claim).status == "present"
+    assert remove_widget_component(updated, taller, claim) == canonical_bytes(page)
+    assert remove_widget_component(updated, WIDGET, claim) == canonical_bytes(page)
 
 
 def test_an_update_keeps_the_identifier_and_the_admins_visibility_rule():
@@ -444,14 +453,22 @@ def test_a_comment_inside_our_component_does_not_stop_an_update():
     assert widget_component_state(updated, WIDGET).status == "present"
 
 
-def test_a_legacy_page_is_updated_in_place_and_found_by_its_page_name():
+def claim_of(region_name: str, index: int, height: str = "290") -> LegacyClaim:
+    props = {"height": height, "label": "Totango", "pageName": PAGE, "showLabel": "false"}
+    return LegacyClaim(region_name, index, tuple(sorted(props.items())))
+
+
+def test_a_legacy_page_is_updated_in_place_and_found_by_its_claim():
     page = flexipage(
         region("main", detail(True)),
         region(
             "sidebar", highlights(True), vf(height="100", legacy=True), comp("x:z", legacy=True)
         ),
     )
-    updated = valid(add_widget_component(page, WIDGET, LEGACY))
+    claim = claim_of("sidebar", 1, height="100")
+    # Without the claim the component is not provably ours: nothing changes.
+    assert add_widget_component(page, WIDGET, LEGACY) == canonical_bytes(page)
+    updated = valid(add_widget_component(page, WIDGET, LEGACY, claim))
     assert region_children(updated, "sidebar") == [
         "force:highlightsPanel",
         "flexipage:visualforcePage",
@@ -461,8 +478,15 @@ def test_a_legacy_page_is_updated_in_place_and_found_by_its_page_name():
     ]
     assert props_of(the_component(updated))["height"] == "290"
     assert the_component(updated).find(md("identifier")) is None
-    removed = valid(remove_widget_component(page, WIDGET))
+    removed = valid(remove_widget_component(page, WIDGET, claim))
     assert region_children(removed, "sidebar") == ["force:highlightsPanel", "x:z", "name", "type"]
+    # A claim of another place or other properties takes nothing.
+    for wrong in (
+        claim_of("sidebar", 0, "100"),
+        claim_of("main", 1, "100"),
+        claim_of("sidebar", 1),
+    ):
+        assert remove_widget_component(page, WIDGET, wrong) == canonical_bytes(page)
 
 
 def test_a_current_format_component_with_another_identifier_is_the_admins():
@@ -486,17 +510,23 @@ def test_a_legacy_component_of_another_page_is_not_ours():
     page = flexipage(
         region("main", detail(True)), region("sidebar", vf(page="Someone_Elses", legacy=True))
     )
-    merged = valid(add_widget_component(page, WIDGET, LEGACY))
+    merged, claim = place_widget_component(page, WIDGET, LEGACY)
+    valid(merged)
     assert sorted(props_of(c)["pageName"] for c in ours(merged)) == sorted([PAGE, "Someone_Elses"])
-    assert remove_widget_component(merged, WIDGET) == canonical_bytes(page)
+    assert remove_widget_component(merged, WIDGET, claim) == canonical_bytes(page)
     assert widget_component_state(page, WIDGET).status == "missing"
 
 
-def test_a_hand_placed_legacy_component_of_our_page_is_taken_as_ours():
-    # The pre-49.0 format has no identifier: the page name is all there is to go by.
+def test_a_hand_placed_legacy_component_of_our_page_is_not_ours_without_a_claim():
+    # The pre-49.0 format has no identifier, and the page name alone proves nothing:
+    # it shows already (no second copy), but it is not updated, counted or removed.
     page = valid(flexipage(region("main", detail(True)), region("sidebar", vf(legacy=True))))
-    assert widget_component_state(page, WIDGET).status == "present"
+    assert widget_component_state(page, WIDGET).status == "missing"
     assert add_widget_component(page, WIDGET, LEGACY) == canonical_bytes(page)
+    taller = WidgetComponent(page=PAGE, height=999)
+    assert add_widget_component(page, taller, LEGACY) == canonical_bytes(page)
+    assert remove_widget_component(page, WIDGET) == canonical_bytes(page)
+    assert page_facts(page, PAGE).widget == "component"
 
 
 def test_our_identifier_on_a_component_that_is_not_visualforce_is_not_ours():
@@ -626,8 +656,9 @@ def test_a_named_region_or_tab(legacy: bool, version: str):
 
     def placed(where: str) -> str:
         widget = WidgetComponent(page=PAGE, height=290, region=where)
-        merged = valid(add_widget_component(page, widget, version))
-        assert remove_widget_component(merged, widget) == canonical_bytes(page)
+        merged, claim = place_widget_component(page, widget, version)
+        valid(merged)
+        assert remove_widget_component(merged, widget, claim) == canonical_bytes(page)
         return region_of(the_component(merged))
 
     assert placed("main") == "main"

@@ -92,7 +92,12 @@ def make_ready(emu, cfg: TotangoConfig) -> None:
         seeded = (state.component("CustomObject", obj) or {}).get(f"objects/{obj}.object")
         if seeded:
             files[f"objects/{obj}.object"] = seeded
-    for page, merged in plan_record_pages(cfg, files).merged.items():
+    # Profiles decide which layouts a Record Detail shows (one gets an unpatched one).
+    files |= {
+        f"profiles/{n}.profile": state.metadata_xml("Profile", n) for n in state.names("Profile")
+    }
+    covered = set(cfg.layout_patterns)
+    for page, merged in plan_record_pages(cfg, files, covered_layouts=covered).merged.items():
         state.set_metadata_xml("FlexiPage", page, merged)
     md = "http://soap.sforce.com/2006/04/metadata"
     for obj in cfg.insights.objects:

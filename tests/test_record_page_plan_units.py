@@ -142,6 +142,8 @@ def test_rows_and_plan_as_json():
             "action": "leave",
             "reason": "the layout section shows in the Record Detail component",
             "dynamic_forms": False,
+            "layouts_checked": False,
+            "layout_gaps": [],
             "becomes_org_default": False,
         },
         {
@@ -152,6 +154,8 @@ def test_rows_and_plan_as_json():
             "action": "add",
             "reason": "no Record Detail component: add the component",
             "dynamic_forms": True,
+            "layouts_checked": False,
+            "layout_gaps": [],
             "becomes_org_default": False,
         },
         {
@@ -164,6 +168,8 @@ def test_rows_and_plan_as_json():
                 "the system default page shows the layout (Record Detail); it cannot be edited"
             ),
             "dynamic_forms": None,
+            "layouts_checked": False,
+            "layout_gaps": [],
             "becomes_org_default": False,
         },
     ]
@@ -594,6 +600,8 @@ def test_a_row_as_json_without_facts():
         "action": "cannot",
         "reason": "why",
         "dynamic_forms": None,
+        "layouts_checked": False,
+        "layout_gaps": [],
         "becomes_org_default": False,
     }
     assert RecordPagePlan().to_json() == []

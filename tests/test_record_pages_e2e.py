@@ -54,7 +54,12 @@ def test_deploy_reaches_every_assigned_page_verify_in_sync_rollback_restores(
     by_page = {r["page"]: r for r in rows}
     assert by_page["Account_Sales_Dynamic"]["action"] == "add"
     assert by_page["Account_Sales_Dynamic"]["widget_shows"] == "never"
-    assert by_page["Account_Record_Page"]["widget_shows"] == "layout_section"
+    # The org default reaches the Standard profile, whose Account.Customer layout is
+    # one the config does not patch: the Record Detail alone misses those users.
+    assert by_page["Account_Record_Page"]["widget_shows"] == "partly"
+    assert by_page["Account_Record_Page"]["action"] == "add"
+    assert by_page["Lead_Admin_Page"]["widget_shows"] == "layout_section"
+    assert by_page["Lead_Admin_Page"]["action"] == "leave"
     assert by_page["Account_Support_Page"]["assigned"] == [
         "app standard__LightningSales, record type Account.Customer, profile Standard"
     ]
@@ -139,7 +144,8 @@ def test_edited_component_is_drift_and_rollback_keeps_an_admins_later_change(
         ("all", {"Account_Record_Page", "Account_Sales_Dynamic", "Account_Support_Page",
                  "Lead_Dynamic_Page", "Lead_Admin_Page", "Opportunity_Sales_Page"}),
         (["Lead_*"], {"Lead_Dynamic_Page", "Lead_Admin_Page"}),
-        ("auto", {"Account_Sales_Dynamic", "Lead_Dynamic_Page"}),
+        ("auto", {"Account_Sales_Dynamic", "Lead_Dynamic_Page", "Account_Record_Page",
+                  "Account_Support_Page"}),
     ],
 )  # fmt: skip
 def test_record_pages_selection(emulator, use_org, tmp_path, selection, expected):
@@ -269,18 +275,18 @@ def test_narrowing_the_selection_takes_our_component_back_out(emulator, use_org,
     use_org(emulator)
     everywhere = write_config(tmp_path, widget={"record_pages": "all"})
     assert cli("deploy", "--org", "emu", "--config", str(everywhere), "--json").exit_code == 0
-    before = emulator.state.metadata_xml("FlexiPage", "Account_Record_Page")
-    assert b"Totango_Account_Insights" in before
+    before = emulator.state.metadata_xml("FlexiPage", "Opportunity_Sales_Page")
+    assert b"Totango_Opportunity_Insights" in before
     auto = tmp_path / "auto"
     auto.mkdir()
     config = write_config(auto)
     verify = cli("verify", "--org", "emu", "--config", str(config), "--json")
     assert verify.exit_code == 3
     drift = {d["name"]: d["detail"] for d in as_json(verify)["drift"]}
-    assert "does not select" in drift["Account_Record_Page"]
+    assert "does not select" in drift["Opportunity_Sales_Page"]
     assert cli("deploy", "--org", "emu", "--config", str(config), "--json").exit_code == 0
-    after = emulator.state.metadata_xml("FlexiPage", "Account_Record_Page")
-    assert b"Totango_Account_Insights" not in after
+    after = emulator.state.metadata_xml("FlexiPage", "Opportunity_Sales_Page")
+    assert b"Totango_Opportunity_Insights" not in after
     lead = emulator.state.metadata_xml("FlexiPage", "Lead_Dynamic_Page")
     assert b"Totango_Lead_Insights" in lead  # still selected by auto
 

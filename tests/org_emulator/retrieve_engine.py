@@ -10,6 +10,7 @@ from lxml import etree
 
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tests.org_emulator import catalog
+from tests.org_emulator.profile_retrieve import profile_as_retrieved
 from tests.org_emulator.state import MD_NS, OrgState
 
 _M = f"{{{MD_NS}}}"
@@ -121,6 +122,12 @@ def retrieve(state: OrgState, requested: dict[str, list[str]], version: str) -> 
             elif type_name == "InstalledPackage":
                 path = catalog.file_path(type_name, name)
                 files[path] = _installed_package(state.package_version)
+                props.append(FileProps(type_name, name, path))
+            elif type_name == "Profile":
+                path = catalog.file_path(type_name, name)
+                stored = (state.component(type_name, name) or {}).get(path, b"")
+                record_types = [*found.get("CustomObject", []), *found.get("RecordType", [])]
+                files[path] = profile_as_retrieved(stored, found.get("Layout", []), record_types)
                 props.append(FileProps(type_name, name, path))
             else:
                 files.update(state.component(type_name, name) or {})

@@ -189,7 +189,13 @@ def _seed_metadata(state: OrgState) -> None:
         state.put("CustomObject", sobject, files)
     # Record pages and Lightning apps: an org default, app defaults and app + record
     # type + profile assignments, one of them a Dynamic Forms page (no Record Detail).
-    for kind, type_name in (("flexipages", "FlexiPage"), ("applications", "CustomApplication")):
+    # Profiles hold the page layout assignments (layout, optional record type); the
+    # Standard profile gets an unpatched layout for the Account.Customer record type.
+    for kind, type_name in (
+        ("flexipages", "FlexiPage"),
+        ("applications", "CustomApplication"),
+        ("profiles", "Profile"),
+    ):
         for path in sorted((SEED / kind).iterdir()):
             state.put(type_name, path.stem, {f"{kind}/{path.name}": path.read_bytes()})
     for path in sorted((SEED / "layouts").glob("*.layout")):

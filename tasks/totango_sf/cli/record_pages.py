@@ -12,6 +12,7 @@ from tasks.totango_sf.cli.common import out
 _SHOWS = {
     "component": "[green]its own component[/]",
     "layout_section": "[green]layout section (Record Detail)[/]",
+    "partly": "[yellow]layout section, not for every profile[/]",
     "never": "[red]never[/]",
 }
 _ACTION = {

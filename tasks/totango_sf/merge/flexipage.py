@@ -7,10 +7,16 @@ component of its own. A deploy replaces the whole FlexiPage, so the page is read
 first and one component is inserted at its schema position, keeping every other
 element, comments included.
 
-The component is found again by its ``identifier`` (``totango_widget``...), or,
-in the pre-49.0 format that has no identifier, by its ``pageName``, so re-running
-changes nothing, a changed height or page is updated in place, and removing it
-gives back the original page.
+The component is found again by its ``identifier`` (``totango_widget``...), so
+re-running changes nothing, a changed height or page is updated in place, and
+removing it gives back the original page. Pre-49.0 pages carry no identifier (none
+of the public legacy pages in the test corpus has one), and no other element is
+known to carry a mark through a retrieve: the component's properties are its own
+design attributes, and a retrieve returns the org's serialisation, not ours. There
+a component showing our page may well be an admin's, so it is ours only where a
+``LegacyClaim`` recorded at deploy time (its region, position and properties)
+still matches; without one, a component showing our page is left alone and counts
+as showing the widget.
 
 Formats (Metadata API Developer Guide, "FlexiPage"): before API 49.0 components
 sat in ``componentInstances`` directly under a region; from 49.0 that element is
@@ -23,8 +29,9 @@ written is the one of that version.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from lxml import etree
 
@@ -67,6 +74,29 @@ class WidgetComponent:
     show_label: bool = False
     region: str | None = None  # a region or facet name, or a tab's title
     position: Literal["first", "last"] = "last"  # within the region
+
+
+@dataclass(frozen=True)
+class LegacyClaim:
+    """Where this setup put its component on a pre-49.0 page: the region, the position
+    among the region's ``componentInstances``, and the properties as deployed."""
+
+    region: str
+    index: int
+    properties: tuple[tuple[str, str | None], ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"region": self.region, "index": self.index, "properties": dict(self.properties)}
+
+    @classmethod
+    def from_json(cls, data: Any) -> LegacyClaim | None:
+        """None for anything that is not a claim this module wrote."""
+        if not isinstance(data, Mapping):
+            return None
+        region, index, props = data.get("region"), data.get("index"), data.get("properties")
+        if not (isinstance(region, str) and isinstance(index, int) and isinstance(props, dict)):
+            return None
+        return cls(region, index, tuple(sorted(props.items())))
 
 
 @dataclass(frozen=True)
@@ -148,21 +178,38 @@ def page_format(root: etree._Element) -> FlexiPageFormat | None:
     return None
 
 
-def _owned(root: etree._Element, widget: WidgetComponent) -> etree._Element | None:
-    """Our component: by identifier, else (no identifiers in this file) by page."""
+def _claimed(root: etree._Element, claim: LegacyClaim) -> etree._Element | None:
+    """The component at the claimed place, if it is still the one deployed there."""
+    for region in _regions(root):
+        if _text(region, "name") != claim.region:
+            continue
+        components = region.findall(_tag(region, "componentInstances"))
+        if 0 <= claim.index < len(components):
+            found = components[claim.index]
+            if _is_visualforce(found) and _claim_of(found) == claim:
+                return found
+    return None
+
+
+def _claim_of(component: etree._Element) -> LegacyClaim:
+    region = component.getparent()
+    assert region is not None
+    index = region.findall(component.tag).index(component)
+    return LegacyClaim(
+        _text(region, "name") or "", index, tuple(sorted(_properties(component).items()))
+    )
+
+
+def _owned(
+    root: etree._Element, widget: WidgetComponent, claim: LegacyClaim | None = None
+) -> etree._Element | None:
+    """Our component: by identifier, else (pre-49.0, no identifiers) by the claim alone."""
     for component in _components(root):
         if _is_visualforce(component) and (_text(component, "identifier") or "").startswith(
             IDENTIFIER_BASE
         ):
             return component
-    for component in _components(root):
-        if (
-            local_name(component) == "componentInstances"
-            and _is_visualforce(component)
-            and _properties(component).get("pageName") == widget.page
-        ):
-            return component
-    return None
+    return _claimed(root, claim) if claim is not None else None
 
 
 def _shows_page(root: etree._Element, page: str) -> bool:
@@ -265,8 +312,21 @@ def _same(component: etree._Element, widget: WidgetComponent) -> bool:
     return have == _properties(wanted)
 
 
-def add_widget_component(data: bytes, widget: WidgetComponent, api_version: str) -> bytes:
+def add_widget_component(
+    data: bytes, widget: WidgetComponent, api_version: str, claim: LegacyClaim | None = None
+) -> bytes:
     """The page with exactly one widget component matching ``widget``."""
+    return place_widget_component(data, widget, api_version, claim)[0]
+
+
+def place_widget_component(
+    data: bytes, widget: WidgetComponent, api_version: str, claim: LegacyClaim | None = None
+) -> tuple[bytes, LegacyClaim | None]:
+    """``add_widget_component``, and on a pre-49.0 page the claim of our component.
+
+    ``claim``: where an earlier deploy put ours on a pre-49.0 page. Without it, a
+    component there showing our page is someone else's and stays as it is.
+    """
     root = _root(data)
     fmt = format_for(api_version)
     if page_format(root) not in (fmt, None):
@@ -274,7 +334,7 @@ def add_widget_component(data: bytes, widget: WidgetComponent, api_version: str)
             f"the page is in the {page_format(root)} format but API {api_version} needs the"
             f" {fmt} one: retrieve and deploy at one API version"
         )
-    owned = _owned(root, widget)
+    owned = _owned(root, widget, claim)
     if owned is not None:
         if not _same(owned, widget):
             fresh = _component_element(owned, widget, fmt, _text(owned, "identifier"))
@@ -285,11 +345,12 @@ def add_widget_component(data: bytes, widget: WidgetComponent, api_version: str)
             holder = owned.getparent()
             assert holder is not None
             holder.replace(owned, fresh)
-        return canonical_bytes(root, keep_comments=True)
+            owned = fresh
+        return _placed(root, owned)
     if _shows_page(root, widget.page):
         # Someone placed the page by hand: it shows already, and a second copy
         # would be ours to remove on rollback while theirs stays.
-        return canonical_bytes(root, keep_comments=True)
+        return canonical_bytes(root, keep_comments=True), None
     region = _target_region(root, widget)
     if fmt == "legacy":
         new = _component_element(region, widget, fmt, None)
@@ -303,13 +364,20 @@ def add_widget_component(data: bytes, widget: WidgetComponent, api_version: str)
         siblings[0].addprevious(new)
     else:
         insert_in_schema_order(region, new, "FlexiPageRegion")
-    return canonical_bytes(root, keep_comments=True)
+    return _placed(root, new)
 
 
-def remove_widget_component(data: bytes, widget: WidgetComponent) -> bytes:
+def _placed(root: etree._Element, ours: etree._Element) -> tuple[bytes, LegacyClaim | None]:
+    claim = _claim_of(ours) if local_name(ours) == "componentInstances" else None
+    return canonical_bytes(root, keep_comments=True), claim
+
+
+def remove_widget_component(
+    data: bytes, widget: WidgetComponent, claim: LegacyClaim | None = None
+) -> bytes:
     """The page without the component ``add_widget_component`` owns; nothing else changes."""
     root = _root(data)
-    owned = _owned(root, widget)
+    owned = _owned(root, widget, claim)
     if owned is not None:
         holder = owned.getparent() if local_name(owned) == "componentInstance" else owned
         assert holder is not None
@@ -319,9 +387,11 @@ def remove_widget_component(data: bytes, widget: WidgetComponent) -> bytes:
     return canonical_bytes(root, keep_comments=True)
 
 
-def widget_component_state(data: bytes, widget: WidgetComponent) -> ComponentState:
+def widget_component_state(
+    data: bytes, widget: WidgetComponent, claim: LegacyClaim | None = None
+) -> ComponentState:
     root = _root(data)
-    owned = _owned(root, widget)
+    owned = _owned(root, widget, claim)
     if owned is None:
         return ComponentState("missing", f"no component with page {widget.page}")
     if _same(owned, widget):

@@ -2,9 +2,14 @@
 the pages the widget component is merged into.
 
 Pure: it takes the files one retrieve brought back (the objects, every Lightning
-app, every FlexiPage and the referenced Visualforce pages) and decides. A page's
-state is judged without our own component, so after a deploy the same pages are
-chosen again and the merge finds nothing left to do.
+app, every FlexiPage, the referenced Visualforce pages, and the profiles with their
+layout assignments) and decides. A page's state is judged without our own
+component, so after a deploy the same pages are chosen again and the merge finds
+nothing left to do.
+
+A Record Detail shows our layout section only to users whose layout holds it
+(``layout_audience``): a page counts as showing the widget through its layout only
+when every layout its audience gets carries the section, now or after this deploy.
 """
 
 from __future__ import annotations
@@ -17,21 +22,31 @@ from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.config.names import object_stem
 from tasks.totango_sf.merge.flexipage import (
     FlexiPagePatchError,
+    LegacyClaim,
     PageFacts,
     WidgetComponent,
     add_widget_component,
     format_for,
     page_facts,
     page_selected,
+    place_widget_component,
     remove_widget_component,
     widget_component_state,
+)
+from tasks.totango_sf.merge.layout_audience import (
+    Audience,
+    LayoutAssignment,
+    LayoutGap,
+    layout_gaps,
+    profile_assignments,
 )
 from tasks.totango_sf.merge.record_pages import PageAssignment, assignments, pages_in_use
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.render.files import render_xml
 
 PageAction = Literal["add", "leave", "cannot", "create", "remove"]
-Shows = Literal["component", "layout_section", "never"]
+# "partly": through the layout section, but some profiles get a layout without it.
+Shows = Literal["component", "layout_section", "partly", "never"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,9 @@ class RecordPageRow:
     action: PageAction
     reason: str
     facts: PageFacts | None = None
+    # Who would get a layout without our section through this page's Record Detail.
+    layout_gaps: tuple[LayoutGap, ...] = ()
+    layouts_checked: bool = False
     # A page this setup creates that the deploy also makes the object's org default.
     becomes_org_default: bool = False
 
@@ -57,6 +75,8 @@ class RecordPageRow:
             "action": self.action,
             "reason": self.reason,
             "dynamic_forms": self.facts.dynamic_forms if self.facts else None,
+            "layouts_checked": self.layouts_checked,
+            "layout_gaps": [g.describe() for g in self.layout_gaps],
             "becomes_org_default": self.becomes_org_default,
         }
 
@@ -68,6 +88,8 @@ class RecordPagePlan:
     originals: dict[str, bytes] = field(default_factory=dict)  # page name -> org's file
     widgets: dict[str, WidgetComponent] = field(default_factory=dict)
     created: dict[str, bytes] = field(default_factory=dict)  # new page name -> file
+    # Pre-49.0 pages: where our component sits once deployed (no identifier there).
+    claims: dict[str, LegacyClaim] = field(default_factory=dict)
     # object -> the created page that is (to be) its org default
     org_defaults: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -161,6 +183,8 @@ def plan_record_pages(
     shipped_pages: Collection[str] = (),
     *,
     local_project: bool = False,
+    covered_layouts: Collection[str] | None = None,
+    legacy_claims: Mapping[str, LegacyClaim] | None = None,
 ) -> RecordPagePlan:
     """The record-page rows of every configured object, and the merged pages.
 
@@ -168,8 +192,18 @@ def plan_record_pages(
     assignment (no app or object override), each of its record pages of a
     configured object counts as in use; no system default is reported (the org's
     is not in the folder).
+
+    ``covered_layouts``: the layouts that hold our section, now or after this
+    deploy. With it and the retrieved profiles, a Record Detail counts as showing
+    the widget only for an audience whose every layout is covered; without either,
+    layouts are not checked.
+
+    ``legacy_claims``: page name -> where an earlier deploy put our component on a
+    pre-49.0 page; there, only a claimed component is ours.
     """
     plan = RecordPagePlan()
+    claims = dict(legacy_claims or {})
+    check = LayoutCheck(profile_assignments(retrieved), covered_layouts)
     selection = config.widget.record_pages
     objects = {o: retrieved.get(f"objects/{o}.object") for o in config.insights.objects}
     found = assignments(objects, _apps(retrieved))
@@ -198,17 +232,7 @@ def plan_record_pages(
                 plan.rows.append(row)
                 if row.becomes_org_default:
                     replaced = f"; replaced as the org default by {row.page}"
-            plan.rows.append(
-                RecordPageRow(
-                    sobject,
-                    None,
-                    (assignment,),
-                    "layout_section",
-                    "leave",
-                    "the system default page shows the layout (Record Detail); it cannot be"
-                    f" edited{replaced}",
-                )
-            )
+            plan.rows.append(_system_default_row(sobject, assignment, check, replaced))
         for page in sorted(p for p, a in by_page.items() if a[0].sobject == sobject):
             if creating and page == created_page_name(sobject):
                 if page in plan.created:  # already listed beside the system default
@@ -219,12 +243,80 @@ def plan_record_pages(
                 continue
             plan.rows.append(
                 _row(
-                    plan, page, tuple(by_page[page]), widget, selection, config, retrieved, unusable
+                    plan,
+                    page,
+                    tuple(by_page[page]),
+                    widget,
+                    selection,
+                    config,
+                    retrieved,
+                    unusable,
+                    check,
+                    claims.get(page),
                 )
             )
         if creating and not local_project:
             _org_default_taken(plan, config, sobject, widget, retrieved)
     return plan
+
+
+@dataclass(frozen=True)
+class LayoutCheck:
+    """The profiles' layout assignments and the layouts holding our section."""
+
+    assignments: list[LayoutAssignment] | None
+    covered: Collection[str] | None
+
+    @property
+    def checked(self) -> bool:
+        return self.assignments is not None and self.covered is not None
+
+    def gaps(self, assigned: tuple[PageAssignment, ...]) -> tuple[LayoutGap, ...]:
+        """Who, among the users of these assignments, gets a layout without our section."""
+        if self.assignments is None or self.covered is None or not assigned:
+            return ()
+        audiences = [_audience(a) for a in assigned]
+        return layout_gaps(self.assignments, assigned[0].sobject, audiences, self.covered)
+
+
+def _audience(assignment: PageAssignment) -> Audience:
+    # Org and app defaults reach every profile and record type (the profile
+    # assignments that take precedence over them are counted as well: the
+    # cautious reading, which can only add our component where it may be needed).
+    if assignment.level == "app_record_type_profile":
+        return Audience(assignment.profile, assignment.record_type)
+    return Audience()
+
+
+def _gaps_text(gaps: tuple[LayoutGap, ...]) -> str:
+    return "; ".join(g.describe() for g in gaps)
+
+
+def _system_default_row(
+    sobject: str, assignment: PageAssignment, check: LayoutCheck, replaced: str = ""
+) -> RecordPageRow:
+    gaps = check.gaps((assignment,))
+    if gaps:
+        return RecordPageRow(
+            sobject,
+            None,
+            (assignment,),
+            "partly",
+            "leave",
+            "the system default page shows the layout (Record Detail) and cannot be edited;"
+            f" these users get a layout without our section: {_gaps_text(gaps)}{replaced}",
+            layout_gaps=gaps,
+            layouts_checked=True,
+        )
+    return RecordPageRow(
+        sobject,
+        None,
+        (assignment,),
+        "layout_section",
+        "leave",
+        f"the system default page shows the layout (Record Detail); it cannot be edited{replaced}",
+        layouts_checked=check.checked,
+    )
 
 
 def _org_default_taken(
@@ -333,6 +425,8 @@ def _row(
     config: TotangoConfig,
     retrieved: Mapping[str, bytes],
     unusable: str | None,
+    check: LayoutCheck,
+    claim: LegacyClaim | None = None,
 ) -> RecordPageRow:
     sobject = assigned[0].sobject
     data = retrieved.get(flexipage_path(page))
@@ -341,34 +435,63 @@ def _row(
             sobject, page, assigned, "never", "cannot", "assigned, but not retrievable (managed?)"
         )
     try:
-        facts = page_facts(remove_widget_component(data, widget), widget.page)
+        facts = page_facts(remove_widget_component(data, widget, claim), widget.page)
     except FlexiPagePatchError as exc:
         return RecordPageRow(sobject, page, assigned, "never", "cannot", str(exc))
-    shows: Shows = "never" if facts.widget == "none" else facts.widget
-    if not page_selected(page, selection, facts):
-        reason = (
-            "the layout section shows in the Record Detail component"
-            if facts.widget == "layout_section"
-            else f"not selected by widget.record_pages ({selection})"
+    gaps = check.gaps(assigned) if facts.widget == "layout_section" else ()
+    shows: Shows = "partly" if gaps else ("never" if facts.widget == "none" else facts.widget)
+
+    def row(action: PageAction, reason: str) -> RecordPageRow:
+        return RecordPageRow(
+            sobject,
+            page,
+            assigned,
+            shows,
+            action,
+            reason,
+            facts,
+            layout_gaps=gaps,
+            layouts_checked=check.checked,
         )
-        without = remove_widget_component(data, widget)
-        if widget_component_state(data, widget).status != "missing":
+
+    # Under auto, a Record Detail that shows some users a layout without our
+    # section no longer counts as showing the widget.
+    if not (page_selected(page, selection, facts) or (selection == "auto" and gaps)):
+        reason = _left_alone(facts, selection, check.checked, gaps)
+        without = remove_widget_component(data, widget, claim)
+        if widget_component_state(data, widget, claim).status != "missing":
             # Ours from an earlier selection: take it out, so the org follows the config.
             plan.merged[page] = without
             plan.originals[page] = data
             plan.widgets[page] = widget
-            return RecordPageRow(
-                sobject, page, assigned, shows, "remove", f"{reason}: remove our component", facts
-            )
-        return RecordPageRow(sobject, page, assigned, shows, "leave", reason, facts)
+            return row("remove", f"{reason}: remove our component")
+        return row("leave", reason)
     if unusable:
-        return RecordPageRow(sobject, page, assigned, shows, "cannot", unusable, facts)
+        return row("cannot", unusable)
     try:
-        merged = add_widget_component(data, widget, config.api_version)
+        merged, placed = place_widget_component(data, widget, config.api_version, claim)
     except FlexiPagePatchError as exc:
-        return RecordPageRow(sobject, page, assigned, shows, "cannot", str(exc), facts)
+        return row("cannot", str(exc))
+    if placed is not None:
+        plan.claims[page] = placed
     plan.merged[page] = merged
     plan.originals[page] = data
     plan.widgets[page] = widget
     why = "no Record Detail component" if facts.widget == "none" else "selected"
-    return RecordPageRow(sobject, page, assigned, shows, "add", f"{why}: add the component", facts)
+    if gaps:
+        why = f"the Record Detail shows a layout without our section to {_gaps_text(gaps)}"
+    return row("add", f"{why}: add the component")
+
+
+def _left_alone(
+    facts: PageFacts, selection: str | list[str], checked: bool, gaps: tuple[LayoutGap, ...]
+) -> str:
+    if gaps:
+        return f"not selected by widget.record_pages ({selection}); missed by {_gaps_text(gaps)}"
+    if facts.widget == "component":
+        return "the page shows the widget through a Visualforce component this setup did not place"
+    if facts.widget == "layout_section":
+        if checked:
+            return "every layout its users get holds the section (Record Detail)"
+        return "the layout section shows in the Record Detail component"
+    return f"not selected by widget.record_pages ({selection})"

@@ -19,6 +19,7 @@ from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.flexipage import widget_component_state
 from tasks.totango_sf.merge.layout import widget_section_state
 from tasks.totango_sf.merge.org_default import org_default_page
+from tasks.totango_sf.merge.record_page_plan import retrieve_members as record_page_members
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.org import snapshot as snapshots
@@ -47,6 +48,7 @@ from tasks.totango_sf.org.permset_assignment import (
     PermissionSetMissing,
     assign_permission_set,
 )
+from tasks.totango_sf.org.record_page_claims import claims_extra, latest_claims
 from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY
 from tasks.totango_sf.org.snapshot import (
     Snapshot,
@@ -190,12 +192,16 @@ class DeployOutcome:
 # -- reading the org -----------------------------------------------------------------
 
 
-def read_org(session: Any, config: TotangoConfig) -> tuple[list[str], DesiredState]:
+def read_org(
+    session: Any, config: TotangoConfig, snapshot_root: Path | None = None
+) -> tuple[list[str], DesiredState]:
     """listMetadata(Layout) + one retrieve -> the desired state and its diff."""
     layout_names = list_metadata(session, "Layout", config.api_version)
     layouts = config.matching_layouts(layout_names)
-    retrieved = retrieve_files(session, retrieve_members(config, layouts), config.api_version)
-    return layout_names, desired_state(config, layout_names, retrieved)
+    members = retrieve_members(config, layouts, layout_names)
+    retrieved = retrieve_files(session, members, config.api_version)
+    claims = latest_claims(_root(snapshot_root), session.name)
+    return layout_names, desired_state(config, layout_names, retrieved, claims)
 
 
 def drift_report(org: str, config: TotangoConfig, state: DesiredState) -> VerifyReport:
@@ -253,8 +259,12 @@ def verify(
     if layout_names is None:
         layout_names = list_metadata(session, "Layout", config.api_version)
     layouts = config.matching_layouts(layout_names)
-    retrieved = retrieve_files(session, retrieve_members(config, layouts), config.api_version)
-    return drift_report(session.name, config, desired_state(config, layout_names, retrieved))
+    members = retrieve_members(config, layouts, layout_names)
+    retrieved = retrieve_files(session, members, config.api_version)
+    claims = latest_claims(_root(None), session.name)
+    return drift_report(
+        session.name, config, desired_state(config, layout_names, retrieved, claims)
+    )
 
 
 # -- deploying -----------------------------------------------------------------------
@@ -316,6 +326,15 @@ def _patched_files(state: DesiredState) -> dict[str, bytes]:
         for c in state.components
         if c.type in ("Layout", "Settings", "CustomObject")
     }
+
+
+def layouts_for_verify(config: TotangoConfig, snapshot: Snapshot) -> list[str] | None:
+    """The snapshot's patched layouts, to spare verify a listMetadata; None (list them)
+    with record pages in play, which need every layout of the objects: the profiles'
+    assignments come back only for layouts retrieved with them."""
+    if record_page_members(config):
+        return None
+    return [name for kind, name in snapshot.patched if kind == "Layout"] or None
 
 
 def _root(snapshot_root: Path | None) -> Path:
@@ -399,7 +418,7 @@ def deploy(
     # "validate, review, then --quick" the easy path.
     kind = check_safety(session, config, yes or check_only)
     test_plan = test_plan_for(session, kind, test_level, tests, check_only)
-    layout_names, state = read_org(session, config)
+    layout_names, state = read_org(session, config, snapshot_root)
     timings.measure("read_org", started)
     if state.blocking:
         raise DeployRefused("; ".join(state.blocking))
@@ -424,6 +443,7 @@ def deploy(
     save_deployed(snapshot, _patched_files(state))
     if state.record_pages is not None and state.record_pages.widgets:
         snapshot.extra[WIDGETS_KEY] = {n: w.page for n, w in state.record_pages.widgets.items()}
+    snapshot.extra.update(claims_extra(state.record_pages))
     started = time.monotonic()
     tracker = Tracker(snapshot, "deploy")
     result = run_tracked(
@@ -548,9 +568,7 @@ def quick(
     if not result.success:
         return outcome
     outcome.status = "deployed"
-    layout_names = (
-        [name for t, name in snapshot.patched if t == "Layout"] if found_validation else None
-    )
+    layout_names = layouts_for_verify(config, snapshot) if found_validation else None
     _after_deploy(session, config, outcome, layout_names)  # type: ignore[arg-type]
     tracker.follow_up(outcome.follow_up_error)
     return outcome

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
-from tasks.totango_sf.merge import record_page_plan
+from tasks.totango_sf.merge import layout_audience, record_page_plan
+from tasks.totango_sf.merge.flexipage import LegacyClaim
 from tasks.totango_sf.merge.layout import add_widget_section
 from tasks.totango_sf.merge.org_default import (
     assign_org_default,
@@ -113,15 +114,33 @@ def referenced_pages(config: TotangoConfig, layouts: Mapping[str, str]) -> list[
     return sorted({config.page_reference(obj) for obj in layouts.values()})
 
 
-def retrieve_members(config: TotangoConfig, layouts: Mapping[str, str]) -> list[tuple[str, str]]:
-    """Everything one retrieve must bring back: what we deploy, patch or build on."""
+def retrieve_members(
+    config: TotangoConfig, layouts: Mapping[str, str], layout_names: Iterable[str] = ()
+) -> list[tuple[str, str]]:
+    """Everything one retrieve must bring back: what we deploy, patch or build on.
+
+    ``layout_names``: every layout of the org; with record pages in play, the
+    profiles come back with the assignments of the configured objects' layouts.
+    """
     members = [package_member(c.type, c.full_name) for c in new_components(config)]
     members += [("Layout", name) for name in layouts]
     members += [("Settings", "Security")]
     members += [("CustomObject", obj) for obj in config.insights.objects]
     members += [("ApexPage", page) for page in referenced_pages(config, layouts)]
-    members += record_page_plan.retrieve_members(config)
+    pages = record_page_plan.retrieve_members(config)
+    members += pages
+    if pages:
+        members += layout_audience.retrieve_members(config.insights.objects, layout_names)
     return sorted(set(members))
+
+
+def covered_layouts(
+    config: TotangoConfig, layouts: Iterable[str], retrieved: Mapping[str, bytes]
+) -> set[str]:
+    """Layouts that hold our section after this deploy: the patched ones, and any
+    retrieved layout already showing a widget page."""
+    pages = {config.page_reference(obj) for obj in config.insights.objects}
+    return set(layouts) | layout_audience.layouts_showing(retrieved, pages)
 
 
 def _component_files(component: Component) -> dict[str, bytes]:
@@ -225,8 +244,12 @@ def desired_state(
     config: TotangoConfig,
     layout_names: Iterable[str],
     retrieved: Mapping[str, bytes],
+    legacy_claims: Mapping[str, LegacyClaim] | None = None,
 ) -> DesiredState:
-    """Desired components and their diff against the org's ``retrieved`` files."""
+    """Desired components and their diff against the org's ``retrieved`` files.
+
+    ``legacy_claims``: where the last deploy put our component on pre-49.0 pages.
+    """
     names = list(layout_names)
     layouts = config.matching_layouts(names)
     new = new_components(config)
@@ -282,7 +305,11 @@ def desired_state(
         components.append(comp)
 
     pages = record_page_plan.plan_record_pages(
-        config, retrieved, [c.full_name for c in new if c.type == "ApexPage"]
+        config,
+        retrieved,
+        [c.full_name for c in new if c.type == "ApexPage"],
+        covered_layouts=covered_layouts(config, layouts, retrieved),
+        legacy_claims=legacy_claims,
     )
     warnings += pages.warnings
     for name, merged in sorted(pages.merged.items()):

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.org import snapshot as snapshots
-from tasks.totango_sf.org.deploy import DeployOutcome, after_deploy
+from tasks.totango_sf.org.deploy import DeployOutcome, after_deploy, layouts_for_verify
 from tasks.totango_sf.org.metadata_api import (
     DEFAULT_TIMEOUT,
     DeployOutcomeUnknown,
@@ -147,8 +147,7 @@ def follow(
     report.state = "succeeded"
     if tracker is not None and tracker.operation in ("deploy", "quick") and not report.check_only:
         outcome = DeployOutcome(session.name, "", "deployed", snapshot_id=report.snapshot_id)
-        layouts = [n for t, n in tracker.snapshot.patched if t == "Layout"] or None
-        after_deploy(session, config, outcome, layouts)
+        after_deploy(session, config, outcome, layouts_for_verify(config, tracker.snapshot))
         report.follow_up = outcome
         tracker.follow_up(outcome.follow_up_error)
         if tracker.operation == "quick" and "quick_deploy_of" not in tracker.snapshot.extra:

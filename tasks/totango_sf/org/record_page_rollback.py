@@ -2,7 +2,8 @@
 
 Restoring the copy saved before the deploy would also undo whatever an admin
 changed on the page since; removing only the component this setup owns (found
-by its identifier, or by its page in the pre-49.0 format) leaves their work, and
+by its identifier, or on a pre-49.0 page by the claim the deploy recorded in the
+snapshot: ``record_page_claims``) leaves their work, and
 on an untouched page gives back exactly the page as it was before the deploy.
 """
 
@@ -13,6 +14,7 @@ from typing import Any
 from tasks.totango_sf.merge.flexipage import WidgetComponent, remove_widget_component
 from tasks.totango_sf.merge.record_page_plan import flexipage_path
 from tasks.totango_sf.org.metadata_api import retrieve_files
+from tasks.totango_sf.org.record_page_claims import claims_of
 from tasks.totango_sf.org.snapshot import Snapshot
 
 WIDGETS_KEY = "record_page_widgets"
@@ -24,6 +26,7 @@ def pages_without_widget(session: Any, snapshot: Snapshot, api_version: str) -> 
     if not names:
         return {}
     widgets: dict[str, str] = snapshot.extra.get(WIDGETS_KEY, {})
+    claims = claims_of(snapshot)
     current = retrieve_files(session, [("FlexiPage", name) for name in names], api_version)
     pages = {}
     for name in names:
@@ -31,5 +34,5 @@ def pages_without_widget(session: Any, snapshot: Snapshot, api_version: str) -> 
         data = current.get(path)
         if data is not None:
             widget = WidgetComponent(page=widgets.get(name, ""), height=0)
-            pages[path] = remove_widget_component(data, widget)
+            pages[path] = remove_widget_component(data, widget, claims.get(name))
     return pages

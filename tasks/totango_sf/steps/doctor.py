@@ -7,7 +7,7 @@ here writes: only queries and one Metadata API retrieve.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -252,6 +252,7 @@ def _profiles_check(session: Any, app_id: str, profiles: list[str], org_name: st
 
 def metadata_checks(session: Any, config: Any, org_name: str) -> list[Check]:
     """Trusted ranges, widget and fields, read with one retrieve (read-only)."""
+    from tasks.totango_sf.merge import layout_audience
     from tasks.totango_sf.merge.layout import LayoutPatchError, widget_section_state
     from tasks.totango_sf.merge.security import SecurityPatchError, missing_ip_ranges
     from tasks.totango_sf.merge.widget import widget_section_for
@@ -269,7 +270,12 @@ def metadata_checks(session: Any, config: Any, org_name: str) -> list[Check]:
         ]
         members = [("Settings", "Security")] + [("Layout", n) for n in layouts]
         members += [("CustomField", f) for f in fields]
-        members += record_page_members(config)
+        page_members = record_page_members(config)
+        if page_members:
+            page_members += layout_audience.retrieve_members(
+                config.insights.objects, list_metadata(session, "Layout", config.api_version)
+            )
+        members += page_members
         files = retrieve_files(session, members, config.api_version)
     except MetadataCallFailed as exc:
         detail = f"could not retrieve metadata: {exc}"
@@ -312,7 +318,7 @@ def metadata_checks(session: Any, config: Any, org_name: str) -> list[Check]:
             LayoutPatchError,
         )
     )
-    checks.append(record_pages_check(config, files, deploy_fix))
+    checks.append(record_pages_check(config, files, deploy_fix, layouts))
     checks.append(_fields_check(fields, files, deploy_fix))
     return checks
 
@@ -329,14 +335,21 @@ def record_page_members(config: Any) -> list[tuple[str, str]]:
     return members
 
 
-def record_pages_check(config: Any, files: dict[str, bytes], fix: str) -> Check:
-    """Per object: the record pages in use, where assigned, and whether the widget shows."""
+def record_pages_check(
+    config: Any, files: dict[str, bytes], fix: str, layouts: Iterable[str] = ()
+) -> Check:
+    """Per object: the record pages in use, where assigned, and whether the widget shows.
+
+    ``layouts``: the layouts a deploy patches; with those holding the section
+    already, they decide which profiles a Record Detail shows the widget to.
+    """
     from tasks.totango_sf.merge.flexipage import widget_component_state
     from tasks.totango_sf.merge.record_page_plan import flexipage_path, plan_record_pages
+    from tasks.totango_sf.org.desired_state import covered_layouts
 
     if not record_page_members(config):
         return _ok(RECORD_PAGES, "not checked (widget.record_pages is none)")
-    plan = plan_record_pages(config, files)
+    plan = plan_record_pages(config, files, covered_layouts=covered_layouts(config, layouts, files))
     shown, missing = [], []
     for row in plan.rows:
         where = ", ".join(a.where for a in row.assigned)
@@ -355,11 +368,14 @@ def record_pages_check(config: Any, files: dict[str, bytes], fix: str) -> Check:
         elif row.action == "add" and row.page is not None:
             state = widget_component_state(files[flexipage_path(row.page)], plan.widgets[row.page])
             if state.status != "present":
-                missing.append(f"{label}: component {state.status}")
+                why = f" ({row.reason})" if row.layout_gaps else ""
+                missing.append(f"{label}: component {state.status}{why}")
                 continue
             shown.append(f"{label}: own component")
         elif row.shows == "never":
             missing.append(f"{label}: never shows ({row.reason})")
+        elif row.shows == "partly":
+            missing.append(f"{label}: {row.reason}")
         else:
             shown.append(f"{label}: {row.shows.replace('_', ' ')}")
     if missing:

@@ -1,0 +1,218 @@
+"""On a pre-49.0 record page, a component is ours only where the deploy recorded it.
+
+That format has no component ``identifier``, so a Visualforce component showing
+our page may be an admin's own. Ownership rests on the claim the deploy keeps in
+its snapshot (region, position, properties as deployed), never on content alone:
+a hand-placed component with our pageName is left alone by deploy, update and
+rollback, and does not count as ours for idempotence.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tasks.totango_sf.config.model import build_config
+from tasks.totango_sf.merge.flexipage import (
+    LegacyClaim,
+    WidgetComponent,
+    page_facts,
+    place_widget_component,
+    remove_widget_component,
+    widget_component_state,
+)
+from tasks.totango_sf.merge.record_page_plan import plan_record_pages
+from tasks.totango_sf.metadata.schema import load_schema
+from tasks.totango_sf.metadata.xml import canonical_bytes
+from tasks.totango_sf.org.record_page_claims import CLAIMS_KEY, claims_extra, claims_of
+from tasks.totango_sf.org.snapshot import Snapshot
+from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
+from tests.org_emulator.seed import SEED
+from tests.test_org_deploy import use_org as use_org  # noqa: F401 - a fixture
+
+PAGE = "Totango_Account_Insights"
+WIDGET = WidgetComponent(page=PAGE, height=290)
+MD = "http://soap.sforce.com/2006/04/metadata"
+
+
+def legacy(page: bytes, sobject: str = "Account", detail_panel: bool = True) -> bytes:
+    """A seeded current-format page in the pre-49.0 shape: components directly in regions."""
+    text = page.decode()
+    text = re.sub(r"\s*</?itemInstances>", "", text)
+    text = re.sub(r"\s*<identifier>[^<]*</identifier>", "", text)
+    text = text.replace("<componentInstance>", "<componentInstances>")
+    text = text.replace("</componentInstance>", "</componentInstances>")
+    if not detail_panel:
+        text = text.replace("force:detailPanel", "force:highlightsPanel")
+    return text.replace("<sobjectType>Account<", f"<sobjectType>{sobject}<").encode()
+
+
+def hand_placed(page: bytes, page_name: str = PAGE, height: int = 200) -> bytes:
+    """``page`` with an admin's own Visualforce component in the sidebar, first."""
+    component = (
+        "<componentInstances>"
+        f"<componentInstanceProperties><name>height</name><value>{height}</value>"
+        "</componentInstanceProperties>"
+        "<componentInstanceProperties><name>pageName</name>"
+        f"<value>{page_name}</value></componentInstanceProperties>"
+        "<componentName>flexipage:visualforcePage</componentName></componentInstances>"
+    )
+    marker = "<name>sidebar</name>"
+    head, _, tail = page.decode().partition(marker)
+    start = head.rindex("<flexiPageRegions>") + len("<flexiPageRegions>")
+    return (head[:start] + component + head[start:] + marker + tail).encode()
+
+
+def seeded(name: str) -> bytes:
+    return (SEED / "flexipages" / f"{name}.flexipage").read_bytes()
+
+
+def heights(data: bytes) -> list[str]:
+    return re.findall(r"<name>height</name>\s*<value>(\d+)</value>", data.decode())
+
+
+def test_a_hand_placed_component_with_our_page_is_not_ours():
+    theirs = hand_placed(legacy(seeded("Account_Record_Page")))
+    assert not load_schema().validate_bytes(as_current(theirs))
+    taller = WidgetComponent(page=PAGE, height=500)
+    merged, claim = place_widget_component(theirs, taller, "48.0")
+    # It shows already: no second copy, and theirs keeps its height.
+    assert canonical_bytes(merged) == canonical_bytes(theirs) and claim is None
+    assert heights(merged) == ["200"]
+    assert widget_component_state(theirs, WIDGET).status == "missing"
+    assert remove_widget_component(theirs, WIDGET) == canonical_bytes(theirs)
+    assert page_facts(theirs, PAGE).widget == "component"
+
+
+def test_the_claim_finds_ours_beside_an_admins_component_with_the_same_page():
+    original = legacy(seeded("Account_Record_Page"))
+    merged, claim = place_widget_component(original, WIDGET, "48.0")
+    assert claim == LegacyClaim(
+        "sidebar",
+        1,
+        (("height", "290"), ("label", "Totango"), ("pageName", PAGE), ("showLabel", "false")),
+    )
+    # Later an admin adds their own copy first in the same region.
+    both = hand_placed(merged)
+    # Ours moved to index 2: the claim no longer matches, so nothing is taken.
+    assert remove_widget_component(both, WIDGET, claim) == canonical_bytes(both)
+    moved = LegacyClaim("sidebar", 2, claim.properties)
+    without = remove_widget_component(both, WIDGET, moved)
+    assert heights(without) == ["200"]
+    # Update in place touches ours only.
+    updated, new_claim = place_widget_component(both, WidgetComponent(PAGE, 450), "48.0", moved)
+    assert sorted(heights(updated)) == ["200", "450"]
+    assert new_claim == LegacyClaim("sidebar", 2, (("height", "450"), *moved.properties[1:]))
+
+
+def test_a_stale_claim_does_not_take_an_admins_component_at_that_place():
+    first = WidgetComponent(page=PAGE, height=290, position="first")
+    theirs_later = legacy(seeded("Account_Record_Page"))
+    merged, claim = place_widget_component(theirs_later, first, "48.0")
+    assert claim is not None and claim.index == 0
+    # Rolled back, then an admin put their own component (other height) at index 0.
+    again = hand_placed(remove_widget_component(merged, first, claim))
+    assert widget_component_state(again, first, claim).status == "missing"
+    assert remove_widget_component(again, first, claim) == canonical_bytes(again)
+
+
+def test_claims_go_through_the_snapshot_and_bad_entries_are_ignored(tmp_path):
+    # The org path deploys at 63.0 only today; the plan takes a pinned version as
+    # ``apply --source-dir`` does.
+    config = build_config({"insights": {"objects": ["Account"]}}).model_copy(
+        update={"api_version": "48.0"}
+    )
+    files = {
+        "objects/Account.object": (SEED / "objects" / "Account.object").read_bytes(),
+        "flexipages/Account_Record_Page.flexipage": legacy(
+            seeded("Account_Record_Page"), detail_panel=False
+        ),
+    }
+    plan = plan_record_pages(config, files)
+    assert set(plan.claims) == {"Account_Record_Page"}
+    extra = claims_extra(plan)
+    snapshot = Snapshot("o", "1", tmp_path, {}, [], [], None, {**extra})
+    assert claims_of(snapshot) == plan.claims
+    bad = Snapshot("o", "1", tmp_path, {}, [], [], None, {CLAIMS_KEY: {"X": {"index": "0"}}})
+    assert claims_of(bad) == {}
+    assert claims_extra(None) == {}
+
+    # The next plan, given the claim, finds ours: nothing left to do.
+    deployed = {
+        **files,
+        "flexipages/Account_Record_Page.flexipage": plan.merged["Account_Record_Page"],
+    }
+    again = plan_record_pages(config, deployed, legacy_claims=plan.claims)
+    assert again.merged["Account_Record_Page"] == plan.merged["Account_Record_Page"]
+    # Without the claim (another machine), the component is not ours: left alone,
+    # counted as showing the widget, no second copy.
+    unclaimed = plan_record_pages(config, deployed)
+    (row,) = [r for r in unclaimed.rows if r.page == "Account_Record_Page"]
+    assert row.action == "leave" and row.shows == "component"
+    assert "did not place" in row.reason
+
+
+def test_rollback_takes_only_the_claimed_component_and_keeps_an_admins(emulator, use_org):
+    """Against the emulated org, as the rollback retrieves the pages: the Lead page holds
+    ours (claimed) and an admin's copy; the Account page only an admin's."""
+    from tasks.totango_sf.org.connection import connect
+    from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY, pages_without_widget
+
+    use_org(emulator)
+    lead_widget = WidgetComponent(page="Totango_Lead_Insights", height=290)
+    lead_page = legacy(seeded("Account_Record_Page"), "Lead", detail_panel=False)
+    ours, claim = place_widget_component(lead_page, lead_widget, "48.0")
+    lead_both = hand_placed(ours, "Totango_Lead_Insights")  # the admin's goes first
+    assert claim is not None
+    claim = LegacyClaim(claim.region, claim.index + 1, claim.properties)
+    account = hand_placed(legacy(seeded("Account_Record_Page")))
+    emulator.state.set_metadata_xml("FlexiPage", "Lead_Dynamic_Page", lead_both)
+    emulator.state.set_metadata_xml("FlexiPage", "Account_Record_Page", account)
+    snapshot = Snapshot(
+        "emu",
+        "1",
+        Path("unused"),
+        {},
+        [],
+        [("FlexiPage", "Lead_Dynamic_Page"), ("FlexiPage", "Account_Record_Page")],
+        None,
+        {
+            WIDGETS_KEY: {"Lead_Dynamic_Page": lead_widget.page, "Account_Record_Page": PAGE},
+            CLAIMS_KEY: {"Lead_Dynamic_Page": claim.to_json()},
+        },
+    )
+    pages = pages_without_widget(connect("emu"), snapshot, "48.0")
+    lead_after = pages["flexipages/Lead_Dynamic_Page.flexipage"]
+    assert heights(lead_after) == ["200"]  # the admin's, kept
+    assert lead_after == canonical_bytes(hand_placed(lead_page, "Totango_Lead_Insights"))
+    assert pages["flexipages/Account_Record_Page.flexipage"] == canonical_bytes(account)
+    for data in pages.values():
+        assert not load_schema().validate_bytes(as_current(data))
+
+
+def as_current(data: bytes) -> bytes:
+    """A pre-49.0 page in today's shape, the only one the schema oracle knows."""
+    return data.replace(b"<componentInstances>", b"<itemInstances><componentInstance>").replace(
+        b"</componentInstances>", b"</componentInstance></itemInstances>"
+    )
+
+
+def test_apply_to_a_legacy_project_leaves_a_hand_placed_component_alone(tmp_path):
+    from tasks.totango_sf.merge.source_dir import apply_to_source
+
+    (tmp_path / "flexipages").mkdir()
+    page = hand_placed(legacy(seeded("Account_Record_Page"), detail_panel=False), height=120)
+    (tmp_path / "flexipages" / "Old.flexipage").write_bytes(page)
+    (tmp_path / "package.xml").write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Package xmlns="{MD}"><types>'
+        "<members>Old</members><name>FlexiPage</name></types>"
+        "<version>48.0</version></Package>\n"
+    )
+    config = build_config(
+        {"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}, "widget": {"record_pages": "all"}}
+    )
+    apply_to_source(config, tmp_path)
+    after = (tmp_path / "flexipages" / "Old.flexipage").read_bytes()
+    assert canonical_bytes(after) == canonical_bytes(page)
+    assert heights(after) == ["120"]
+    assert not apply_to_source(config, tmp_path).changed
