@@ -181,8 +181,9 @@ class WidgetConfig(_Strict):
         "auto",
         description=(
             "Lightning record pages that get the widget as a Visualforce component: 'auto'"
-            " (the assigned pages where the layout section would not show: no Record Detail"
-            " component), 'all' (every assigned page of the object), 'none', or a list of"
+            " (the assigned pages where the layout section would not show to every user: no"
+            " Record Detail component, or some profile or record type gets a layout without"
+            " the section), 'all' (every assigned page of the object), 'none', or a list of"
             " page API names or fnmatch globs."
         ),
     )
