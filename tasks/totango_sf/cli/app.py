@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
@@ -209,6 +208,8 @@ def apply(
     if as_json:
         print_result(result.to_json())
         return
+    from rich.table import Table
+
     table = Table(title=f"apply to {source_dir} ({result.project_format})", title_justify="left")
     table.add_column("file", overflow="fold")
     table.add_column("change")
