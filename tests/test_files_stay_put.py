@@ -92,6 +92,21 @@ def test_characters_xml_cannot_hold_are_named(char):
     assert bad_xml_char(f"a{char}b") == f"U+{ord(char):04X}"
 
 
+def test_every_code_point_is_judged_as_xml_1_0_char_says():
+    # "Extensible Markup Language (XML) 1.0", section 2.2 Characters:
+    # Char ::= #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
+    def is_char(cp: int) -> bool:
+        return (
+            cp in (0x9, 0xA, 0xD)
+            or 0x20 <= cp <= 0xD7FF
+            or 0xE000 <= cp <= 0xFFFD
+            or 0x10000 <= cp <= 0x10FFFF
+        )
+
+    wrong = [cp for cp in range(0x110000) if (bad_xml_char(chr(cp)) is None) != is_char(cp)]
+    assert wrong == []
+
+
 # -- names from the org or the command line ------------------------------------------------
 
 

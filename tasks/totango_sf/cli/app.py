@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
@@ -40,7 +39,7 @@ from tasks.totango_sf.cli.org import register as register_org_commands
 from tasks.totango_sf.cli.status import register as register_status
 from tasks.totango_sf.cli.steps import register as register_org_steps
 
-app = typer.Typer(
+_APP_SETTINGS: dict[str, Any] = dict(
     help="Totango's Salesforce setup as one reviewed, repeatable, atomic deployment.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -48,6 +47,7 @@ app = typer.Typer(
     # as rich markup, and --help skips typer's rich formatter (markdown-it and friends).
     rich_markup_mode=None,
 )
+app = typer.Typer(**_APP_SETTINGS)
 config_app = typer.Typer(
     help="Inspect the setup config.", no_args_is_help=True, rich_markup_mode=None
 )
@@ -209,6 +209,8 @@ def apply(
     if as_json:
         print_result(result.to_json())
         return
+    from rich.table import Table
+
     table = Table(title=f"apply to {source_dir} ({result.project_format})", title_justify="left")
     table.add_column("file", overflow="fold")
     table.add_column("change")
@@ -292,14 +294,42 @@ register_mapping(app)
 register_status(app)
 
 
+def _command_name(command: Any) -> str:
+    if command.name:
+        return str(command.name)
+    return typer.main.get_command_name(command.callback.__name__) if command.callback else ""
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The app a run needs: only the named command when the first argument names one.
+
+    Before it reads the arguments, typer builds the options of every registered
+    command (signatures, type hints, about 20 ms for all of them), though a run needs
+    one. ``--help`` without a command, an option first, or a name that is no command
+    get the whole app, so the command list and "No such command" stay as they are.
+    Only typer's registry (``registered_commands`` and friends) is read, not patched.
+    """
+    name = args[0] if args else ""
+    commands = [c for c in app.registered_commands if _command_name(c) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if len(commands) + len(groups) != 1:
+        return app
+    one = typer.Typer(**_APP_SETTINGS)
+    one.registered_callback = app.registered_callback
+    one.registered_commands = commands
+    one.registered_groups = groups
+    return one
+
+
 def main() -> None:
+    run = app_for(sys.argv[1:])
     if "--json" not in sys.argv[1:]:
-        app()
+        run()
         return
     # Under --json even a usage error (an unknown option, a missing argument) is one
     # JSON document on stdout, so CI parsers never meet click's plain-text usage lines.
     try:
-        code = app(standalone_mode=False)
+        code = run(standalone_mode=False)
     except typer.TyperException as exc:
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         print_json(error_document(message, EXIT_BAD_INPUT, name="UsageError"))

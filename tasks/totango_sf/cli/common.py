@@ -1,6 +1,7 @@
 """What every ``totango-sf`` command shares: exit codes, options, output helpers.
 
-Only typer and rich are imported here, so ``--help`` stays fast.
+Only typer is imported here; rich is imported when something is first printed with
+it, so ``--help`` and ``--json`` runs never load it.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ import re
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from tasks.totango_sf.cli.arguments import OrgOptional
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_OK = 0
 EXIT_DEPLOY_FAILED = 1
@@ -31,8 +33,61 @@ EXIT_ORG_BUSY = 6
 # ``setup`` ran every step it could, and one of the article's manual steps is still open.
 EXIT_MANUAL_STEP_OPEN = 7
 
-out = Console()
-err = Console(stderr=True)
+
+def _forwarded(name: str) -> Any:
+    return property(
+        lambda self: getattr(self._real(), name),
+        lambda self, value: setattr(self._real(), name, value),
+    )
+
+
+class _LazyConsole:
+    """A rich ``Console`` built on first use: importing rich costs more than ``--help`` does.
+
+    Every attribute read or write goes to the real console, so ``out.print(...)``,
+    ``Progress(console=out)`` and ``with out:`` behave as with a ``Console``.
+    """
+
+    # No __dict__ of its own: a look at ``out.__dict__`` sees the real console's.
+    __slots__ = ("_stderr", "_console")
+    # Console's settable properties, as properties here too, so that code which asks
+    # the type first (pytest's monkeypatch) sees them as such and restores, not deletes.
+    file = _forwarded("file")
+    width = _forwarded("width")
+    height = _forwarded("height")
+    size = _forwarded("size")
+
+    def __init__(self, stderr: bool) -> None:
+        object.__setattr__(self, "_stderr", stderr)
+        object.__setattr__(self, "_console", None)
+
+    def _real(self) -> Console:
+        console = object.__getattribute__(self, "_console")
+        if console is None:
+            from rich.console import Console
+
+            console = Console(stderr=object.__getattribute__(self, "_stderr"))
+            object.__setattr__(self, "_console", console)
+        return cast("Console", console)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._real(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._real(), name)
+
+    def __enter__(self) -> Console:
+        return self._real().__enter__()
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._real().__exit__(*exc)
+
+
+out = cast("Console", _LazyConsole(stderr=False))
+err = cast("Console", _LazyConsole(stderr=True))
 
 ConfigOption = Annotated[
     Path | None,
@@ -116,6 +171,8 @@ def load_config_or_exit(config: Path | None, org: str | None, as_json: bool) -> 
 
 
 def print_problems_table(title: str, problems: list[Any]) -> None:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     # Long paths and messages fold onto more lines instead of being cut at 80 columns.
     table.add_column("file", overflow="fold")
@@ -127,6 +184,8 @@ def print_problems_table(title: str, problems: list[Any]) -> None:
 
 
 def print_plan_table(rows: list[dict[str, str]], title: str) -> None:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     for column in ("type", "name", "action", "summary"):
         table.add_column(column, overflow="fold")

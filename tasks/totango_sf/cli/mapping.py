@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from tasks.totango_sf.cli.common import (
     ConfigOption,
@@ -51,6 +50,8 @@ def mapping_command(
 
         typer.echo(json.dumps(mapping.to_json()["mappings"], indent=2))
         return
+    from rich.table import Table
+
     table = Table(title="Totango field mapping")
     for column in ("object", "Totango field", "Salesforce API name", "type"):
         table.add_column(column)

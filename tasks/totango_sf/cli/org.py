@@ -1,7 +1,7 @@
 """The org commands of ``totango-sf``: deploy, verify, rollback, and ``plan --org``.
 
-Only typer and rich are imported here at module level, so ``totango-sf --help``
-does not pay for CumulusCI's imports; each command imports what it runs.
+Only typer is imported here at module level, so ``totango-sf --help`` pays for
+neither CumulusCI's imports nor rich's; each command imports what it runs.
 ``--json`` prints exactly one JSON document on stdout; progress then goes to
 stderr.
 """
@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from tasks.totango_sf.cli.arguments import (
     QuickOption,
@@ -76,6 +74,14 @@ def progress_display(as_json: bool, title: str) -> Iterator[Callable[[Any], None
     if not console.is_terminal:
         yield status_lines(console, title)
         return
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -154,6 +160,8 @@ def _org_errors() -> tuple[type[Exception], ...]:
 
 
 def print_failures(result: Any) -> None:
+    from rich.table import Table
+
     table = Table(title="component failures", title_justify="left")
     # The file is what the reader acts on: never wrapped, the problem folds instead.
     table.add_column("file", overflow="fold")
@@ -173,6 +181,8 @@ def print_diffs(state: Any) -> None:
 
 
 def print_drift(report: Any) -> None:
+    from rich.table import Table
+
     table = Table(title=f"verify {report.org}", title_justify="left")
     for column in ("type", "name", "state", "detail"):
         table.add_column(column, overflow="fold")

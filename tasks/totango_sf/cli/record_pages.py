@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.markup import escape
-from rich.table import Table
-
 from tasks.totango_sf.cli.common import out
 
 _SHOWS = {
@@ -28,6 +25,9 @@ def print_record_pages(plan: Any, title: str = "Lightning record pages") -> None
     """``plan`` is a RecordPagePlan; prints nothing when no object has a page in use."""
     if plan is None or not plan.rows:
         return
+    from rich.markup import escape
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     for column in ("object", "page", "assigned", "widget shows through", "deploy", "why"):
         table.add_column(column)

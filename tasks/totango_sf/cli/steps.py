@@ -1,7 +1,7 @@
 """``totango-sf`` commands for the article's non-metadata steps.
 
 ``register(app)`` adds org-id, doctor, install, connected-app and setup. Only
-typer and rich are imported here at module level; the org and CumulusCI code is
+typer is imported here at module level; rich, the org and CumulusCI code are
 imported inside each command so that ``--help`` stays fast.
 
 Exit codes: 0 ok, 1 a step failed, 2 bad input, 4 org unreachable, 6 (setup) a manual
@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from tasks.totango_sf.cli.arguments import OrgRequired
 from tasks.totango_sf.cli.common import (
@@ -153,6 +152,8 @@ def doctor_command(
     if as_json:
         print_result(document, 0 if report.ok else EXIT_STEP_FAILED)
     else:
+        from rich.table import Table
+
         table = Table(title=f"doctor: {org}", title_justify="left")
         table.add_column("check")
         table.add_column("status")
@@ -239,6 +240,8 @@ def connected_app_command(
     if as_json:
         print_result({"org": org, **result.to_json()})
         return
+    from rich.table import Table
+
     table = Table(title=f"{result.app.name}: profile access on {org}", title_justify="left")
     table.add_column("profile")
     table.add_column("access")
@@ -317,6 +320,8 @@ def setup_command(
         document = {"org": org, **report.to_json(), "manual_steps_open": open_steps}
         print_result(runnable_hints(document, org, config), code)
     else:
+        from rich.table import Table
+
         stages = Table(title=f"setup stages: {org}", title_justify="left")
         for column in ("stage", "status", "detail"):
             stages.add_column(column, overflow="fold")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from tasks.totango_sf.cli.common import EXIT_BAD_INPUT, err, fail, out
 
@@ -45,6 +44,8 @@ def print_tests(result: Any) -> None:
     report = result.tests if result is not None else None
     if report is None:
         return
+    from rich.table import Table
+
     console = err if report.org_tests_failed else out
     console.print(
         f"Apex tests: {report.tests_run} run, {report.failures_count} failed,"
