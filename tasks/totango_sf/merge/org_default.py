@@ -31,7 +31,7 @@ from lxml import etree
 from tasks.totango_sf.metadata.order import insert_in_schema_order
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.schema import MD_NS
-from tasks.totango_sf.metadata.xml import canonical_bytes, local_name, md
+from tasks.totango_sf.metadata.xml import canonical_bytes, md, parse_metadata_root
 
 ROOT_TYPE = "CustomObject"
 VIEW = "View"
@@ -61,13 +61,7 @@ def override_key(element: etree._Element) -> OverrideKey:
 def _root(object_xml: bytes | None) -> etree._Element:
     if not object_xml:
         return etree.Element(md(ROOT_TYPE), nsmap={None: MD_NS})
-    try:
-        root = parse_xml(object_xml)
-    except etree.XMLSyntaxError as exc:
-        raise OrgDefaultError(f"the object file is not XML: {exc}") from None
-    if local_name(root) != ROOT_TYPE:
-        raise OrgDefaultError(f"expected a CustomObject, found {local_name(root)}")
-    return root
+    return parse_metadata_root(object_xml, ROOT_TYPE, "the object file", OrgDefaultError)
 
 
 def _overrides(root: etree._Element) -> list[etree._Element]:

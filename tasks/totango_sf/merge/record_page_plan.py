@@ -388,32 +388,20 @@ def _created(
             sobject, name, tuple(assigned), "component", "create", reason,
             becomes_org_default=assigns and not is_default,
         )  # fmt: skip
-    if not assigns:
-        return RecordPageRow(
-            sobject,
-            name,
-            (),
-            "never",
-            "create",
-            f"users see {system_default.where}'s system page; created with Record Detail and the"
-            " widget, not assigned: activate it in Lightning App Builder",
+    created = f"users see {system_default.where}'s system page; created with Record Detail and the"
+    if assigns:
+        plan.warnings.append(
+            f"widget.create_record_page.assign_org_default: {name} becomes the org default"
+            f" record page of {sobject}, which every user of {sobject} sees where no app or"
+            " app + record type + profile assignment applies"
         )
-    plan.warnings.append(
-        f"widget.create_record_page.assign_org_default: {name} becomes the org default record"
-        f" page of {sobject}, which every user of {sobject} sees where no app or app + record"
-        " type + profile assignment applies"
-    )
-    return RecordPageRow(
-        sobject,
-        name,
-        (),
-        "never",
-        "create",
-        f"users see {system_default.where}'s system page; created with Record Detail and the"
-        f" widget, and made the org default: every user of {sobject} sees it where no app or"
-        " profile assignment applies",
-        becomes_org_default=True,
-    )
+        reason = (
+            f"{created} widget, and made the org default: every user of {sobject} sees it"
+            " where no app or profile assignment applies"
+        )
+    else:
+        reason = f"{created} widget, not assigned: activate it in Lightning App Builder"
+    return RecordPageRow(sobject, name, (), "never", "create", reason, becomes_org_default=assigns)
 
 
 def _row(
