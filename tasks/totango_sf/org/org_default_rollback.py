@@ -7,7 +7,9 @@ object's overrides from before (``originals``) and as deployed (``deployed``).
 - Surgical (the default): the object's overrides as they are now, with View /
   Large set back to the one from before (or to type Default: the system default
   page), only while it still names the page the deploy assigned. An admin who
-  chose another page since keeps it.
+  chose another page since keeps it. Once a rollback of the snapshot went through,
+  the assignment is no longer ours (``rollback_mark``): run again, the rollback
+  leaves the org default as it is, even where it names the page again.
 - Exact: the overrides from before, refused with a diff when the org's overrides
   differ from what the deploy left, unless forced (as for layouts).
 
@@ -28,6 +30,7 @@ from tasks.totango_sf.merge.org_default import (
     restore_org_default,
 )
 from tasks.totango_sf.org.metadata_api import retrieve_files
+from tasks.totango_sf.org.rollback_mark import is_rolled_back
 from tasks.totango_sf.org.snapshot import Snapshot, load_deployed
 
 
@@ -80,6 +83,13 @@ def plan_object_rollback(
                 result.restored.append((kind, name))
             continue
         ours = org_default_page(left)
+        if ours is not None and org_default_page(now) == ours and is_rolled_back(snapshot):
+            result.warnings.append(
+                f"the org default record page of {name} is {ours} again, but a rollback of"
+                f" snapshot {snapshot.id} already gave it back: set since, not by this deploy;"
+                " left as it is"
+            )
+            continue
         if ours is None or org_default_page(now) != ours:
             result.warnings.append(
                 f"the org default record page of {name} is now"

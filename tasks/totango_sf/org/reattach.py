@@ -26,6 +26,7 @@ from tasks.totango_sf.org.metadata_api import (
     Sleep,
     follow_deploy,
 )
+from tasks.totango_sf.org.rollback_mark import mark_rolled_back
 from tasks.totango_sf.org.tracking import find_tracked, last_unfinished, lost_start
 
 Settled = Literal[
@@ -141,6 +142,10 @@ def follow(
                 snapshots.record_deploy(
                     tracker.snapshot, deploy_id, result.success and not report.check_only
                 )
+            elif tracker.operation == "rollback" and result.success:
+                # Its first deploy takes pages, objects and ranges back; were this the
+                # second, the first went through and left the mark already.
+                mark_rolled_back(tracker.snapshot, None, deploy_id)
         if not result.success:
             report.state = "canceled" if result.status == "Canceled" else "failed"
             return report

@@ -6,7 +6,8 @@ per such page, where it put its component (``merge.flexipage.LegacyClaim``); the
 next plan reads the latest successful deploy's record, so it updates in place or
 removes only that component, and rollback removes only that one. Without a record
 (another machine, an older snapshot) nothing on such a page counts as ours, and it
-is left alone.
+is left alone. A claim stops counting once a rollback took that component out
+(``rollback_mark``), so an admin's identical component placed there later is theirs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.totango_sf.merge.flexipage import LegacyClaim
+from tasks.totango_sf.org.rollback_mark import released_since
 from tasks.totango_sf.org.snapshot import Snapshot, SnapshotNotFound, load_snapshot
 
 CLAIMS_KEY = "record_page_legacy_claims"
@@ -36,8 +38,15 @@ def claims_of(snapshot: Snapshot) -> dict[str, LegacyClaim]:
 
 
 def latest_claims(root: Path, org: str) -> dict[str, LegacyClaim]:
-    """The claims of the latest successful deploy to ``org``; none without one."""
+    """The claims of the latest successful deploy to ``org``, less those on pages a
+    rollback took our component out of since; none without such a deploy."""
     try:
-        return claims_of(load_snapshot(root, org))
+        snapshot = load_snapshot(root, org)
     except SnapshotNotFound:
         return {}
+    released = released_since(root, org, snapshot)
+    return {
+        name: claim
+        for name, claim in claims_of(snapshot).items()
+        if ("FlexiPage", name) not in released
+    }

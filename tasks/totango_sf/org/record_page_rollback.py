@@ -5,6 +5,8 @@ changed on the page since; removing only the component this setup owns (found
 by its identifier, or on a pre-49.0 page by the claim the deploy recorded in the
 snapshot: ``record_page_claims``) leaves their work, and
 on an untouched page gives back exactly the page as it was before the deploy.
+Once a rollback of the snapshot went through, its claims are spent
+(``rollback_mark``): running it again takes no pre-49.0 component out.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from tasks.totango_sf.merge.flexipage import WidgetComponent, remove_widget_comp
 from tasks.totango_sf.merge.record_page_plan import flexipage_path
 from tasks.totango_sf.org.metadata_api import retrieve_files
 from tasks.totango_sf.org.record_page_claims import claims_of
+from tasks.totango_sf.org.rollback_mark import is_rolled_back
 from tasks.totango_sf.org.snapshot import Snapshot
 
 WIDGETS_KEY = "record_page_widgets"
@@ -26,7 +29,7 @@ def pages_without_widget(session: Any, snapshot: Snapshot, api_version: str) -> 
     if not names:
         return {}
     widgets: dict[str, str] = snapshot.extra.get(WIDGETS_KEY, {})
-    claims = claims_of(snapshot)
+    claims = {} if is_rolled_back(snapshot) else claims_of(snapshot)
     current = retrieve_files(session, [("FlexiPage", name) for name in names], api_version)
     pages = {}
     for name in names:

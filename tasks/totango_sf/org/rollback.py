@@ -72,6 +72,7 @@ from tasks.totango_sf.org.org_default_rollback import object_rollback
 from tasks.totango_sf.org.org_identity import org_id_of, same_org
 from tasks.totango_sf.org.permset_assignment import remove_assignments
 from tasks.totango_sf.org.record_page_rollback import pages_without_widget
+from tasks.totango_sf.org.rollback_mark import is_rolled_back, mark_rolled_back
 from tasks.totango_sf.org.snapshot import Snapshot, load_deployed, load_snapshot
 from tasks.totango_sf.org.test_levels import (
     TestLevelRefused,
@@ -191,9 +192,12 @@ def _range_keys(settings_xml: bytes) -> set[tuple[str, str, str]]:
 def ranges_added(
     config: TotangoConfig, snapshot: Snapshot, deployed: Mapping[str, bytes]
 ) -> list[IpRange]:
-    """The trusted ranges the deploy added: in what it deployed, not in the original."""
+    """The trusted ranges the deploy added: in what it deployed, not in the original.
+
+    None once a rollback of the snapshot took them out: one there now was added since.
+    """
     original = snapshot.originals.get(SECURITY_PATH)
-    if original is None:
+    if original is None or is_rolled_back(snapshot):
         return []
     if SECURITY_PATH not in deployed:
         # A snapshot from before deployed files were kept: the config's ranges the
@@ -397,6 +401,7 @@ def rollback(
     first = [key for key in deleted if key not in last]
     if not files and not first and not last:
         outcome.status = "nothing_to_do"
+        mark_rolled_back(snapshot, outcome.mode, None)  # nothing of the deploy is left
         return outcome
     deploy_options: dict[str, Any] = {
         "timeout": timeout, "progress": progress, "sleep": sleep, "test_plan": test_plan,
@@ -411,6 +416,8 @@ def rollback(
         outcome.timings.measure("deploy", started)
         if not outcome.deploy.success:
             return outcome
+    # Pages, objects and ranges are back (the permission set may follow): rollback_mark.
+    mark_rolled_back(snapshot, outcome.mode, outcome.deploy.id if outcome.deploy else None)
     if last and not _remove_after_assignments(session, config, outcome, last, deploy_options):
         return outcome
     outcome.status = "rolled_back"

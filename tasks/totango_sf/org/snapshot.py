@@ -143,6 +143,11 @@ def load_snapshot(root: Path, org: str, snapshot_id: str | None = None) -> Snaps
     )
 
 
+def read_manifest(root: Path, org: str, snapshot_id: str) -> dict[str, Any]:
+    """One snapshot's manifest alone, without reading its files."""
+    return _manifest(root, org, snapshot_id)
+
+
 def _manifest(root: Path, org: str, snapshot_id: str) -> dict[str, Any]:
     data = json.loads((org_folder(root, org) / snapshot_id / MANIFEST).read_text("utf-8"))
     return data if isinstance(data, dict) else {}

@@ -1,0 +1,315 @@
+"""Once a rollback took a deploy out of the org, that deploy's record of "ours" stops counting.
+
+A snapshot says what its deploy owns beyond what the org's files show: the
+component on a pre-49.0 record page (a claim: region, position, properties), the
+trusted ranges it added, the org default record page it assigned. After a
+rollback, an admin may put back an identical component, range or assignment by
+hand: it is theirs. A rollback that failed or whose outcome is unknown leaves the
+record counting (ours may still be there), and a later deploy's record counts.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+import tasks  # noqa: F401 - the real package before cumulusci's placeholder
+from tasks.totango_sf.config.model import build_config, load_config
+from tasks.totango_sf.merge.flexipage import LegacyClaim
+from tasks.totango_sf.merge.org_default import org_default_page
+from tasks.totango_sf.merge.record_page_plan import plan_record_pages
+from tasks.totango_sf.metadata.xml import canonical_bytes
+from tasks.totango_sf.org import snapshot as snapshots
+from tasks.totango_sf.org.record_page_claims import CLAIMS_KEY, latest_claims
+from tasks.totango_sf.org.rollback_mark import (
+    MARK_KEY,
+    is_rolled_back,
+    mark_rolled_back,
+    released_since,
+)
+from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
+from tests.org_emulator.seed import SEED
+from tests.test_legacy_record_page_ownership import heights, legacy, seeded
+from tests.test_org_deploy import as_json, cli, write_config
+from tests.test_org_deploy import use_org as use_org  # noqa: F401 - a fixture
+
+PAGE = "Account_Record_Page"
+PAGE_PATH = f"flexipages/{PAGE}.flexipage"
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+def claim(index: int, height: str = "290") -> dict:
+    return LegacyClaim(
+        "sidebar", index, (("height", height), ("pageName", "Totango_Account_Insights"))
+    ).to_json()
+
+
+def deployed(root: Path, minutes: int, patched: list[str], claims: dict[str, dict]):
+    """A snapshot of a deploy that succeeded, taken ``minutes`` after T0."""
+    snap = snapshots.write_snapshot(
+        root, "o", {}, [], [("FlexiPage", p) for p in patched], now=T0 + timedelta(minutes=minutes)
+    )
+    snap.extra[CLAIMS_KEY] = claims
+    snapshots.record_deploy(snap, f"0Af{minutes:015d}", True)
+    return snap
+
+
+# -- the record, on disk -------------------------------------------------------------
+
+
+def test_claims_drop_the_pages_a_rollback_took_back_and_a_redeploy_counts(tmp_path):
+    root = tmp_path / "snapshots"
+    first = deployed(root, 0, ["P1", "P2"], {"P1": claim(1), "P2": claim(0)})
+    # The second deploy changed only P2's height; its record covers both pages.
+    second = deployed(root, 10, ["P2"], {"P1": claim(1), "P2": claim(0, "400")})
+    assert set(latest_claims(root, "o")) == {"P1", "P2"}
+
+    # Rolling back the second took our component out of P2 only: P1's, placed by the
+    # first deploy, is still in the org and still ours.
+    mark_rolled_back(second, "surgical", "0Af1", now=T0 + timedelta(minutes=20))
+    assert latest_claims(root, "o") == {"P1": LegacyClaim.from_json(claim(1))}
+    # Then the first is rolled back too (--snapshot): nothing of ours is left.
+    mark_rolled_back(first, "exact", "0Af2", now=T0 + timedelta(minutes=30))
+    assert latest_claims(root, "o") == {}
+
+    # A later deploy records its own claims, which count: the rollbacks came before it.
+    third = deployed(root, 40, ["P2"], {"P2": claim(0)})
+    assert latest_claims(root, "o") == {"P2": LegacyClaim.from_json(claim(0))}
+    assert released_since(root, "o", third) == set()
+    # The marks are in the manifests on disk, and a second rollback keeps the first time.
+    mark_rolled_back(second, "surgical", "0Af3", now=T0 + timedelta(minutes=50))
+    reloaded = snapshots.load_snapshot(root, "o", second.id)
+    assert reloaded.extra[MARK_KEY]["at"] == snapshots.new_snapshot_id(T0 + timedelta(minutes=20))
+    assert reloaded.extra[MARK_KEY]["deploy_id"] == "0Af1"
+    assert is_rolled_back(reloaded) and not is_rolled_back(third)
+    assert latest_claims(root, "o") == {"P2": LegacyClaim.from_json(claim(0))}
+
+
+def test_a_snapshot_without_a_mark_still_counts(tmp_path):
+    root = tmp_path / "snapshots"
+    deployed(root, 0, ["P1"], {"P1": claim(1)})
+    # A failed deploy after it (its rollback does not matter) and no rollback at all.
+    failed = snapshots.write_snapshot(root, "o", {}, [], [], now=T0 + timedelta(minutes=5))
+    snapshots.record_deploy(failed, "0Af9", False)
+    assert set(latest_claims(root, "o")) == {"P1"}
+    # A mark that is not one this toolkit wrote counts as none.
+    only = snapshots.load_snapshot(root, "o")
+    only.extra[MARK_KEY] = {"at": 3}
+    snapshots.save_manifest(only)
+    assert not is_rolled_back(only) and set(latest_claims(root, "o")) == {"P1"}
+
+
+def test_after_a_rollback_the_plan_leaves_an_admins_identical_component(tmp_path):
+    """Unit level: the plan reads the claims from snapshots on disk."""
+    root = tmp_path / "snapshots"
+    config = build_config({"insights": {"objects": ["Account"]}}).model_copy(
+        update={"api_version": "48.0"}
+    )
+    files = {
+        "objects/Account.object": (SEED / "objects" / "Account.object").read_bytes(),
+        PAGE_PATH: legacy(seeded(PAGE), detail_panel=False),
+    }
+    plan = plan_record_pages(config, files)
+    snap = deployed(root, 0, [PAGE], {n: c.to_json() for n, c in plan.claims.items()})
+    # The org as the deploy left it, or as an admin rebuilt it after the rollback: the
+    # same bytes either way.
+    org = {**files, PAGE_PATH: plan.merged[PAGE]}
+
+    ours = plan_record_pages(config, org, legacy_claims=latest_claims(root, "o"))
+    assert ours.action_of(PAGE) == "add" and ours.merged[PAGE] == plan.merged[PAGE]
+
+    mark_rolled_back(snap, "surgical", "0Af1", now=T0 + timedelta(minutes=1))
+    theirs = plan_record_pages(config, org, legacy_claims=latest_claims(root, "o"))
+    (row,) = [r for r in theirs.rows if r.page == PAGE]
+    assert row.action == "leave" and "did not place" in row.reason
+    assert PAGE not in theirs.merged and not theirs.claims
+
+
+# -- against the emulated org, at a pre-49.0 version ----------------------------------
+
+
+@pytest.fixture
+def fast_retries(monkeypatch):
+    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0))
+    monkeypatch.setattr("tasks.totango_sf.org.deploy.FOLLOW_UP_RETRY_DELAYS", (0.0,))
+
+
+def legacy_org(emulator, use_org, tmp_path, height: int = 290):
+    """The emulated org with Account's org default page in the pre-49.0 format (no Record
+    Detail, so the widget goes in as a component), and a config at API 48.0.
+
+    The config file cannot name 48.0 (every file is checked against the 63.0 schema);
+    the flows take it as ``apply --source-dir`` takes a project's older version."""
+    from tasks.totango_sf.org.connection import connect
+
+    use_org(emulator)
+    emulator.state.set_metadata_xml("FlexiPage", PAGE, legacy(seeded(PAGE), detail_panel=False))
+    path = write_config(
+        tmp_path, insights={"objects": ["Account"]},
+        widget={"record_pages": [PAGE], "height": height},
+    )  # fmt: skip
+    config = load_config(path, "emu").model_copy(update={"api_version": "48.0"})
+    return connect("emu"), config
+
+
+def claims_ours(plan) -> bool:
+    """Whether the plan takes the component on the page for ours (and would record so).
+
+    The page is selected by name, so it is "add" either way; one showing our page
+    that is not ours is left exactly as it is, with no claim."""
+    return PAGE in plan.state.record_pages.claims
+
+
+def page_in_org(emulator) -> bytes:
+    return emulator.state.metadata_xml("FlexiPage", PAGE)
+
+
+@pytest.mark.parametrize("exact", [False, True])
+def test_deploy_rollback_then_an_admins_identical_component_is_theirs(
+    emulator, use_org, tmp_path, exact
+):
+    from tasks.totango_sf.org import deploy as flow
+
+    session, config = legacy_org(emulator, use_org, tmp_path)
+    before = page_in_org(emulator)
+    outcome = flow.deploy(session, config)
+    assert outcome.status == "deployed" and outcome.verify.in_sync, outcome.to_json()
+    with_ours = page_in_org(emulator)
+    assert heights(with_ours) == ["290"] and PAGE in outcome.state.record_pages.claims
+    assert claims_ours(flow.plan(session, config))
+
+    undone = flow.rollback(session, config, exact=exact)
+    assert undone.status == "rolled_back", undone.to_json()
+    assert canonical_bytes(page_in_org(emulator)) == canonical_bytes(before)
+    # An admin puts the very same component at the very same place by hand.
+    emulator.state.set_metadata_xml("FlexiPage", PAGE, with_ours)
+
+    assert not claims_ours(flow.plan(session, config))
+    # A new height is not applied to their component, and no second copy is added.
+    taller = config.model_copy(update={"widget": config.widget.model_copy(update={"height": 500})})
+    plan = flow.plan(session, taller)
+    assert not claims_ours(plan) and ("FlexiPage", PAGE) not in {d.key for d in plan.state.changed}
+    # Running the rollback again (the same snapshot, the default) keeps theirs.
+    again = flow.rollback(session, config)
+    assert again.ok, again.to_json()
+    assert canonical_bytes(page_in_org(emulator)) == canonical_bytes(with_ours)
+
+
+def test_deploy_rollback_deploy_the_new_claims_count(emulator, use_org, tmp_path):
+    from tasks.totango_sf.org import deploy as flow
+
+    session, config = legacy_org(emulator, use_org, tmp_path)
+    before = page_in_org(emulator)
+    assert flow.deploy(session, config).status == "deployed"
+    assert flow.rollback(session, config).status == "rolled_back"
+    redeployed = flow.deploy(session, config)
+    assert redeployed.status == "deployed", redeployed.to_json()
+
+    plan = flow.plan(session, config)
+    assert plan.state.in_sync and claims_ours(plan)
+    # Ours again: a new height updates it in place.
+    taller = config.model_copy(update={"widget": config.widget.model_copy(update={"height": 500})})
+    assert flow.deploy(session, taller).status == "deployed"
+    assert heights(page_in_org(emulator)) == ["500"]
+    assert flow.rollback(session, taller).status == "rolled_back"
+    assert canonical_bytes(page_in_org(emulator)) == canonical_bytes(before)
+
+
+def test_a_failed_rollback_keeps_the_claims(emulator, use_org, tmp_path):
+    from tasks.totango_sf.org import deploy as flow
+
+    session, config = legacy_org(emulator, use_org, tmp_path)
+    before = page_in_org(emulator)
+    outcome = flow.deploy(session, config)
+    assert outcome.status == "deployed"
+    with_ours = page_in_org(emulator)
+    emulator.faults.fail_component("FlexiPage", PAGE, "Emulated failure: locked")
+
+    failed = flow.rollback(session, config)
+    assert failed.status == "failed" and not failed.deploy.success
+    assert page_in_org(emulator) == with_ours
+    snapshot = snapshots.load_snapshot(snapshots.SNAPSHOT_ROOT, "emu", outcome.snapshot_id)
+    assert not is_rolled_back(snapshot)
+    # Still ours: the plan finds it, and a rollback that goes through takes it out.
+    plan = flow.plan(session, config)
+    assert claims_ours(plan) and plan.state.in_sync
+    emulator.faults.clear()
+    assert flow.rollback(session, config).status == "rolled_back"
+    assert canonical_bytes(page_in_org(emulator)) == canonical_bytes(before)
+
+
+@pytest.mark.usefixtures("fast_retries")
+def test_an_unknown_rollback_keeps_the_claims_until_status_settles_it(emulator, use_org, tmp_path):
+    from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.org.metadata_api import DeployOutcomeUnknown
+    from tasks.totango_sf.org.reattach import follow
+
+    session, config = legacy_org(emulator, use_org, tmp_path)
+    outcome = flow.deploy(session, config)
+    with_ours = page_in_org(emulator)
+    emulator.faults.drop_connection("checkDeployStatus", count=50)
+    with pytest.raises(DeployOutcomeUnknown):
+        flow.rollback(session, config)
+    # The org went on and took it out, but nothing here knows that yet.
+    root = snapshots.SNAPSHOT_ROOT
+    assert set(latest_claims(root, "emu")) == {PAGE}
+    emulator.faults.clear()
+
+    report = follow(session, config)
+    assert report.state == "succeeded" and report.operation == "rollback", report.to_json()
+    snapshot = snapshots.load_snapshot(root, "emu", outcome.snapshot_id)
+    assert is_rolled_back(snapshot) and latest_claims(root, "emu") == {}
+    emulator.state.set_metadata_xml("FlexiPage", PAGE, with_ours)
+    assert not claims_ours(flow.plan(session, config))
+
+
+# -- the other records of "ours": added ranges, the org default ------------------------
+
+
+def test_a_range_an_admin_adds_again_after_the_rollback_is_theirs(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    assert cli("deploy", "--org", "emu", "--config", str(config), "--json").exit_code == 0
+    deployed_security = emulator.state.metadata_xml("Settings", "Security")
+    assert b"<start>8.8.8.8</start>" in deployed_security
+
+    # A rollback that fails leaves the ranges ours: the next one takes them out.
+    emulator.faults.fail_component("Layout", "Account-Account Layout", "Emulated failure")
+    failed = cli("rollback", "--org", "emu", "--config", str(config), "--json")
+    assert failed.exit_code == 1, failed.output
+    emulator.faults.clear()
+    done = cli("rollback", "--org", "emu", "--config", str(config), "--json")
+    assert done.exit_code == 0, done.output
+    assert b"8.8.8.8" not in emulator.state.metadata_xml("Settings", "Security")
+
+    # An admin adds the same ranges by hand; the rollback run again leaves them.
+    emulator.state.set_metadata_xml("Settings", "Security", deployed_security)
+    again = cli("rollback", "--org", "emu", "--config", str(config), "--json")
+    assert again.exit_code == 0, again.output
+    security = emulator.state.metadata_xml("Settings", "Security")
+    assert b"<start>8.8.8.8</start>" in security and b"<start>1.1.1.0</start>" in security
+
+
+def test_an_org_default_an_admin_sets_again_after_the_rollback_is_theirs(
+    emulator, use_org, tmp_path
+):
+    created = "Opportunity_Totango_Record_Page"
+    use_org(emulator)
+    config = write_config(tmp_path, widget={"create_record_page": {"assign_org_default": True}})
+    assert cli("deploy", "--org", "emu", "--config", str(config), "--json").exit_code == 0
+    assigned = emulator.state.metadata_xml("CustomObject", "Opportunity")
+    assert org_default_page(assigned) == created
+
+    done = cli("rollback", "--org", "emu", "--config", str(config), "--json")
+    assert done.exit_code == 0, done.output
+    assert org_default_page(emulator.state.metadata_xml("CustomObject", "Opportunity")) is None
+    # The page stays (no --remove-components); an admin activates it as the org default.
+    emulator.state.set_metadata_xml("CustomObject", "Opportunity", assigned)
+
+    again = cli("rollback", "--org", "emu", "--config", str(config), "--json")
+    assert again.exit_code == 0, again.output
+    stored = emulator.state.metadata_xml("CustomObject", "Opportunity")
+    assert org_default_page(stored) == created
+    assert any("already gave it back" in w for w in as_json(again)["warnings"])
