@@ -701,6 +701,9 @@ def test_the_system_default_page_says_who_misses_the_section_and_is_left():
     )
     assert [g.profile for g in system.layout_gaps] == ["Admin", "Standard"]
     assert system.layouts_checked
+    assert system.sobject == "Contact"
+    assert system.assigned == (PageAssignment("Contact", None, "org_default"),)
+    assert plan.to_json()[2]["assigned"] == ["org default"]
 
 
 def test_without_profiles_or_covered_layouts_the_layouts_are_not_checked():
@@ -843,6 +846,7 @@ def test_a_created_page_made_the_org_default_says_so_everywhere():
         "the system default page shows the layout (Record Detail); it cannot be edited;"
         f" replaced as the org default by {CREATED}"
     )
+    assert created.assigned == () and plan.to_json()[2]["assigned"] == []
     assert plan.org_defaults == {"Contact": CREATED}
     assert plan.warnings == [
         f"widget.create_record_page.assign_org_default: {CREATED} becomes the org default"
@@ -968,3 +972,44 @@ def test_our_page_replaced_by_an_admin_stays_unassigned_without_the_flag_or_in_a
     del files[flexipage_path(CREATED)]
     plan = plan_record_pages(assigning(["Contact"]), files)
     assert [r.page for r in plan.rows if r.sobject == "Contact"] == ["Contact_Admin"]
+
+
+def test_our_replaced_page_is_not_taken_back_while_its_visualforce_page_is_unusable():
+    admin = ("flexipages/Contact_Admin.flexipage", CONTACT_PAGE)
+    meta = ("pages/Totango_Contact_Insights.page-meta.xml", apex_page_meta("false"))
+    files = with_contact(override("Contact_Admin"))
+    files.update([admin, meta])
+    plan = plan_record_pages(assigning(["Contact"]), files)
+    assert [(r.page, r.action) for r in plan.rows if r.sobject == "Contact"] == [
+        ("Contact_Admin", "cannot")
+    ]
+    assert plan.created == {} and plan.org_defaults == {}
+
+
+def test_every_other_page_of_the_object_is_planned_beside_our_created_page():
+    # Pages named after ours in sort order, in apps: each still gets its row.
+    later = flexipage(region("main", comp("flexipage:fieldSection")), sobject="Contact")
+    apps = app_file(
+        override(CREATED, target="Contact"), override("Contact_Z_Page", target="Contact")
+    )
+    # Our page in use in an app, the object on the system default: listed once,
+    # beside the system default.
+    files = with_contact()
+    files.update({"applications/Service.app": apps, "flexipages/Contact_Z_Page.flexipage": later})
+    for flag in (True, ["Contact"]):
+        plan = plan_record_pages(assigning(flag), files)
+        assert [(r.page, r.action) for r in plan.rows if r.sobject == "Contact"] == [
+            (CREATED, "create"),
+            (None, "leave"),
+            ("Contact_Z_Page", "add"),
+        ]
+        assert "Contact_Z_Page" in plan.merged
+    # Our page the org default and in the app: in use in both places.
+    files["objects/Contact.object"] = sobject_file(override(CREATED))
+    plan = plan_record_pages(assigning(), files)
+    assert [(r.page, r.action) for r in plan.rows if r.sobject == "Contact"] == [
+        (CREATED, "create"),
+        ("Contact_Z_Page", "add"),
+    ]
+    assert plan.rows[2].reason == "created by this setup, in use (org default; app Service)"
+    assert "Contact_Z_Page" in plan.merged
