@@ -36,6 +36,8 @@ MODULES = {
     "merge/flexipage.py": "tests/test_flexipage_merge_units.py",
     "merge/record_pages.py": "tests/test_record_pages_units.py",
     "merge/record_page_plan.py": "tests/test_record_page_plan_units.py",
+    "merge/layout_audience.py": "tests/test_layout_audience_units.py",
+    "merge/org_default.py": "tests/test_org_default_units.py",
 }
 
 KILLED = {"killed", "caught by type check"}

@@ -9,6 +9,8 @@ These need no shared test data, so they are the runner of the module's mutation 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from lxml import etree
 
@@ -854,3 +856,63 @@ def test_none_selects_no_page_whatever_its_name(name: str):
     # "none" is a word, not a list of one-letter patterns.
     assert page_selected(name, "none", NONE_SHOWN) is False
     assert page_selected(name, [name], SECTION) is True
+
+
+def test_a_claim_survives_its_json_record_and_finds_the_same_component():
+    # The claim is written into the deploy's snapshot as JSON and read back by the next
+    # plan and by rollback: read back, it must still take exactly our component.
+    page = flexipage(region("main", detail(True)), region("sidebar", vf(legacy=True)))
+    merged, claim = place_widget_component(
+        flexipage(region("main", detail(True)), region("sidebar")), WIDGET, LEGACY
+    )
+    assert claim is not None
+    recorded = claim.to_json()
+    assert recorded == {
+        "region": "sidebar",
+        "index": 0,
+        "properties": {
+            "height": "290",
+            "label": "Totango",
+            "pageName": PAGE,
+            "showLabel": "false",
+        },
+    }
+    read = LegacyClaim.from_json(json.loads(json.dumps(recorded)))
+    assert read == claim
+    assert remove_widget_component(merged, WIDGET, read) == remove_widget_component(
+        merged, WIDGET, claim
+    )
+    assert ours(remove_widget_component(merged, WIDGET, read)) == []
+    # The properties are compared in name order whatever order the record has.
+    shuffled = {**recorded, "properties": dict(reversed(list(recorded["properties"].items())))}
+    assert LegacyClaim.from_json(shuffled) == claim
+    assert widget_component_state(page, WIDGET, read).status == "present"
+
+
+@pytest.mark.parametrize(
+    "recorded",
+    [
+        None,
+        "sidebar",
+        ["sidebar", 0, {}],
+        {},
+        {"index": 0, "properties": {}},
+        {"region": "sidebar", "properties": {}},
+        {"region": "sidebar", "index": 0},
+        {"region": 1, "index": 0, "properties": {}},
+        {"region": "sidebar", "index": "0", "properties": {}},
+        {"region": "sidebar", "index": 0, "properties": [["height", "290"]]},
+    ],
+)
+def test_a_record_that_is_not_a_claim_this_module_wrote_claims_nothing(recorded):
+    assert LegacyClaim.from_json(recorded) is None
+
+
+def test_a_claim_with_a_property_without_value_reads_back_the_same():
+    claim = LegacyClaim("main", 2, (("height", "290"), ("pageName", None)))
+    assert claim.to_json() == {
+        "region": "main",
+        "index": 2,
+        "properties": {"height": "290", "pageName": None},
+    }
+    assert LegacyClaim.from_json(claim.to_json()) == claim

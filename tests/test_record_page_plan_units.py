@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tasks.totango_sf.config.model import TotangoConfig, build_config
 from tasks.totango_sf.merge.flexipage import (
     PageFacts,
     WidgetComponent,
     add_widget_component,
     page_facts,
+    place_widget_component,
     remove_widget_component,
 )
 from tasks.totango_sf.merge.record_page_plan import (
@@ -605,3 +608,408 @@ def test_a_row_as_json_without_facts():
         "becomes_org_default": False,
     }
     assert RecordPagePlan().to_json() == []
+
+
+# --- who gets a layout without our section -------------------------------------------------
+
+MAIN = "Account-Account Layout"
+PARTNER = "Account-Account Layout - Partner"
+CONTACT_LAYOUT = "Contact-Contact Layout"
+CUSTOMER = "Account.Customer"
+GAP = f"profile Standard, record type {CUSTOMER}: layout {PARTNER}"
+
+
+def profile_file(*assignments: tuple[str, str | None]) -> bytes:
+    body = "".join(
+        f"<layoutAssignments><layout>{layout}</layout>"
+        + (f"<recordType>{record_type}</recordType>" if record_type else "")
+        + "</layoutAssignments>"
+        for layout, record_type in assignments
+    )
+    data = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Profile xmlns="{MD_NS}"><custom>false</custom>'
+        f"{body}<userLicense>Salesforce</userLicense></Profile>"
+    ).encode()
+    assert load_schema().validate_bytes(data) == []
+    return data
+
+
+# Admin: the main layout, and the partner one only for the Partner record type.
+# Standard: the partner layout for Customer records. Both: the Contact layout.
+PROFILES = (
+    (
+        "profiles/Admin.profile",
+        profile_file((MAIN, None), (PARTNER, "Account.Partner"), (CONTACT_LAYOUT, None)),
+    ),
+    (
+        "profiles/Standard.profile",
+        profile_file((MAIN, None), (PARTNER, CUSTOMER), (CONTACT_LAYOUT, None)),
+    ),
+)
+
+
+def test_a_record_detail_some_users_see_without_our_section_gets_the_component():
+    plan = plan_record_pages(
+        config(), retrieve(*PROFILES), covered_layouts={MAIN, "Account.Partner", CONTACT_LAYOUT}
+    )
+    sent(plan)
+    assert rows(plan) == [
+        ("Account", "Account_Record_Page", "add", "partly"),
+        ("Account", "Sales_Account", "add", "never"),
+        ("Contact", None, "leave", "layout_section"),
+    ]
+    org_default, sales, system = plan.rows
+    partner_for_admin = f"profile Admin, record type Account.Partner: layout {PARTNER}"
+    assert [g.describe() for g in org_default.layout_gaps] == [partner_for_admin, GAP]
+    assert org_default.reason == (
+        "the Record Detail shows a layout without our section to"
+        f" {partner_for_admin}; {GAP}: add the component"
+    )
+    assert org_default.layouts_checked and sales.layouts_checked and system.layouts_checked
+    # Only a Record Detail is judged by its layouts.
+    assert (
+        sales.layout_gaps == () and sales.reason == "no Record Detail component: add the component"
+    )
+    assert system.layout_gaps == ()
+    assert system.reason == (
+        "the system default page shows the layout (Record Detail); it cannot be edited"
+    )
+    assert sorted(plan.merged) == ["Account_Record_Page", "Sales_Account"]
+    (component,) = ours(plan.merged["Account_Record_Page"])
+    assert props_of(component)["pageName"] == WIDGET_PAGE
+
+
+def test_a_record_detail_whose_every_layout_holds_the_section_is_left():
+    plan = plan_record_pages(
+        config(), retrieve(*PROFILES), covered_layouts={MAIN, PARTNER, CONTACT_LAYOUT}
+    )
+    assert rows(plan)[0] == ("Account", "Account_Record_Page", "leave", "layout_section")
+    assert plan.rows[0].reason == "every layout its users get holds the section (Record Detail)"
+    assert plan.rows[0].layouts_checked and plan.rows[0].layout_gaps == ()
+    assert list(plan.merged) == ["Sales_Account"]
+
+
+def test_the_system_default_page_says_who_misses_the_section_and_is_left():
+    plan = plan_record_pages(config(), retrieve(*PROFILES), covered_layouts={MAIN, PARTNER})
+    system = plan.rows[2]
+    assert (system.page, system.action, system.shows) == (None, "leave", "partly")
+    assert system.reason == (
+        "the system default page shows the layout (Record Detail) and cannot be edited;"
+        " these users get a layout without our section:"
+        f" profile Admin, record type Master: layout {CONTACT_LAYOUT};"
+        f" profile Standard, record type Master: layout {CONTACT_LAYOUT}"
+    )
+    assert [g.profile for g in system.layout_gaps] == ["Admin", "Standard"]
+    assert system.layouts_checked
+    assert system.sobject == "Contact"
+    assert system.assigned == (PageAssignment("Contact", None, "org_default"),)
+    assert plan.to_json()[2]["assigned"] == ["org default"]
+
+
+def test_without_profiles_or_covered_layouts_the_layouts_are_not_checked():
+    no_profiles = plan_record_pages(config(), retrieve(), covered_layouts={MAIN})
+    no_covered = plan_record_pages(config(), retrieve(*PROFILES))
+    for plan in (no_profiles, no_covered):
+        assert rows(plan)[0] == ("Account", "Account_Record_Page", "leave", "layout_section")
+        assert plan.rows[0].reason == "the layout section shows in the Record Detail component"
+        assert [r.layouts_checked for r in plan.rows] == [False, False, False]
+        assert [r.layout_gaps for r in plan.rows] == [(), (), ()]
+
+
+def test_a_list_selection_leaves_an_unnamed_page_but_names_who_misses_the_section():
+    plan = plan_record_pages(
+        config(record_pages=["Sales_*"]), retrieve(*PROFILES), covered_layouts={MAIN}
+    )
+    assert rows(plan)[:2] == [
+        ("Account", "Account_Record_Page", "leave", "partly"),
+        ("Account", "Sales_Account", "add", "never"),
+    ]
+    assert plan.rows[0].reason == (
+        "not selected by widget.record_pages (['Sales_*']); missed by"
+        f" profile Admin, record type Account.Partner: layout {PARTNER}; {GAP}"
+    )
+    assert list(plan.merged) == ["Sales_Account"]
+
+
+def test_a_profile_assignment_is_judged_by_that_profile_and_record_type_only():
+    # Admin's Customer records get the main layout (covered); Standard's get the
+    # partner layout (not covered). The same Record Detail page is fine for one and
+    # needs our component for the other.
+    admin_page = flexipage(region("main", detail()), region("sidebar"))
+    app = app_file(
+        profiles=(
+            profile_override("Admin_Customer", "Account", "Admin", CUSTOMER),
+            profile_override("Standard_Customer", "Account", "Standard", CUSTOMER),
+        )
+    )
+    files = retrieve(
+        *PROFILES,
+        ("applications/Service.app", app),
+        ("flexipages/Admin_Customer.flexipage", admin_page),
+        ("flexipages/Standard_Customer.flexipage", admin_page),
+    )
+    plan = plan_record_pages(config(), files, covered_layouts={MAIN, CONTACT_LAYOUT})
+    by_page = {r.page: r for r in plan.rows}
+    admin, standard = by_page["Admin_Customer"], by_page["Standard_Customer"]
+    assert (admin.action, admin.shows, admin.layout_gaps) == ("leave", "layout_section", ())
+    assert admin.reason == "every layout its users get holds the section (Record Detail)"
+    assert (standard.action, standard.shows) == ("add", "partly")
+    assert [g.describe() for g in standard.layout_gaps] == [GAP]
+    assert "Admin_Customer" not in plan.merged and "Standard_Customer" in plan.merged
+
+
+def test_a_page_showing_the_widget_through_an_admins_component_says_so():
+    page = flexipage(
+        region("main", comp("flexipage:fieldSection")),
+        region("sidebar", vf(WIDGET_PAGE, identifier="by_hand")),
+    )
+    valid(page)
+    plan = plan_record_pages(config(), retrieve(("flexipages/Account_Record_Page.flexipage", page)))
+    assert rows(plan)[0] == ("Account", "Account_Record_Page", "leave", "component")
+    assert plan.rows[0].reason == (
+        "the page shows the widget through a Visualforce component this setup did not place"
+    )
+
+
+# --- pre-49.0 pages: ours only by the recorded claim -----------------------------------------
+
+
+def legacy_config(**widget: Any) -> TotangoConfig:
+    return config(**widget).model_copy(update={"api_version": "48.0"})
+
+
+LEGACY_WIDGET = WidgetComponent(page=WIDGET_PAGE, height=290)
+LEGACY_BARE = flexipage(region("main", detail(legacy=True)), region("sidebar"))
+
+
+def test_a_legacy_page_records_where_our_component_goes():
+    files = retrieve(("flexipages/Account_Record_Page.flexipage", LEGACY_BARE))
+    plan = plan_record_pages(legacy_config(record_pages="all"), files)
+    merged, claim = place_widget_component(LEGACY_BARE, LEGACY_WIDGET, "48.0")
+    assert claim is not None and claim.region == "sidebar" and claim.index == 0
+    assert plan.action_of("Account_Record_Page") == "add"
+    assert plan.merged["Account_Record_Page"] == valid(merged)
+    assert plan.claims == {"Account_Record_Page": claim}
+
+
+def test_a_legacy_page_with_our_claimed_component_is_updated_in_place_or_taken_out():
+    placed, claim = place_widget_component(LEGACY_BARE, LEGACY_WIDGET, "48.0")
+    assert claim is not None
+    files = retrieve(("flexipages/Account_Record_Page.flexipage", placed))
+    claims = {"Account_Record_Page": claim}
+
+    again = plan_record_pages(legacy_config(record_pages="all"), files, legacy_claims=claims)
+    # Judged without ours: the layout section; ours is found by the claim, not doubled.
+    assert again.rows[0].shows == "layout_section"
+    assert again.merged["Account_Record_Page"] == placed
+    assert len(ours(placed)) == 1
+    assert again.claims == claims
+
+    dropped = plan_record_pages(legacy_config(record_pages="none"), files, legacy_claims=claims)
+    assert rows(dropped)[0] == ("Account", "Account_Record_Page", "remove", "layout_section")
+    assert dropped.rows[0].reason == (
+        "the layout section shows in the Record Detail component: remove our component"
+    )
+    assert ours(dropped.merged["Account_Record_Page"]) == []
+    assert dropped.originals["Account_Record_Page"] == placed
+
+    # Without the record, the same component is not provably ours: left alone.
+    unclaimed = plan_record_pages(legacy_config(record_pages="none"), files)
+    assert rows(unclaimed)[0] == ("Account", "Account_Record_Page", "leave", "component")
+    assert unclaimed.merged == {}
+
+
+# --- the created page as the org default -------------------------------------------------------
+
+CREATED = "Contact_Totango_Record_Page"
+
+
+def assigning(objects: bool | list[str] = True, **widget: Any) -> TotangoConfig:
+    return config(create_record_page={"assign_org_default": objects}, **widget)
+
+
+def test_a_created_page_made_the_org_default_says_so_everywhere():
+    plan = plan_record_pages(assigning(["Contact"]), retrieve())
+    sent(plan)
+    assert rows(plan)[2:] == [
+        ("Contact", CREATED, "create", "never"),
+        ("Contact", None, "leave", "layout_section"),
+    ]
+    created, system = plan.rows[2:]
+    assert created.becomes_org_default and not system.becomes_org_default
+    assert created.reason == (
+        "users see org default's system page; created with Record Detail and the widget,"
+        " and made the org default: every user of Contact sees it where no app or profile"
+        " assignment applies"
+    )
+    assert system.reason == (
+        "the system default page shows the layout (Record Detail); it cannot be edited;"
+        f" replaced as the org default by {CREATED}"
+    )
+    assert created.assigned == () and plan.to_json()[2]["assigned"] == []
+    assert plan.org_defaults == {"Contact": CREATED}
+    assert plan.warnings == [
+        f"widget.create_record_page.assign_org_default: {CREATED} becomes the org default"
+        " record page of Contact, which every user of Contact sees where no app or app +"
+        " record type + profile assignment applies"
+    ]
+    assert list(plan.created) == [CREATED]
+
+
+def test_the_system_page_replaced_as_org_default_still_names_who_misses_the_section():
+    plan = plan_record_pages(assigning(), retrieve(*PROFILES), covered_layouts={MAIN})
+    system = plan.rows[3]
+    assert system.shows == "partly"
+    assert system.reason.endswith(
+        f"profile Standard, record type Master: layout {CONTACT_LAYOUT};"
+        f" replaced as the org default by {CREATED}"
+    )
+
+
+def test_a_created_page_not_assigned_to_this_object_is_not_made_the_default():
+    plan = plan_record_pages(assigning(["Account"]), retrieve())
+    created = plan.rows[2]
+    assert (created.page, created.becomes_org_default) == (CREATED, False)
+    assert plan.org_defaults == {} and plan.warnings == []
+    assert plan.rows[3].reason.endswith("it cannot be edited")
+
+
+def created_page() -> bytes:
+    return plan_record_pages(config(create_record_page=True), retrieve()).created[CREATED]
+
+
+def with_contact(*overrides: str, page: bytes | None = None) -> dict[str, bytes]:
+    files = retrieve(("objects/Contact.object", sobject_file(*overrides)))
+    files[flexipage_path(CREATED)] = page or created_page()
+    return files
+
+
+@pytest.mark.parametrize("flag", [True, ["Contact"]])
+def test_our_created_page_already_the_org_default_stays_ours_unchanged(flag):
+    plan = plan_record_pages(assigning(flag), with_contact(override(CREATED)))
+    (row,) = [r for r in plan.rows if r.sobject == "Contact"]
+    assert row == RecordPageRow(
+        "Contact",
+        CREATED,
+        (PageAssignment("Contact", CREATED, "org_default"),),
+        "component",
+        "create",
+        "created by this setup, in use (org default)",
+    )
+    assert plan.org_defaults == {"Contact": CREATED}
+    assert plan.warnings == []
+    assert plan.created[CREATED] == created_page()
+
+
+def test_our_page_the_org_default_but_no_longer_to_be_assigned_warns_and_stays():
+    plan = plan_record_pages(config(create_record_page=True), with_contact(override(CREATED)))
+    (row,) = [r for r in plan.rows if r.sobject == "Contact"]
+    assert (row.action, row.becomes_org_default) == ("create", False)
+    assert plan.org_defaults == {}
+    assert plan.warnings == [
+        f"record page {CREATED}, created by this setup, is the org default of Contact,"
+        " but widget.create_record_page.assign_org_default no longer assigns it: it"
+        " stays assigned; rollback or Lightning App Builder takes it back"
+    ]
+
+
+def test_our_page_in_use_only_in_an_app_becomes_the_org_default_when_assigned():
+    app = ("applications/Service.app", app_file(override(CREATED, target="Contact")))
+    files = with_contact()
+    files.update([app])
+    plan = plan_record_pages(assigning(["Contact"]), files)
+    contact = [r for r in plan.rows if r.sobject == "Contact"]
+    assert [(r.page, r.action) for r in contact] == [(CREATED, "create"), (None, "leave")]
+    assert contact[0].becomes_org_default
+    assert contact[0].reason == (
+        "users see org default's system page; created with Record Detail and the widget,"
+        " and made the org default: every user of Contact sees it where no app or profile"
+        " assignment applies"
+    )
+
+
+def test_our_page_replaced_as_org_default_by_an_admin_is_taken_back_on_deploy():
+    admin = ("flexipages/Contact_Admin.flexipage", CONTACT_PAGE)
+    files = with_contact(override("Contact_Admin"))
+    files.update([admin])
+    plan = plan_record_pages(assigning(["Contact"]), files)
+    contact = [r for r in plan.rows if r.sobject == "Contact"]
+    assert [(r.page, r.action) for r in contact] == [
+        ("Contact_Admin", "add"),
+        (CREATED, "create"),
+    ]
+    taken = contact[1]
+    assert taken == RecordPageRow(
+        "Contact",
+        CREATED,
+        (),
+        "component",
+        "create",
+        "created by this setup, in use ()",
+        becomes_org_default=True,
+    )
+    assert plan.org_defaults == {"Contact": CREATED}
+    assert plan.warnings == [
+        f"record page {CREATED}, created by this setup, is no longer the org default of"
+        " Contact; widget.create_record_page.assign_org_default makes it the org default"
+        " again on deploy"
+    ]
+    assert plan.created[CREATED] == created_page()
+
+
+def test_our_page_replaced_by_an_admin_stays_unassigned_without_the_flag_or_in_a_project():
+    admin = ("flexipages/Contact_Admin.flexipage", CONTACT_PAGE)
+    files = with_contact(override("Contact_Admin"))
+    files.update([admin])
+    for plan in (
+        plan_record_pages(config(create_record_page=True), files),
+        plan_record_pages(assigning(["Account"]), files),
+        plan_record_pages(assigning(["Contact"]), files, local_project=True),
+    ):
+        assert [r.page for r in plan.rows if r.sobject == "Contact"] == ["Contact_Admin"]
+        assert CREATED not in plan.created and plan.warnings == []
+    # A page of that name the org does not hold is not ours to assign.
+    del files[flexipage_path(CREATED)]
+    plan = plan_record_pages(assigning(["Contact"]), files)
+    assert [r.page for r in plan.rows if r.sobject == "Contact"] == ["Contact_Admin"]
+
+
+def test_our_replaced_page_is_not_taken_back_while_its_visualforce_page_is_unusable():
+    admin = ("flexipages/Contact_Admin.flexipage", CONTACT_PAGE)
+    meta = ("pages/Totango_Contact_Insights.page-meta.xml", apex_page_meta("false"))
+    files = with_contact(override("Contact_Admin"))
+    files.update([admin, meta])
+    plan = plan_record_pages(assigning(["Contact"]), files)
+    assert [(r.page, r.action) for r in plan.rows if r.sobject == "Contact"] == [
+        ("Contact_Admin", "cannot")
+    ]
+    assert plan.created == {} and plan.org_defaults == {}
+
+
+def test_every_other_page_of_the_object_is_planned_beside_our_created_page():
+    # Pages named after ours in sort order, in apps: each still gets its row.
+    later = flexipage(region("main", comp("flexipage:fieldSection")), sobject="Contact")
+    apps = app_file(
+        override(CREATED, target="Contact"), override("Contact_Z_Page", target="Contact")
+    )
+    # Our page in use in an app, the object on the system default: listed once,
+    # beside the system default.
+    files = with_contact()
+    files.update({"applications/Service.app": apps, "flexipages/Contact_Z_Page.flexipage": later})
+    for flag in (True, ["Contact"]):
+        plan = plan_record_pages(assigning(flag), files)
+        assert [(r.page, r.action) for r in plan.rows if r.sobject == "Contact"] == [
+            (CREATED, "create"),
+            (None, "leave"),
+            ("Contact_Z_Page", "add"),
+        ]
+        assert "Contact_Z_Page" in plan.merged
+    # Our page the org default and in the app: in use in both places.
+    files["objects/Contact.object"] = sobject_file(override(CREATED))
+    plan = plan_record_pages(assigning(), files)
+    assert [(r.page, r.action) for r in plan.rows if r.sobject == "Contact"] == [
+        (CREATED, "create"),
+        ("Contact_Z_Page", "add"),
+    ]
+    assert plan.rows[2].reason == "created by this setup, in use (org default; app Service)"
+    assert "Contact_Z_Page" in plan.merged
