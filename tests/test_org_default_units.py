@@ -170,8 +170,8 @@ def test_an_override_key_is_its_action_and_form_factor():
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        (b"<CustomObject", "the object file is not XML"),
-        (f'<Layout xmlns="{MD}"/>'.encode(), "expected a CustomObject, found Layout"),
+        (b"<CustomObject", "the object file is not well-formed XML"),
+        (f'<Layout xmlns="{MD}"/>'.encode(), "expected a CustomObject root, found <Layout>"),
     ],
 )
 def test_an_unreadable_object_file_is_refused_by_every_entry_point(data, message):
