@@ -102,9 +102,16 @@ def view_override(page: str) -> etree._Element:
 
 def system_default_override() -> etree._Element:
     """View / Large back to the standard behaviour: the system default record page."""
+    return default_override(VIEW, LARGE)
+
+
+def default_override(action: str, form_factor: str) -> etree._Element:
+    """``action`` (on ``form_factor``; "" for none) back to the standard behaviour."""
     element = etree.Element(md("actionOverrides"), nsmap={None: MD_NS})
-    for name, value in (("actionName", VIEW), ("formFactor", LARGE), ("type", "Default")):
-        etree.SubElement(element, md(name)).text = value
+    etree.SubElement(element, md("actionName")).text = action
+    if form_factor:
+        etree.SubElement(element, md("formFactor")).text = form_factor
+    etree.SubElement(element, md("type")).text = "Default"
     return element
 
 
@@ -155,11 +162,6 @@ def exact_overrides(original_xml: bytes | None, current_xml: bytes | None) -> by
         action, form_factor = override_key(override)
         if (action, form_factor) in had or _text(override, "type") == "Default":
             continue
-        reset = etree.Element(md("actionOverrides"), nsmap={None: MD_NS})
-        etree.SubElement(reset, md("actionName")).text = action
-        if form_factor:
-            etree.SubElement(reset, md("formFactor")).text = form_factor
-        etree.SubElement(reset, md("type")).text = "Default"
-        insert_in_schema_order(root, reset, ROOT_TYPE)
+        insert_in_schema_order(root, default_override(action, form_factor), ROOT_TYPE)
         had.add((action, form_factor))
     return canonical_bytes(root)

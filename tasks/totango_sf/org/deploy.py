@@ -26,6 +26,7 @@ from tasks.totango_sf.org import snapshot as snapshots
 from tasks.totango_sf.org.desired_state import (
     DesiredState,
     desired_state,
+    object_path,
     retrieve_members,
 )
 from tasks.totango_sf.org.integration_user import IntegrationAssignment, assign_integration_user
@@ -234,7 +235,7 @@ def _detail(config: TotangoConfig, state: DesiredState, diff: Any) -> str:
             return f"record page component {page_state.status}: {page_state.detail}".rstrip(": ")
     if diff.type == "CustomObject":
         wanted = state.record_pages.org_defaults.get(diff.name) if state.record_pages else None
-        return org_default_drift(state.originals.get(f"objects/{diff.name}.object"), wanted)
+        return org_default_drift(state.originals.get(object_path(diff.name)), wanted)
     if diff.type == "Settings" and diff.name == "Security":
         before = state.originals.get("settings/Security.settings")
         if before is not None:
@@ -518,7 +519,6 @@ def quick(
         raise DeployRefused(quick_without_tests(session.name, validation_id, snapshot))
     outcome = DeployOutcome(session.name, kind, "failed", quick_from=validation_id)
     refuse_if_in_flight(session)
-    snapshot = _snapshot_of_validation(_root(snapshot_root), session.name, validation_id)
     found_validation = snapshot is not None
     if snapshot is None:
         # Still traceable: an empty snapshot records the quick deploy's id and state.

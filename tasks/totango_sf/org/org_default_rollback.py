@@ -29,6 +29,7 @@ from tasks.totango_sf.merge.org_default import (
     overrides_only,
     restore_org_default,
 )
+from tasks.totango_sf.org.desired_state import object_path
 from tasks.totango_sf.org.metadata_api import retrieve_files
 from tasks.totango_sf.org.rollback_mark import is_rolled_back
 from tasks.totango_sf.org.snapshot import Snapshot, load_deployed
@@ -40,10 +41,6 @@ class ObjectRollback:
     diffs: dict[str, str] = field(default_factory=dict)  # exact: changed since the deploy
     warnings: list[str] = field(default_factory=list)
     restored: list[tuple[str, str]] = field(default_factory=list)
-
-
-def object_path(name: str) -> str:
-    return f"objects/{name}.object"
 
 
 def _diff(path: str, left: bytes, now: bytes) -> str:

@@ -52,9 +52,13 @@ def is_transient_refresh_failure(exc: Exception) -> bool:
 
 
 def _is_request_limit(exc: Exception) -> bool:
-    content = getattr(exc, "content", None)
-    return isinstance(content, list) and any(
-        isinstance(e, dict) and e.get("errorCode") == "REQUEST_LIMIT_EXCEEDED" for e in content
+    return names_request_limit(getattr(exc, "content", None))
+
+
+def names_request_limit(errors: object) -> bool:
+    """Whether a REST error list (``[{"errorCode": ...}]``) holds REQUEST_LIMIT_EXCEEDED."""
+    return isinstance(errors, list) and any(
+        isinstance(e, dict) and e.get("errorCode") == "REQUEST_LIMIT_EXCEEDED" for e in errors
     )
 
 
@@ -84,12 +88,9 @@ def is_transient_answer(response: requests.Response) -> bool:
     if response.status_code != 403:
         return False
     try:
-        errors = response.json()
+        return names_request_limit(response.json())
     except ValueError:
         return False
-    return isinstance(errors, list) and any(
-        isinstance(e, dict) and e.get("errorCode") == "REQUEST_LIMIT_EXCEEDED" for e in errors
-    )
 
 
 class _TransientAnswer(Exception):

@@ -57,7 +57,7 @@ from tasks.totango_sf.org.deploy import (
     Timings,
     _root,
 )
-from tasks.totango_sf.org.desired_state import SECURITY_PATH
+from tasks.totango_sf.org.desired_state import SECURITY_PATH, object_path
 from tasks.totango_sf.org.metadata_api import (
     DEFAULT_TIMEOUT,
     DeployResult,
@@ -163,7 +163,7 @@ def _path(type_name: str, name: str) -> str:
     if type_name == "FlexiPage":
         return flexipage_path(name)
     if type_name == "CustomObject":
-        return f"objects/{name}.object"
+        return object_path(name)
     return SECURITY_PATH if type_name == "Settings" else f"layouts/{name}.layout"
 
 
