@@ -156,6 +156,7 @@ def test_rollback_takes_only_the_claimed_component_and_keeps_an_admins(emulator,
     """Against the emulated org, as the rollback retrieves the pages: the Lead page holds
     ours (claimed) and an admin's copy; the Account page only an admin's."""
     from tasks.totango_sf.org.connection import connect
+    from tasks.totango_sf.org.metadata_api import retrieve_files
     from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY, pages_without_widget
 
     use_org(emulator)
@@ -181,7 +182,7 @@ def test_rollback_takes_only_the_claimed_component_and_keeps_an_admins(emulator,
             CLAIMS_KEY: {"Lead_Dynamic_Page": claim.to_json()},
         },
     )
-    pages = pages_without_widget(connect("emu"), snapshot, "48.0")
+    pages = pages_without_widget(snapshot, retrieve_files(connect("emu"), snapshot.patched, "48.0"))
     lead_after = pages["flexipages/Lead_Dynamic_Page.flexipage"]
     assert heights(lead_after) == ["200"]  # the admin's, kept
     assert lead_after == canonical_bytes(hand_placed(lead_page, "Totango_Lead_Insights"))

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Any
 
 from tasks.totango_sf.merge.org_default import (
     exact_overrides,
@@ -30,7 +29,6 @@ from tasks.totango_sf.merge.org_default import (
     restore_org_default,
 )
 from tasks.totango_sf.org.desired_state import object_path
-from tasks.totango_sf.org.metadata_api import retrieve_files
 from tasks.totango_sf.org.rollback_mark import is_rolled_back
 from tasks.totango_sf.org.snapshot import Snapshot, load_deployed
 
@@ -98,14 +96,3 @@ def plan_object_rollback(
             result.files[path] = wanted
             result.restored.append((kind, name))
     return result
-
-
-def object_rollback(
-    session: Any, snapshot: Snapshot, api_version: str, *, exact: bool
-) -> ObjectRollback:
-    """Retrieve the objects the deploy patched and decide their rollback."""
-    names = [name for kind, name in snapshot.patched if kind == "CustomObject"]
-    if not names:
-        return ObjectRollback()
-    current = retrieve_files(session, [("CustomObject", name) for name in names], api_version)
-    return plan_object_rollback(snapshot, current, exact=exact)

@@ -11,11 +11,10 @@ Once a rollback of the snapshot went through, its claims are spent
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from tasks.totango_sf.merge.flexipage import WidgetComponent, remove_widget_component
 from tasks.totango_sf.merge.record_page_plan import flexipage_path
-from tasks.totango_sf.org.metadata_api import retrieve_files
 from tasks.totango_sf.org.record_page_claims import claims_of
 from tasks.totango_sf.org.rollback_mark import is_rolled_back
 from tasks.totango_sf.org.snapshot import Snapshot
@@ -23,14 +22,12 @@ from tasks.totango_sf.org.snapshot import Snapshot
 WIDGETS_KEY = "record_page_widgets"
 
 
-def pages_without_widget(session: Any, snapshot: Snapshot, api_version: str) -> dict[str, bytes]:
-    """Metadata API path -> the org's current page minus our component."""
+def pages_without_widget(snapshot: Snapshot, current: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Metadata API path -> the org's current page (in ``current``, retrieved by the
+    rollback with its other files) minus our component."""
     names = [name for kind, name in snapshot.patched if kind == "FlexiPage"]
-    if not names:
-        return {}
     widgets: dict[str, str] = snapshot.extra.get(WIDGETS_KEY, {})
     claims = {} if is_rolled_back(snapshot) else claims_of(snapshot)
-    current = retrieve_files(session, [("FlexiPage", name) for name in names], api_version)
     pages = {}
     for name in names:
         path = flexipage_path(name)

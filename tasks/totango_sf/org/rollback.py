@@ -68,7 +68,7 @@ from tasks.totango_sf.org.metadata_api import (
     destructive_package,
     retrieve_files,
 )
-from tasks.totango_sf.org.org_default_rollback import object_rollback
+from tasks.totango_sf.org.org_default_rollback import plan_object_rollback
 from tasks.totango_sf.org.org_identity import org_id_of, same_org
 from tasks.totango_sf.org.permset_assignment import remove_assignments
 from tasks.totango_sf.org.record_page_rollback import pages_without_widget
@@ -171,6 +171,14 @@ def _files_patched(snapshot: Snapshot) -> list[tuple[str, str]]:
     """Layouts and Security.settings; record pages have their own rollback
     (``record_page_rollback``: our component out of each page as it is now, in both modes)."""
     return [key for key in snapshot.patched if key[0] in ("Layout", "Settings")]
+
+
+def _files_to_read(snapshot: Snapshot) -> list[tuple[str, str]]:
+    """Every patched file the rollback needs as the org holds it now, in one retrieve:
+    layouts and settings, record pages (``record_page_rollback``) and objects
+    (``org_default_rollback``)."""
+    kinds = ("Layout", "Settings", "FlexiPage", "CustomObject")
+    return [key for key in snapshot.patched if key[0] in kinds]
 
 
 def _range_keys(settings_xml: bytes) -> set[tuple[str, str, str]]:
@@ -365,11 +373,11 @@ def rollback(
         warnings=warnings,
     )  # fmt: skip
     started = time.monotonic()
-    patched_files = _files_patched(snapshot)
-    current = retrieve_files(session, patched_files, config.api_version) if patched_files else {}
+    to_read = _files_to_read(snapshot)
+    current = retrieve_files(session, to_read, config.api_version) if to_read else {}
     outcome.timings.measure("read_org", started)
     deployed = load_deployed(snapshot)
-    objects = object_rollback(session, snapshot, config.api_version, exact=exact)
+    objects = plan_object_rollback(snapshot, current, exact=exact)
     if exact:
         diffs = {**changes_since_deploy(snapshot, current, deployed), **objects.diffs}
         if diffs and not force:
@@ -388,7 +396,7 @@ def rollback(
         files, more = surgical_files(config, snapshot, current, deployed)
         outcome.warnings.extend(more)
         outcome.restored = [key for key in restored if _path(*key) in files]
-    record_pages = pages_without_widget(session, snapshot, config.api_version)
+    record_pages = pages_without_widget(snapshot, current)
     files.update(record_pages)
     files.update(objects.files)
     outcome.warnings.extend(objects.warnings)
