@@ -9,6 +9,8 @@ whose every user gets a patched layout are left alone.
 
 from __future__ import annotations
 
+import pytest
+
 from tasks.totango_sf.merge.flexipage import page_facts
 from tasks.totango_sf.metadata.schema import load_schema
 from tasks.totango_sf.metadata.xml import canonical_bytes
@@ -27,10 +29,12 @@ def record_page_check(config) -> dict:
     return {c["name"]: c for c in as_json(result)["checks"]}["widget on record pages"]
 
 
+@pytest.mark.parametrize("flavour", ["sandbox", "production"])
 def test_the_unpatched_layout_is_found_and_the_deploy_reaches_that_profile(
-    emulator, use_org, tmp_path
+    emulator_factory, use_org, tmp_path, flavour
 ):
-    use_org(emulator)
+    emulator = use_org(emulator_factory(flavour=flavour, package_installed=False))
+    yes = ["--yes"] if flavour == "production" else []
     config = write_config(tmp_path)
     before = {n: emulator.state.metadata_xml("FlexiPage", n) for n in REACHING_STANDARD_CUSTOMERS}
 
@@ -44,7 +48,7 @@ def test_the_unpatched_layout_is_found_and_the_deploy_reaches_that_profile(
     assert rows["Opportunity_Sales_Page"]["layouts_checked"] is True
     assert GAP in record_page_check(config)["detail"]
 
-    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json", *yes)
     assert result.exit_code == 0, result.output
     assert as_json(result)["verify"]["in_sync"] is True
     deployed = [d for d in emulator.history.deploys if d.kind == "deploy"]
@@ -62,7 +66,7 @@ def test_the_unpatched_layout_is_found_and_the_deploy_reaches_that_profile(
     again = cli("plan", "--org", "emu", "--config", str(config), "--json")
     assert not [c for c in as_json(again)["components"] if c["action"] != "unchanged"]
 
-    rollback = cli("rollback", "--org", "emu", "--config", str(config), "--json")
+    rollback = cli("rollback", "--org", "emu", "--config", str(config), "--json", *yes)
     assert rollback.exit_code == 0, rollback.output
     for name, original in before.items():
         restored = emulator.state.metadata_xml("FlexiPage", name)

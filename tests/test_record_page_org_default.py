@@ -175,11 +175,14 @@ def seed_other_overrides(emulator) -> dict[str, bytes] | None:
     return dict(emulator.state.component("CustomObject", "Opportunity") or {})
 
 
-@pytest.mark.parametrize("exact", [False, True])
+@pytest.mark.parametrize(
+    "exact, flavour", [(False, "sandbox"), (True, "sandbox"), (False, "production")]
+)
 def test_deploy_assigns_the_created_page_verify_in_sync_rollback_gives_the_system_page_back(
-    emulator, use_org, tmp_path, exact
+    emulator_factory, use_org, tmp_path, exact, flavour
 ):
-    use_org(emulator)
+    emulator = use_org(emulator_factory(flavour=flavour, package_installed=False))
+    yes = ["--yes"] if flavour == "production" else []
     before = seed_other_overrides(emulator)
     config = write_config(tmp_path, widget=ASSIGN)
 
@@ -194,7 +197,7 @@ def test_deploy_assigns_the_created_page_verify_in_sync_rollback_gives_the_syste
     assert f"the system default -> {CREATED}" in change["summary"]
     assert any("assign_org_default" in w for w in doc["warnings"])
 
-    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json", *yes)
     assert result.exit_code == 0, result.output
     assert as_json(result)["verify"]["in_sync"] is True
     deploys = [c for c in emulator.history.deploys if c.kind == "deploy"]
@@ -221,7 +224,7 @@ def test_deploy_assigns_the_created_page_verify_in_sync_rollback_gives_the_syste
     assert verify.exit_code == 0, verify.output
 
     args = ["rollback", "--org", "emu", "--config", str(config), "--remove-components", "--json"]
-    rollback = cli(*args, *(["--exact"] if exact else []))
+    rollback = cli(*args, *(["--exact"] if exact else []), *yes)
     assert rollback.exit_code == 0, rollback.output
     assert emulator.state.component("CustomObject", "Opportunity") == before
     assert not emulator.state.has("FlexiPage", CREATED)
