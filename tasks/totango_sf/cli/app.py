@@ -33,6 +33,7 @@ from tasks.totango_sf.cli.common import (
     print_problems_table,
     print_result,
     print_warnings,
+    styled,
 )
 from tasks.totango_sf.cli.mapping import register as register_mapping
 from tasks.totango_sf.cli.org import register as register_org_commands
@@ -152,9 +153,11 @@ def plan(
         return
     print_plan_table(the_plan.table_rows(), "Totango setup plan (offline)")
     out.print(
-        f"Wrote {len(files)} files to [bold]{out_dir}[/] ({output_format});"
-        " all passed Metadata API schema validation.",
-        highlight=False,
+        styled(
+            f"Wrote {len(files)} files to ",
+            (str(out_dir), "bold"),
+            f" ({output_format}); all passed Metadata API schema validation.",
+        )
     )
     print_warnings(the_plan.warnings)
 
@@ -252,9 +255,9 @@ def validate(
         )
     else:
         for problem in problems:
-            out.print(str(problem), highlight=False, soft_wrap=True)
-        verdict = "[red]invalid[/]" if problems else "[green]valid[/]"
-        out.print(f"{len(files)} file(s) checked, {len(problems)} problem(s): {verdict}")
+            out.print(str(problem), soft_wrap=True)
+        verdict = ("invalid", "red") if problems else ("valid", "green")
+        out.print(styled(f"{len(files)} file(s) checked, {len(problems)} problem(s): ", verdict))
     if problems:
         raise typer.Exit(EXIT_BAD_INPUT)
 

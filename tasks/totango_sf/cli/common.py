@@ -19,6 +19,7 @@ from tasks.totango_sf.cli.arguments import OrgOptional
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
 EXIT_OK = 0
 EXIT_DEPLOY_FAILED = 1
@@ -66,7 +67,18 @@ class _LazyConsole:
         if console is None:
             from rich.console import Console
 
-            console = Console(stderr=object.__getattribute__(self, "_stderr"))
+            # Values from the config, the org and the command line are shown verbatim.
+            # With rich's defaults (Console: "markup ... Defaults to True", "emoji ...
+            # Defaults to True", "highlight ... Defaults to True"; rich docs, "Console
+            # Markup"), "[/]" in a value raises MarkupError, "[red]x" loses its
+            # brackets, ":thumbs_up:" becomes an emoji and numbers and paths are
+            # recoloured. Styles are given explicitly instead, with ``styled``.
+            console = Console(
+                stderr=object.__getattribute__(self, "_stderr"),
+                markup=False,
+                emoji=False,
+                highlight=False,
+            )
             object.__setattr__(self, "_console", console)
         return cast("Console", console)
 
@@ -88,6 +100,18 @@ class _LazyConsole:
 
 out = cast("Console", _LazyConsole(stderr=False))
 err = cast("Console", _LazyConsole(stderr=True))
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """One line or cell, each part plain text or ``(text, style)``; nothing in it is markup.
+
+    ``styled(("error:", "bold red"), " ", message)`` shows ``message`` verbatim, brackets
+    and colons included, whatever it holds.
+    """
+    from rich.text import Text
+
+    return Text.assemble(*parts)
+
 
 ConfigOption = Annotated[
     Path | None,
@@ -149,9 +173,9 @@ def fail(
     if as_json:
         print_json(error_document(message, code, actions=actions, **extra))
     else:
-        err.print(f"[bold red]error:[/] {message}", highlight=False)
+        err.print(styled(("error:", "bold red"), " ", message))
         for action in actions or []:
-            err.print(f"  try: {action}", highlight=False)
+            err.print(f"  try: {action}")
     raise typer.Exit(code)
 
 
@@ -193,14 +217,14 @@ def print_plan_table(rows: list[dict[str, str]], title: str) -> None:
     for row in rows:
         action = row["action"]
         table.add_row(
-            row["type"], row["name"], f"[{colour.get(action, 'white')}]{action}[/]", row["summary"]
+            row["type"], row["name"], styled((action, colour.get(action, "white"))), row["summary"]
         )
     out.print(table)
 
 
 def print_warnings(warnings: list[str]) -> None:
     for warning in warnings:
-        out.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+        out.print(styled(("warning:", "bold yellow"), " ", warning))
 
 
 def connect_or_exit(org: str, as_json: bool) -> Any:

@@ -343,8 +343,7 @@ def _print_summary(
     out.print(table)
     out.print(
         f"{summary['succeeded']} of {summary['orgs']} org(s) succeeded"
-        + (" (interrupted)" if interrupted else ""),
-        highlight=False,
+        + (" (interrupted)" if interrupted else "")
     )
 
 
@@ -358,11 +357,7 @@ def _fleet_display(
 
         def line(board: Any) -> None:
             with lock:
-                console.print(
-                    f"[{board.org}] {board.stage} ({board.elapsed():.1f}s)",
-                    markup=False,
-                    highlight=False,
-                )
+                console.print(f"[{board.org}] {board.stage} ({board.elapsed():.1f}s)")
 
         yield line, lambda boards: None
         return

@@ -40,9 +40,7 @@ def announce(org: str) -> Callable[[str], None]:
     def started(deploy_id: str) -> None:
         err.print(
             f"deploy id {deploy_id} (recorded in the snapshot manifest; follow it with:"
-            f" {status_command(org, deploy_id)})",
-            highlight=False,
-            markup=False,
+            f" {status_command(org, deploy_id)})"
         )
 
     return started

@@ -38,6 +38,7 @@ from tasks.totango_sf.cli.common import (
     print_result,
     print_warnings,
     rerun_command,
+    styled,
 )
 from tasks.totango_sf.cli.fleet import (
     DEFAULT_PARALLEL,
@@ -82,12 +83,13 @@ def progress_display(as_json: bool, title: str) -> Iterator[Callable[[Any], None
         TimeElapsedColumn,
     )
 
+    # A column reads its text as markup unless told not to, whatever the console says.
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.fields[count]}"),
-        TextColumn("[dim]{task.fields[status]}"),
+        TextColumn("{task.fields[count]}", markup=False),
+        TextColumn("{task.fields[status]}", style="dim", markup=False),
         TimeElapsedColumn(),
         console=console,
         transient=as_json,
@@ -124,8 +126,6 @@ def status_lines(console: Any, title: str) -> Callable[[Any], None]:
         console.print(
             f"{title} {progress.deploy_id}: {progress.status}"
             f" ({progress.deployed}/{total} components, {tests}, {progress.elapsed:.0f}s)",
-            markup=False,
-            highlight=False,
             soft_wrap=True,
         )
 
@@ -145,7 +145,7 @@ def _handle_org_errors(
     diffs = verdict.data.get("diffs")
     if diffs and not as_json:
         for diff in diffs.values():
-            out.print(diff, markup=False, highlight=False, soft_wrap=True)
+            out.print(diff, soft_wrap=True)
     # ``with_yes``: the same command with --yes, offered when production refused it.
     actions = list(verdict.actions)
     if with_yes and "--yes" in verdict.message:
@@ -171,13 +171,13 @@ def print_failures(result: Any) -> None:
         table.add_row(f.file, str(f.line or ""), f.problem)
     err.print(table)
     if result.error_message:
-        err.print(f"[red]{result.error_message}[/]", highlight=False)
+        err.print(styled((result.error_message, "red")))
 
 
 def print_diffs(state: Any) -> None:
     for diff in state.changed:
         if diff.diff:
-            out.print(diff.diff, markup=False, highlight=False, soft_wrap=True)
+            out.print(diff.diff, soft_wrap=True)
 
 
 def print_drift(report: Any) -> None:
@@ -194,15 +194,15 @@ def print_drift(report: Any) -> None:
         if item.state == "in_sync":
             in_sync[item.type] = in_sync.get(item.type, 0) + 1
             continue
-        state = f"[{colour[item.state]}]{item.state.replace('_', ' ')}[/]"
+        state = styled((item.state.replace("_", " "), colour[item.state]))
         table.add_row(item.type, item.name, state, item.detail)
     for type_name, count in in_sync.items():
-        table.add_row(type_name, f"{count} component(s)", "[green]in sync[/]", "")
+        table.add_row(type_name, f"{count} component(s)", styled(("in sync", "green")), "")
     out.print(table)
     if report.in_sync:
-        out.print("[green]in sync[/]")
+        out.print(styled(("in sync", "green")))
     else:
-        out.print(f"[yellow]drift:[/] {len(report.drift)} component(s) differ")
+        out.print(styled(("drift:", "yellow"), f" {len(report.drift)} component(s) differ"))
 
 
 def _plan_rows(state: Any) -> list[dict[str, str]]:
@@ -356,49 +356,57 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool, config: Path | None 
     if as_json:
         print_result(outcome.to_json(with_diff=diff), _deploy_exit_code(outcome))
     elif outcome.status == "in_sync":
-        out.print(f"[green]in sync[/]: {outcome.org} already matches the setup; nothing deployed.")
+        out.print(
+            styled(
+                ("in sync", "green"),
+                f": {outcome.org} already matches the setup; nothing deployed.",
+            )
+        )
     elif result is not None and not result.success:
         if result.failures or result.error_message:
             print_failures(result)
         print_tests(result)
-        err.print(f"[bold red]deploy {result.id} {result.status}.[/] {NOT_CHANGED}")
+        err.print(styled((f"deploy {result.id} {result.status}.", "bold red"), f" {NOT_CHANGED}"))
     elif outcome.status == "validated":
         print_tests(result)
         out.print(
-            f"[green]validated[/] (nothing changed). Validation id: [bold]{result.id}[/]\n"
-            "Apply it with: "
-            + rerun_command(
-                "deploy",
-                outcome.org,
-                config,
-                "--quick",
-                result.id,
-                yes=outcome.org_kind == "production",
-            ),
-            highlight=False,
+            styled(
+                ("validated", "green"),
+                " (nothing changed). Validation id: ",
+                (result.id, "bold"),
+                "\nApply it with: "
+                + rerun_command(
+                    "deploy",
+                    outcome.org,
+                    config,
+                    "--quick",
+                    result.id,
+                    yes=outcome.org_kind == "production",
+                ),
+            )
         )
     elif outcome.follow_up_error:
         err.print(
-            f"[bold yellow]deployed {result.id if result else ''}; follow-up failed:[/]"
-            f" {outcome.follow_up_error}\nThe deploy went through; finish the follow-up with:"
-            f" {status_command(outcome.org, result.id if result else None)}",
-            highlight=False,
+            styled(
+                (f"deployed {result.id if result else ''}; follow-up failed:", "bold yellow"),
+                f" {outcome.follow_up_error}\nThe deploy went through; finish the follow-up with:"
+                f" {status_command(outcome.org, result.id if result else None)}",
+            )
         )
     else:
         print_tests(result)
-        out.print(f"[green]deployed[/] {result.id} ({result.status})", highlight=False)
+        out.print(styled(("deployed", "green"), f" {result.id} ({result.status})"))
     if not as_json:
         if outcome.assignments is not None:
             a = outcome.assignments
             out.print(
                 f"permission set {a.permission_set}: {a.assigned} assigned,"
-                f" {a.already_assigned} already assigned, {len(a.failed)} failed",
-                highlight=False,
+                f" {a.already_assigned} already assigned, {len(a.failed)} failed"
             )
         if outcome.verify is not None and not outcome.verify.in_sync:
             print_drift(outcome.verify)
         if outcome.snapshot_id:
-            out.print(f"snapshot: {outcome.snapshot_id}", highlight=False)
+            out.print(f"snapshot: {outcome.snapshot_id}")
         print_warnings(outcome.warnings)
     code = _deploy_exit_code(outcome)
     if code:
@@ -560,18 +568,23 @@ def rollback_command(
     if as_json:
         print_result(outcome.to_json(), code)
     elif outcome.status == "partly_done":
-        err.print("[bold yellow]rollback partly done.[/]")
+        err.print(styled(("rollback partly done.", "bold yellow")))
     elif result is not None and not result.success:
         print_failures(result)
         print_tests(result)
-        err.print(f"[bold red]rollback deploy {result.id} {result.status}.[/] {NOT_CHANGED}")
+        err.print(
+            styled((f"rollback deploy {result.id} {result.status}.", "bold red"), f" {NOT_CHANGED}")
+        )
     elif outcome.status == "nothing_to_do":
-        out.print("[green]nothing to roll back[/]: the org holds nothing the setup owns")
+        out.print(
+            styled(("nothing to roll back", "green"), ": the org holds nothing the setup owns")
+        )
     else:
         how = "restored its files" if outcome.mode == "exact" else "removed what the setup owns"
         out.print(
-            f"[green]rolled back the deploy of snapshot {outcome.snapshot_id}[/] ({how})",
-            highlight=False,
+            styled(
+                (f"rolled back the deploy of snapshot {outcome.snapshot_id}", "green"), f" ({how})"
+            )
         )
     if not as_json:
         print_warnings(outcome.warnings)
@@ -737,9 +750,11 @@ def plan_against_org(
     if diff:
         print_diffs(result.state)
     if result.state.in_sync:
-        out.print("[green]in sync[/]: deploy would change nothing.")
+        out.print(styled(("in sync", "green"), ": deploy would change nothing."))
     else:
-        out.print(f"Wrote the package deploy would send to [bold]{out_dir}/package[/].")
+        out.print(
+            styled("Wrote the package deploy would send to ", (f"{out_dir}/package", "bold"), ".")
+        )
     print_warnings(result.state.warnings)
     raise typer.Exit(code)
 

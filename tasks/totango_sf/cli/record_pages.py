@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.totango_sf.cli.common import out
+from tasks.totango_sf.cli.common import out, styled
 
+# Each cell's text and its style.
 _SHOWS = {
-    "component": "[green]its own component[/]",
-    "layout_section": "[green]layout section (Record Detail)[/]",
-    "partly": "[yellow]layout section, not for every profile[/]",
-    "never": "[red]never[/]",
+    "component": ("its own component", "green"),
+    "layout_section": ("layout section (Record Detail)", "green"),
+    "partly": ("layout section, not for every profile", "yellow"),
+    "never": ("never", "red"),
 }
 _ACTION = {
-    "add": "[cyan]add component[/]",
-    "leave": "leave",
-    "cannot": "[red]cannot[/]",
-    "create": "[green]create page[/]",
-    "remove": "[yellow]remove component[/]",
+    "add": ("add component", "cyan"),
+    "leave": ("leave", ""),
+    "cannot": ("cannot", "red"),
+    "create": ("create page", "green"),
+    "remove": ("remove component", "yellow"),
 }
 
 
@@ -25,7 +26,6 @@ def print_record_pages(plan: Any, title: str = "Lightning record pages") -> None
     """``plan`` is a RecordPagePlan; prints nothing when no object has a page in use."""
     if plan is None or not plan.rows:
         return
-    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
@@ -33,13 +33,13 @@ def print_record_pages(plan: Any, title: str = "Lightning record pages") -> None
         table.add_column(column)
     for row in plan.rows:
         data = row.to_json()
+        org_default = ("\n+ org default (every user)", "yellow")
         table.add_row(
-            escape(data["object"]),
-            escape(data["page"]),
-            escape("; ".join(data["assigned"])),
-            _SHOWS[row.shows],
-            _ACTION[row.action]
-            + ("\n[yellow]+ org default (every user)[/]" if row.becomes_org_default else ""),
-            escape(data["reason"]),
+            data["object"],
+            data["page"],
+            "; ".join(data["assigned"]),
+            styled(_SHOWS[row.shows]),
+            styled(_ACTION[row.action], *([org_default] if row.becomes_org_default else [])),
+            data["reason"],
         )
     out.print(table)

@@ -26,6 +26,7 @@ from tasks.totango_sf.cli.common import (
     out,
     print_result,
     print_warnings,
+    styled,
 )
 from tasks.totango_sf.cli.guard import changing, fail_unknown
 from tasks.totango_sf.cli.org import (
@@ -36,13 +37,23 @@ from tasks.totango_sf.cli.org import (
     progress_display,
 )
 
+# Each state's verdict (shown in its style) and the rest of the line.
 MESSAGES = {
-    "nothing_to_follow": "[green]nothing to follow[/]: no unfinished deploy is recorded for {org}.",
-    "not_started": "[green]not started[/]: the deploy never reached {org}; nothing changed.",
-    "succeeded": "[green]succeeded[/]: deploy {id} went through.",
-    "follow_up_failed": "[bold yellow]deployed; follow-up failed[/]: deploy {id} went through.",
-    "failed": "[bold red]failed[/]: deploy {id} was rolled back whole; {org} was not changed.",
-    "canceled": "[bold red]canceled[/]: deploy {id} was canceled; {org} was not changed.",
+    "nothing_to_follow": (
+        ("nothing to follow", "green"),
+        ": no unfinished deploy is recorded for {org}.",
+    ),
+    "not_started": (("not started", "green"), ": the deploy never reached {org}; nothing changed."),
+    "succeeded": (("succeeded", "green"), ": deploy {id} went through."),
+    "follow_up_failed": (
+        ("deployed; follow-up failed", "bold yellow"),
+        ": deploy {id} went through.",
+    ),
+    "failed": (
+        ("failed", "bold red"),
+        ": deploy {id} was rolled back whole; {org} was not changed.",
+    ),
+    "canceled": (("canceled", "bold red"), ": deploy {id} was canceled; {org} was not changed."),
 }
 
 
@@ -96,16 +107,17 @@ def status_command(
         raise typer.Exit(code)
     if report.deploy is not None and not report.deploy.success:
         print_failures(report.deploy)
-    message = MESSAGES[report.state].format(org=org, id=report.deploy_id)
-    (out if code in (0, EXIT_DRIFT) else err).print(message, highlight=False)
+    verdict, rest = MESSAGES[report.state]
+    message = styled(verdict, rest.format(org=org, id=report.deploy_id))
+    (out if code in (0, EXIT_DRIFT) else err).print(message)
     follow_up = report.follow_up
     if follow_up is not None:
         if follow_up.follow_up_error:
-            err.print(f"follow-up: {follow_up.follow_up_error}", highlight=False, markup=False)
+            err.print(f"follow-up: {follow_up.follow_up_error}")
         if follow_up.verify is not None:
             print_drift(follow_up.verify)
     if report.snapshot_id:
-        out.print(f"snapshot: {report.snapshot_id}", highlight=False)
+        out.print(f"snapshot: {report.snapshot_id}")
     print_warnings(report.warnings)
     raise typer.Exit(code)
 

@@ -32,6 +32,7 @@ from tasks.totango_sf.cli.common import (
     rerun_command,
     runnable_hint,
     runnable_hints,
+    styled,
 )
 from tasks.totango_sf.cli.fleet import (
     DEFAULT_PARALLEL,
@@ -58,8 +59,8 @@ STATUS_COLOUR = {
 }
 
 
-def _coloured(status: str) -> str:
-    return f"[{STATUS_COLOUR.get(status, 'white')}]{status}[/]"
+def _coloured(status: str) -> Any:
+    return styled((status, STATUS_COLOUR.get(status, "white")))
 
 
 def _run_fleet(
@@ -105,7 +106,7 @@ def _guarded(org: str, as_json: bool, action: Callable[[], Any]) -> Any:
 
 def _progress(as_json: bool) -> Callable[[str], None]:
     # With --json stdout holds one document only, so progress goes to stderr.
-    return lambda message: err.print(f"[dim]{message}[/]", highlight=False)
+    return lambda message: err.print(styled((message, "dim")))
 
 
 def org_id_command(
@@ -119,10 +120,10 @@ def org_id_command(
     if as_json:
         print_result({"org": org, **identity.to_json()})
         return
-    out.print(f"Organization ID (15): [bold]{identity.id15}[/]", highlight=False)
-    out.print(f"Organization ID (18): [bold]{identity.id18}[/]", highlight=False)
-    out.print(f"{identity.name} - {identity.edition}, {identity.kind}", highlight=False)
-    out.print(f"Paste it into {identity.paste_into}.", highlight=False)
+    out.print(styled("Organization ID (15): ", (identity.id15, "bold")))
+    out.print(styled("Organization ID (18): ", (identity.id18, "bold")))
+    out.print(f"{identity.name} - {identity.edition}, {identity.kind}")
+    out.print(f"Paste it into {identity.paste_into}.")
 
 
 def doctor_command(
@@ -202,7 +203,7 @@ def install_command(
     if as_json:
         print_result({"org": org, **result.to_json()})
         return
-    out.print(f"{result.action}: {result.detail}", highlight=False)
+    out.print(f"{result.action}: {result.detail}")
 
 
 def connected_app_command(
@@ -248,9 +249,9 @@ def connected_app_command(
     for row in result.profiles:
         table.add_row(row.profile, row.action)
     out.print(table)
-    out.print(f"Permitted Users policy: {policy_label(result.app.admin_approved)}", highlight=False)
+    out.print(f"Permitted Users policy: {policy_label(result.app.admin_approved)}")
     if result.policy_advice:
-        out.print(f"[bold yellow]not set:[/] {result.policy_advice}", highlight=False)
+        out.print(styled(("not set:", "bold yellow"), " ", result.policy_advice))
 
 
 def manual_steps_open(report: Any) -> list[str]:
@@ -340,7 +341,6 @@ def setup_command(
             out.print(
                 f"manual step(s) {', '.join(open_steps)} still open: do them as the table says,"
                 f" then: {rerun}",
-                highlight=False,
                 soft_wrap=True,
             )
     if code:

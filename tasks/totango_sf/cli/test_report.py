@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tasks.totango_sf.cli.common import EXIT_BAD_INPUT, err, fail, out
+from tasks.totango_sf.cli.common import EXIT_BAD_INPUT, err, fail, out, styled
 
 TestLevelOption = Annotated[
     str | None,
@@ -50,7 +50,6 @@ def print_tests(result: Any) -> None:
     console.print(
         f"Apex tests: {report.tests_run} run, {report.failures_count} failed,"
         f" {report.total_time_ms / 1000:.2f} s",
-        highlight=False,
         soft_wrap=True,
     )
     if report.failures:
@@ -71,4 +70,4 @@ def print_tests(result: Any) -> None:
     if report.org_tests_failed:
         from tasks.totango_sf.org.test_levels import ORG_TESTS_FAILED
 
-        err.print(f"[bold red]{ORG_TESTS_FAILED}[/]", highlight=False, soft_wrap=True)
+        err.print(styled((ORG_TESTS_FAILED, "bold red")), soft_wrap=True)
