@@ -3,11 +3,12 @@
 Each case holds one defect: a config string XML cannot hold, an unreadable config,
 YAML that plain loading gets wrong, an option value that cannot be right, a
 malformed or hostile project for ``apply``, an org command run outside a CumulusCI
-project, an OAuth error while refreshing. For each, in plain and ``--json`` mode:
-the exit code is the expected one, no traceback escapes, the message names the key
-or argument, the emulated org saw no call (only the token call, for the OAuth
+project, an OAuth error while refreshing, rich markup or emoji codes in a value.
+For each, in plain and ``--json`` mode: the exit code is the expected one, no
+traceback escapes, the message names the key or argument and shows the case's
+values verbatim, the emulated org saw no call (only the token call, for the OAuth
 cases), and no file changed anywhere (the throwaway project, or the folder beside
-it that symlinks point into).
+it that symlinks point into) except the ``--out`` folder of a plan that succeeds.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import pytest
 import yaml
 
 from tasks.totango_sf.cli.app import main
+from tasks.totango_sf.cli.common import err, out
 from tests.conftest import REPO_ROOT
 from tests.org_emulator.emulator import OrgEmulator
 
@@ -60,6 +62,17 @@ def _tree(root: Path) -> dict[str, str]:
             else:
                 entries[rel] = "dir"
     return entries
+
+
+def _without(tree: dict[str, str], folder: str) -> dict[str, str]:
+    """``tree`` less ``folder``, what is under it and the folders that lead to it."""
+    parts = folder.split("/")
+    leading = {"/".join(parts[:n]) for n in range(1, len(parts) + 1)}
+    return {
+        path: entry
+        for path, entry in tree.items()
+        if path not in leading and not path.startswith(folder + "/")
+    }
 
 
 def _outside(folder: Path) -> Path:
@@ -130,6 +143,10 @@ def test_bad_input_is_refused_cleanly(case, mode, org, tmp_path, monkeypatch, ca
     monkeypatch.setattr("tasks.totango_sf.steps.connected_app.GRANTS_ROOT", Path(".totango/grants"))
     before = (_tree(project), _tree(outside))
     org.history.clear()
+    if case.get("shows"):
+        # Wide enough that no value is folded across a table's lines.
+        monkeypatch.setattr(out, "width", 400)
+        monkeypatch.setattr(err, "width", 400)
 
     args = [*case["args"], *(["--json"] if mode == "json" else [])]
     code, stdout, stderr = _run(args, capsys, monkeypatch)
@@ -139,18 +156,30 @@ def test_bad_input_is_refused_cleanly(case, mode, org, tmp_path, monkeypatch, ca
     if mode == "json":
         document = json.loads(stdout)
         assert document["status"] == case["exit"], document
-        message = document["message"]
+        # A run that succeeded has no message: what it shows is its whole document.
+        message = document["message"] if case["exit"] else json.dumps(document, ensure_ascii=False)
     else:
         message = stdout + stderr
-    assert _compact(case["key"]) in _compact(message), message
+    if "key" in case:
+        assert _compact(case["key"]) in _compact(message), message
+    for value in case.get("shows", []):
+        assert _compact(value) in _compact(message), (value, message[-3000:])
     assert org.history.kinds() == list(case.get("calls", [])), org.history.kinds()
-    assert (_tree(project), _tree(outside)) == before
+    after = (_tree(project), _tree(outside))
+    if case.get("writes"):
+        assert any(path.startswith(case["writes"] + "/") for path in after[0]), "nothing written"
+        before, after = [(_without(p, case["writes"]), o) for p, o in (before, after)]
+    assert after == before
 
 
 def test_corpus_covers_every_class_with_sixty_cases():
     classes = {c["class"] for c in CASES}
     assert len(CASES) >= 60
+    # Only a case whose command succeeds may leave out the key (it has no message),
+    # and it must then name what it shows.
+    assert all("key" in c or (c["exit"] == 0 and c.get("shows")) for c in CASES)
     assert classes == {
+        "markup-codes",
         "xml-chars",
         "unreadable-config",
         "yaml",
