@@ -4,8 +4,8 @@ rich reads ``[...]`` as markup and ``:name:`` as an emoji code by default, so a 
 holding ``[/]`` raised MarkupError, ``[red]x`` lost its brackets and ``:thumbs_up:``
 became an emoji. The consoles have markup, emoji codes and highlighting off; styles
 are given explicitly. The bad-input corpus (class markup-codes) covers config errors
-and arguments offline; here the consoles themselves, and the org commands' tables and
-messages against the emulated org.
+and arguments offline; here the consoles themselves, the progress bar, and the org
+commands' tables and messages against the emulated org.
 """
 
 from __future__ import annotations
@@ -120,3 +120,20 @@ def test_deploy_and_verify_with_a_hostile_description_and_label(emulator, use_or
     assert verify.exit_code == 3, verify.output
     assert "Layout │ Account-Account Layout │ changed │ section missing" in flat(verify.stdout)
     assert "drift: 1 component(s) differ" in verify.stdout
+
+
+def test_a_terminal_progress_bar_shows_the_org_status_verbatim(monkeypatch):
+    """Progress columns read markup on their own, whatever the console says."""
+    import io
+    from types import SimpleNamespace
+
+    from tasks.totango_sf.cli.org import progress_display
+
+    screen = io.StringIO()
+    monkeypatch.setattr(out, "file", screen)
+    monkeypatch.setattr(out, "_force_terminal", True)
+    status = "[/] In[red]Progress :thumbs_up:"
+    with progress_display(False, "deploy [/]") as update:
+        update(SimpleNamespace(total=4, deployed=1, status=status))
+    assert status in screen.getvalue()
+    assert "deploy [/]" in screen.getvalue()
