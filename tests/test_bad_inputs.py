@@ -145,8 +145,8 @@ def test_bad_input_is_refused_cleanly(case, mode, org, tmp_path, monkeypatch, ca
     org.history.clear()
     if case.get("shows"):
         # Wide enough that no value is folded across a table's lines.
-        monkeypatch.setattr(out, "width", 400)
-        monkeypatch.setattr(err, "width", 400)
+        monkeypatch.setattr(out, "_width", 400)
+        monkeypatch.setattr(err, "_width", 400)
 
     args = [*case["args"], *(["--json"] if mode == "json" else [])]
     code, stdout, stderr = _run(args, capsys, monkeypatch)

@@ -31,8 +31,8 @@ def flat(text: str) -> str:
 @pytest.fixture
 def wide(monkeypatch):
     """A terminal wide enough that no table cell is folded."""
-    monkeypatch.setattr(out, "width", 400)
-    monkeypatch.setattr(err, "width", 400)
+    monkeypatch.setattr(out, "_width", 400)
+    monkeypatch.setattr(err, "_width", 400)
 
 
 @pytest.mark.parametrize(
@@ -130,7 +130,7 @@ def test_a_terminal_progress_bar_shows_the_org_status_verbatim(monkeypatch):
     from tasks.totango_sf.cli.org import progress_display
 
     screen = io.StringIO()
-    monkeypatch.setattr(out, "file", screen)
+    monkeypatch.setattr(out, "_file", screen)  # restored to None, not to pytest's capture
     monkeypatch.setattr(out, "_force_terminal", True)
     status = "[/] In[red]Progress :thumbs_up:"
     with progress_display(False, "deploy [/]") as update:
