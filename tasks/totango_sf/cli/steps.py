@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -42,6 +42,9 @@ from tasks.totango_sf.cli.fleet import (
     single_org,
 )
 
+if TYPE_CHECKING:
+    from rich.text import Text
+
 EXIT_OK = 0
 EXIT_STEP_FAILED = 1
 
@@ -59,7 +62,7 @@ STATUS_COLOUR = {
 }
 
 
-def _coloured(status: str) -> Any:
+def _coloured(status: str) -> Text:
     return styled((status, STATUS_COLOUR.get(status, "white")))
 
 
