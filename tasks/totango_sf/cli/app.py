@@ -114,6 +114,10 @@ def plan(
     if (diff or detailed_exitcode) and not org:
         option = "--diff" if diff else "--detailed-exitcode"
         fail(f"{option} compares with an org: add --org NAME", EXIT_BAD_INPUT, as_json)
+    if not org:
+        from tasks.totango_sf.metadata.schema import start_loading_toolkit_schema
+
+        start_loading_toolkit_schema()
     cfg = load_config_or_exit(config, org, as_json)
     if org:
         from tasks.totango_sf.cli.org import plan_against_org
