@@ -292,6 +292,33 @@ def test_plan_out_written_before_the_record_existed_is_still_replaced(tmp_path):
     assert cli("plan", "--config", "/dev/null", "--out", str(out)).exit_code == 0
 
 
+def test_plan_out_cut_short_mid_write_is_replaced_by_the_next_run(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    fewer = tmp_path / "fewer.yml"
+    fewer.write_text("insights:\n  objects: [Account]\n")
+    real_write = Path.write_bytes
+    writes = []
+
+    def interrupted_write(path: Path, data: bytes) -> int:
+        writes.append(path)
+        if len(writes) == 4:
+            raise KeyboardInterrupt
+        return real_write(path, data)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Path, "write_bytes", interrupted_write)
+        interrupted = cli("plan", "--config", "/dev/null", "--out", str(out))
+    assert interrupted.exit_code != 0 and len(writes) == 4
+    assert any(out.rglob("*.object")) or any(out.rglob("*.layout"))  # partly written
+    # A different config writes a different set of files: the partial run's leftovers
+    # are still ours, not "files this command did not write".
+    again = cli("plan", "--config", str(fewer), "--out", str(out))
+    assert again.exit_code == 0, again.output
+    recorded = json.loads((out / ".totango-plan.json").read_text())["files"]
+    present = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert present == sorted([*recorded, ".totango-plan.json"])
+
+
 def test_plan_out_never_deletes_through_a_symlink(tmp_path):
     victim = tmp_path / "victim"
     victim.mkdir()

@@ -62,6 +62,10 @@ def prepare(out_dir: Path, about_to_write: Iterable[str], force: bool = False) -
             f"--out {out_dir} holds files this command did not write: {', '.join(shown)}{more};"
             " choose another folder, or pass --force to delete them"
         )
+    # Claimed before anything is deleted or written: a run cut short (Ctrl-C, a full
+    # disk) leaves only files the record names, so the next run replaces them.
+    out_dir.mkdir(parents=True, exist_ok=True)
+    record(out_dir, _recorded(out_dir) | set(about_to_write))
     for owned in OWNED:
         folder = out_dir / owned
         if folder.is_symlink():
@@ -71,6 +75,11 @@ def prepare(out_dir: Path, about_to_write: Iterable[str], force: bool = False) -
 
 
 def record(out_dir: Path, written: Iterable[str]) -> None:
-    """Remember what was written, so the next run may replace exactly that."""
-    payload = {"files": sorted(written)}
-    (out_dir / RECORD).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    """Remember what was written, so the next run may replace exactly that.
+
+    Replaced in one step: a record cut short would disown every file in the folder.
+    """
+    payload = json.dumps({"files": sorted(written)}, indent=2) + "\n"
+    partial = out_dir / f"{RECORD}.partial"
+    partial.write_text(payload, encoding="utf-8")
+    os.replace(partial, out_dir / RECORD)
