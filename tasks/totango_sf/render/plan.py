@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.metadata.components import Component, mdapi_files, source_files
+from tasks.totango_sf.metadata.file_set import write_all
 from tasks.totango_sf.metadata.package_xml import package_xml_for
 from tasks.totango_sf.metadata.paths import check_all, contained, no_symlink_between
 from tasks.totango_sf.metadata.validation import require_valid
@@ -187,14 +188,11 @@ def plan_files(plan: Plan, output_format: OutputFormat) -> dict[str, bytes]:
 
 
 def write_files(files: dict[str, bytes], out_dir: Path) -> list[Path]:
-    """Validate every file, then write them all (nothing is written when one fails)."""
+    """Validate every file, then write them all, or none when one fails or is cut short."""
     require_valid(files)
     check_all(files)
-    written = []
-    for rel, data in files.items():
-        target = contained(out_dir, rel)
+    targets = {contained(out_dir, rel): data for rel, data in files.items()}
+    for target in targets:
         no_symlink_between(out_dir, target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        written.append(target)
-    return written
+    write_all(targets)
+    return list(targets)
