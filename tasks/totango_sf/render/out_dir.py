@@ -6,23 +6,47 @@ wrong folder (``--out .``, ``--out force-app``), that would delete someone's
 work, so only files this command wrote (listed in ``OUT/.totango-plan.json``) or
 is about to write again are removed; anything else makes it refuse unless
 ``--force`` is given. A symlinked ``package`` or ``patches`` folder is never
-followed.
+followed. Two runs into one folder (pre-commit hooks in parallel, CI jobs sharing a
+workspace) take turns: otherwise one clears the folder while the other writes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from tasks.totango_sf.metadata.paths import UnsafePath
 
 OWNED = ("package", "patches")
 RECORD = ".totango-plan.json"
+LOCK = ".totango-plan.lock"
 
 
-class OutDirRefused(Exception):
+class OutDirRefused(UnsafePath):
     """``--out`` holds files this command did not write; nothing was deleted."""
+
+
+@contextlib.contextmanager
+def taking_turns(out_dir: Path) -> Iterator[None]:
+    """Hold ``out_dir`` for one run; a second run waits (a run holds it for milliseconds).
+
+    An flock, which the kernel drops when the process ends however it ends, so a
+    killed run never blocks the next one.
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutDirRefused(f"--out {out_dir} is a file, not a folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(out_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def _recorded(out_dir: Path) -> set[str]:
