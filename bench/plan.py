@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/plan.py [--runs N]
 
-1. `python -c pass` (the bare interpreter), then `totango-sf plan` on the default config
+1. `python -c pass` (the bare interpreter), the stack's floor (its imports, one pydantic
+   model and a one-row rich table, no toolkit code: ``STACK_FLOOR``), then
+   `totango-sf plan` on the default config
    and `totango-sf --help`, each a fresh process, side by side in one run: median wall
    time, median CPU time (user + system) and the best wall time (on a shared machine the
    least disturbed run; `bench/plan_phases.py` counts instructions, which the load does
@@ -32,6 +34,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
+
+# The least any `plan` on this stack can cost: import what it is built on (typer with
+# the pydantic adapters it builds options with, pyyaml, jinja2, lxml, rich), define and
+# validate one pydantic model and print a one-row rich table. None of the toolkit's work.
+STACK_FLOOR = """
+import typer, typer._adapters, yaml, jinja2, lxml.etree
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+class Config(BaseModel):
+    height: int
+Config(height=290)
+table = Table("type", "name")
+table.add_row("Layout", "Account-Account Layout")
+Console().print(table)
+"""
 
 LAYOUT = """<?xml version="1.0" encoding="UTF-8"?>
 <Layout xmlns="http://soap.sforce.com/2006/04/metadata">
@@ -139,6 +157,7 @@ def main() -> None:
     plan = [str(BIN / "totango-sf"), "plan", "--out", str(out)]
     try:
         bare = median_seconds([sys.executable, "-c", "pass"], runs)
+        floor = median_seconds([sys.executable, "-c", STACK_FLOOR], runs)
         cold_cache = Path(tempfile.mkdtemp())
         cold = one_run(plan, child_env(TOTANGO_SF_CACHE=str(cold_cache)))
         shutil.rmtree(cold_cache, ignore_errors=True)
@@ -148,6 +167,7 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
     print(f"new processes, median of {runs} runs (one run for the cold cache):")
     show("python -c pass", bare, None)
+    show("the stack alone (see STACK_FLOOR)", floor, bare)
     show("totango-sf plan (cold schema cache)", cold, bare)
     show("totango-sf plan", warm, bare)
     show("totango-sf --help", helped, bare)

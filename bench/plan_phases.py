@@ -21,7 +21,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
+
+from bench.plan import STACK_FLOOR  # noqa: E402 - after the path set-up
 
 # Each phase ends where the next one starts; the script stops after phase STOP.
 STEPS = """
@@ -110,6 +113,7 @@ def main() -> None:
         plan = [str(BIN / "totango-sf"), "plan", "--out", str(out)]
         subprocess.run(plan, cwd=ROOT, env=env, capture_output=True, check=True)  # warm caches
         bare = instructions([sys.executable, "-c", "pass"], env)
+        floor = instructions([sys.executable, "-c", STACK_FLOOR], env)
         counts = [bare]
         for _, stop in PHASES[1:]:
             counts.append(instructions([sys.executable, "-c", STEPS], {**env, "STOP": str(stop)}))
@@ -124,6 +128,7 @@ def main() -> None:
         previous = count
     print(f"  {counts[-1] / 1e6:7.0f} M  sum of the phases")
     print(f"  {whole / 1e6:7.0f} M  totango-sf plan ({whole / bare:.1f}x python -c pass)")
+    print(f"  {floor / 1e6:7.0f} M  the stack alone, no toolkit code (bench/plan.py STACK_FLOOR)")
     ratio = help_count / bare
     print(f"  {help_count / 1e6:7.0f} M  totango-sf --help ({ratio:.1f}x python -c pass)")
 

@@ -33,6 +33,16 @@ def test_plan_task_rejects_bad_options(tmp_path: Path):
     assert not (tmp_path / "o").exists()
 
 
+def test_plan_task_refuses_an_out_folder_holding_files_it_did_not_write(tmp_path: Path):
+    stray = tmp_path / "package" / "notes.txt"
+    stray.parent.mkdir(parents=True)
+    stray.write_text("mine")
+    task = create_task(TotangoPlan, {"out": str(tmp_path)})
+    with pytest.raises(TaskOptionsError, match="Option 'out'.*package/notes.txt"):
+        task()
+    assert stray.read_text() == "mine"
+
+
 def test_validate_task_fails_on_schema_errors(tmp_path: Path):
     bad = tmp_path / "x.tab"
     bad.write_text(

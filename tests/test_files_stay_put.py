@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -290,6 +292,55 @@ def test_plan_out_written_before_the_record_existed_is_still_replaced(tmp_path):
     assert cli("plan", "--config", "/dev/null", "--out", str(out)).exit_code == 0
     (out / ".totango-plan.json").unlink()
     assert cli("plan", "--config", "/dev/null", "--out", str(out)).exit_code == 0
+
+
+def test_plan_out_killed_mid_write_is_replaced_by_the_next_run(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    fewer = tmp_path / "fewer.yml"
+    fewer.write_text("insights:\n  objects: [Account]\n")
+
+    def killed_after_three(files, before=None):
+        # A process killed outright gets no chance to put anything back.
+        for target, data in list(files.items())[:3]:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr("tasks.totango_sf.render.plan.write_all", killed_after_three)
+        interrupted = cli("plan", "--config", "/dev/null", "--out", str(out))
+    assert interrupted.exit_code != 0
+    assert len(list((out / "package").rglob("*.*"))) == 3
+    # A different config writes a different set of files: the killed run's leftovers
+    # are still ours, not "files this command did not write".
+    again = cli("plan", "--config", str(fewer), "--out", str(out))
+    assert again.exit_code == 0, again.output
+    recorded = json.loads((out / ".totango-plan.json").read_text())["files"]
+    present = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert present == sorted([*recorded, ".totango-plan.json", ".totango-plan.lock"])
+
+
+def test_plans_into_one_out_folder_at_once_take_turns(tmp_path):
+    # Separate processes, as parallel pre-commit hooks or CI steps would be.
+    out = tmp_path / "out"
+    command = [str(Path(sys.executable).parent / "totango-sf"), "plan", "--config", "/dev/null"]
+    runs = [
+        subprocess.Popen(
+            [*command, "--out", str(out)],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    finished = [(run.wait(timeout=120), *run.communicate()) for run in runs]
+    assert [code for code, _, _ in finished] == [0, 0, 0, 0], finished
+    assert not any("Traceback" in err for _, _, err in finished)
+    recorded = json.loads((out / ".totango-plan.json").read_text())["files"]
+    present = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert present == sorted([*recorded, ".totango-plan.json", ".totango-plan.lock"])
+    assert not list(out.rglob(".totango-staged-*"))
 
 
 def test_plan_out_never_deletes_through_a_symlink(tmp_path):

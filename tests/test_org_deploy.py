@@ -284,6 +284,24 @@ def test_diff_option_prints_unified_xml_diff(emulator, use_org, tmp_path):
     assert "+++ desired/layouts/Account-Account Layout.layout" in shown.stdout
 
 
+def test_plan_against_the_org_owns_its_out_folder_as_offline_plan_does(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    out = tmp_path / "o"
+    stray = out / "package" / "notes.txt"
+    stray.parent.mkdir(parents=True)
+    stray.write_text("mine")
+    refused = cli("plan", "--org", "emu", "--config", str(config), "--out", str(out), "--json")
+    assert refused.exit_code == 2, refused.output
+    assert "package/notes.txt" in refused.stdout
+    assert stray.read_text() == "mine"
+    assert not (out / "package" / "package.xml").exists()
+    forced = cli("plan", "--org", "emu", "--config", str(config), "--out", str(out), "--force")
+    assert forced.exit_code == 0, forced.output
+    assert not stray.exists() and (out / "package" / "package.xml").exists()
+    assert deploy_kinds(emulator) == []
+
+
 def test_deploy_timeout_cancels_and_leaves_the_org_unchanged(emulator, use_org, tmp_path):
     use_org(emulator)
     config = write_config(tmp_path)

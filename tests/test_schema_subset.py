@@ -17,6 +17,7 @@ from tasks.totango_sf.metadata.schema import (
     TOOLKIT_ROOT_TYPES,
     MetadataSchema,
     bundled_wsdl_path,
+    start_loading_toolkit_schema,
 )
 from tasks.totango_sf.render.plan import build_plan, plan_files
 
@@ -124,3 +125,26 @@ def test_an_unwritable_cache_only_costs_time(tmp_path, monkeypatch):
     blocker.write_text("not a folder")
     schema = fresh_schema(blocker / "cache", monkeypatch)
     assert schema.validate(parse_xml(rendered_files()["mdapi/package/package.xml"])) == []
+
+
+def test_the_validator_loaded_on_a_second_thread_is_the_one_validation_uses(tmp_path, monkeypatch):
+    schema = fresh_schema(tmp_path, monkeypatch)
+    start_loading_toolkit_schema(schema).join()
+    loaded = schema.__dict__["_subset_validator"]
+    package = parse_xml(rendered_files()["mdapi/package/package.xml"])
+    assert schema.validate(package) == []
+    assert schema.__dict__["_subset_validator"] is loaded
+    assert list(tmp_path.glob("metadata-*.xsd"))  # built and cached by the thread
+
+
+def test_a_failed_load_on_the_second_thread_is_silent_and_the_first_use_reports_it(
+    tmp_path, monkeypatch
+):
+    uncaught: list = []
+    monkeypatch.setattr("threading.excepthook", uncaught.append)
+    schema = MetadataSchema(tmp_path / "missing.wsdl")
+    start_loading_toolkit_schema(schema).join()
+    assert uncaught == []
+    assert "_subset_validator" not in schema.__dict__
+    with pytest.raises(FileNotFoundError):
+        schema.validate(parse_xml(rendered_files()["mdapi/package/package.xml"]))

@@ -15,6 +15,7 @@ from cumulusci.utils.options import Field, ListOfStringsOption
 
 from tasks.totango_sf.cci.options import ConfigOptions, TotangoOptions
 from tasks.totango_sf.cci.project import TotangoTask
+from tasks.totango_sf.metadata.paths import UnsafePath
 
 
 class TotangoPlan(TotangoTask):
@@ -38,7 +39,10 @@ class TotangoPlan(TotangoTask):
 
         plan = build_plan(self._load_totango_config())
         files = plan_files(plan, self.parsed_options.format)
-        write_files(files, self.parsed_options.out)
+        try:
+            write_files(files, self.parsed_options.out)
+        except UnsafePath as exc:  # the out folder holds files this task did not write
+            raise TaskOptionsError(f"Option 'out': {exc}") from None
         for row in plan.rows():
             self.logger.info(f"{row['action']:7} {row['type']:14} {row['name']}: {row['summary']}")
         for warning in plan.warnings:

@@ -115,31 +115,38 @@ def plan(
     if (diff or detailed_exitcode) and not org:
         option = "--diff" if diff else "--detailed-exitcode"
         fail(f"{option} compares with an org: add --org NAME", EXIT_BAD_INPUT, as_json)
+    if not org:
+        from tasks.totango_sf.metadata.schema import start_loading_toolkit_schema
+
+        start_loading_toolkit_schema()
     cfg = load_config_or_exit(config, org, as_json)
     if org:
         from tasks.totango_sf.cli.org import plan_against_org
 
         plan_against_org(
-            cfg, org, out_dir, output_format, as_json, diff=diff, detailed=detailed_exitcode
+            cfg,
+            org,
+            out_dir,
+            output_format,
+            as_json,
+            diff=diff,
+            detailed=detailed_exitcode,
+            force=force,
         )
         return
 
     from tasks.totango_sf.metadata.paths import UnsafePath
-    from tasks.totango_sf.metadata.validation import SchemaValidationError, require_valid
-    from tasks.totango_sf.render import out_dir as owned_out
+    from tasks.totango_sf.metadata.validation import SchemaValidationError
     from tasks.totango_sf.render.plan import build_plan, plan_files, write_files
 
     the_plan = build_plan(cfg)
     files = plan_files(the_plan, output_format)  # type: ignore[arg-type]
     try:
-        require_valid(files)
-        owned_out.prepare(out_dir, files, force=force)
-        write_files(files, out_dir)
-        owned_out.record(out_dir, files)
+        write_files(files, out_dir, force=force)
     except SchemaValidationError as exc:
         print_problems_table("schema errors (nothing written)", exc.problems)
         fail("the rendered package is not schema-valid", EXIT_DEPLOY_FAILED, as_json)
-    except (owned_out.OutDirRefused, UnsafePath) as exc:
+    except UnsafePath as exc:  # OutDirRefused among them
         fail(str(exc), EXIT_BAD_INPUT, as_json)
     document = {
         **the_plan.to_json(),

@@ -716,6 +716,7 @@ def plan_against_org(
     as_json: bool,
     diff: bool = False,
     detailed: bool = False,
+    force: bool = False,
 ) -> None:
     """``totango-sf plan --org``: read the org, show what deploy would do, change nothing.
 
@@ -733,7 +734,8 @@ def plan_against_org(
         )
     try:
         result = flow.plan(session, cfg)
-        written = write_files({f"package/{p}": d for p, d in result.files.items()}, out_dir)
+        package = {f"package/{p}": d for p, d in result.files.items()}
+        written = write_files(package, out_dir, force=force)
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
     code = EXIT_DRIFT if detailed and not result.state.in_sync else 0

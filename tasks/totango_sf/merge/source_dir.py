@@ -37,6 +37,7 @@ from tasks.totango_sf.merge.security import SecurityPatchError, add_ip_ranges
 from tasks.totango_sf.merge.text_splice import splice
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.components import Component, mdapi_files, source_files
+from tasks.totango_sf.metadata.file_set import write_all
 from tasks.totango_sf.metadata.order import insert_in_schema_order
 from tasks.totango_sf.metadata.package_xml import package_xml
 from tasks.totango_sf.metadata.paths import UnsafePath, no_symlink_between
@@ -498,10 +499,9 @@ def apply_to_source(
         if before == data:
             changes.append(FileChange(rel, "unchanged"))
             continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
         kind: Change = "created" if before is None else ("patched" if details[path] else "updated")
         changes.append(FileChange(rel, kind, details[path]))
+    write_all({p: d for p, d in files.items() if d != originals[p]}, originals)
     return ApplyResult(project_format, changes, warnings, version, existing)
 
 

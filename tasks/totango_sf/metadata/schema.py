@@ -17,6 +17,7 @@ bodies in the tests) still gets the whole schema, built on first use.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import hashlib
@@ -269,3 +270,25 @@ def _write_quietly(path: Path, data: bytes) -> None:
 @functools.cache
 def load_schema(wsdl_path: Path | None = None) -> MetadataSchema:
     return MetadataSchema(wsdl_path or bundled_wsdl_path())
+
+
+def start_loading_toolkit_schema(schema: MetadataSchema | None = None) -> threading.Thread:
+    """Load the cut-down validator on a second thread while the caller does other work.
+
+    libxml2 parses and compiles a schema with the GIL released (lxml's ``XMLSchema``
+    runs ``xmlSchemaParse`` under ``nogil``), so on a machine with a second core the
+    load costs no wall time while ``plan`` reads and checks the config. The first
+    use waits for it (``_BUILDING``); if the load fails, that use builds or fails
+    again and reports it as usual, so the thread itself stays silent. Not a daemon:
+    a process that exits early (a config error) lets it finish rather than cut a
+    cache write short and leave its temporary file behind.
+    """
+    thread = threading.Thread(target=_load_quietly, args=(schema,), name="schema-load")
+    thread.start()
+    return thread
+
+
+def _load_quietly(schema: MetadataSchema | None) -> None:
+    # Any failure here is met again, and reported, by the first real use.
+    with contextlib.suppress(Exception):
+        (schema or load_schema())._subset_validator  # noqa: B018 - reading it builds it

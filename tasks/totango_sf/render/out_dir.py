@@ -6,23 +6,47 @@ wrong folder (``--out .``, ``--out force-app``), that would delete someone's
 work, so only files this command wrote (listed in ``OUT/.totango-plan.json``) or
 is about to write again are removed; anything else makes it refuse unless
 ``--force`` is given. A symlinked ``package`` or ``patches`` folder is never
-followed.
+followed. Two runs into one folder (pre-commit hooks in parallel, CI jobs sharing a
+workspace) take turns: otherwise one clears the folder while the other writes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+
+from tasks.totango_sf.metadata.paths import UnsafePath
 
 OWNED = ("package", "patches")
 RECORD = ".totango-plan.json"
+LOCK = ".totango-plan.lock"
 
 
-class OutDirRefused(Exception):
+class OutDirRefused(UnsafePath):
     """``--out`` holds files this command did not write; nothing was deleted."""
+
+
+@contextlib.contextmanager
+def taking_turns(out_dir: Path) -> Iterator[None]:
+    """Hold ``out_dir`` for one run; a second run waits (a run holds it for milliseconds).
+
+    An flock, which the kernel drops when the process ends however it ends, so a
+    killed run never blocks the next one.
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutDirRefused(f"--out {out_dir} is a file, not a folder")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(out_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def _recorded(out_dir: Path) -> set[str]:
@@ -62,6 +86,10 @@ def prepare(out_dir: Path, about_to_write: Iterable[str], force: bool = False) -
             f"--out {out_dir} holds files this command did not write: {', '.join(shown)}{more};"
             " choose another folder, or pass --force to delete them"
         )
+    # Claimed before anything is deleted or written: a run cut short (Ctrl-C, a full
+    # disk) leaves only files the record names, so the next run replaces them.
+    out_dir.mkdir(parents=True, exist_ok=True)
+    record(out_dir, _recorded(out_dir) | set(about_to_write))
     for owned in OWNED:
         folder = out_dir / owned
         if folder.is_symlink():
@@ -71,6 +99,11 @@ def prepare(out_dir: Path, about_to_write: Iterable[str], force: bool = False) -
 
 
 def record(out_dir: Path, written: Iterable[str]) -> None:
-    """Remember what was written, so the next run may replace exactly that."""
-    payload = {"files": sorted(written)}
-    (out_dir / RECORD).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    """Remember what was written, so the next run may replace exactly that.
+
+    Replaced in one step: a record cut short would disown every file in the folder.
+    """
+    payload = json.dumps({"files": sorted(written)}, indent=2) + "\n"
+    partial = out_dir / f"{RECORD}.partial"
+    partial.write_text(payload, encoding="utf-8")
+    os.replace(partial, out_dir / RECORD)

@@ -12,9 +12,11 @@ from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.metadata.components import Component, mdapi_files, source_files
+from tasks.totango_sf.metadata.file_set import write_all
 from tasks.totango_sf.metadata.package_xml import package_xml_for
 from tasks.totango_sf.metadata.paths import check_all, contained, no_symlink_between
 from tasks.totango_sf.metadata.validation import require_valid
+from tasks.totango_sf.render import out_dir as owned_out
 from tasks.totango_sf.render.files import (
     render_components,
     render_ip_ranges_fragment,
@@ -186,15 +188,20 @@ def plan_files(plan: Plan, output_format: OutputFormat) -> dict[str, bytes]:
     return files
 
 
-def write_files(files: dict[str, bytes], out_dir: Path) -> list[Path]:
-    """Validate every file, then write them all (nothing is written when one fails)."""
+def write_files(files: dict[str, bytes], out_dir: Path, force: bool = False) -> list[Path]:
+    """Validate every file, then make ``out_dir`` hold them in place of its last run's.
+
+    Nothing is written when one file fails; files this command did not write refuse
+    the run unless ``force`` (``out_dir.prepare``); the files land all or none
+    (``write_all``).
+    """
     require_valid(files)
     check_all(files)
-    written = []
-    for rel, data in files.items():
-        target = contained(out_dir, rel)
-        no_symlink_between(out_dir, target)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        written.append(target)
-    return written
+    targets = {contained(out_dir, rel): data for rel, data in files.items()}
+    with owned_out.taking_turns(out_dir):
+        owned_out.prepare(out_dir, files, force=force)
+        for target in targets:
+            no_symlink_between(out_dir, target)
+        write_all(targets)
+        owned_out.record(out_dir, files)
+    return list(targets)
