@@ -49,8 +49,6 @@ import tasks.totango_sf.config.model
 done(5)
 cfg = common.load_config_or_exit(None, None, False)
 done(6)
-from tasks.totango_sf.metadata.validation import require_valid
-from tasks.totango_sf.render import out_dir as owned_out
 from tasks.totango_sf.render.plan import build_plan, plan_files, write_files
 done(7)
 plan = build_plan(cfg)
@@ -59,10 +57,7 @@ done(8)
 from tasks.totango_sf.metadata.schema import load_schema
 load_schema().validate_bytes(files["package/package.xml"])
 done(9)
-require_valid(files)
-owned_out.prepare(OUT, files, force=False)
 write_files(files, OUT)
-owned_out.record(OUT, files)
 done(10)
 common.out.size  # builds the console: imports rich
 from rich.table import Table
@@ -82,7 +77,7 @@ PHASES = [
     ("read and validate the config", 6),
     ("import render and schema code (jinja2, lxml)", 7),
     ("render the package (templates from the bytecode cache)", 8),
-    ("load the cut-down schema from its cache", 9),
+    ("load the cut-down schema from its cache (plan: on a second thread)", 9),
     ("validate every file, write them", 10),
     ("import rich, build the console", 11),
     ("render and print the plan table", 12),
