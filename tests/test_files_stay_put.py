@@ -317,7 +317,7 @@ def test_plan_out_killed_mid_write_is_replaced_by_the_next_run(tmp_path, monkeyp
     assert again.exit_code == 0, again.output
     recorded = json.loads((out / ".totango-plan.json").read_text())["files"]
     present = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert present == sorted([*recorded, ".totango-plan.json", ".totango-plan.lock"])
+    assert present == sorted([*recorded, ".totango-plan.json"])
 
 
 def test_plans_into_one_out_folder_at_once_take_turns(tmp_path):
@@ -339,7 +339,7 @@ def test_plans_into_one_out_folder_at_once_take_turns(tmp_path):
     assert not any("Traceback" in err for _, _, err in finished)
     recorded = json.loads((out / ".totango-plan.json").read_text())["files"]
     present = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert present == sorted([*recorded, ".totango-plan.json", ".totango-plan.lock"])
+    assert present == sorted([*recorded, ".totango-plan.json"])
     assert not list(out.rglob(".totango-staged-*"))
 
 

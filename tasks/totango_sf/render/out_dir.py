@@ -24,7 +24,6 @@ from tasks.totango_sf.metadata.paths import UnsafePath
 
 OWNED = ("package", "patches")
 RECORD = ".totango-plan.json"
-LOCK = ".totango-plan.lock"
 
 
 class OutDirRefused(UnsafePath):
@@ -35,13 +34,14 @@ class OutDirRefused(UnsafePath):
 def taking_turns(out_dir: Path) -> Iterator[None]:
     """Hold ``out_dir`` for one run; a second run waits (a run holds it for milliseconds).
 
-    An flock, which the kernel drops when the process ends however it ends, so a
-    killed run never blocks the next one.
+    An flock on the folder itself: no lock file is left in it (a refused run writes
+    nothing), and the kernel drops the lock when the process ends however it ends,
+    so a killed run never blocks the next one.
     """
     if out_dir.exists() and not out_dir.is_dir():
         raise OutDirRefused(f"--out {out_dir} is a file, not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(out_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    descriptor = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
