@@ -37,9 +37,10 @@ BIN = Path(sys.executable).parent
 
 # The least any `plan` on this stack can cost: import what it is built on (typer with
 # the pydantic adapters it builds options with, pyyaml, jinja2, lxml, rich), define and
-# validate one pydantic model and print a one-row rich table. None of the toolkit's work.
+# validate one pydantic model and print a one-row rich table, then end as `totango-sf`
+# does (gc.freeze, see cli/app.py run). None of the toolkit's work.
 STACK_FLOOR = """
-import typer, typer._adapters, yaml, jinja2, lxml.etree
+import gc, typer, typer._adapters, yaml, jinja2, lxml.etree
 from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
@@ -49,6 +50,7 @@ Config(height=290)
 table = Table("type", "name")
 table.add_row("Layout", "Account-Account Layout")
 Console().print(table)
+gc.freeze()
 """
 
 LAYOUT = """<?xml version="1.0" encoding="UTF-8"?>

@@ -119,3 +119,28 @@ def test_each_command_reads_the_same_alone_as_in_the_whole_app(name: str):
     alone = runner.invoke(app_for([name]), [name, "--help"], prog_name="totango-sf")
     assert whole.exit_code == alone.exit_code == 0
     assert alone.output == whole.output
+
+
+def test_the_executable_runs_main_then_freezes_the_heap_for_a_quick_exit(monkeypatch):
+    import tasks.totango_sf.cli.app as cli_app
+
+    calls: list[str] = []
+
+    def main_that_exits() -> None:
+        calls.append("main")
+        raise SystemExit(3)
+
+    monkeypatch.setattr(cli_app, "main", main_that_exits)
+    monkeypatch.setattr(cli_app.gc, "freeze", lambda: calls.append("freeze"))
+    with pytest.raises(SystemExit) as exited:
+        cli_app.run()
+    assert exited.value.code == 3  # the command's exit code is kept
+    assert calls == ["main", "freeze"]
+
+
+def test_the_installed_executable_is_run_not_main():
+    scripts = (REPO_ROOT / "pyproject.toml").read_text()
+    assert 'totango-sf = "tasks.totango_sf.cli.app:run"' in scripts
+    executable = Path(sys.executable).parent / "totango-sf"
+    if executable.is_file():  # an editable install writes it; a bare checkout has none
+        assert "import run" in executable.read_text()

@@ -158,8 +158,11 @@ class WidgetConfig(_Strict):
         "Totango_Account_Insights",
         description="Visualforce page for Account; other objects use Totango_<Object>_Insights.",
     )
+    # Factories here are lambdas, never the builtins dict or list: pydantic reads a
+    # factory's signature, and a builtin's is parsed from text with tokenize, whose
+    # first use compiles one very large regex (about 3% of an offline plan).
     pages: dict[ObjectName, ApiName] = Field(
-        default_factory=dict, description="Page per object, overriding the default naming."
+        default_factory=lambda: {}, description="Page per object, overriding the default naming."
     )
     section_label: Label80 = Field("Totango", description="Label of the layout section.")
     height: int = Field(290, ge=1, le=2000, description="Height of the page in pixels.")
@@ -245,7 +248,7 @@ class InsightsField(_Strict):
     length: int | None = Field(None, ge=1, le=255)
     precision: int | None = Field(None, ge=1, le=18)
     scale: int | None = Field(None, ge=0, le=17)
-    picklist_values: list[str] = Field(default_factory=list)
+    picklist_values: list[str] = Field(default_factory=lambda: [])
     restricted: bool = False
     default_value: str | None = None
     formula: str | None = None
@@ -282,7 +285,7 @@ class InsightsConfig(_Strict):
         description="Objects that receive the Totango Insights fields.",
     )
     fields: dict[str, dict[str, Any]] = Field(
-        default_factory=dict,
+        default_factory=lambda: {},
         description="Overrides of the built-in fields by API name; 'enabled: false' drops one.",
     )
 
