@@ -59,14 +59,16 @@ def render_field(field: InsightsField) -> bytes:
 
 def render_fields(config: TotangoConfig) -> list[Component]:
     fields = config.insights.resolved_fields()
+    # A field's file names no object, so each is rendered once for all of them.
+    rendered = [(field, render_field(field)) for field in fields]
     components = []
     for object_name in config.insights.objects:
-        for field in fields:
+        for field, data in rendered:
             components.append(
                 Component(
                     "CustomField",
                     f"{object_name}.{field.api_name}",
-                    render_field(field),
+                    data,
                     summary=f"{field.label} ({field.type}{', formula' if field.formula else ''})",
                 )
             )
