@@ -16,6 +16,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from tasks.totango_sf.cli.app import app
@@ -289,6 +291,34 @@ def corpus_and_fixture_files() -> list[Path]:
             p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in (".tsv", ".md")
         )
     return found
+
+
+# Text and comments of any shape: quotes, markup characters, whitespace, non-ASCII.
+# (An empty element is left out: a parse turns <a></a> into <a/> before CumulusCI sees it.)
+_TEXTS = st.text(
+    alphabet=st.sampled_from(list("ab '\"<>&;-\n\t\u00e9\u4e2d")), min_size=1, max_size=12
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_TEXTS, st.booleans()), min_size=1, max_size=5))
+def test_any_text_is_escaped_as_cumulusci_escapes_it(items):
+    from cumulusci.utils.xml.salesforce_encoding import serialize_xml_for_salesforce
+    from lxml import etree
+
+    from tasks.totango_sf.metadata.xml import INDENT
+
+    ns = "http://soap.sforce.com/2006/04/metadata"
+    root = etree.Element(f"{{{ns}}}Layout", nsmap={None: ns})
+    for text, as_comment in items:
+        if as_comment:
+            root.append(etree.Comment(text.replace("--", "- ").rstrip("-") or "x"))
+        else:
+            etree.SubElement(root, f"{{{ns}}}label").text = text
+    ours = canonical_bytes(root, keep_comments=True)
+    theirs_root = parse_xml(ours)
+    etree.indent(theirs_root, space=INDENT)
+    assert ours == serialize_xml_for_salesforce(theirs_root).encode("utf-8")
 
 
 def test_canonical_form_is_cumulusci_serialize_xml_for_salesforce():

@@ -21,8 +21,9 @@ from tasks.totango_sf.metadata.schema import MD_NS
 
 INDENT = "    "
 
-# Character data between two tags (lxml already escapes &, < and > there).
-_TEXT = re.compile(rb">([^<]+)<")
+# Character data between two tags (lxml already escapes &, < and > there) that holds a
+# quote: only such text changes, and most text holds none.
+_TEXT = re.compile(rb""">([^<'"]*['"][^<]*)<""")
 
 
 def md(tag: str) -> str:
