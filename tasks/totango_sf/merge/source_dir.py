@@ -37,7 +37,7 @@ from tasks.totango_sf.merge.security import SecurityPatchError, add_ip_ranges
 from tasks.totango_sf.merge.text_splice import splice
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.components import Component, mdapi_files, source_files
-from tasks.totango_sf.metadata.file_set import write_all
+from tasks.totango_sf.metadata.file_set import one_writer_at_a_time, write_all
 from tasks.totango_sf.metadata.order import insert_in_schema_order
 from tasks.totango_sf.metadata.package_xml import package_xml
 from tasks.totango_sf.metadata.paths import UnsafePath, no_symlink_between
@@ -463,6 +463,17 @@ def apply_to_source(
     config: TotangoConfig, root: Path, allow_placeholders: bool = False
 ) -> ApplyResult:
     project_format = detect_format(root)
+    # Runs on one project take turns: the second reads what the first wrote.
+    with one_writer_at_a_time(root):
+        return _merge_and_write(config, root, project_format, allow_placeholders)
+
+
+def _merge_and_write(
+    config: TotangoConfig,
+    root: Path,
+    project_format: ProjectFormat,
+    allow_placeholders: bool,
+) -> ApplyResult:
     files, details, warnings = desired_files(config, root, project_format)
     # After reading the project, so a malformed project file is named first.
     if config.trusted_ip_ranges.uses_placeholders and not allow_placeholders:

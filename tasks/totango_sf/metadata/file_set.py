@@ -8,18 +8,39 @@ only when all of them are written are they moved over their targets: a rename wi
 one folder replaces a file in a single step (POSIX ``rename(2)``: "If newpath already
 exists, it will be atomically replaced"). If anything stops the moves, the files
 already moved are put back as they were and the folders made for them removed.
+
+Two runs writing into one folder at once (parallel pre-commit hooks, CI steps sharing a
+workspace) take turns on ``one_writer_at_a_time``: otherwise the second reads files the
+first is replacing, or clears what the first is writing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import secrets
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 _STAGED_PREFIX = ".totango-staged-"
+
+
+@contextlib.contextmanager
+def one_writer_at_a_time(folder: Path) -> Iterator[None]:
+    """Hold ``folder`` (an existing folder) for the block; another holder waits its turn.
+
+    An flock on the folder itself: no lock file is left in it, and the kernel drops
+    the lock when the process ends however it ends, so a killed run never blocks the
+    next one.
+    """
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def write_all(

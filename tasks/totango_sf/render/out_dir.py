@@ -13,13 +13,13 @@ workspace) take turns: otherwise one clears the folder while the other writes.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from tasks.totango_sf.metadata.file_set import one_writer_at_a_time
 from tasks.totango_sf.metadata.paths import UnsafePath
 
 OWNED = ("package", "patches")
@@ -32,21 +32,12 @@ class OutDirRefused(UnsafePath):
 
 @contextlib.contextmanager
 def taking_turns(out_dir: Path) -> Iterator[None]:
-    """Hold ``out_dir`` for one run; a second run waits (a run holds it for milliseconds).
-
-    An flock on the folder itself: no lock file is left in it (a refused run writes
-    nothing), and the kernel drops the lock when the process ends however it ends,
-    so a killed run never blocks the next one.
-    """
+    """Hold ``out_dir`` for one run; a second run waits (a run holds it for milliseconds)."""
     if out_dir.exists() and not out_dir.is_dir():
         raise OutDirRefused(f"--out {out_dir} is a file, not a folder")
     out_dir.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    with one_writer_at_a_time(out_dir):
         yield
-    finally:
-        os.close(descriptor)
 
 
 def _recorded(out_dir: Path) -> set[str]:
