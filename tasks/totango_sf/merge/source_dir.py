@@ -504,6 +504,7 @@ def _merge_and_write(
             " not refused"
         )
     changes = []
+    changed: dict[Path, bytes] = {}
     for path, data in sorted(files.items()):
         before = originals[path]
         rel = str(path.relative_to(root))
@@ -512,7 +513,8 @@ def _merge_and_write(
             continue
         kind: Change = "created" if before is None else ("patched" if details[path] else "updated")
         changes.append(FileChange(rel, kind, details[path]))
-    write_all({p: d for p, d in files.items() if d != originals[p]}, originals)
+        changed[path] = data
+    write_all(changed, originals)
     return ApplyResult(project_format, changes, warnings, version, existing)
 
 

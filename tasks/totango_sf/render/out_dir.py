@@ -65,11 +65,13 @@ def _present(out_dir: Path) -> tuple[list[str], list[str]]:
 
 
 def prepare(out_dir: Path, about_to_write: Iterable[str], force: bool = False) -> None:
-    """Clear the owned folders, refusing (unless ``force``) to delete what is not ours."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise OutDirRefused(f"--out {out_dir} is a file, not a folder")
+    """Clear the owned folders, refusing (unless ``force``) to delete what is not ours.
+
+    ``out_dir`` is a folder held with ``taking_turns``, which makes it.
+    """
     files, links = _present(out_dir)
-    foreign = sorted(set(files) - _recorded(out_dir) - set(about_to_write))
+    ours = _recorded(out_dir) | set(about_to_write)
+    foreign = sorted(set(files) - ours)
     if (foreign or links) and not force:
         shown = [f"{name}/ (a symlink)" for name in links] + foreign[:5]
         more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
@@ -79,8 +81,7 @@ def prepare(out_dir: Path, about_to_write: Iterable[str], force: bool = False) -
         )
     # Claimed before anything is deleted or written: a run cut short (Ctrl-C, a full
     # disk) leaves only files the record names, so the next run replaces them.
-    out_dir.mkdir(parents=True, exist_ok=True)
-    record(out_dir, _recorded(out_dir) | set(about_to_write))
+    record(out_dir, ours)
     for owned in OWNED:
         folder = out_dir / owned
         if folder.is_symlink():
