@@ -26,25 +26,7 @@ from tasks.totango_sf.merge.record_page_plan import plan_record_pages
 from tasks.totango_sf.metadata.schema import load_schema
 from tests.org_emulator import retrieve_engine
 from tests.org_emulator.seed import SEED, build_state
-
-MD = "http://soap.sforce.com/2006/04/metadata"
-MAIN = "Account-Account Layout"
-PARTNER = "Account-Account Layout - Partner"
-
-
-def profile(*assignments: tuple[str, str | None]) -> bytes:
-    body = "".join(
-        "<layoutAssignments>"
-        f"<layout>{layout}</layout>"
-        + (f"<recordType>{record_type}</recordType>" if record_type else "")
-        + "</layoutAssignments>"
-        for layout, record_type in assignments
-    )
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><Profile xmlns="{MD}"><custom>false</custom>'
-        f"{body}<userLicense>Salesforce</userLicense></Profile>"
-    ).encode()
-
+from tests.test_layout_audience_units import MAIN, MD, PARTNER, profile_xml
 
 ASSIGNMENTS = [
     LayoutAssignment("Admin", MAIN, None),
@@ -57,8 +39,8 @@ ASSIGNMENTS = [
 
 def test_profile_assignments_are_read_from_every_retrieved_profile():
     retrieved = {
-        "profiles/Admin.profile": profile((MAIN, None), (MAIN, "Account.Customer")),
-        "profiles/Standard.profile": profile((PARTNER, "Account.Customer")),
+        "profiles/Admin.profile": profile_xml((MAIN, None), (MAIN, "Account.Customer")),
+        "profiles/Standard.profile": profile_xml((PARTNER, "Account.Customer")),
         "layouts/x.layout": b"<Layout/>",
     }
     assert profile_assignments(retrieved) == [
@@ -70,7 +52,7 @@ def test_profile_assignments_are_read_from_every_retrieved_profile():
 
 def test_no_profile_retrieved_means_not_checked_not_no_assignments():
     assert profile_assignments({"layouts/x.layout": b"<Layout/>"}) is None
-    assert profile_assignments({"profiles/Empty.profile": profile()}) == []
+    assert profile_assignments({"profiles/Empty.profile": profile_xml()}) == []
 
 
 def test_everyone_sees_every_assigned_layout_of_the_object():
@@ -187,7 +169,7 @@ def test_a_list_selection_not_naming_the_page_leaves_it_but_says_who_misses_it()
 def test_a_system_default_page_reports_the_profiles_that_miss_the_section():
     config = build_config({"insights": {"objects": ["Opportunity"]}})
     files = seeded_files()
-    files["profiles/Standard.profile"] = profile(("Opportunity-Opportunity Sales", None))
+    files["profiles/Standard.profile"] = profile_xml(("Opportunity-Opportunity Sales", None))
     rows = rows_by_page(
         plan_record_pages(config, files, covered_layouts={"Opportunity-Opportunity Layout"})
     )
