@@ -20,6 +20,7 @@ _ACTION = {
     "create": ("create page", "green"),
     "remove": ("remove component", "yellow"),
 }
+_ORG_DEFAULT = ("\n+ org default (every user)", "yellow")
 
 
 def print_record_pages(plan: Any, title: str = "Lightning record pages") -> None:
@@ -33,13 +34,12 @@ def print_record_pages(plan: Any, title: str = "Lightning record pages") -> None
         table.add_column(column)
     for row in plan.rows:
         data = row.to_json()
-        org_default = ("\n+ org default (every user)", "yellow")
         table.add_row(
             data["object"],
             data["page"],
             "; ".join(data["assigned"]),
             styled(_SHOWS[row.shows]),
-            styled(_ACTION[row.action], *([org_default] if row.becomes_org_default else [])),
+            styled(_ACTION[row.action], *([_ORG_DEFAULT] if row.becomes_org_default else [])),
             data["reason"],
         )
     out.print(table)
