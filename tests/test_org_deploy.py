@@ -11,6 +11,7 @@ import json
 import logging
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
@@ -284,8 +285,12 @@ def test_diff_option_prints_unified_xml_diff(emulator, use_org, tmp_path):
     assert "+++ desired/layouts/Account-Account Layout.layout" in shown.stdout
 
 
-def test_plan_against_the_org_owns_its_out_folder_as_offline_plan_does(emulator, use_org, tmp_path):
-    use_org(emulator)
+@pytest.mark.parametrize("flavour", ["sandbox", "production"])
+def test_plan_against_the_org_owns_its_out_folder_as_offline_plan_does(
+    emulator_factory, use_org, tmp_path, flavour
+):
+    # Read-only in either kind of org: plan needs no --yes even against production.
+    emulator = use_org(emulator_factory(flavour=flavour, package_installed=False))
     config = write_config(tmp_path)
     out = tmp_path / "o"
     stray = out / "package" / "notes.txt"
