@@ -376,6 +376,9 @@ def _handler_for(server: OrgEmulatorServer):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "OrgEmulator/1.0"
+        # Headers and body go out as two writes on a keep-alive connection; with Nagle's
+        # algorithm on, the second waits for the client's delayed ACK (about 40 ms per answer).
+        disable_nagle_algorithm = True
 
         def setup(self) -> None:
             super().setup()
