@@ -51,5 +51,5 @@ def local_state_under_tmp(monkeypatch, tmp_path):
         "tasks.totango_sf.steps.connected_app.GRANTS_ROOT", tmp_path / "totango-grants"
     )
     monkeypatch.setattr(
-        "tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "totango-snapshots"
+        "tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", tmp_path / "totango-snapshots"
     )

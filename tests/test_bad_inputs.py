@@ -139,7 +139,7 @@ def test_bad_input_is_refused_cleanly(case, mode, org, tmp_path, monkeypatch, ca
         "CUMULUSCI_ORG_emu", json.dumps({**org.org_config_dict(), **case.get("org", {})})
     )
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", Path(".totango/snapshots"))
+    monkeypatch.setattr("tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", Path(".totango/snapshots"))
     monkeypatch.setattr("tasks.totango_sf.steps.connected_app.GRANTS_ROOT", Path(".totango/grants"))
     before = (_tree(project), _tree(outside))
     org.history.clear()
@@ -194,7 +194,7 @@ def test_corpus_covers_every_class_with_sixty_cases():
 @pytest.mark.parametrize("command", ["verify", "doctor", "connected-app"])
 def test_oauth_error_while_renewing_mid_run_is_exit_4(command, org, monkeypatch, capsys):
     """The session expires after connecting and the refresh token was revoked meanwhile."""
-    from tasks.totango_sf.org import connection
+    from tasks.totango_sf.salesforce import connection
 
     real_connect = connection.connect
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.totango_sf.org.tracking import (
+from tasks.totango_sf.state.tracking import (
     ACTIVE_STATUSES,
     RECENT_DEPLOYS,
     DeployInFlight,
@@ -99,7 +99,7 @@ def test_the_emulators_deploy_list_answers_in_the_recorded_shape(emulator):
 
 
 def emulator_session(emulator):
-    from tasks.totango_sf.org.connection import OrgSession
+    from tasks.totango_sf.salesforce.connection import OrgSession
 
     return OrgSession("emu", emulator.org_config(), None)
 

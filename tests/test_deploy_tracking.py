@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.totango_sf.org import snapshot as snapshots
-from tasks.totango_sf.org.lock import OrgLock
+from tasks.totango_sf.state import snapshot as snapshots
+from tasks.totango_sf.state.lock import OrgLock
 from tests.test_org_deploy import as_json, cli, write_config
 
 pytestmark = pytest.mark.usefixtures("fast_retries")
@@ -26,8 +26,12 @@ pytestmark = pytest.mark.usefixtures("fast_retries")
 
 @pytest.fixture
 def fast_retries(monkeypatch):
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0))
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.CANCEL_CONFIRM_DELAYS", (0.0, 0.05))
+    monkeypatch.setattr(
+        "tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0)
+    )
+    monkeypatch.setattr(
+        "tasks.totango_sf.salesforce.metadata_api.CANCEL_CONFIRM_DELAYS", (0.0, 0.05)
+    )
     monkeypatch.setattr("tasks.totango_sf.org.deploy.FOLLOW_UP_RETRY_DELAYS", (0.0,))
 
 

@@ -127,11 +127,15 @@ def grants(emulator) -> set[str]:
 
 @pytest.fixture
 def org(emulator_factory, monkeypatch, tmp_path):
-    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.MAX_POLL_INTERVAL", 0.02)
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0))
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.CANCEL_CONFIRM_DELAYS", (0.0, 0.05))
+    monkeypatch.setattr("tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
+    monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.FIRST_POLL_INTERVAL", 0.001)
+    monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.MAX_POLL_INTERVAL", 0.02)
+    monkeypatch.setattr(
+        "tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0)
+    )
+    monkeypatch.setattr(
+        "tasks.totango_sf.salesforce.metadata_api.CANCEL_CONFIRM_DELAYS", (0.0, 0.05)
+    )
     monkeypatch.setattr("tasks.totango_sf.org.deploy.FOLLOW_UP_RETRY_DELAYS", (0.0,))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     emulator = emulator_factory(flavour="sandbox", package_installed=True, deploy_tick=0.05)
@@ -296,7 +300,7 @@ def test_seeded_fault_schedules_end_in_one_of_three_outcomes(org, tmp_path, monk
     # (snapshots, locks) in the same place, so `status` here settles their deploys.
     folder = project(tmp_path)
     monkeypatch.setattr(
-        "tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", folder / ".totango" / "snapshots"
+        "tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", folder / ".totango" / "snapshots"
     )
     rng = random.Random(SEED)
     tally: Counter[tuple[str, str]] = Counter()

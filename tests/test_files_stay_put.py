@@ -25,9 +25,9 @@ from tasks.totango_sf.config.xml_text import bad_xml_char
 from tasks.totango_sf.config.yaml_loader import load_yaml_text
 from tasks.totango_sf.merge.source_dir import apply_to_source
 from tasks.totango_sf.metadata.paths import UnsafePath
-from tasks.totango_sf.org import snapshot as snapshots
-from tasks.totango_sf.org.connection import connect
-from tasks.totango_sf.org.state_paths import find_project_root, safe_file_name
+from tasks.totango_sf.salesforce.connection import connect
+from tasks.totango_sf.state import snapshot as snapshots
+from tasks.totango_sf.state.state_paths import find_project_root, safe_file_name
 from tasks.totango_sf.steps import connected_app
 from tests.cli_json import error_of, result_of
 from tests.conftest import REPO_ROOT
@@ -159,7 +159,7 @@ def test_a_hostile_layout_in_the_org_stops_the_deploy_before_anything_is_sent(
     for key, value in emulator.env("emu").items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
+    monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.FIRST_POLL_INTERVAL", 0.001)
     cfg = build_config({"widget": {"layouts": ["Account-*"]}, **REAL_IPS})
     root = tmp_path / "deep" / "er" / "snapshots"
     with pytest.raises(UnsafePath):
@@ -195,7 +195,7 @@ def test_deploy_from_a_subfolder_rolls_back_from_the_root(emulator, monkeypatch,
     for key, value in emulator.env("emu").items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
+    monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.FIRST_POLL_INTERVAL", 0.001)
     monkeypatch.setattr(snapshots, "SNAPSHOT_ROOT", Path(".totango/snapshots"))
 
     monkeypatch.chdir(folder / "sub" / "dir")
@@ -434,7 +434,7 @@ def test_cci_apply_task_refuses_a_malformed_project_as_an_option_error(tmp_path)
 def test_private_folders_can_be_made_by_many_threads_at_once(tmp_path):
     import threading
 
-    from tasks.totango_sf.org.state_paths import make_private_dirs
+    from tasks.totango_sf.state.state_paths import make_private_dirs
 
     target = tmp_path / "a" / "b" / "c"
     errors: list[BaseException] = []

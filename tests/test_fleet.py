@@ -355,7 +355,7 @@ def test_a_terminal_gets_a_live_table_with_a_row_per_org():
 def test_a_locked_org_is_skipped_with_exit_6_and_the_others_deploy(
     emulator_factory, use_org, tmp_path
 ):
-    from tasks.totango_sf.org.lock import OrgLock
+    from tasks.totango_sf.state.lock import OrgLock
 
     free = use_org(emulator_factory(flavour="sandbox"), "free")
     held = use_org(emulator_factory(flavour="sandbox"), "held")

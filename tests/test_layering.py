@@ -1,7 +1,9 @@
 """The folders of tasks/totango_sf are stages: a module never imports from a higher one.
 
-Order, lowest first: config < metadata < render < merge < org < steps < cli, cci.
-The two shells (cli and cci) sit side by side at the top and may not import each other.
+Order, lowest first: config < metadata < render < merge < salesforce < state < org < steps
+< cli, cci. The two shells (cli and cci) sit side by side at the top and may not import each
+other. Inside a folder, modules may import each other, but never in a cycle (lazy imports
+inside functions included: a cycle hidden in a function is still a cycle).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ RANK = {
     "metadata": 1,
     "render": 2,
     "merge": 3,
-    "org": 4,
-    "steps": 5,
-    "cli": 6,
-    "cci": 6,
+    "salesforce": 4,
+    "state": 5,
+    "org": 6,
+    "steps": 7,
+    "cli": 8,
+    "cci": 8,
 }
 PREFIX = "tasks.totango_sf."
 
@@ -82,3 +86,81 @@ def test_each_folder_init_is_one_docstring_line_and_no_reexports():
         assert len(tree.body) == 1, init
         assert isinstance(tree.body[0], ast.Expr), init
         assert "\n" not in ast.get_docstring(tree, clean=False).strip(), init
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parents[1]).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph(sources: dict[str, str]) -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (``from a import b`` is ``a.b`` when
+    ``a.b`` is a module, else ``a``)."""
+    graph: dict[str, set[str]] = {name: set() for name in sources}
+    for name, source in sources.items():
+        for imported in imported_modules(source):
+            if imported in sources and imported != name:
+                graph[name].add(imported)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def package_sources() -> dict[str, str]:
+    return {
+        module_name(p): p.read_text(encoding="utf-8")
+        for p in (PACKAGE.parent / "__init__.py", *PACKAGE.rglob("*.py"))
+        if p.exists()
+    }
+
+
+def test_no_import_cycle_anywhere_in_the_package():
+    assert cycles(import_graph(package_sources())) == []
+
+
+def test_the_cycle_check_finds_a_lazy_import_cycle():
+    sources = {
+        "tasks.totango_sf.org.a": "from tasks.totango_sf.org.b import x\n",
+        "tasks.totango_sf.org.b": "def f():\n    from tasks.totango_sf.org import a\n",
+        "tasks.totango_sf.org.c": "from tasks.totango_sf.org.a import y\n",
+    }
+    assert cycles(import_graph(sources)) == [["tasks.totango_sf.org.a", "tasks.totango_sf.org.b"]]
+
+
+def test_no_module_under_tasks_is_named_like_a_test():
+    named_like_tests = [
+        str(p.relative_to(PACKAGE.parent))
+        for p in PACKAGE.parent.rglob("*.py")
+        if p.name.startswith("test_") or p.name.endswith("_test.py")
+    ]
+    assert named_like_tests == []

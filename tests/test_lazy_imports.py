@@ -50,7 +50,7 @@ def loaded_modules(args: list[str], cwd: Path) -> tuple[int, set[str]]:
 
 
 # The org-name and id rules that the options check: plain regular expressions.
-OPTION_RULES = {"tasks.totango_sf.org", "tasks.totango_sf.org.identifiers"}
+OPTION_RULES = {"tasks.totango_sf.org", "tasks.totango_sf.salesforce.identifiers"}
 
 
 def under(modules: set[str], *packages: str) -> set[str]:

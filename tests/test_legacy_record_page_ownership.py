@@ -24,8 +24,8 @@ from tasks.totango_sf.merge.flexipage import (
 from tasks.totango_sf.merge.record_page_plan import plan_record_pages
 from tasks.totango_sf.metadata.schema import load_schema
 from tasks.totango_sf.metadata.xml import canonical_bytes
-from tasks.totango_sf.org.record_page_claims import CLAIMS_KEY, claims_extra, claims_of
-from tasks.totango_sf.org.snapshot import Snapshot
+from tasks.totango_sf.state.record_page_claims import CLAIMS_KEY, claims_extra, claims_of
+from tasks.totango_sf.state.snapshot import Snapshot
 from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
 from tests.org_emulator.seed import SEED
 from tests.test_org_deploy import use_org as use_org  # noqa: F401 - a fixture
@@ -155,9 +155,9 @@ def test_claims_go_through_the_snapshot_and_bad_entries_are_ignored(tmp_path):
 def test_rollback_takes_only_the_claimed_component_and_keeps_an_admins(emulator, use_org):
     """Against the emulated org, as the rollback retrieves the pages: the Lead page holds
     ours (claimed) and an admin's copy; the Account page only an admin's."""
-    from tasks.totango_sf.org.connection import connect
-    from tasks.totango_sf.org.metadata_api import retrieve_files
     from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY, pages_without_widget
+    from tasks.totango_sf.salesforce.connection import connect
+    from tasks.totango_sf.salesforce.metadata_api import retrieve_files
 
     use_org(emulator)
     lead_widget = WidgetComponent(page="Totango_Lead_Insights", height=290)

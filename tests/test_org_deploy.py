@@ -323,7 +323,9 @@ def test_deploy_timeout_cancels_and_leaves_the_org_unchanged(emulator, use_org, 
 
 def test_transient_errors_while_polling_are_retried(emulator, use_org, tmp_path, monkeypatch):
     use_org(emulator)
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.TRANSIENT_RETRY_DELAYS", (0.01, 0.01))
+    monkeypatch.setattr(
+        "tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", (0.01, 0.01)
+    )
     config = write_config(tmp_path)
     emulator.faults.http_error(503, "checkDeployStatus", count=1)
     emulator.faults.http_error(500, "retrieve", count=1)
@@ -334,7 +336,9 @@ def test_transient_errors_while_polling_are_retried(emulator, use_org, tmp_path,
 
 def test_a_failed_deploy_start_is_not_repeated(emulator, use_org, tmp_path, monkeypatch):
     use_org(emulator)
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.TRANSIENT_RETRY_DELAYS", (0.01, 0.01))
+    monkeypatch.setattr(
+        "tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", (0.01, 0.01)
+    )
     config = write_config(tmp_path)
     emulator.faults.http_error(503, "deploy", count=1)
     result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
@@ -355,7 +359,9 @@ def test_expired_session_mid_run_is_renewed(emulator, use_org, tmp_path):
 
 def test_request_limit_is_exit_4_without_traceback(emulator, use_org, tmp_path, monkeypatch):
     use_org(emulator)
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0))
+    monkeypatch.setattr(
+        "tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0)
+    )
     config = write_config(tmp_path)
     emulator.faults.request_limit("query", count=100)
     result = cli("deploy", "--org", "emu", "--config", str(config), "--json")

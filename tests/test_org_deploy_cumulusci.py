@@ -15,8 +15,8 @@ from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftes
 
 @pytest.fixture
 def config_file(tmp_path, monkeypatch):
-    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
+    monkeypatch.setattr("tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
+    monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.FIRST_POLL_INTERVAL", 0.001)
     path = tmp_path / "totango.yml"
     path.write_text(json.dumps({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}))
     return str(path)
@@ -78,7 +78,7 @@ def test_production_no_test_run_is_a_task_options_error(emulator_factory, config
 def test_changing_tasks_are_refused_while_the_org_is_locked(emulator, config_file):
     from tasks.totango_sf.cci.org import TotangoOrgTaskFailed
     from tasks.totango_sf.cci.steps import TotangoConnectedAppAccess
-    from tasks.totango_sf.org.lock import OrgLock
+    from tasks.totango_sf.state.lock import OrgLock
 
     org_name = emulator.org_config().name
     emulator.history.clear()

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tasks.totango_sf.org.lock import OrgBusy, OrgLock
+from tasks.totango_sf.state.lock import OrgBusy, OrgLock
 
 ROOT = Path(__file__).resolve().parents[1]
 HOLD = """
 import sys
 from pathlib import Path
-from tasks.totango_sf.org.lock import OrgLock
+from tasks.totango_sf.state.lock import OrgLock
 lock = OrgLock("prod", "deploy", Path(sys.argv[1]))
 lock.acquire()
 print("held", flush=True)

@@ -59,7 +59,7 @@ def test_deploy_sends_network_access_only_and_keeps_a_setting_changed_after_the_
 ):
     from tasks.totango_sf.config.model import load_config
     from tasks.totango_sf.org import deploy as flow
-    from tasks.totango_sf.org.connection import connect
+    from tasks.totango_sf.salesforce.connection import connect
     from tests.conftest import oracle_schemas
 
     use_org(emulator)

@@ -16,7 +16,7 @@ from tasks.totango_sf.merge.layout import add_widget_section
 from tasks.totango_sf.merge.record_page_plan import plan_record_pages
 from tasks.totango_sf.merge.security import add_ip_ranges
 from tasks.totango_sf.merge.widget import widget_section_for
-from tasks.totango_sf.org.connection import OrgSession, connect
+from tasks.totango_sf.salesforce.connection import OrgSession, connect
 from tasks.totango_sf.steps.connected_app import (
     ConnectedAppNotFound,
     grant_profiles,

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
-from tasks.totango_sf.org.test_levels import (
-    TestLevelRefused,
-    TestPlan,
+from tasks.totango_sf.salesforce.apex_tests import (
+    ApexTestLevelRefused,
+    ApexTestPlan,
     choose_test_plan,
     parse_test_names,
 )
@@ -37,10 +37,10 @@ def account_layout(emulator) -> bytes:
 @pytest.mark.parametrize(
     ("production", "check_only", "expected"),
     [
-        (False, False, TestPlan("NoTestRun")),
-        (False, True, TestPlan("NoTestRun")),
-        (True, False, TestPlan(None)),
-        (True, True, TestPlan("RunLocalTests")),
+        (False, False, ApexTestPlan("NoTestRun")),
+        (False, True, ApexTestPlan("NoTestRun")),
+        (True, False, ApexTestPlan(None)),
+        (True, True, ApexTestPlan("RunLocalTests")),
     ],
 )
 def test_defaults_per_org_kind(production, check_only, expected):
@@ -49,19 +49,21 @@ def test_defaults_per_org_kind(production, check_only, expected):
 
 
 def test_explicit_levels_and_refusals():
-    assert choose_test_plan("default", None, production=False, check_only=True) == TestPlan(None)
+    assert choose_test_plan("default", None, production=False, check_only=True) == ApexTestPlan(
+        None
+    )
     assert choose_test_plan(
         "RunSpecifiedTests", "A, ns__B", production=True, check_only=False
-    ) == TestPlan("RunSpecifiedTests", ("A", "ns__B"))
-    with pytest.raises(TestLevelRefused, match="production"):
+    ) == ApexTestPlan("RunSpecifiedTests", ("A", "ns__B"))
+    with pytest.raises(ApexTestLevelRefused, match="production"):
         choose_test_plan("NoTestRun", None, production=True, check_only=False, org="prod")
-    with pytest.raises(TestLevelRefused, match="needs --tests"):
+    with pytest.raises(ApexTestLevelRefused, match="needs --tests"):
         choose_test_plan("RunSpecifiedTests", None, production=False, check_only=False)
-    with pytest.raises(TestLevelRefused, match="RunSpecifiedTests only"):
+    with pytest.raises(ApexTestLevelRefused, match="RunSpecifiedTests only"):
         choose_test_plan("RunLocalTests", "A", production=False, check_only=False)
-    with pytest.raises(TestLevelRefused, match="not one of"):
+    with pytest.raises(ApexTestLevelRefused, match="not one of"):
         choose_test_plan("RunSomeTests", None, production=False, check_only=False)
-    with pytest.raises(TestLevelRefused, match="Apex test class"):
+    with pytest.raises(ApexTestLevelRefused, match="Apex test class"):
         parse_test_names("A,</runTests><x>")
 
 
@@ -118,8 +120,8 @@ def test_no_test_run_on_production_is_refused_before_anything_is_sent(
 def test_emulated_production_refuses_no_test_run_with_salesforces_message(
     emulator_factory, use_org, tmp_path, monkeypatch
 ):
-    from tasks.totango_sf.org.connection import connect
-    from tasks.totango_sf.org.metadata_api import MetadataCallFailed, deploy_files
+    from tasks.totango_sf.salesforce.connection import connect
+    from tasks.totango_sf.salesforce.metadata_api import MetadataCallFailed, deploy_files
 
     prod = use_org(emulator_factory(flavour="production"))
     session = connect("emu")
@@ -129,11 +131,11 @@ def test_emulated_production_refuses_no_test_run_with_salesforces_message(
         b"</Package>\n"
     }
     with pytest.raises(MetadataCallFailed) as refused:
-        deploy_files(session, package, "63.0", test_plan=TestPlan("NoTestRun"))
+        deploy_files(session, package, "63.0", test_plan=ApexTestPlan("NoTestRun"))
     assert "testLevel of NoTestRun cannot be used in production organizations" in str(refused.value)
     assert "INVALID_OPERATION" in str(refused.value)
     # Left out, the org decides: a package without Apex runs no tests.
-    result = deploy_files(session, package, "63.0", test_plan=TestPlan(None))
+    result = deploy_files(session, package, "63.0", test_plan=ApexTestPlan(None))
     assert result.success and result.tests is None
     assert prod.history.deploys[-1].detail["test_level"] is None
 
@@ -284,8 +286,8 @@ def _validation(emulator, level: str | None):
 @pytest.mark.parametrize("case", ["no_tests", "eleven_days", "fresh"])
 def test_emulated_deploy_recent_validation_rules(emulator, use_org, tmp_path, case):
     """Ran no tests, or older than 10 days: refused ("deployRecentValidation()")."""
-    from tasks.totango_sf.org.connection import connect
-    from tasks.totango_sf.org.metadata_api import MetadataCallFailed, quick_deploy
+    from tasks.totango_sf.salesforce.connection import connect
+    from tasks.totango_sf.salesforce.metadata_api import MetadataCallFailed, quick_deploy
     from tests.org_emulator import apex_tests
     from tests.org_emulator.deploy_engine import Outcome
 
@@ -380,7 +382,7 @@ def test_a_failed_test_run_answer_is_schema_valid(emulator_factory):
     assert b"<numFailures>2</numFailures>" in content
     assert b"<namespace>totango</namespace>" in content
 
-    from tasks.totango_sf.org.metadata_api import parse_deploy_result
+    from tasks.totango_sf.salesforce.metadata_api import parse_deploy_result
 
     result = parse_deploy_result(content)
     assert not result.success and result.tests is not None

@@ -348,7 +348,7 @@ def test_which_objects_get_their_created_page_assigned(value, opportunity, lead)
 
 def test_rollback_of_a_deploy_that_left_the_org_default_as_it_was_sends_no_object(tmp_path):
     from tasks.totango_sf.org.org_default_rollback import plan_object_rollback
-    from tasks.totango_sf.org.snapshot import save_deployed, write_snapshot
+    from tasks.totango_sf.state.snapshot import save_deployed, write_snapshot
 
     ours = assign_org_default(None, CREATED)
     snapshot = write_snapshot(

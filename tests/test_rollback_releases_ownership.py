@@ -21,9 +21,9 @@ from tasks.totango_sf.merge.flexipage import LegacyClaim
 from tasks.totango_sf.merge.org_default import org_default_page
 from tasks.totango_sf.merge.record_page_plan import plan_record_pages
 from tasks.totango_sf.metadata.xml import canonical_bytes
-from tasks.totango_sf.org import snapshot as snapshots
-from tasks.totango_sf.org.record_page_claims import CLAIMS_KEY, latest_claims
-from tasks.totango_sf.org.rollback_mark import (
+from tasks.totango_sf.state import snapshot as snapshots
+from tasks.totango_sf.state.record_page_claims import CLAIMS_KEY, latest_claims
+from tasks.totango_sf.state.rollback_mark import (
     MARK_KEY,
     is_rolled_back,
     mark_rolled_back,
@@ -132,7 +132,9 @@ def test_after_a_rollback_the_plan_leaves_an_admins_identical_component(tmp_path
 
 @pytest.fixture
 def fast_retries(monkeypatch):
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0))
+    monkeypatch.setattr(
+        "tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0)
+    )
     monkeypatch.setattr("tasks.totango_sf.org.deploy.FOLLOW_UP_RETRY_DELAYS", (0.0,))
 
 
@@ -142,7 +144,7 @@ def legacy_org(emulator, use_org, tmp_path, height: int = 290):
 
     The config file cannot name 48.0 (every file is checked against the 63.0 schema);
     the flows take it as ``apply --source-dir`` takes a project's older version."""
-    from tasks.totango_sf.org.connection import connect
+    from tasks.totango_sf.salesforce.connection import connect
 
     use_org(emulator)
     emulator.state.set_metadata_xml("FlexiPage", PAGE, legacy(seeded(PAGE), detail_panel=False))
@@ -171,6 +173,8 @@ def test_deploy_rollback_then_an_admins_identical_component_is_theirs(
     emulator, use_org, tmp_path, exact
 ):
     from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.org import org_plan
+    from tasks.totango_sf.org import rollback as rollback_flow
 
     session, config = legacy_org(emulator, use_org, tmp_path)
     before = page_in_org(emulator)
@@ -178,47 +182,51 @@ def test_deploy_rollback_then_an_admins_identical_component_is_theirs(
     assert outcome.status == "deployed" and outcome.verify.in_sync, outcome.to_json()
     with_ours = page_in_org(emulator)
     assert heights(with_ours) == ["290"] and PAGE in outcome.state.record_pages.claims
-    assert claims_ours(flow.plan(session, config))
+    assert claims_ours(org_plan.plan_against_org(session, config))
 
-    undone = flow.rollback(session, config, exact=exact)
+    undone = rollback_flow.rollback(session, config, exact=exact)
     assert undone.status == "rolled_back", undone.to_json()
     assert canonical_bytes(page_in_org(emulator)) == canonical_bytes(before)
     # An admin puts the very same component at the very same place by hand.
     emulator.state.set_metadata_xml("FlexiPage", PAGE, with_ours)
 
-    assert not claims_ours(flow.plan(session, config))
+    assert not claims_ours(org_plan.plan_against_org(session, config))
     # A new height is not applied to their component, and no second copy is added.
     taller = config.model_copy(update={"widget": config.widget.model_copy(update={"height": 500})})
-    plan = flow.plan(session, taller)
+    plan = org_plan.plan_against_org(session, taller)
     assert not claims_ours(plan) and ("FlexiPage", PAGE) not in {d.key for d in plan.state.changed}
     # Running the rollback again (the same snapshot, the default) keeps theirs.
-    again = flow.rollback(session, config)
+    again = rollback_flow.rollback(session, config)
     assert again.ok, again.to_json()
     assert canonical_bytes(page_in_org(emulator)) == canonical_bytes(with_ours)
 
 
 def test_deploy_rollback_deploy_the_new_claims_count(emulator, use_org, tmp_path):
     from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.org import org_plan
+    from tasks.totango_sf.org import rollback as rollback_flow
 
     session, config = legacy_org(emulator, use_org, tmp_path)
     before = page_in_org(emulator)
     assert flow.deploy(session, config).status == "deployed"
-    assert flow.rollback(session, config).status == "rolled_back"
+    assert rollback_flow.rollback(session, config).status == "rolled_back"
     redeployed = flow.deploy(session, config)
     assert redeployed.status == "deployed", redeployed.to_json()
 
-    plan = flow.plan(session, config)
+    plan = org_plan.plan_against_org(session, config)
     assert plan.state.in_sync and claims_ours(plan)
     # Ours again: a new height updates it in place.
     taller = config.model_copy(update={"widget": config.widget.model_copy(update={"height": 500})})
     assert flow.deploy(session, taller).status == "deployed"
     assert heights(page_in_org(emulator)) == ["500"]
-    assert flow.rollback(session, taller).status == "rolled_back"
+    assert rollback_flow.rollback(session, taller).status == "rolled_back"
     assert canonical_bytes(page_in_org(emulator)) == canonical_bytes(before)
 
 
 def test_a_failed_rollback_keeps_the_claims(emulator, use_org, tmp_path):
     from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.org import org_plan
+    from tasks.totango_sf.org import rollback as rollback_flow
 
     session, config = legacy_org(emulator, use_org, tmp_path)
     before = page_in_org(emulator)
@@ -227,31 +235,33 @@ def test_a_failed_rollback_keeps_the_claims(emulator, use_org, tmp_path):
     with_ours = page_in_org(emulator)
     emulator.faults.fail_component("FlexiPage", PAGE, "Emulated failure: locked")
 
-    failed = flow.rollback(session, config)
+    failed = rollback_flow.rollback(session, config)
     assert failed.status == "failed" and not failed.deploy.success
     assert page_in_org(emulator) == with_ours
     snapshot = snapshots.load_snapshot(snapshots.SNAPSHOT_ROOT, "emu", outcome.snapshot_id)
     assert not is_rolled_back(snapshot)
     # Still ours: the plan finds it, and a rollback that goes through takes it out.
-    plan = flow.plan(session, config)
+    plan = org_plan.plan_against_org(session, config)
     assert claims_ours(plan) and plan.state.in_sync
     emulator.faults.clear()
-    assert flow.rollback(session, config).status == "rolled_back"
+    assert rollback_flow.rollback(session, config).status == "rolled_back"
     assert canonical_bytes(page_in_org(emulator)) == canonical_bytes(before)
 
 
 @pytest.mark.usefixtures("fast_retries")
 def test_an_unknown_rollback_keeps_the_claims_until_status_settles_it(emulator, use_org, tmp_path):
     from tasks.totango_sf.org import deploy as flow
-    from tasks.totango_sf.org.metadata_api import DeployOutcomeUnknown
+    from tasks.totango_sf.org import org_plan
+    from tasks.totango_sf.org import rollback as rollback_flow
     from tasks.totango_sf.org.reattach import follow
+    from tasks.totango_sf.salesforce.metadata_api import DeployOutcomeUnknown
 
     session, config = legacy_org(emulator, use_org, tmp_path)
     outcome = flow.deploy(session, config)
     with_ours = page_in_org(emulator)
     emulator.faults.drop_connection("checkDeployStatus", count=50)
     with pytest.raises(DeployOutcomeUnknown):
-        flow.rollback(session, config)
+        rollback_flow.rollback(session, config)
     # The org went on and took it out, but nothing here knows that yet.
     root = snapshots.SNAPSHOT_ROOT
     assert set(latest_claims(root, "emu")) == {PAGE}
@@ -262,7 +272,7 @@ def test_an_unknown_rollback_keeps_the_claims_until_status_settles_it(emulator, 
     snapshot = snapshots.load_snapshot(root, "emu", outcome.snapshot_id)
     assert is_rolled_back(snapshot) and latest_claims(root, "emu") == {}
     emulator.state.set_metadata_xml("FlexiPage", PAGE, with_ours)
-    assert not claims_ours(flow.plan(session, config))
+    assert not claims_ours(org_plan.plan_against_org(session, config))
 
 
 # -- the other records of "ours": added ranges, the org default ------------------------

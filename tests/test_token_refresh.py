@@ -6,14 +6,16 @@ import pytest
 from cumulusci.oauth.client import OAuth2Error
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
-from tasks.totango_sf.org.rest_client import host_of, is_transient_refresh_failure
+from tasks.totango_sf.salesforce.rest_client import host_of, is_transient_refresh_failure
 from tests.test_org_deploy import as_json, cli, write_config
 from tests.test_org_deploy import use_org as use_org  # noqa: F401 - fixture
 
 
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch):
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.TRANSIENT_RETRY_DELAYS", (0.01,) * 3)
+    monkeypatch.setattr(
+        "tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", (0.01,) * 3
+    )
 
 
 def test_only_server_side_refresh_failures_are_transient():

@@ -59,8 +59,8 @@ def emulator(emulator_factory) -> OrgEmulator:
 def use_org(monkeypatch, tmp_path):
     """Name an emulator as a CumulusCI org (``emu`` unless told), with snapshots (and so
     locks) and HOME under tmp, and our own first poll made at once."""
-    monkeypatch.setattr("tasks.totango_sf.org.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
-    monkeypatch.setattr("tasks.totango_sf.org.metadata_api.FIRST_POLL_INTERVAL", 0.001)
+    monkeypatch.setattr("tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
+    monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.FIRST_POLL_INTERVAL", 0.001)
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
     def use(emulator: OrgEmulator, name: str = "emu") -> OrgEmulator:

@@ -87,7 +87,7 @@ class TotangoFleetDeploy(TotangoTask):
 
     def _run(self) -> None:
         from tasks.totango_sf.org import deploy as flow
-        from tasks.totango_sf.org.connection import connect, redact
+        from tasks.totango_sf.salesforce.connection import connect, redact
         from tasks.totango_sf.steps.fleet import run_fleet
 
         options = self.parsed_options

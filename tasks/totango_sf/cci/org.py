@@ -21,8 +21,8 @@ from cumulusci.utils.options import Field
 
 from tasks.totango_sf.cci.options import ConfigOptions, TimeoutOptions, TotangoOptions
 from tasks.totango_sf.cci.project import TotangoTask
-from tasks.totango_sf.org.connection import OrgSession, redact
-from tasks.totango_sf.org.identifiers import deploy_id_problem, timeout_problem
+from tasks.totango_sf.salesforce.connection import OrgSession, redact
+from tasks.totango_sf.salesforce.identifiers import deploy_id_problem, timeout_problem
 
 
 class TotangoOrgTaskFailed(CumulusCIFailure):
@@ -47,8 +47,8 @@ class TotangoOrgTask(TotangoTask, BaseSalesforceTask):
 
     @contextmanager
     def _locked(self, command: str) -> Iterator[None]:
-        """The org's lock (``org/lock.py``) for the whole change, as ``totango-sf`` holds it."""
-        from tasks.totango_sf.org.lock import OrgBusy, OrgLock
+        """The org's lock (``state/lock.py``) for the whole change, as ``totango-sf`` holds it."""
+        from tasks.totango_sf.state.lock import OrgBusy, OrgLock
 
         lock = OrgLock(self.org_config.name, command)
         try:
@@ -113,15 +113,15 @@ class TotangoOrgTask(TotangoTask, BaseSalesforceTask):
             self._log(redact(result.error_message), True)
 
     def _run_flow(self, call: Any) -> Any:
-        from tasks.totango_sf.org.deploy import DeployRefused
         from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-        from tasks.totango_sf.org.metadata_api import (
+        from tasks.totango_sf.org.results import DeployRefused
+        from tasks.totango_sf.salesforce.metadata_api import (
             DeployOutcomeUnknown,
             DeployTimeout,
             MetadataCallFailed,
         )
-        from tasks.totango_sf.org.snapshot import SnapshotNotFound
-        from tasks.totango_sf.org.tracking import DeployInFlight
+        from tasks.totango_sf.state.snapshot import SnapshotNotFound
+        from tasks.totango_sf.state.tracking import DeployInFlight
 
         try:
             return call()
@@ -139,7 +139,7 @@ class TotangoOrgTask(TotangoTask, BaseSalesforceTask):
             raise TotangoOrgTaskFailed(redact(str(exc), self.org_config.access_token)) from None
 
 
-class TestOptions(TotangoOptions):
+class ApexTestOptions(TotangoOptions):
     test_level: str | None = Field(
         None,
         description="NoTestRun, RunLocalTests, RunSpecifiedTests, RunAllTestsInOrg or default"
@@ -151,13 +151,13 @@ class TestOptions(TotangoOptions):
     )
 
 
-def _test_options(options: TestOptions) -> tuple[str | None, tuple[str, ...]]:
+def _test_options(options: ApexTestOptions) -> tuple[str | None, tuple[str, ...]]:
     """test_level and tests, checked as the command line checks them."""
-    from tasks.totango_sf.org.test_levels import TestLevelRefused, check_test_options
+    from tasks.totango_sf.salesforce.apex_tests import ApexTestLevelRefused, check_test_options
 
     try:
         return check_test_options(options.test_level or None, options.tests)
-    except TestLevelRefused as exc:
+    except ApexTestLevelRefused as exc:
         raise TaskOptionsError(str(exc).replace("--test-level", "test_level")) from None
 
 
@@ -171,7 +171,7 @@ class TotangoDeploy(TotangoOrgTask):
     following step with ``quick: ^^deploy_step.validation_id``.
     """
 
-    class Options(ConfigOptions, TimeoutOptions, TestOptions):
+    class Options(ConfigOptions, TimeoutOptions, ApexTestOptions):
         check_only: bool = Field(False, description="Validate only (no change).")
         quick: str | None = Field(
             None, description="Validation id to quick-deploy (deployRecentValidation)."
@@ -276,11 +276,11 @@ class TotangoVerify(TotangoOrgTask):
     parsed_options: Options
 
     def _run(self) -> None:
-        from tasks.totango_sf.org import deploy as flow
+        from tasks.totango_sf.org import verify as verify_flow
 
         config = self._load_totango_config()
         session = self._session()
-        report = self._run_flow(lambda: flow.verify(session, config))
+        report = self._run_flow(lambda: verify_flow.verify(session, config))
         self._log_verify(report)
         for warning in report.warnings:
             self._log(warning, True)
@@ -303,7 +303,7 @@ class TotangoRollback(TotangoOrgTask):
     a field deletes its data.
     """
 
-    class Options(ConfigOptions, TimeoutOptions, TestOptions):
+    class Options(ConfigOptions, TimeoutOptions, ApexTestOptions):
         snapshot: str | None = Field(
             None, description="Snapshot id under .totango/snapshots/<org>/ (default: latest)."
         )
@@ -333,13 +333,13 @@ class TotangoRollback(TotangoOrgTask):
             self._change()
 
     def _change(self) -> None:
-        from tasks.totango_sf.org import deploy as flow
+        from tasks.totango_sf.org import rollback as rollback_flow
 
         options = self.parsed_options
         config = self._load_totango_config()
         session = self._session()
         outcome = self._run_flow(
-            lambda: flow.rollback(
+            lambda: rollback_flow.rollback(
                 session,
                 config,
                 snapshot_id=options.snapshot or None,

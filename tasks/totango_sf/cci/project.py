@@ -20,7 +20,7 @@ from cumulusci.core.tasks import BaseTask
 from cumulusci.utils import cd
 
 from tasks.totango_sf.config.model import ConfigError, TotangoConfig, load_config
-from tasks.totango_sf.org.state_paths import find_project_root
+from tasks.totango_sf.state.state_paths import find_project_root
 
 
 def running_project_root(working_path: str | Path | None) -> Path:

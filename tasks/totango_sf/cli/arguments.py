@@ -3,7 +3,7 @@
 A value that cannot be right is a usage error (exit 2) naming the option, so
 ``--quick ""`` never turns into a full, unvalidated deploy to production and
 ``--timeout nan`` never into a poll that cannot end. The rules themselves live in
-``org/identifiers.py``, shared with the CumulusCI tasks. Only typer and that
+``salesforce/identifiers.py``, shared with the CumulusCI tasks. Only typer and that
 module are imported at module level, so ``--help`` stays fast.
 """
 
@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from tasks.totango_sf.org.identifiers import (
+from tasks.totango_sf.salesforce.identifiers import (
     deploy_id_problem,
     org_name_problem,
     snapshot_id_problem,
@@ -51,7 +51,7 @@ def _snapshot(value: str | None) -> str | None:
 
 def missing_snapshot_problem(org: str, snapshot_id: str) -> str | None:
     """Whether the snapshot exists locally; checked before connecting to the org."""
-    from tasks.totango_sf.org.snapshot import SNAPSHOT_ROOT, list_snapshots
+    from tasks.totango_sf.state.snapshot import SNAPSHOT_ROOT, list_snapshots
 
     have = list_snapshots(SNAPSHOT_ROOT, org)
     if snapshot_id in have:

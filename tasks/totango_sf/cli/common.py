@@ -229,7 +229,7 @@ def print_warnings(warnings: list[str]) -> None:
 
 def connect_or_exit(org: str, as_json: bool) -> Any:
     """The org's session, or exit 4 with a message (never a token) when it is unreachable."""
-    from tasks.totango_sf.org.connection import OrgUnreachable, connect
+    from tasks.totango_sf.salesforce.connection import OrgUnreachable, connect
 
     require_project(as_json)
     try:
@@ -289,7 +289,7 @@ def runnable_hints(document: Any, org: str, config: Path | None) -> Any:
 
 def require_project(as_json: bool) -> None:
     """Exit 2 outside a CumulusCI project, before anything reaches an org."""
-    from tasks.totango_sf.org.state_paths import PROJECT_MARKER, find_project_root
+    from tasks.totango_sf.state.state_paths import PROJECT_MARKER, find_project_root
 
     if find_project_root() is None:
         # CumulusCI needs its project to load the org and its tasks, and .totango/

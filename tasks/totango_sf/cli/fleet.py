@@ -42,7 +42,7 @@ from tasks.totango_sf.cli.common import (
 
 
 def _org_names(values: list[str] | None) -> list[str] | None:
-    from tasks.totango_sf.org.identifiers import org_name_problem
+    from tasks.totango_sf.salesforce.identifiers import org_name_problem
 
     for value in values or []:
         if problem := org_name_problem(value):
@@ -115,8 +115,8 @@ def resolve_orgs(
         if name not in orgs:
             orgs.append(name)
     if orgs_glob:
-        from tasks.totango_sf.org.connection import OrgUnreachable, list_org_names
-        from tasks.totango_sf.org.identifiers import org_name_problem
+        from tasks.totango_sf.salesforce.connection import OrgUnreachable, list_org_names
+        from tasks.totango_sf.salesforce.identifiers import org_name_problem
 
         try:
             known = (keychain_names or list_org_names)()
@@ -192,12 +192,12 @@ def run_fleet_command(
 ) -> None:
     """Run ``job(session, config, lane)`` on every org, show it, print one result, exit.
 
-    With ``lock``, each lane holds its org's lock (``org/lock.py``) for its whole run,
+    With ``lock``, each lane holds its org's lock (``state/lock.py``) for its whole run,
     as a single-org change does; an org whose lock is taken ends with exit 6 alone.
     """
     from cumulusci.core.exceptions import CumulusCIException
 
-    from tasks.totango_sf.org.connection import redact, shared_runtime
+    from tasks.totango_sf.salesforce.connection import redact, shared_runtime
     from tasks.totango_sf.steps.fleet import run_fleet
 
     require_project(as_json)
@@ -235,7 +235,7 @@ def _run_one(
     org: str, config: Any, lane: Any, job: Job, runtime: Any, lock_command: str | None
 ) -> OrgReport:
     """One lane: lock, connect, run the job, and turn the org path's exceptions into a verdict."""
-    from tasks.totango_sf.org.lock import OrgBusy, OrgLock
+    from tasks.totango_sf.state.lock import OrgBusy, OrgLock
 
     lock = OrgLock(org, lock_command.split()[0]) if lock_command else None
     try:
@@ -254,7 +254,7 @@ def _run_one(
 
 def _connect_and_run(org: str, config: Any, lane: Any, job: Job, runtime: Any) -> OrgReport:
     from tasks.totango_sf.cli.org_errors import org_error_verdict, org_errors
-    from tasks.totango_sf.org.connection import connect
+    from tasks.totango_sf.salesforce.connection import connect
 
     session = None
     try:
@@ -301,7 +301,7 @@ def _report_of(outcome: Any) -> OrgReport:
         return OrgReport(org, code, error=document, elapsed=outcome.elapsed)
     # An unexpected exception (a bug, not an org answer). Whether the org changed is
     # only known when no deploy had started.
-    from tasks.totango_sf.org.connection import redact
+    from tasks.totango_sf.salesforce.connection import redact
 
     detail = redact(f"{type(outcome.error).__name__}: {outcome.error}")
     if outcome.deploy_id:

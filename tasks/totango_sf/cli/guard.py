@@ -19,8 +19,8 @@ from tasks.totango_sf.cli.org_errors import status_command
 @contextmanager
 def changing(org: str, command: str, as_json: bool) -> Iterator[None]:
     """Hold the org's lock (exit 6 if taken) with SIGTERM raising like SIGINT."""
-    from tasks.totango_sf.org.lock import OrgBusy, OrgLock
-    from tasks.totango_sf.org.tracking import interrupts_raise
+    from tasks.totango_sf.state.lock import OrgBusy, OrgLock
+    from tasks.totango_sf.state.tracking import interrupts_raise
 
     lock = OrgLock(org, command)
     try:

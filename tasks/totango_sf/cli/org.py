@@ -15,6 +15,12 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from tasks.totango_sf.cli.apex_test_report import (
+    TestLevelOption,
+    TestsOption,
+    check_test_options,
+    print_tests,
+)
 from tasks.totango_sf.cli.arguments import (
     QuickOption,
     SnapshotOption,
@@ -54,12 +60,6 @@ from tasks.totango_sf.cli.guard import (
     status_command,
 )
 from tasks.totango_sf.cli.record_pages import print_record_pages
-from tasks.totango_sf.cli.test_report import (
-    TestLevelOption,
-    TestsOption,
-    check_test_options,
-    print_tests,
-)
 
 NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
 
@@ -331,9 +331,9 @@ def _confirm_production(
     try:
         production = session.kind().is_production
         if production and cfg is not None:
-            from tasks.totango_sf.org import deploy as flow
+            from tasks.totango_sf.org import org_plan
 
-            state = flow.plan(session, cfg).state
+            state = org_plan.plan_against_org(session, cfg).state
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
     if not production:
@@ -440,10 +440,10 @@ def verify_command(
         return
     cfg = load_config_or_exit(config, org, as_json)
     session = connect_or_exit(org, as_json)
-    from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.org import verify as verify_flow
 
     try:
-        report = flow.verify(session, cfg)
+        report = verify_flow.verify(session, cfg)
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
     if as_json:
@@ -521,7 +521,7 @@ def rollback_command(
         return
     cfg = load_config_or_exit(config, org, as_json)
     session = connect_or_exit(org, as_json)
-    from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.org import rollback as rollback_flow
 
     def show_plan(restored: list[tuple[str, str]], deleted: list[tuple[str, str]]) -> None:
         if as_json:
@@ -534,7 +534,7 @@ def rollback_command(
 
     try:
         with changing(org, "rollback", as_json), progress_display(as_json, "rollback") as update:
-            outcome = flow.rollback(
+            outcome = rollback_flow.rollback(
                 session,
                 cfg,
                 snapshot_id=snapshot,
@@ -658,13 +658,13 @@ def _verify_fleet(
     as_json: bool,
 ) -> None:
     from tasks.totango_sf.cli.fleet import orgs_and_configs, run_fleet_command
-    from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.org import verify as verify_flow
 
     orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
 
     def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
         lane.stage("retrieving")
-        report = flow.verify(session, cfg)
+        report = verify_flow.verify(session, cfg)
         return (0 if report.in_sync else EXIT_DRIFT), report.to_json()
 
     run_fleet_command("verify", orgs, configs, parallel, as_json, job)
@@ -688,13 +688,13 @@ def _rollback_fleet(
     yes: bool,
 ) -> None:
     from tasks.totango_sf.cli.fleet import orgs_and_configs, run_fleet_command
-    from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.org import rollback as rollback_flow
 
     orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
 
     def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
         lane.stage("reading snapshot")
-        outcome = flow.rollback(
+        outcome = rollback_flow.rollback(
             session,
             cfg,
             remove_components=remove_components,
@@ -725,7 +725,7 @@ def plan_against_org(
     ``-detailed-exitcode`` distinguishes "changes present" from success.
     """
     session = connect_or_exit(org, as_json)
-    from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.org import org_plan
     from tasks.totango_sf.render.plan import write_files
 
     if output_format != "mdapi":
@@ -733,7 +733,7 @@ def plan_against_org(
             "plan --org writes a Metadata API package; use --format mdapi", EXIT_BAD_INPUT, as_json
         )
     try:
-        result = flow.plan(session, cfg)
+        result = org_plan.plan_against_org(session, cfg)
         package = {f"package/{p}": d for p, d in result.files.items()}
         written = write_files(package, out_dir, force=force)
     except _org_errors() as exc:

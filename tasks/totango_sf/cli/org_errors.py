@@ -42,16 +42,16 @@ def org_errors() -> tuple[type[Exception], ...]:
     from tasks.totango_sf.merge.security import SecurityPatchError
     from tasks.totango_sf.metadata.paths import UnsafePath
     from tasks.totango_sf.metadata.validation import SchemaValidationError
-    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors
-    from tasks.totango_sf.org.deploy import DeployRefused
     from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-    from tasks.totango_sf.org.metadata_api import (
+    from tasks.totango_sf.org.results import DeployRefused
+    from tasks.totango_sf.salesforce.connection import OrgUnreachable, org_call_errors
+    from tasks.totango_sf.salesforce.metadata_api import (
         DeployOutcomeUnknown,
         DeployTimeout,
         MetadataCallFailed,
     )
-    from tasks.totango_sf.org.snapshot import SnapshotNotFound
-    from tasks.totango_sf.org.tracking import DeployInFlight
+    from tasks.totango_sf.state.snapshot import SnapshotNotFound
+    from tasks.totango_sf.state.tracking import DeployInFlight
 
     return (
         DeployOutcomeUnknown,
@@ -84,21 +84,21 @@ def org_error_verdict(
     from tasks.totango_sf.merge.security import SecurityPatchError
     from tasks.totango_sf.metadata.paths import UnsafePath
     from tasks.totango_sf.metadata.validation import SchemaValidationError
-    from tasks.totango_sf.org.connection import (
+    from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
+    from tasks.totango_sf.org.results import DeployRefused
+    from tasks.totango_sf.salesforce.connection import (
         OrgUnreachable,
         org_call_errors,
         redact,
         short_reason,
     )
-    from tasks.totango_sf.org.deploy import DeployRefused
-    from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-    from tasks.totango_sf.org.metadata_api import (
+    from tasks.totango_sf.salesforce.metadata_api import (
         DeployOutcomeUnknown,
         DeployTimeout,
         MetadataCallFailed,
     )
-    from tasks.totango_sf.org.snapshot import SnapshotNotFound
-    from tasks.totango_sf.org.tracking import DeployInFlight
+    from tasks.totango_sf.state.snapshot import SnapshotNotFound
+    from tasks.totango_sf.state.tracking import DeployInFlight
 
     if isinstance(exc, DeployOutcomeUnknown):
         # Never "failed": the deploy may still run and change the org.

@@ -96,7 +96,7 @@ def status_command(
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
     except KeyboardInterrupt:
-        from tasks.totango_sf.org.metadata_api import DeployOutcomeUnknown
+        from tasks.totango_sf.salesforce.metadata_api import DeployOutcomeUnknown
 
         fail_unknown(
             org, as_json, DeployOutcomeUnknown(deploy_id, "stopped following"), session.secrets

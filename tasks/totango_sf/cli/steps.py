@@ -92,7 +92,7 @@ def _session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[A
 
 def _guarded(org: str, as_json: bool, action: Callable[[], Any]) -> Any:
     """Network and auth errors during a command are exit 4, with secrets redacted."""
-    from tasks.totango_sf.org.connection import OrgUnreachable, org_call_errors, short_reason
+    from tasks.totango_sf.salesforce.connection import OrgUnreachable, org_call_errors, short_reason
 
     try:
         return action()

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.org.permset_assignment import PermissionSetMissing, permission_set_id
-from tasks.totango_sf.org.soql import soql_string
+from tasks.totango_sf.salesforce.soql import soql_string
 
 AssignmentState = Literal[
     "assigned", "already_assigned", "not_configured", "user_not_found", "user_inactive", "failed"

@@ -29,8 +29,8 @@ from tasks.totango_sf.merge.org_default import (
     restore_org_default,
 )
 from tasks.totango_sf.org.desired_state import object_path
-from tasks.totango_sf.org.rollback_mark import is_rolled_back
-from tasks.totango_sf.org.snapshot import Snapshot, load_deployed
+from tasks.totango_sf.state.rollback_mark import is_rolled_back
+from tasks.totango_sf.state.snapshot import Snapshot, load_deployed
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tasks.totango_sf.org.soql import soql_list, soql_string
+from tasks.totango_sf.salesforce.soql import soql_list, soql_string
 
 COLLECTION_LIMIT = 200
 

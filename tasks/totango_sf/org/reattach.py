@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
-from tasks.totango_sf.org import snapshot as snapshots
-from tasks.totango_sf.org.deploy import DeployOutcome, after_deploy, layouts_for_verify
-from tasks.totango_sf.org.metadata_api import (
+from tasks.totango_sf.org.deploy import after_deploy, layouts_for_verify
+from tasks.totango_sf.org.results import DeployOutcome
+from tasks.totango_sf.salesforce.metadata_api import (
     DEFAULT_TIMEOUT,
     DeployOutcomeUnknown,
     DeployResult,
@@ -26,8 +26,9 @@ from tasks.totango_sf.org.metadata_api import (
     Sleep,
     follow_deploy,
 )
-from tasks.totango_sf.org.rollback_mark import mark_rolled_back
-from tasks.totango_sf.org.tracking import find_tracked, last_unfinished, lost_start
+from tasks.totango_sf.state import snapshot as snapshots
+from tasks.totango_sf.state.rollback_mark import mark_rolled_back
+from tasks.totango_sf.state.tracking import find_tracked, last_unfinished, lost_start
 
 Settled = Literal[
     "nothing_to_follow",  # no unfinished deploy recorded for this org
@@ -82,10 +83,6 @@ class StatusReport:
         }
 
 
-def _root(snapshot_root: Path | None) -> Path:
-    return snapshot_root if snapshot_root is not None else snapshots.SNAPSHOT_ROOT
-
-
 def follow(
     session: Any,
     config: TotangoConfig,
@@ -97,7 +94,7 @@ def follow(
     sleep: Sleep = time.sleep,
 ) -> StatusReport:
     """Wait for the deploy, record how it ended, finish its follow-ups, report."""
-    root = _root(snapshot_root)
+    root = snapshots.snapshot_folder(snapshot_root)
     tracker = (
         find_tracked(root, session.name, deploy_id)
         if deploy_id

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 
 from tasks.totango_sf.merge.flexipage import WidgetComponent, remove_widget_component
 from tasks.totango_sf.merge.record_page_plan import flexipage_path
-from tasks.totango_sf.org.record_page_claims import claims_of
-from tasks.totango_sf.org.rollback_mark import is_rolled_back
-from tasks.totango_sf.org.snapshot import Snapshot
+from tasks.totango_sf.state.record_page_claims import claims_of
+from tasks.totango_sf.state.rollback_mark import is_rolled_back
+from tasks.totango_sf.state.snapshot import Snapshot
 
 WIDGETS_KEY = "record_page_widgets"
 

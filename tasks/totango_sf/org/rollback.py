@@ -49,16 +49,17 @@ from tasks.totango_sf.metadata.package_xml import package_member, package_xml
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.metadata.xml import canonical_bytes
-from tasks.totango_sf.org.deploy import (
-    DESTRUCTIVE_FILE,
-    DESTRUCTIVE_PRE_FILE,
-    REMOVABLE_TYPES,
-    DeployRefused,
-    Timings,
-    _root,
-)
 from tasks.totango_sf.org.desired_state import SECURITY_PATH, object_path
-from tasks.totango_sf.org.metadata_api import (
+from tasks.totango_sf.org.org_default_rollback import plan_object_rollback
+from tasks.totango_sf.org.permset_assignment import remove_assignments
+from tasks.totango_sf.org.record_page_rollback import pages_without_widget
+from tasks.totango_sf.org.results import DeployRefused, Timings
+from tasks.totango_sf.salesforce.apex_tests import (
+    ApexTestLevelRefused,
+    choose_test_plan,
+    production_for_tests,
+)
+from tasks.totango_sf.salesforce.metadata_api import (
     DEFAULT_TIMEOUT,
     DeployResult,
     ProgressCallback,
@@ -68,22 +69,32 @@ from tasks.totango_sf.org.metadata_api import (
     destructive_package,
     retrieve_files,
 )
-from tasks.totango_sf.org.org_default_rollback import plan_object_rollback
-from tasks.totango_sf.org.org_identity import org_id_of, same_org
-from tasks.totango_sf.org.permset_assignment import remove_assignments
-from tasks.totango_sf.org.record_page_rollback import pages_without_widget
-from tasks.totango_sf.org.rollback_mark import is_rolled_back, mark_rolled_back
-from tasks.totango_sf.org.snapshot import Snapshot, load_deployed, load_snapshot
-from tasks.totango_sf.org.test_levels import (
-    TestLevelRefused,
-    choose_test_plan,
-    production_for_tests,
+from tasks.totango_sf.salesforce.org_identity import org_id_of, same_org
+from tasks.totango_sf.state.rollback_mark import is_rolled_back, mark_rolled_back
+from tasks.totango_sf.state.snapshot import (
+    Snapshot,
+    load_deployed,
+    load_snapshot,
+    snapshot_folder,
 )
-from tasks.totango_sf.org.tracking import Tracker, refuse_if_in_flight, run_tracked
+from tasks.totango_sf.state.tracking import Tracker, refuse_if_in_flight, run_tracked
 
 RollbackMode = Literal["surgical", "exact"]
 RollbackStatus = Literal["rolled_back", "failed", "partly_done", "nothing_to_do"]
 ORG_ID_KEY = "org_id"
+# Deleted after the restored layouts are in place: a page still shown on a
+# layout cannot be deleted, so the deletions must run last in the same deploy.
+DESTRUCTIVE_FILE = "destructiveChangesPost.xml"
+DESTRUCTIVE_PRE_FILE = "destructiveChangesPre.xml"
+# Deleted only on request (fields lose their data) or never (patches are restored).
+REMOVABLE_TYPES = (
+    "ApexPage",
+    "CustomTab",
+    "PermissionSet",
+    "Report",
+    "ReportFolder",
+    "FlexiPage",
+)
 
 
 class SnapshotFromAnotherOrg(DeployRefused):
@@ -352,7 +363,7 @@ def rollback(
     on_started: StartedCallback | None = None,
 ) -> RollbackOutcome:
     """Take the setup out of the org (surgical), or restore the snapshot exactly."""
-    snapshot = load_snapshot(_root(snapshot_root), session.name, snapshot_id)
+    snapshot = load_snapshot(snapshot_folder(snapshot_root), session.name, snapshot_id)
     kind = session.kind()
     if kind.is_production and not yes:
         raise DeployRefused(f"org {session.name!r} is a production org; re-run rollback with --yes")
@@ -364,7 +375,7 @@ def rollback(
             check_only=False,
             org=session.name,
         )
-    except TestLevelRefused as exc:
+    except ApexTestLevelRefused as exc:
         raise DeployRefused(str(exc)) from None
     warnings = check_snapshot_org(session, snapshot)
     restored, deleted = rollback_plan(snapshot, remove_components, delete_fields)

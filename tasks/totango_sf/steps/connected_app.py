@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tasks.totango_sf.org.soql import soql_list, soql_string
-from tasks.totango_sf.org.state_paths import safe_file_name, state_path, write_private
+from tasks.totango_sf.salesforce.soql import soql_list, soql_string
+from tasks.totango_sf.state.state_paths import safe_file_name, state_path, write_private
 
 POLICY_TASK = "totango_connected_app_policy"
 GATEWAY_TASK = "totango_install_gateway"

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-from tasks.totango_sf.org.soql import soql_list, soql_string
+from tasks.totango_sf.salesforce.soql import soql_list, soql_string
 from tasks.totango_sf.steps.connected_app import (
     ProfileNotFound,
     existing_access,
@@ -256,7 +256,11 @@ def metadata_checks(session: Any, config: Any, org_name: str) -> list[Check]:
     from tasks.totango_sf.merge.layout import LayoutPatchError, widget_section_state
     from tasks.totango_sf.merge.security import SecurityPatchError, missing_ip_ranges
     from tasks.totango_sf.merge.widget import widget_section_for
-    from tasks.totango_sf.org.metadata_api import MetadataCallFailed, list_metadata, retrieve_files
+    from tasks.totango_sf.salesforce.metadata_api import (
+        MetadataCallFailed,
+        list_metadata,
+        retrieve_files,
+    )
 
     deploy_fix = f"totango-sf deploy --org {org_name}"
     try:

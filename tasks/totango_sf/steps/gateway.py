@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from tasks.totango_sf.org.soql import soql_string
+from tasks.totango_sf.salesforce.soql import soql_string
 
 GatewayState = Literal["installed", "in_use_not_installed", "absent"]
 

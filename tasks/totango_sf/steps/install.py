@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from tasks.totango_sf.org.soql import soql_string
+from tasks.totango_sf.salesforce.soql import soql_string
 
 CUMULUSCI_INSTALL_LOGGER = "cumulusci.salesforce_api.package_install"
 VERSION_FIELDS = ("MajorVersion", "MinorVersion", "PatchVersion", "BuildNumber")

@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from tasks.totango_sf.org.integration_user import find_user
-from tasks.totango_sf.org.soql import soql_list, soql_string
 from tasks.totango_sf.render.integration import writable_fields
+from tasks.totango_sf.salesforce.soql import soql_list, soql_string
 from tasks.totango_sf.steps.connected_app import find_connected_apps
 
 INTEGRATION_USER = "integration user"

@@ -115,6 +115,7 @@ def _deploy_stage(session: Any, config: Any, yes: bool, progress: Progress) -> S
             "deploy", "not available", "tasks.totango_sf.org.deploy is not installed"
         )
     from tasks.totango_sf.org import deploy as org_deploy_flow
+    from tasks.totango_sf.org.results import DeployRefused
 
     try:
         outcome = org_deploy_flow.deploy(
@@ -123,7 +124,7 @@ def _deploy_stage(session: Any, config: Any, yes: bool, progress: Progress) -> S
             yes=yes,
             progress=lambda p: progress(f"deploy {p.status}: {p.deployed}/{p.total}"),
         )
-    except org_deploy_flow.DeployRefused as exc:
+    except DeployRefused as exc:
         return StageResult("deploy", "failed", str(exc))
     if outcome.status == "failed":
         return StageResult(

@@ -10,7 +10,7 @@ cap, reports progress, cancels on an overall timeout, and returns the result as
 data instead of raising, so callers can print every componentFailure.
 
 Every call keeps rollbackOnError true; which tests run is the caller's
-``TestPlan`` (``test_levels``), since production refuses NoTestRun.
+``ApexTestPlan`` (``test_levels``), since production refuses NoTestRun.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ from lxml import etree
 
 from tasks.totango_sf.metadata.package_xml import package_xml
 from tasks.totango_sf.metadata.safe_xml import parse_xml
-from tasks.totango_sf.org.test_levels import TestPlan, TestReport, parse_test_report
+from tasks.totango_sf.salesforce.apex_tests import ApexTestPlan, ApexTestReport, parse_test_report
 
 MD_NS = "http://soap.sforce.com/2006/04/metadata"
 # Outside production nothing needs tests; callers pass their own plan otherwise.
-NO_TESTS = TestPlan("NoTestRun")
+NO_TESTS = ApexTestPlan("NoTestRun")
 DONE_STATUSES = {"Succeeded", "SucceededPartial", "Failed", "Canceled"}
 
 # Seconds between status polls: fast at first, then doubling up to the cap.
@@ -135,7 +135,7 @@ class DeployResult:
     tests_completed: int = 0
     tests_total: int = 0
 
-    tests: TestReport | None = None
+    tests: ApexTestReport | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -233,7 +233,7 @@ def _retrying(call_class: type) -> type:
     import requests
     from cumulusci.salesforce_api.exceptions import MetadataApiError
 
-    from tasks.totango_sf.org.retry_policy import with_retries
+    from tasks.totango_sf.salesforce.retry_policy import with_retries
 
     transient = (ExpatError, requests.RequestException)
 
@@ -308,7 +308,7 @@ def _deploy_classes() -> tuple[type, type, type]:
             progress: ProgressCallback | None,
             sleep: Sleep,
             on_started: StartedCallback | None = None,
-            test_plan: TestPlan = NO_TESTS,
+            test_plan: ApexTestPlan = NO_TESTS,
         ):
             # purge_on_delete false: deleted components stay in the recycle bin,
             # which production requires anyway and keeps a rollback recoverable.
@@ -485,7 +485,7 @@ def deploy_files(
     progress: ProgressCallback | None = None,
     sleep: Sleep = time.sleep,
     on_started: StartedCallback | None = None,
-    test_plan: TestPlan = NO_TESTS,
+    test_plan: ApexTestPlan = NO_TESTS,
 ) -> DeployResult:
     """One atomic deploy of a Metadata API folder's files (package.xml included)."""
     backoff_deploy = _deploy_classes()[0]

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from tasks.totango_sf.merge.flexipage import LegacyClaim
-from tasks.totango_sf.org.rollback_mark import released_since
-from tasks.totango_sf.org.snapshot import Snapshot, SnapshotNotFound, load_snapshot
+from tasks.totango_sf.state.rollback_mark import released_since
+from tasks.totango_sf.state.snapshot import Snapshot, SnapshotNotFound, load_snapshot
 
 CLAIMS_KEY = "record_page_legacy_claims"
 

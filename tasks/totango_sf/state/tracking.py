@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from tasks.totango_sf.org.metadata_api import (
+from tasks.totango_sf.salesforce.metadata_api import (
     DeployOutcomeUnknown,
     DeployResult,
     ProgressCallback,
@@ -39,7 +39,7 @@ from tasks.totango_sf.org.metadata_api import (
     StartedCallback,
     follow_deploy,
 )
-from tasks.totango_sf.org.snapshot import Snapshot, list_snapshots, load_snapshot, save_manifest
+from tasks.totango_sf.state.snapshot import Snapshot, list_snapshots, load_snapshot, save_manifest
 
 TrackState = Literal[
     "submitting",  # the start call is on its way; no id yet
@@ -287,7 +287,7 @@ def run_tracked(
 
 
 def _lookup_lost_start(session: Any, tracker: Tracker, exc: DeployOutcomeUnknown) -> str | None:
-    from tasks.totango_sf.org.connection import org_call_errors
+    from tasks.totango_sf.salesforce.connection import org_call_errors
 
     errors: tuple[type[BaseException], ...] = (*org_call_errors(), KeyboardInterrupt)
     try:

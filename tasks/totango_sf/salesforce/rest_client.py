@@ -26,8 +26,8 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from simple_salesforce import Salesforce
 
-from tasks.totango_sf.org import metadata_api
-from tasks.totango_sf.org.retry_policy import with_retries
+from tasks.totango_sf.salesforce import metadata_api
+from tasks.totango_sf.salesforce.retry_policy import with_retries
 
 _STATUS = re.compile(r"status_code: (\d{3})")
 

@@ -85,7 +85,7 @@ class OrgSession:
         """
         keychain = self.keychain or getattr(self.project_config, "keychain", None)
         if keychain is not None and self.org_config.config.get("refresh_token"):
-            from tasks.totango_sf.org.rest_client import refresh_with_retry, renewing_client
+            from tasks.totango_sf.salesforce.rest_client import refresh_with_retry, renewing_client
 
             def refresh() -> None:
                 try:
@@ -97,7 +97,7 @@ class OrgSession:
                     ) from None
 
             return renewing_client(self.org_config, refresh)
-        from tasks.totango_sf.org.rest_client import retrying_client
+        from tasks.totango_sf.salesforce.rest_client import retrying_client
 
         # Without a refresh token nothing can renew the session; reads still retry.
         return retrying_client(self.org_config)
@@ -183,7 +183,7 @@ def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
     from cumulusci.core.exceptions import CumulusCIException, OrgNotFound
     from simple_salesforce.exceptions import SalesforceError
 
-    from tasks.totango_sf.org.rest_client import refresh_with_retry
+    from tasks.totango_sf.salesforce.rest_client import refresh_with_retry
 
     try:
         runtime = runtime or shared_runtime()

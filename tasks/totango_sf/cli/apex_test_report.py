@@ -30,12 +30,12 @@ TestsOption = Annotated[
 
 def check_test_options(test_level: str | None, tests: str | None, as_json: bool) -> None:
     """Refuse a malformed level or test list before connecting (exit 2)."""
-    from tasks.totango_sf.org.test_levels import TestLevelRefused
-    from tasks.totango_sf.org.test_levels import check_test_options as check
+    from tasks.totango_sf.salesforce.apex_tests import ApexTestLevelRefused
+    from tasks.totango_sf.salesforce.apex_tests import check_test_options as check
 
     try:
         check(test_level, tests)
-    except TestLevelRefused as exc:
+    except ApexTestLevelRefused as exc:
         fail(str(exc), EXIT_BAD_INPUT, as_json)
 
 
@@ -68,6 +68,6 @@ def print_tests(result: Any) -> None:
             table.add_row(warning.name, warning.message)
         console.print(table)
     if report.org_tests_failed:
-        from tasks.totango_sf.org.test_levels import ORG_TESTS_FAILED
+        from tasks.totango_sf.salesforce.apex_tests import ORG_TESTS_FAILED
 
         err.print(styled((ORG_TESTS_FAILED, "bold red")), soft_wrap=True)

@@ -49,14 +49,14 @@ ORG_TESTS_FAILED = (
 )
 
 
-class TestLevelRefused(Exception):
+class ApexTestLevelRefused(Exception):
     """A test level or test list that Salesforce would refuse (exit code 2)."""
 
     __test__ = False  # not a pytest test class
 
 
 @dataclass(frozen=True)
-class TestPlan:
+class ApexTestPlan:
     """What ``DeployOptions`` says about tests; ``level`` None leaves testLevel out."""
 
     __test__ = False  # not a pytest test class
@@ -80,7 +80,7 @@ def parse_test_names(text: str | Iterable[str] | None) -> tuple[str, ...]:
     names = tuple(p.strip() for p in parts if str(p).strip())
     for name in names:
         if not _APEX_TEST_NAME.match(name):
-            raise TestLevelRefused(f"--tests: {name!r} is not an Apex test class name")
+            raise ApexTestLevelRefused(f"--tests: {name!r} is not an Apex test class name")
     return names
 
 
@@ -100,14 +100,14 @@ def check_test_options(
 ) -> tuple[str | None, tuple[str, ...]]:
     """The level and test names, refused when malformed whatever the org (no org needed)."""
     if requested is not None and requested not in TEST_LEVEL_CHOICES:
-        raise TestLevelRefused(
+        raise ApexTestLevelRefused(
             f"--test-level: {requested!r} is not one of {', '.join(TEST_LEVEL_CHOICES)}"
         )
     names = parse_test_names(tests)
     if requested == "RunSpecifiedTests" and not names:
-        raise TestLevelRefused("--test-level RunSpecifiedTests needs --tests A,B")
+        raise ApexTestLevelRefused("--test-level RunSpecifiedTests needs --tests A,B")
     if names and requested not in (None, "RunSpecifiedTests"):
-        raise TestLevelRefused("--tests goes with --test-level RunSpecifiedTests only")
+        raise ApexTestLevelRefused("--tests goes with --test-level RunSpecifiedTests only")
     return requested, names
 
 
@@ -118,37 +118,37 @@ def choose_test_plan(
     production: bool,
     check_only: bool,
     org: str = "",
-) -> TestPlan:
+) -> ApexTestPlan:
     """The test plan for one deploy, validation or rollback; refuses before anything is sent."""
     names = parse_test_names(tests)
     if requested is None:
         if names:
-            return TestPlan("RunSpecifiedTests", names)
+            return ApexTestPlan("RunSpecifiedTests", names)
         if not production:
-            return TestPlan("NoTestRun")
-        return TestPlan("RunLocalTests") if check_only else TestPlan(None)
+            return ApexTestPlan("NoTestRun")
+        return ApexTestPlan("RunLocalTests") if check_only else ApexTestPlan(None)
     if requested not in TEST_LEVEL_CHOICES:
-        raise TestLevelRefused(
+        raise ApexTestLevelRefused(
             f"--test-level: {requested!r} is not one of {', '.join(TEST_LEVEL_CHOICES)}"
         )
     if requested == "RunSpecifiedTests":
         if not names:
-            raise TestLevelRefused("--test-level RunSpecifiedTests needs --tests A,B")
-        return TestPlan("RunSpecifiedTests", names)
+            raise ApexTestLevelRefused("--test-level RunSpecifiedTests needs --tests A,B")
+        return ApexTestPlan("RunSpecifiedTests", names)
     if names:
-        raise TestLevelRefused("--tests goes with --test-level RunSpecifiedTests only")
+        raise ApexTestLevelRefused("--tests goes with --test-level RunSpecifiedTests only")
     if requested == "NoTestRun" and production:
-        raise TestLevelRefused(PRODUCTION_NO_TEST_RUN.format(org=org))
+        raise ApexTestLevelRefused(PRODUCTION_NO_TEST_RUN.format(org=org))
     if requested == DEFAULT:
-        return TestPlan(None)
-    return TestPlan(cast(TestLevel, requested))  # one of TEST_LEVELS, checked above
+        return ApexTestPlan(None)
+    return ApexTestPlan(cast(TestLevel, requested))  # one of TEST_LEVELS, checked above
 
 
 # -- what the org reports ------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class TestFailure:
+class ApexTestFailure:
     __test__ = False  # not a pytest test class
 
     class_name: str
@@ -175,7 +175,7 @@ class CoverageWarning:
 
 
 @dataclass
-class TestReport:
+class ApexTestReport:
     """DeployResult's test counts plus details.runTestResult (RunTestsResult)."""
 
     __test__ = False  # not a pytest test class
@@ -183,7 +183,7 @@ class TestReport:
     tests_run: int
     failures_count: int
     total_time_ms: float
-    failures: list[TestFailure] = field(default_factory=list)
+    failures: list[ApexTestFailure] = field(default_factory=list)
     coverage_warnings: list[CoverageWarning] = field(default_factory=list)
 
     @property
@@ -209,7 +209,7 @@ def _number(text: str | None) -> float:
         return 0.0
 
 
-def parse_test_report(result: etree._Element, tag: Callable[[str], str]) -> TestReport | None:
+def parse_test_report(result: etree._Element, tag: Callable[[str], str]) -> ApexTestReport | None:
     """The tests of a DeployResult element, or None when the deploy ran none.
 
     ``tag`` turns a local name into the Metadata API namespace's tag.
@@ -219,7 +219,7 @@ def parse_test_report(result: etree._Element, tag: Callable[[str], str]) -> Test
     errors = int(_number(result.findtext(tag("numberTestErrors"))))
     if run is None and completed == 0 and errors == 0:
         return None
-    failures: list[TestFailure] = []
+    failures: list[ApexTestFailure] = []
     warnings: list[CoverageWarning] = []
     tests_run, failed, total = completed + errors, errors, 0.0
     if run is not None:
@@ -230,7 +230,7 @@ def parse_test_report(result: etree._Element, tag: Callable[[str], str]) -> Test
             namespace = element.findtext(tag("namespace"))
             name = element.findtext(tag("name")) or ""
             failures.append(
-                TestFailure(
+                ApexTestFailure(
                     class_name=f"{namespace}__{name}" if namespace else name,
                     method=element.findtext(tag("methodName")) or "",
                     message=element.findtext(tag("message")) or "",
@@ -245,4 +245,4 @@ def parse_test_report(result: etree._Element, tag: Callable[[str], str]) -> Test
             )
     if tests_run == 0 and not failures and not warnings:
         return None
-    return TestReport(tests_run, failed, total, failures, warnings)
+    return ApexTestReport(tests_run, failed, total, failures, warnings)

@@ -36,7 +36,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from tasks.totango_sf.org.snapshot import (
+from tasks.totango_sf.state.snapshot import (
     Snapshot,
     list_snapshots,
     new_snapshot_id,

@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tasks.totango_sf.org import snapshot as snapshots
-from tasks.totango_sf.org.state_paths import make_private_dirs, safe_file_name, state_path
+from tasks.totango_sf.state import snapshot as snapshots
+from tasks.totango_sf.state.state_paths import make_private_dirs, safe_file_name, state_path
 
 LOCK_FOLDER = "locks"
 

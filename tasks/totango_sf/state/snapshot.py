@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.totango_sf.metadata.paths import check_all, contained
-from tasks.totango_sf.org.state_paths import (
+from tasks.totango_sf.state.state_paths import (
     make_private_dirs,
     safe_file_name,
     state_path,
@@ -28,6 +28,12 @@ from tasks.totango_sf.org.state_paths import (
 SNAPSHOT_ROOT = Path(".totango/snapshots")
 MANIFEST = "manifest.json"
 FILES = "files"
+
+
+def snapshot_folder(root: Path | None = None) -> Path:
+    """``root``, or the module's ``SNAPSHOT_ROOT`` read at call time (tests and callers
+    point it elsewhere)."""
+    return root if root is not None else SNAPSHOT_ROOT
 
 
 class SnapshotNotFound(Exception):

@@ -1,0 +1,102 @@
+"""Reading the org: the desired state against what the org holds, and the drift report.
+
+One listMetadata (the layout globs, skipped when the caller already has the names) and one
+retrieve of everything compared.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.merge.flexipage import widget_component_state
+from tasks.totango_sf.merge.layout import widget_section_state
+from tasks.totango_sf.merge.org_default import org_default_page
+from tasks.totango_sf.merge.widget import widget_section_for
+from tasks.totango_sf.org.desired_state import (
+    DesiredState,
+    desired_state,
+    object_path,
+    retrieve_members,
+)
+from tasks.totango_sf.org.ip_ranges_state import ip_ranges_drift
+from tasks.totango_sf.org.results import Drift, VerifyReport
+from tasks.totango_sf.salesforce.metadata_api import list_metadata, retrieve_files
+from tasks.totango_sf.state.record_page_claims import latest_claims
+from tasks.totango_sf.state.snapshot import snapshot_folder
+
+
+def read_org(
+    session: Any, config: TotangoConfig, snapshot_root: Path | None = None
+) -> tuple[list[str], DesiredState]:
+    """listMetadata(Layout) + one retrieve -> the desired state and its diff."""
+    layout_names = list_metadata(session, "Layout", config.api_version)
+    layouts = config.matching_layouts(layout_names)
+    members = retrieve_members(config, layouts, layout_names)
+    retrieved = retrieve_files(session, members, config.api_version)
+    claims = latest_claims(snapshot_folder(snapshot_root), session.name)
+    return layout_names, desired_state(config, layout_names, retrieved, claims)
+
+
+def drift_report(org: str, config: TotangoConfig, state: DesiredState) -> VerifyReport:
+    """Per component: in sync, missing or changed, with what changed."""
+    items = []
+    for diff in state.diffs:
+        if diff.action == "unchanged":
+            items.append(Drift(diff.type, diff.name, "in_sync"))
+        elif diff.action == "create":
+            items.append(Drift(diff.type, diff.name, "missing", "not in the org"))
+        else:
+            items.append(Drift(diff.type, diff.name, "changed", _detail(config, state, diff)))
+    return VerifyReport(org, items, list(state.warnings))
+
+
+def _detail(config: TotangoConfig, state: DesiredState, diff: Any) -> str:
+    if diff.type == "Layout":
+        before = state.originals.get(f"layouts/{diff.name}.layout")
+        if before is not None:
+            obj = diff.name.split("-", 1)[0]
+            section_state = widget_section_state(before, widget_section_for(config, obj))
+            return f"section {section_state.status}: {section_state.detail}".rstrip(": ")
+    if diff.type == "FlexiPage" and state.record_pages is not None:
+        before = state.originals.get(f"flexipages/{diff.name}.flexipage")
+        widget = state.record_pages.widgets.get(diff.name)
+        if state.record_pages.action_of(diff.name) == "remove":
+            return "our component is on a page widget.record_pages does not select"
+        if before is not None and widget is not None:
+            page_state = widget_component_state(before, widget)
+            return f"record page component {page_state.status}: {page_state.detail}".rstrip(": ")
+    if diff.type == "CustomObject":
+        wanted = state.record_pages.org_defaults.get(diff.name) if state.record_pages else None
+        return org_default_drift(state.originals.get(object_path(diff.name)), wanted)
+    if diff.type == "Settings" and diff.name == "Security":
+        before = state.originals.get("settings/Security.settings")
+        if before is not None:
+            return ip_ranges_drift(before, config.trusted_ip_ranges)
+    changed = [
+        line
+        for line in diff.diff.splitlines()
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    return f"{len(changed)} line(s) differ"
+
+
+def org_default_drift(before: bytes | None, wanted: str | None) -> str:
+    now = org_default_page(before) or "the system default"
+    return f"org default record page {now} → {wanted}"
+
+
+def verify(
+    session: Any, config: TotangoConfig, layout_names: list[str] | None = None
+) -> VerifyReport:
+    """Drift report; reuses ``layout_names`` to skip the listMetadata after a deploy."""
+    if layout_names is None:
+        layout_names = list_metadata(session, "Layout", config.api_version)
+    layouts = config.matching_layouts(layout_names)
+    members = retrieve_members(config, layouts, layout_names)
+    retrieved = retrieve_files(session, members, config.api_version)
+    claims = latest_claims(snapshot_folder(None), session.name)
+    return drift_report(
+        session.name, config, desired_state(config, layout_names, retrieved, claims)
+    )

@@ -1,0 +1,1 @@
+"""Transport to Salesforce: connections, the Metadata, REST and Tooling APIs, and retries."""

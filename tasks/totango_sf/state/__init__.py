@@ -1,0 +1,1 @@
+"""Local run state: snapshots, ownership records, locks and deploy tracking under .totango/."""
