@@ -113,30 +113,23 @@ class TotangoOrgTask(TotangoTask, BaseSalesforceTask):
             self._log(redact(result.error_message), True)
 
     def _run_flow(self, call: Any) -> Any:
-        from tasks.totango_sf.org.desired_state import OrgPrerequisiteMissing
-        from tasks.totango_sf.org.results import DeployRefused
-        from tasks.totango_sf.salesforce.metadata_api import (
-            DeployOutcomeUnknown,
-            DeployTimeout,
-            MetadataCallFailed,
-        )
-        from tasks.totango_sf.state.snapshot import SnapshotNotFound
-        from tasks.totango_sf.state.tracking import DeployInFlight
+        """Run a flow; its errors become CumulusCI's, by the one verdict table
+        (``org/verdicts.py``): bad input is a TaskOptionsError, anything else a failure
+        that names the command settling it."""
+        from tasks.totango_sf.errors import EXIT_BAD_INPUT
+        from tasks.totango_sf.org.verdicts import handled_errors, verdict_of
 
         try:
             return call()
-        except (DeployRefused, OrgPrerequisiteMissing, SnapshotNotFound) as exc:
-            raise TaskOptionsError(str(exc)) from None
-        except (DeployOutcomeUnknown, DeployInFlight) as exc:
-            deploy_id = exc.deploy_id
-            follow = f"totango-sf status --org {self.org_config.name}" + (
-                f" --deploy-id {deploy_id}" if deploy_id else ""
-            )
-            raise TotangoOrgTaskFailed(
-                f"{redact(str(exc), self.org_config.access_token)}; settle it with: {follow}"
-            ) from None
-        except (DeployTimeout, MetadataCallFailed) as exc:
-            raise TotangoOrgTaskFailed(redact(str(exc), self.org_config.access_token)) from None
+        except handled_errors() as exc:
+            secrets = (self.org_config.access_token,)
+            verdict = verdict_of(exc, secrets, self.org_config.name)
+            message = redact(str(exc), *secrets)
+            if verdict.code == EXIT_BAD_INPUT:
+                raise TaskOptionsError(message) from None
+            if verdict.actions:
+                message = f"{message}; settle it with: {verdict.actions[0]}"
+            raise TotangoOrgTaskFailed(message) from None
 
 
 class ApexTestOptions(TotangoOptions):

@@ -16,23 +16,21 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 import typer
 
 from tasks.totango_sf.cli.arguments import OrgOptional
+from tasks.totango_sf.errors import (  # noqa: F401 - the shells' exit codes, defined once
+    ERROR_NAMES,
+    EXIT_BAD_INPUT,
+    EXIT_DEPLOY_FAILED,
+    EXIT_DRIFT,
+    EXIT_MANUAL_STEP_OPEN,
+    EXIT_OK,
+    EXIT_ORG_BUSY,
+    EXIT_ORG_UNREACHABLE,
+    EXIT_OUTCOME_UNKNOWN,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
-
-EXIT_OK = 0
-EXIT_DEPLOY_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_DRIFT = 3
-EXIT_ORG_UNREACHABLE = 4
-# The org may have changed and nobody knows yet (a lost answer, an interrupt), or a
-# deploy went through and a follow-up step did not: `totango-sf status` settles it.
-EXIT_OUTCOME_UNKNOWN = 5
-# Another change to this org is running (our lock, or a deploy in flight in the org).
-EXIT_ORG_BUSY = 6
-# ``setup`` ran every step it could, and one of the article's manual steps is still open.
-EXIT_MANUAL_STEP_OPEN = 7
 
 
 def _forwarded(name: str) -> Any:
@@ -123,17 +121,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON documen
 
 # Bumped when a command's ``result`` changes shape incompatibly; CI parsers can pin it.
 JSON_SCHEMA_VERSION = 1
-
-# The ``name`` of an error document, one per exit code (sf CLI names its errors the same way).
-ERROR_NAMES = {
-    EXIT_DEPLOY_FAILED: "DeployFailed",
-    EXIT_BAD_INPUT: "BadInput",
-    EXIT_DRIFT: "Drift",
-    EXIT_ORG_UNREACHABLE: "OrgUnreachable",
-    EXIT_OUTCOME_UNKNOWN: "OutcomeUnknown",
-    EXIT_ORG_BUSY: "OrgBusy",
-    EXIT_MANUAL_STEP_OPEN: "ManualStepOpen",
-}
 
 
 def print_json(document: dict[str, Any]) -> None:

@@ -39,6 +39,7 @@ from tasks.totango_sf.cli.common import (
     print_result,
     require_project,
 )
+from tasks.totango_sf.errors import EXIT_INTERRUPTED
 
 
 def _org_names(values: list[str] | None) -> list[str] | None:
@@ -72,7 +73,6 @@ ParallelOption = Annotated[
 ]
 
 DEFAULT_PARALLEL = 4
-EXIT_INTERRUPTED = 130
 # Worst first: what a CI job must look at before anything else.
 SEVERITY = (
     EXIT_OUTCOME_UNKNOWN,
@@ -253,7 +253,7 @@ def _run_one(
 
 
 def _connect_and_run(org: str, config: Any, lane: Any, job: Job, runtime: Any) -> OrgReport:
-    from tasks.totango_sf.cli.org_errors import org_error_verdict, org_errors
+    from tasks.totango_sf.org.verdicts import handled_errors, verdict_of
     from tasks.totango_sf.salesforce.connection import connect
 
     session = None
@@ -261,8 +261,8 @@ def _connect_and_run(org: str, config: Any, lane: Any, job: Job, runtime: Any) -
         lane.stage("connecting")
         session = connect(org, runtime)
         code, result = job(session, config, lane)
-    except org_errors() as exc:
-        verdict = org_error_verdict(exc, session.secrets if session is not None else ())
+    except handled_errors() as exc:
+        verdict = verdict_of(exc, session.secrets if session is not None else ())
         if lane.board.deploy_id and verdict.code != EXIT_BAD_INPUT:
             verdict_data = {**verdict.data, "deploy_id": lane.board.deploy_id}
         else:
@@ -281,7 +281,7 @@ def _report_of(outcome: Any) -> OrgReport:
         report: OrgReport = outcome.result
         report.elapsed = outcome.elapsed
         return report
-    from tasks.totango_sf.cli.org_errors import status_command
+    from tasks.totango_sf.errors import status_command
     from tasks.totango_sf.steps.fleet import FleetStopped
 
     if outcome.stopped_before_start:

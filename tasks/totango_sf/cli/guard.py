@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any, NoReturn
 
 from tasks.totango_sf.cli.common import EXIT_DEPLOY_FAILED, EXIT_ORG_BUSY, err, fail
-from tasks.totango_sf.cli.org_errors import status_command
+from tasks.totango_sf.errors import status_command
 
 
 @contextmanager
@@ -48,9 +48,9 @@ def announce(org: str) -> Callable[[str], None]:
 
 def fail_unknown(org: str, as_json: bool, exc: Any, secrets: tuple[str | None, ...]) -> NoReturn:
     """Exit 5: the org may have changed; say what is known and how to settle it."""
-    from tasks.totango_sf.cli.org_errors import org_error_verdict
+    from tasks.totango_sf.org.verdicts import verdict_of
 
-    verdict = org_error_verdict(exc, secrets, org)
+    verdict = verdict_of(exc, secrets, org)
     fail(verdict.message, verdict.code, as_json, actions=verdict.actions, **verdict.data)
 
 

@@ -57,9 +57,9 @@ from tasks.totango_sf.cli.guard import (
     announce,
     changing,
     fail_interrupted_before_send,
-    status_command,
 )
 from tasks.totango_sf.cli.record_pages import print_record_pages
+from tasks.totango_sf.errors import status_command
 
 NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
 
@@ -136,10 +136,10 @@ def _handle_org_errors(
     session: Any, as_json: bool, exc: Exception, with_yes: str | None = None
 ) -> NoReturn:
     """Turn the deploy path's specific exceptions into exit codes and messages."""
-    from tasks.totango_sf.cli.org_errors import org_error_verdict
+    from tasks.totango_sf.org.verdicts import verdict_of
 
     secrets = session.secrets if session is not None else ()
-    verdict = org_error_verdict(exc, secrets, session.name if session is not None else "")
+    verdict = verdict_of(exc, secrets, session.name if session is not None else "")
     if verdict.problems and not as_json:
         print_problems_table("schema errors (nothing sent)", verdict.problems)
     diffs = verdict.data.get("diffs")
@@ -154,9 +154,9 @@ def _handle_org_errors(
 
 
 def _org_errors() -> tuple[type[Exception], ...]:
-    from tasks.totango_sf.cli.org_errors import org_errors
+    from tasks.totango_sf.org.verdicts import handled_errors
 
-    return org_errors()
+    return handled_errors()
 
 
 def print_failures(result: Any) -> None:

@@ -41,12 +41,11 @@ from tasks.totango_sf.cli.fleet import (
     ParallelOption,
     single_org,
 )
+from tasks.totango_sf.errors import EXIT_OK, EXIT_STEP_FAILED
 
 if TYPE_CHECKING:
     from rich.text import Text
 
-EXIT_OK = 0
-EXIT_STEP_FAILED = 1
 
 STATUS_COLOUR = {
     "ok": "green",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tasks.totango_sf.errors import BadInput
 
-class ConfigError(Exception):
+
+class ConfigError(BadInput):
     """Bad setup config; ``problems`` are ``key.path: message`` lines."""
 
     def __init__(self, source: str, problems: list[str]):

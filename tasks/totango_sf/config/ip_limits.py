@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tasks.totango_sf.config.ip_ranges import IpRange
+from tasks.totango_sf.errors import BadInput
 
 TOTAL_LIMIT = {4: 16_777_216, 6: 2**99}
 NOT_COUNTED = (ipaddress.ip_network("10.0.0.0/8"),)
@@ -48,7 +49,7 @@ class FamilyTotal:
         }
 
 
-class IpTotalsExceeded(ValueError):
+class IpTotalsExceeded(BadInput, ValueError):
     """The ranges add up to more addresses than Salesforce allows in one org."""
 
     def __init__(self, totals: list[FamilyTotal], where: str):

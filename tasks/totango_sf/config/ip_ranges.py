@@ -12,6 +12,8 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tasks.totango_sf.errors import BadInput
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 SALESFORCE_MAX_SPAN = {4: 2 ** (32 - 7), 6: 2 ** (128 - 32)}
@@ -37,7 +39,7 @@ IPV4_EMBEDDING = (
 )
 
 
-class IpRangeError(ValueError):
+class IpRangeError(BadInput, ValueError):
     """An address specification that Salesforce would refuse or that we do."""
 
 

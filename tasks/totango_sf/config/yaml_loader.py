@@ -18,6 +18,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tasks.totango_sf.config.errors import ConfigError
+from tasks.totango_sf.errors import BadInput
 
 # A real setup config has a few hundred nodes; anchors shared between org overlays
 # may multiply that a little. Far below what an alias bomb needs to hurt.
@@ -62,7 +63,7 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-class _Refused(yaml.YAMLError):
+class _Refused(BadInput, yaml.YAMLError):
     def __init__(self, problem: str, mark: Any, key: str | None = None) -> None:
         super().__init__(problem)
         self.problem = problem

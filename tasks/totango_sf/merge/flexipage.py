@@ -35,6 +35,7 @@ from typing import Any, Literal
 
 from lxml import etree
 
+from tasks.totango_sf.merge.merge_errors import MergeRefused
 from tasks.totango_sf.metadata.order import insert_in_schema_order
 from tasks.totango_sf.metadata.xml import canonical_bytes, local_name, parse_metadata_root
 
@@ -56,7 +57,7 @@ WidgetOnPage = Literal["component", "layout_section", "none"]
 ComponentStatus = Literal["present", "missing", "changed"]
 
 
-class FlexiPagePatchError(ValueError):
+class FlexiPagePatchError(MergeRefused, ValueError):
     """The file is not a FlexiPage this patch can edit."""
 
 

@@ -14,6 +14,7 @@ from typing import Literal
 
 from lxml import etree
 
+from tasks.totango_sf.merge.merge_errors import MergeRefused
 from tasks.totango_sf.metadata.order import insert_in_schema_order
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.xml import canonical_bytes, parse_metadata_root, sibling_tag
@@ -24,7 +25,7 @@ ROOT_TYPE = "Layout"
 SectionStatus = Literal["present", "missing", "changed"]
 
 
-class LayoutPatchError(ValueError):
+class LayoutPatchError(MergeRefused, ValueError):
     """The file is not a layout this patch can edit."""
 
 

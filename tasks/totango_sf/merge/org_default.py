@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from lxml import etree
 
+from tasks.totango_sf.merge.merge_errors import MergeRefused
 from tasks.totango_sf.metadata.order import insert_in_schema_order
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.schema import MD_NS
@@ -46,7 +47,7 @@ COMMENT = "Action override created by Lightning App Builder during activation."
 OverrideKey = tuple[str, str]  # (actionName, formFactor or "")
 
 
-class OrgDefaultError(ValueError):
+class OrgDefaultError(MergeRefused, ValueError):
     """The object file is not one this merge can read."""
 
 

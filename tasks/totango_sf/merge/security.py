@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from lxml import etree
 
 from tasks.totango_sf.config.ip_ranges import IpRange
+from tasks.totango_sf.merge.merge_errors import MergeRefused
 from tasks.totango_sf.metadata.order import ensure_child, insert_all_in_schema_order
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.xml import canonical_bytes, parse_metadata_root, sibling_tag
@@ -23,7 +24,7 @@ from tasks.totango_sf.render.files import render_xml
 ROOT_TYPE = "SecuritySettings"
 
 
-class SecurityPatchError(ValueError):
+class SecurityPatchError(MergeRefused, ValueError):
     """The file is not a Security.settings this patch can edit."""
 
 

@@ -31,6 +31,7 @@ from typing import Any, Literal
 from lxml import etree
 
 from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.errors import BadInput
 from tasks.totango_sf.merge.layout import LayoutPatchError, add_widget_section
 from tasks.totango_sf.merge.record_page_plan import plan_record_pages
 from tasks.totango_sf.merge.security import SecurityPatchError, add_ip_ranges
@@ -65,7 +66,7 @@ RECORD_PAGE_FILES = {
 SECURITY_FILE = {"source": "Security.settings-meta.xml", "mdapi": "Security.settings"}
 
 
-class ApplySourceError(Exception):
+class ApplySourceError(BadInput):
     """The folder is not a project this command can edit."""
 
 

@@ -16,10 +16,11 @@ from collections.abc import Mapping, Sequence
 
 from lxml import etree
 
+from tasks.totango_sf.errors import Failed
 from tasks.totango_sf.metadata.schema import MetadataSchema, load_schema
 
 
-class SchemaOrderError(ValueError):
+class SchemaOrderError(Failed, ValueError):
     """The schema does not allow the element inside the parent's type."""
 
 

@@ -14,12 +14,14 @@ import re
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from tasks.totango_sf.errors import BadInput
+
 # Control characters, and the separator Windows honours. (A colon stays allowed:
 # layout names may hold one, and it is an ordinary character on POSIX.)
 _UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
-class UnsafePath(ValueError):
+class UnsafePath(BadInput, ValueError):
     """A name would leave its folder, or cannot be a file name at all."""
 
 

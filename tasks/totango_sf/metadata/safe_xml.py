@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from tasks.totango_sf.errors import BadInput
+
 # Retrieved metadata is untrusted input; a hostile entity could read local files
 # or make requests, so resolution is off everywhere.
 _PARSER = etree.XMLParser(
@@ -23,7 +25,7 @@ _PARSER = etree.XMLParser(
 )
 
 
-class XmlRefused(etree.XMLSyntaxError):
+class XmlRefused(BadInput, etree.XMLSyntaxError):
     """Well-formed, but holds a DOCTYPE or an entity reference, which metadata never does."""
 
 

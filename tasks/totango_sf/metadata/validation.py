@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
+from tasks.totango_sf.errors import Failed
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.schema import MetadataSchema, load_schema
 from tasks.totango_sf.metadata.visualforce import VisualforceError, parse_visualforce
@@ -40,12 +42,18 @@ class FileProblem:
         return f"{self.path}:{self.line}: {self.message}"
 
 
-class SchemaValidationError(Exception):
+class SchemaValidationError(Failed):
     """Files the toolkit was about to write or send fail the Metadata API schema."""
 
     def __init__(self, problems: list[FileProblem]):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
+
+    def verdict_message(self) -> str:
+        return "the package is not schema-valid; nothing was sent"
+
+    def verdict_problems(self) -> list[Any]:
+        return list(self.problems)
 
 
 def is_metadata_file(path: str) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from tasks.totango_sf.errors import BadInput
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 
 _PREFIXES = ("apex", "c", "chatter", "flow", "ideas", "knowledge", "liveAgent", "site", "support")
@@ -29,7 +30,7 @@ _ENCODING_VALUE_ATTRIBUTES = {
 _ENCODERS = ("HTMLENCODE(", "JSENCODE(", "JSINHTMLENCODE(", "URLENCODE(")
 
 
-class VisualforceError(ValueError):
+class VisualforceError(BadInput, ValueError):
     """Markup that Visualforce would not compile."""
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.errors import BadInput
 from tasks.totango_sf.merge import layout_audience, record_page_plan
 from tasks.totango_sf.merge.flexipage import LegacyClaim
 from tasks.totango_sf.merge.layout import add_widget_section
@@ -37,12 +38,19 @@ DiffAction = Literal["create", "update", "unchanged"]
 SECURITY_PATH = "settings/Security.settings"
 
 
-class OrgPrerequisiteMissing(Exception):
+class OrgPrerequisiteMissing(BadInput):
     """The org lacks something the setup builds on (an object, a managed page, a layout)."""
 
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("; ".join(problems))
+
+    def verdict_message(self) -> str:
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        return f"the org is not ready for the setup:\n{lines}"
+
+    def verdict_data(self) -> dict[str, Any]:
+        return {"problems": self.problems}
 
 
 @dataclass(frozen=True)

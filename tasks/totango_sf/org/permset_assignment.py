@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tasks.totango_sf.errors import Failed
 from tasks.totango_sf.salesforce.soql import soql_list, soql_string
 
 COLLECTION_LIMIT = 200
 
 
-class PermissionSetMissing(Exception):
+class PermissionSetMissing(Failed):
     """The permission set is not in the org (the deploy did not create it)."""
 
 

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tasks.totango_sf.errors import BadInput
 from tasks.totango_sf.org.desired_state import DesiredState
 from tasks.totango_sf.org.integration_user import IntegrationAssignment
 from tasks.totango_sf.org.permset_assignment import AssignmentReport
@@ -19,8 +20,13 @@ DeployStatus = Literal["in_sync", "deployed", "validated", "failed"]
 DriftState = Literal["in_sync", "missing", "changed"]
 
 
-class DeployRefused(Exception):
+class DeployRefused(BadInput):
     """A safety rule stops the command before anything is sent (exit code 2)."""
+
+    def verdict_data(self) -> dict[str, Any]:
+        # An exact rollback refused because the org changed carries the diffs.
+        diffs = getattr(self, "diffs", None)
+        return {"diffs": diffs} if diffs else {}
 
 
 @dataclass

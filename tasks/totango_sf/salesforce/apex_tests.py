@@ -30,6 +30,8 @@ from typing import Any, Literal, cast, get_args
 
 from lxml import etree
 
+from tasks.totango_sf.errors import BadInput
+
 TestLevel = Literal["NoTestRun", "RunLocalTests", "RunSpecifiedTests", "RunAllTestsInOrg"]
 TEST_LEVELS: tuple[str, ...] = get_args(TestLevel)
 # "default" leaves testLevel out, so the org applies its own rule.
@@ -49,7 +51,7 @@ ORG_TESTS_FAILED = (
 )
 
 
-class ApexTestLevelRefused(Exception):
+class ApexTestLevelRefused(BadInput):
     """A test level or test list that Salesforce would refuse (exit code 2)."""
 
     __test__ = False  # not a pytest test class

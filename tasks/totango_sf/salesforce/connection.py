@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from tasks.totango_sf.errors import Unreachable
+
 LOGGER = logging.getLogger("totango_sf")
 
 _TOKEN_LIKE = re.compile(r"(00D\w{12,15}![\w.]+|[A-Za-z0-9._-]{40,})")
@@ -25,8 +27,12 @@ _TOKEN_LIKE = re.compile(r"(00D\w{12,15}![\w.]+|[A-Za-z0-9._-]{40,})")
 _RUNTIME_LOCK = threading.Lock()
 
 
-class OrgUnreachable(Exception):
+class OrgUnreachable(Unreachable):
     """The org is unknown to the keychain, or authentication or the network failed."""
+
+    def verdict_message(self) -> str:
+        # As a failed Metadata API call reads on the org path.
+        return f"Metadata API call failed: {self}"
 
 
 def redact(text: str, *secrets: str | None) -> str:

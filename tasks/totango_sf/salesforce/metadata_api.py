@@ -27,6 +27,7 @@ from xml.parsers.expat import ExpatError
 
 from lxml import etree
 
+from tasks.totango_sf.errors import Failed, OutcomeUnknown, Unreachable, status_command
 from tasks.totango_sf.metadata.package_xml import package_xml
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.salesforce.apex_tests import ApexTestPlan, ApexTestReport, parse_test_report
@@ -68,11 +69,14 @@ DEPLOY_RECENT_VALIDATION = _soap_envelope(
 )
 
 
-class MetadataCallFailed(Exception):
+class MetadataCallFailed(Unreachable):
     """The Metadata API refused a call (a SOAP fault, a malformed answer)."""
 
+    def verdict_message(self) -> str:
+        return f"Metadata API call failed: {self}"
 
-class DeployTimeout(Exception):
+
+class DeployTimeout(Failed):
     """The deploy did not finish in time; a cancelDeploy was sent."""
 
     def __init__(self, deploy_id: str, seconds: float, canceled: bool):
@@ -82,8 +86,11 @@ class DeployTimeout(Exception):
         state = "cancel requested" if canceled else "cancel failed; check the org"
         super().__init__(f"deploy {deploy_id} did not finish within {seconds:.0f}s ({state})")
 
+    def verdict_data(self) -> dict[str, Any]:
+        return {"deploy_id": self.deploy_id}
 
-class DeployOutcomeUnknown(Exception):
+
+class DeployOutcomeUnknown(OutcomeUnknown):
     """The org may have taken the deploy, but its answer was lost.
 
     Raised when the answer to a deploy start, or every retry of a status poll, is
@@ -97,6 +104,18 @@ class DeployOutcomeUnknown(Exception):
         self.deploy_id = deploy_id
         self.reason = reason
         super().__init__(f"deploy {deploy_id or '(id unknown)'}: outcome unknown: {reason}")
+
+    def verdict_message(self) -> str:
+        return (
+            f"outcome unknown: {self.reason}. The deploy {self.deploy_id or '(id not returned)'}"
+            " may still run and change the org; it is NOT reported as failed."
+        )
+
+    def verdict_data(self) -> dict[str, Any]:
+        return {"deploy_id": self.deploy_id, "outcome": "unknown"}
+
+    def verdict_actions(self, org: str) -> list[str]:
+        return [status_command(org, self.deploy_id)]
 
 
 @dataclass(frozen=True)
@@ -275,7 +294,7 @@ def _retrying(call_class: type) -> type:
     return Retrying
 
 
-class _RequestLimit(Exception):
+class _RequestLimit(Unreachable):
     def __init__(self, error: Exception):
         super().__init__(str(error))
         self.error = error

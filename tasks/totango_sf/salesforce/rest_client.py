@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from simple_salesforce import Salesforce
 
+from tasks.totango_sf.errors import Unreachable
 from tasks.totango_sf.salesforce import metadata_api
 from tasks.totango_sf.salesforce.retry_policy import with_retries
 
@@ -93,7 +94,7 @@ def is_transient_answer(response: requests.Response) -> bool:
         return False
 
 
-class _TransientAnswer(Exception):
+class _TransientAnswer(Unreachable):
     def __init__(self, response: requests.Response):
         super().__init__(response.status_code)
         self.response = response

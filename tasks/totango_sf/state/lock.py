@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tasks.totango_sf.errors import Busy
 from tasks.totango_sf.state import snapshot as snapshots
 from tasks.totango_sf.state.state_paths import make_private_dirs, safe_file_name, state_path
 
@@ -46,7 +47,7 @@ class LockHolder:
         return {"command": self.command, "pid": self.pid, "host": self.host, "since": self.since}
 
 
-class OrgBusy(Exception):
+class OrgBusy(Busy):
     """Another run holds this org's lock."""
 
     def __init__(self, org: str, holder: LockHolder, path: Path):

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tasks.totango_sf.errors import BadInput
 from tasks.totango_sf.metadata.paths import check_all, contained
 from tasks.totango_sf.state.state_paths import (
     make_private_dirs,
@@ -36,7 +37,7 @@ def snapshot_folder(root: Path | None = None) -> Path:
     return root if root is not None else SNAPSHOT_ROOT
 
 
-class SnapshotNotFound(Exception):
+class SnapshotNotFound(BadInput):
     """No snapshot (or not the one asked for) exists for this org."""
 
 

@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from tasks.totango_sf.errors import Busy, status_command
 from tasks.totango_sf.salesforce.metadata_api import (
     DeployOutcomeUnknown,
     DeployResult,
@@ -67,7 +68,7 @@ ACTIVE_STATUSES = ("Pending", "InProgress", "Canceling")
 CLOCK_SLACK = timedelta(seconds=120)
 
 
-class DeployInFlight(Exception):
+class DeployInFlight(Busy):
     """A deploy is already queued or running in the org; ours would wait behind it."""
 
     def __init__(self, deploy_id: str, status: str):
@@ -76,6 +77,15 @@ class DeployInFlight(Exception):
         super().__init__(
             f"deploy {deploy_id} is already {status} in the org; one change at a time per org"
         )
+
+    def verdict_message(self) -> str:
+        return f"{self}; nothing was sent"
+
+    def verdict_data(self) -> dict[str, Any]:
+        return {"deploy_id": self.deploy_id, "deploy_status": self.status}
+
+    def verdict_actions(self, org: str) -> list[str]:
+        return [status_command(org, self.deploy_id)]
 
 
 def now_iso() -> str:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from tasks.totango_sf.errors import Failed
 from tasks.totango_sf.salesforce.soql import soql_list, soql_string
 from tasks.totango_sf.state.state_paths import safe_file_name, state_path, write_private
 
@@ -33,15 +34,15 @@ SETUP_GATEWAY_PATH = (
 GrantAction = Literal["added", "already granted", "removed", "not granted", "kept (not ours)"]
 
 
-class ConnectedAppNotFound(Exception):
+class ConnectedAppNotFound(Failed):
     """The package's connected app is not in the org (the package is not installed)."""
 
 
-class ProfileNotFound(Exception):
+class ProfileNotFound(Failed):
     """A configured profile does not exist in the org."""
 
 
-class AccessWriteFailed(Exception):
+class AccessWriteFailed(Failed):
     """Salesforce refused to create or delete a SetupEntityAccess row."""
 
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
+from tasks.totango_sf.errors import Failed
+
 T = TypeVar("T")
 
 LaneState = Literal["waiting", "running", "done", "error", "stopped"]
@@ -49,7 +51,7 @@ def placeholder_orgs(configs: dict[str, Any]) -> list[str]:
     return [org for org, config in configs.items() if config.trusted_ip_ranges.uses_placeholders]
 
 
-class FleetStopped(Exception):
+class FleetStopped(Failed):
     """Raised inside a lane when the run was interrupted (Ctrl-C, SIGTERM)."""
 
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from tasks.totango_sf.errors import BadInput, Failed
 from tasks.totango_sf.salesforce.soql import soql_string
 
 CUMULUSCI_INSTALL_LOGGER = "cumulusci.salesforce_api.package_install"
@@ -26,15 +27,15 @@ MISSING_VERSION_ID = (
 )
 
 
-class MissingVersionId(ValueError):
+class MissingVersionId(BadInput, ValueError):
     """``package.version_id`` is not configured."""
 
 
-class ProductionNeedsYes(Exception):
+class ProductionNeedsYes(BadInput):
     """Installing into production without an explicit yes."""
 
 
-class PackageInstallFailed(Exception):
+class PackageInstallFailed(Failed):
     """The PackageInstallRequest ended in ERROR, or Salesforce refused to create it."""
 
 

@@ -10,6 +10,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from tasks.totango_sf.errors import BadInput
+
 TOTANGO_PASTE_PATH = "Totango: Settings > User Management > Authentication Settings > Salesforce"
 
 # Salesforce's case-safe suffix: each 5-character block of the 15-character id
@@ -18,7 +20,7 @@ _SUFFIX_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
 _ID_BODY = re.compile(r"[A-Za-z0-9]{15}")
 
 
-class InvalidSalesforceId(ValueError):
+class InvalidSalesforceId(BadInput, ValueError):
     """Not a 15- or 18-character Salesforce id."""
 
 
