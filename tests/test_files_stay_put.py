@@ -25,6 +25,7 @@ from tasks.totango_sf.config.xml_text import bad_xml_char
 from tasks.totango_sf.config.yaml_loader import load_yaml_text
 from tasks.totango_sf.merge.source_dir import apply_to_source
 from tasks.totango_sf.metadata.paths import UnsafePath
+from tasks.totango_sf.org.requests import DeployRequest
 from tasks.totango_sf.salesforce.connection import connect
 from tasks.totango_sf.state import snapshot as snapshots
 from tasks.totango_sf.state.state_paths import find_project_root, safe_file_name
@@ -163,7 +164,7 @@ def test_a_hostile_layout_in_the_org_stops_the_deploy_before_anything_is_sent(
     cfg = build_config({"widget": {"layouts": ["Account-*"]}, **REAL_IPS})
     root = tmp_path / "deep" / "er" / "snapshots"
     with pytest.raises(UnsafePath):
-        flow.deploy(connect("emu"), cfg, snapshot_root=root)
+        flow.deploy(connect("emu"), cfg, DeployRequest(snapshot_root=root))
     assert emulator.history.deploys == []
     assert not any(p.is_file() for p in tmp_path.rglob("*escaped*"))
 

@@ -164,3 +164,32 @@ def test_no_module_under_tasks_is_named_like_a_test():
         if p.name.startswith("test_") or p.name.endswith("_test.py")
     ]
     assert named_like_tests == []
+
+
+def parameter_count(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    args = function.args
+    names = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+    names += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+    return len([n for n in names if n not in ("self", "cls")])
+
+
+def wide_functions(source: str, limit: int = 8) -> list[str]:
+    return [
+        f"{node.name} ({parameter_count(node)})"
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and parameter_count(node) > limit
+    ]
+
+
+def test_no_function_under_tasks_takes_more_than_eight_parameters():
+    # More than a handful of parameters want to be an object (org/requests.py, the
+    # commands' option dataclasses in cli/option_sets.py).
+    wide = {
+        str(p.relative_to(PACKAGE.parent)): found
+        for p in PACKAGE.parent.rglob("*.py")
+        if (found := wide_functions(p.read_text(encoding="utf-8")))
+    }
+    assert wide == {}
+    assert wide_functions("def f(a, b, c, d, e, f, g, h, *, i): pass\n") == ["f (9)"]
+    assert wide_functions("class C:\n    def m(self, a, b, c, d, e, f, g, h): pass\n") == []

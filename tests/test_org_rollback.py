@@ -10,6 +10,7 @@ from lxml import etree
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.metadata.xml import canonical_bytes
+from tasks.totango_sf.org.requests import DeployRequest, RunHooks
 from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
 from tests.test_org_deploy import as_json, cli, write_config
 
@@ -73,7 +74,9 @@ def test_deploy_sends_network_access_only_and_keeps_a_setting_changed_after_the_
         )
         emulator.state.set_metadata_xml("Settings", "Security", changed)
 
-    outcome = flow.deploy(session, config, on_plan=admin_changes_a_session_setting)
+    outcome = flow.deploy(
+        session, config, DeployRequest(), RunHooks(on_plan=admin_changes_a_session_setting)
+    )
     assert outcome.status == "deployed", outcome.to_json()
     sent = sent_file(emulator, outcome.deploy.id, SECURITY)
     assert sent is not None and top_level(sent) == ["networkAccess"]

@@ -21,6 +21,7 @@ from tasks.totango_sf.merge.flexipage import LegacyClaim
 from tasks.totango_sf.merge.org_default import org_default_page
 from tasks.totango_sf.merge.record_page_plan import plan_record_pages
 from tasks.totango_sf.metadata.xml import canonical_bytes
+from tasks.totango_sf.org.requests import RollbackRequest
 from tasks.totango_sf.state import snapshot as snapshots
 from tasks.totango_sf.state.record_page_claims import CLAIMS_KEY, latest_claims
 from tasks.totango_sf.state.rollback_mark import (
@@ -184,7 +185,7 @@ def test_deploy_rollback_then_an_admins_identical_component_is_theirs(
     assert heights(with_ours) == ["290"] and PAGE in outcome.state.record_pages.claims
     assert claims_ours(org_plan.plan_against_org(session, config))
 
-    undone = rollback_flow.rollback(session, config, exact=exact)
+    undone = rollback_flow.rollback(session, config, RollbackRequest(exact=exact))
     assert undone.status == "rolled_back", undone.to_json()
     assert canonical_bytes(page_in_org(emulator)) == canonical_bytes(before)
     # An admin puts the very same component at the very same place by hand.

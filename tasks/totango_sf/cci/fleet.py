@@ -87,6 +87,7 @@ class TotangoFleetDeploy(TotangoTask):
 
     def _run(self) -> None:
         from tasks.totango_sf.org import deploy as flow
+        from tasks.totango_sf.org.requests import DeployRequest, RunHooks
         from tasks.totango_sf.salesforce.connection import connect, redact
         from tasks.totango_sf.steps.fleet import run_fleet
 
@@ -106,10 +107,10 @@ class TotangoFleetDeploy(TotangoTask):
             return flow.deploy(
                 session,
                 configs[org],
-                check_only=options.check_only,
-                yes=options.yes,
-                timeout=options.timeout,
-                progress=progress,
+                DeployRequest(
+                    check_only=options.check_only, yes=options.yes, timeout=options.timeout
+                ),
+                RunHooks(progress=progress),
             )
 
         run = run_fleet(

@@ -189,6 +189,7 @@ class TotangoDeploy(TotangoOrgTask):
 
     def _change(self) -> None:
         from tasks.totango_sf.org import deploy as flow
+        from tasks.totango_sf.org.requests import DeployRequest, RunHooks
 
         options = self.parsed_options
         config = self._load_totango_config()
@@ -201,10 +202,8 @@ class TotangoDeploy(TotangoOrgTask):
                 lambda: flow.quick(
                     session,
                     config,
-                    options.quick,
-                    yes=options.yes,
-                    timeout=options.timeout,
-                    progress=progress,
+                    DeployRequest(yes=options.yes, timeout=options.timeout, quick_id=options.quick),
+                    RunHooks(progress=progress),
                 )
             )
         else:
@@ -212,12 +211,14 @@ class TotangoDeploy(TotangoOrgTask):
                 lambda: flow.deploy(
                     session,
                     config,
-                    check_only=options.check_only,
-                    yes=options.yes,
-                    timeout=options.timeout,
-                    progress=progress,
-                    test_level=self.test_level,
-                    tests=list(self.tests),
+                    DeployRequest(
+                        check_only=options.check_only,
+                        yes=options.yes,
+                        timeout=options.timeout,
+                        test_level=self.test_level,
+                        tests=list(self.tests),
+                    ),
+                    RunHooks(progress=progress),
                 )
             )
         document = outcome.to_json()
@@ -327,6 +328,7 @@ class TotangoRollback(TotangoOrgTask):
 
     def _change(self) -> None:
         from tasks.totango_sf.org import rollback as rollback_flow
+        from tasks.totango_sf.org.requests import RollbackRequest, RunHooks
 
         options = self.parsed_options
         config = self._load_totango_config()
@@ -335,17 +337,19 @@ class TotangoRollback(TotangoOrgTask):
             lambda: rollback_flow.rollback(
                 session,
                 config,
-                snapshot_id=options.snapshot or None,
-                remove_components=options.remove_components,
-                delete_fields=options.delete_fields,
-                exact=options.exact,
-                force=options.force,
-                test_level=self.test_level,
-                tests=list(self.tests),
-                yes=options.yes,
-                snapshot_root=options.snapshot_dir,
-                timeout=options.timeout,
-                progress=self._log_progress(),
+                RollbackRequest(
+                    snapshot_id=options.snapshot or None,
+                    remove_components=options.remove_components,
+                    delete_fields=options.delete_fields,
+                    exact=options.exact,
+                    force=options.force,
+                    test_level=self.test_level,
+                    tests=list(self.tests),
+                    yes=options.yes,
+                    snapshot_root=options.snapshot_dir,
+                    timeout=options.timeout,
+                ),
+                RunHooks(progress=self._log_progress()),
             )
         )
         for kind, name in outcome.restored:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -58,6 +59,7 @@ from tasks.totango_sf.cli.guard import (
     changing,
     fail_interrupted_before_send,
 )
+from tasks.totango_sf.cli.option_sets import options_command
 from tasks.totango_sf.cli.record_pages import print_record_pages
 from tasks.totango_sf.errors import status_command
 
@@ -215,22 +217,28 @@ def _plan_rows(state: Any) -> list[dict[str, str]]:
     return summarise_fields(rows)
 
 
-def deploy_command(
-    org_names: OrgNames = None,
-    orgs_glob: OrgsGlob = None,
-    parallel: ParallelOption = DEFAULT_PARALLEL,
-    config: ConfigOption = None,
+@dataclass(frozen=True)
+class DeployOptions:
+    """The options of `totango-sf deploy`."""
+
+    org_names: OrgNames = None
+    orgs_glob: OrgsGlob = None
+    parallel: ParallelOption = DEFAULT_PARALLEL
+    config: ConfigOption = None
     check_only: Annotated[
         bool, typer.Option("--check-only", help="Validate only; prints the validation id.")
-    ] = False,
-    quick_id: QuickOption = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Allow deploying to production.")] = False,
-    diff: Annotated[bool, typer.Option("--diff", help="Show the unified XML diff.")] = False,
-    timeout: TimeoutOption = 1800.0,
-    as_json: JsonOption = False,
-    test_level: TestLevelOption = None,
-    tests: TestsOption = None,
-) -> None:
+    ] = False
+    quick_id: QuickOption = None
+    yes: Annotated[bool, typer.Option("--yes", help="Allow deploying to production.")] = False
+    diff: Annotated[bool, typer.Option("--diff", help="Show the unified XML diff.")] = False
+    timeout: TimeoutOption = 1800.0
+    as_json: JsonOption = False
+    test_level: TestLevelOption = None
+    tests: TestsOption = None
+
+
+@options_command(DeployOptions)
+def deploy_command(options: DeployOptions) -> None:
     """Retrieve, merge, diff and deploy the whole setup to an org in one atomic deploy.
 
     Exit codes: 0 deployed or in sync, 1 deploy failed (org unchanged), 2 bad input
@@ -238,80 +246,98 @@ def deploy_command(
     unknown or deployed with a follow-up failed (see `totango-sf status`), 6 another
     change to the org is running.
     """
-    if check_only and quick_id:
-        fail("--check-only and --quick exclude each other", EXIT_BAD_INPUT, as_json)
-    if timeout <= 0:
-        fail("--timeout must be positive", EXIT_BAD_INPUT, as_json)
-    if quick_id and (test_level or tests):
-        fail("--quick runs no tests: the validation ran them", EXIT_BAD_INPUT, as_json)
-    check_test_options(test_level, tests, as_json)
-    org = single_org(org_names, orgs_glob, as_json)
+    if options.check_only and options.quick_id:
+        fail("--check-only and --quick exclude each other", EXIT_BAD_INPUT, options.as_json)
+    if options.timeout <= 0:
+        fail("--timeout must be positive", EXIT_BAD_INPUT, options.as_json)
+    if options.quick_id and (options.test_level or options.tests):
+        fail("--quick runs no tests: the validation ran them", EXIT_BAD_INPUT, options.as_json)
+    check_test_options(options.test_level, options.tests, options.as_json)
+    org = single_org(options.org_names, options.orgs_glob, options.as_json)
     if org is None:
-        if test_level or tests:
-            fail("--test-level and --tests apply to a single --org; fleets use each org's"
-                 " default", EXIT_BAD_INPUT, as_json)  # fmt: skip
-        if quick_id:
-            fail("--quick applies to one org's validation; use it with a single --org",
-                 EXIT_BAD_INPUT, as_json)  # fmt: skip
-        _deploy_fleet(org_names, orgs_glob, parallel, config, as_json, check_only, yes, timeout)
+        if options.test_level or options.tests:
+            fail(
+                "--test-level and --tests apply to a single --org; fleets use each org's default",
+                EXIT_BAD_INPUT,
+                options.as_json,
+            )
+        if options.quick_id:
+            fail(
+                "--quick applies to one org's validation; use it with a single --org",
+                EXIT_BAD_INPUT,
+                options.as_json,
+            )
+        _deploy_fleet(
+            options.org_names,
+            options.orgs_glob,
+            options.parallel,
+            options.config,
+            options.as_json,
+            options.check_only,
+            options.yes,
+            options.timeout,
+        )
         return
-    cfg = load_config_or_exit(config, org, as_json)
+    cfg = load_config_or_exit(options.config, org, options.as_json)
     if cfg.trusted_ip_ranges.uses_placeholders:
         from tasks.totango_sf.org.deploy import PLACEHOLDER_REFUSAL
 
-        fail(PLACEHOLDER_REFUSAL, EXIT_BAD_INPUT, as_json)
-    session = connect_or_exit(org, as_json)
+        fail(PLACEHOLDER_REFUSAL, EXIT_BAD_INPUT, options.as_json)
+    session = connect_or_exit(org, options.as_json)
     from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.org.requests import DeployRequest, RunHooks
 
     plan_shown = False
-    if not (yes or check_only or as_json) and _interactive():
-        yes = _confirm_production(session, org, as_json, None if quick_id else cfg, diff)
-        plan_shown = yes and not quick_id
+    yes = options.yes
+    if not (yes or options.check_only or options.as_json) and _interactive():
+        yes = _confirm_production(
+            session, org, options.as_json, None if options.quick_id else cfg, options.diff
+        )
+        plan_shown = yes and not options.quick_id
 
     def show_plan(state: Any) -> None:
-        if as_json or plan_shown:
+        if options.as_json or plan_shown:
             return
         print_plan_table(_plan_rows(state), f"Totango setup on {org}")
         print_record_pages(state.record_pages)
-        if diff:
+        if options.diff:
             print_diffs(state)
         print_warnings(state.warnings)
 
     try:
         with (
-            changing(org, "deploy", as_json),
-            progress_display(as_json, "deploy" if not check_only else "validate") as update,
+            changing(org, "deploy", options.as_json),
+            progress_display(
+                options.as_json, "deploy" if not options.check_only else "validate"
+            ) as update,
         ):
-            if quick_id:
+            if options.quick_id:
                 outcome = flow.quick(
                     session,
                     cfg,
-                    quick_id,
-                    yes=yes,
-                    timeout=timeout,
-                    progress=update,
-                    on_started=announce(org),
+                    DeployRequest(yes=yes, timeout=options.timeout, quick_id=options.quick_id),
+                    RunHooks(progress=update, on_started=announce(org)),
                 )
             else:
                 outcome = flow.deploy(
                     session,
                     cfg,
-                    check_only=check_only,
-                    yes=yes,
-                    timeout=timeout,
-                    progress=update,
-                    on_plan=show_plan,
-                    on_started=announce(org),
-                    test_level=test_level,
-                    tests=tests,
+                    DeployRequest(
+                        check_only=options.check_only,
+                        yes=yes,
+                        timeout=options.timeout,
+                        test_level=options.test_level,
+                        tests=options.tests,
+                    ),
+                    RunHooks(progress=update, on_plan=show_plan, on_started=announce(org)),
                 )
     except _org_errors() as exc:
-        flags = ["--quick", quick_id] if quick_id else []
-        with_yes = rerun_command("deploy", org, config, *flags, yes=True)
-        _handle_org_errors(session, as_json, exc, with_yes)
+        flags = ["--quick", options.quick_id] if options.quick_id else []
+        with_yes = rerun_command("deploy", org, options.config, *flags, yes=True)
+        _handle_org_errors(session, options.as_json, exc, with_yes)
     except KeyboardInterrupt:
-        fail_interrupted_before_send(as_json)
-    _finish_deploy(outcome, as_json, diff, config)
+        fail_interrupted_before_send(options.as_json)
+    _finish_deploy(outcome, options.as_json, options.diff, options.config)
 
 
 def _interactive() -> bool:
@@ -455,76 +481,96 @@ def verify_command(
         raise typer.Exit(EXIT_DRIFT)
 
 
-def rollback_command(
-    org_names: OrgNames = None,
-    orgs_glob: OrgsGlob = None,
-    parallel: ParallelOption = DEFAULT_PARALLEL,
-    config: ConfigOption = None,
-    snapshot: SnapshotOption = None,
+@dataclass(frozen=True)
+class RollbackOptions:
+    """The options of `totango-sf rollback`."""
+
+    org_names: OrgNames = None
+    orgs_glob: OrgsGlob = None
+    parallel: ParallelOption = DEFAULT_PARALLEL
+    config: ConfigOption = None
+    snapshot: SnapshotOption = None
     remove_components: Annotated[
         bool,
         typer.Option(
             "--remove-components",
             help="Also delete the page, tab, permission set (and its assignments) and report.",
         ),
-    ] = False,
+    ] = False
     delete_fields: Annotated[
         bool,
         typer.Option(
             "--delete-fields",
             help="With --remove-components, also delete the fields AND THEIR DATA.",
         ),
-    ] = False,
-    yes: Annotated[bool, typer.Option("--yes", help="Allow rolling back production.")] = False,
-    as_json: JsonOption = False,
+    ] = False
+    yes: Annotated[bool, typer.Option("--yes", help="Allow rolling back production.")] = False
+    as_json: JsonOption = False
     exact: Annotated[
         bool,
         typer.Option(
             "--exact",
             help="Restore the snapshot's files exactly; refused when the org changed since.",
         ),
-    ] = False,
+    ] = False
     force: Annotated[
         bool, typer.Option("--force", help="With --exact, overwrite changes made since.")
-    ] = False,
-    test_level: TestLevelOption = None,
-    tests: TestsOption = None,
-) -> None:
+    ] = False
+    test_level: TestLevelOption = None
+    tests: TestsOption = None
+
+
+@options_command(RollbackOptions)
+def rollback_command(options: RollbackOptions) -> None:
     """Take out what the setup owns from the org's current layouts and ranges (default),
     or with --exact restore the snapshot's files; one atomic deploy.
 
     Exit codes: 0 rolled back, 1 failed (org unchanged), 2 bad input or refused,
     4 org unreachable, 5 partly done (re-run to finish).
     """
-    if delete_fields and not remove_components:
-        fail("--delete-fields needs --remove-components", EXIT_BAD_INPUT, as_json)
-    if force and not exact:
-        fail("--force goes with --exact", EXIT_BAD_INPUT, as_json)
-    check_test_options(test_level, tests, as_json)
-    org = single_org(org_names, orgs_glob, as_json)
+    if options.delete_fields and not options.remove_components:
+        fail("--delete-fields needs --remove-components", EXIT_BAD_INPUT, options.as_json)
+    if options.force and not options.exact:
+        fail("--force goes with --exact", EXIT_BAD_INPUT, options.as_json)
+    check_test_options(options.test_level, options.tests, options.as_json)
+    org = single_org(options.org_names, options.orgs_glob, options.as_json)
     if (
         org is not None
-        and snapshot is not None
-        and (problem := missing_snapshot_problem(org, snapshot))
+        and options.snapshot is not None
+        and (problem := missing_snapshot_problem(org, options.snapshot))
     ):
-        fail(problem, EXIT_BAD_INPUT, as_json)
+        fail(problem, EXIT_BAD_INPUT, options.as_json)
     if org is None:
-        if snapshot:
-            fail("--snapshot names one org's snapshot; use it with a single --org",
-                 EXIT_BAD_INPUT, as_json)  # fmt: skip
-        if exact or test_level or tests:
-            fail("--exact, --test-level and --tests apply to a single --org",
-                 EXIT_BAD_INPUT, as_json)  # fmt: skip
+        if options.snapshot:
+            fail(
+                "--snapshot names one org's snapshot; use it with a single --org",
+                EXIT_BAD_INPUT,
+                options.as_json,
+            )
+        if options.exact or options.test_level or options.tests:
+            fail(
+                "--exact, --test-level and --tests apply to a single --org",
+                EXIT_BAD_INPUT,
+                options.as_json,
+            )
         _rollback_fleet(
-            org_names, orgs_glob, parallel, config, as_json, remove_components, delete_fields, yes
+            options.org_names,
+            options.orgs_glob,
+            options.parallel,
+            options.config,
+            options.as_json,
+            options.remove_components,
+            options.delete_fields,
+            options.yes,
         )
         return
-    cfg = load_config_or_exit(config, org, as_json)
-    session = connect_or_exit(org, as_json)
+    cfg = load_config_or_exit(options.config, org, options.as_json)
+    session = connect_or_exit(org, options.as_json)
     from tasks.totango_sf.org import rollback as rollback_flow
+    from tasks.totango_sf.org.requests import RollbackRequest, RunHooks
 
     def show_plan(restored: list[tuple[str, str]], deleted: list[tuple[str, str]]) -> None:
-        if as_json:
+        if options.as_json:
             return
         rows = [
             {"type": t, "name": n, "action": "update", "summary": "restore"} for t, n in restored
@@ -533,39 +579,42 @@ def rollback_command(
         print_plan_table(rows, f"rollback of {org}")
 
     try:
-        with changing(org, "rollback", as_json), progress_display(as_json, "rollback") as update:
+        with (
+            changing(org, "rollback", options.as_json),
+            progress_display(options.as_json, "rollback") as update,
+        ):
             outcome = rollback_flow.rollback(
                 session,
                 cfg,
-                snapshot_id=snapshot,
-                remove_components=remove_components,
-                delete_fields=delete_fields,
-                exact=exact,
-                force=force,
-                yes=yes,
-                test_level=test_level,
-                tests=tests,
-                progress=update,
-                on_plan=show_plan,
-                on_started=announce(org),
+                RollbackRequest(
+                    snapshot_id=options.snapshot,
+                    remove_components=options.remove_components,
+                    delete_fields=options.delete_fields,
+                    exact=options.exact,
+                    force=options.force,
+                    yes=options.yes,
+                    test_level=options.test_level,
+                    tests=options.tests,
+                ),
+                RunHooks(progress=update, on_plan=show_plan, on_started=announce(org)),
             )
     except _org_errors() as exc:
-        flags = ["--snapshot", snapshot] if snapshot else []
+        flags = ["--snapshot", options.snapshot] if options.snapshot else []
         with_yes = rerun_command(
             "rollback",
             org,
-            config,
+            options.config,
             *flags,
-            remove_components=remove_components,
-            delete_fields=delete_fields,
+            remove_components=options.remove_components,
+            delete_fields=options.delete_fields,
             yes=True,
         )
-        _handle_org_errors(session, as_json, exc, with_yes)
+        _handle_org_errors(session, options.as_json, exc, with_yes)
     except KeyboardInterrupt:
-        fail_interrupted_before_send(as_json)
+        fail_interrupted_before_send(options.as_json)
     result = outcome.deploy
     code = _rollback_exit_code(outcome)
-    if as_json:
+    if options.as_json:
         print_result(outcome.to_json(), code)
     elif outcome.status == "partly_done":
         err.print(styled(("rollback partly done.", "bold yellow")))
@@ -586,7 +635,7 @@ def rollback_command(
                 (f"rolled back the deploy of snapshot {outcome.snapshot_id}", "green"), f" ({how})"
             )
         )
-    if not as_json:
+    if not options.as_json:
         print_warnings(outcome.warnings)
     if code:
         raise typer.Exit(code)
@@ -620,6 +669,7 @@ def _deploy_fleet(
 ) -> None:
     from tasks.totango_sf.cli.fleet import orgs_and_configs, run_fleet_command
     from tasks.totango_sf.org import deploy as flow
+    from tasks.totango_sf.org.requests import DeployRequest, RunHooks
     from tasks.totango_sf.steps.fleet import placeholder_orgs
 
     orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
@@ -637,12 +687,12 @@ def _deploy_fleet(
         outcome = flow.deploy(
             session,
             cfg,
-            check_only=check_only,
-            yes=yes,
-            timeout=timeout,
-            progress=_deploy_stage(lane),
-            sleep=lane.sleep,
-            on_plan=lambda state: lane.stage("in sync" if state.in_sync else "planned"),
+            DeployRequest(check_only=check_only, yes=yes, timeout=timeout),
+            RunHooks(
+                progress=_deploy_stage(lane),
+                sleep=lane.sleep,
+                on_plan=lambda state: lane.stage("in sync" if state.in_sync else "planned"),
+            ),
         )
         return _deploy_exit_code(outcome), outcome.to_json()
 
@@ -689,6 +739,7 @@ def _rollback_fleet(
 ) -> None:
     from tasks.totango_sf.cli.fleet import orgs_and_configs, run_fleet_command
     from tasks.totango_sf.org import rollback as rollback_flow
+    from tasks.totango_sf.org.requests import RollbackRequest, RunHooks
 
     orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
 
@@ -697,11 +748,10 @@ def _rollback_fleet(
         outcome = rollback_flow.rollback(
             session,
             cfg,
-            remove_components=remove_components,
-            delete_fields=delete_fields,
-            yes=yes,
-            progress=_deploy_stage(lane),
-            sleep=lane.sleep,
+            RollbackRequest(
+                remove_components=remove_components, delete_fields=delete_fields, yes=yes
+            ),
+            RunHooks(progress=_deploy_stage(lane), sleep=lane.sleep),
         )
         return _rollback_exit_code(outcome), outcome.to_json()
 

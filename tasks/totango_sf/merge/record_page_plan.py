@@ -246,12 +246,9 @@ def plan_record_pages(
                     plan,
                     page,
                     tuple(by_page[page]),
-                    widget,
-                    selection,
+                    _ObjectPages(widget, selection, unusable, check),
                     config,
                     retrieved,
-                    unusable,
-                    check,
                     claims.get(page),
                 )
             )
@@ -404,16 +401,24 @@ def _created(
     return RecordPageRow(sobject, name, (), "never", "create", reason, becomes_org_default=assigns)
 
 
+@dataclass(frozen=True)
+class _ObjectPages:
+    """What every page of one object is judged by: our component, the pages selected,
+    why none can be used (if so), and the layouts' audience check."""
+
+    widget: WidgetComponent
+    selection: str | list[str]
+    unusable: str | None
+    check: LayoutCheck
+
+
 def _row(
     plan: RecordPagePlan,
     page: str,
     assigned: tuple[PageAssignment, ...],
-    widget: WidgetComponent,
-    selection: str | list[str],
+    page_of: _ObjectPages,
     config: TotangoConfig,
     retrieved: Mapping[str, bytes],
-    unusable: str | None,
-    check: LayoutCheck,
     claim: LegacyClaim | None = None,
 ) -> RecordPageRow:
     sobject = assigned[0].sobject
@@ -423,10 +428,12 @@ def _row(
             sobject, page, assigned, "never", "cannot", "assigned, but not retrievable (managed?)"
         )
     try:
-        facts = page_facts(remove_widget_component(data, widget, claim), widget.page)
+        facts = page_facts(
+            remove_widget_component(data, page_of.widget, claim), page_of.widget.page
+        )
     except FlexiPagePatchError as exc:
         return RecordPageRow(sobject, page, assigned, "never", "cannot", str(exc))
-    gaps = check.gaps(assigned) if facts.widget == "layout_section" else ()
+    gaps = page_of.check.gaps(assigned) if facts.widget == "layout_section" else ()
     shows: Shows = "partly" if gaps else ("never" if facts.widget == "none" else facts.widget)
 
     def row(action: PageAction, reason: str) -> RecordPageRow:
@@ -439,32 +446,34 @@ def _row(
             reason,
             facts,
             layout_gaps=gaps,
-            layouts_checked=check.checked,
+            layouts_checked=page_of.check.checked,
         )
 
     # Under auto, a Record Detail that shows some users a layout without our
     # section no longer counts as showing the widget.
-    if not (page_selected(page, selection, facts) or (selection == "auto" and gaps)):
-        reason = _left_alone(facts, selection, check.checked, gaps)
-        without = remove_widget_component(data, widget, claim)
-        if widget_component_state(data, widget, claim).status != "missing":
+    if not (
+        page_selected(page, page_of.selection, facts) or (page_of.selection == "auto" and gaps)
+    ):
+        reason = _left_alone(facts, page_of.selection, page_of.check.checked, gaps)
+        without = remove_widget_component(data, page_of.widget, claim)
+        if widget_component_state(data, page_of.widget, claim).status != "missing":
             # Ours from an earlier selection: take it out, so the org follows the config.
             plan.merged[page] = without
             plan.originals[page] = data
-            plan.widgets[page] = widget
+            plan.widgets[page] = page_of.widget
             return row("remove", f"{reason}: remove our component")
         return row("leave", reason)
-    if unusable:
-        return row("cannot", unusable)
+    if page_of.unusable:
+        return row("cannot", page_of.unusable)
     try:
-        merged, placed = place_widget_component(data, widget, config.api_version, claim)
+        merged, placed = place_widget_component(data, page_of.widget, config.api_version, claim)
     except FlexiPagePatchError as exc:
         return row("cannot", str(exc))
     if placed is not None:
         plan.claims[page] = placed
     plan.merged[page] = merged
     plan.originals[page] = data
-    plan.widgets[page] = widget
+    plan.widgets[page] = page_of.widget
     why = "no Record Detail component" if facts.widget == "none" else "selected"
     if gaps:
         why = f"the Record Detail shows a layout without our section to {_gaps_text(gaps)}"

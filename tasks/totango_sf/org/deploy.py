@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from tasks.totango_sf.org.desired_state import DesiredState
 from tasks.totango_sf.org.integration_user import assign_integration_user
 from tasks.totango_sf.org.permset_assignment import PermissionSetMissing, assign_permission_set
 from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY
+from tasks.totango_sf.org.requests import DeployRequest, RunHooks, polling
 from tasks.totango_sf.org.results import DeployOutcome, DeployRefused, Timings
 from tasks.totango_sf.org.verify import read_org, verify
 from tasks.totango_sf.salesforce.apex_tests import (
@@ -32,11 +34,7 @@ from tasks.totango_sf.salesforce.apex_tests import (
 )
 from tasks.totango_sf.salesforce.connection import OrgUnreachable, org_call_errors
 from tasks.totango_sf.salesforce.metadata_api import (
-    DEFAULT_TIMEOUT,
     MetadataCallFailed,
-    ProgressCallback,
-    Sleep,
-    StartedCallback,
     deploy_files,
     quick_deploy,
 )
@@ -185,33 +183,25 @@ def _after_deploy(
 def deploy(
     session: Any,
     config: TotangoConfig,
-    *,
-    check_only: bool = False,
-    yes: bool = False,
-    snapshot_root: Path | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    progress: ProgressCallback | None = None,
-    sleep: Sleep = time.sleep,
-    on_plan: Callable[[DesiredState], None] | None = None,
-    on_started: StartedCallback | None = None,
-    test_level: str | None = None,
-    tests: str | list[str] | None = None,
+    request: DeployRequest = DeployRequest(),
+    hooks: RunHooks = RunHooks(),
 ) -> DeployOutcome:
     """Retrieve, merge, diff, validate, snapshot, deploy once, assign, verify."""
+    check_only, snapshot_root = request.check_only, request.snapshot_root
     timings = Timings()
     started = time.monotonic()
     # A validation changes nothing, so production needs no --yes for it: that keeps
     # "validate, review, then --quick" the easy path.
-    kind = check_safety(session, config, yes or check_only)
-    test_plan = apex_test_plan_for(session, kind, test_level, tests, check_only)
+    kind = check_safety(session, config, request.yes or check_only)
+    test_plan = apex_test_plan_for(session, kind, request.test_level, request.tests, check_only)
     layout_names, state = read_org(session, config, snapshot_root)
     timings.measure("read_org", started)
     if state.blocking:
         raise DeployRefused("; ".join(state.blocking))
     outcome = DeployOutcome(session.name, kind, "in_sync", state, warnings=list(state.warnings))
     outcome.timings = timings
-    if on_plan is not None:
-        on_plan(state)
+    if hooks.on_plan is not None:
+        hooks.on_plan(state)
     if state.in_sync:
         if not check_only:
             _after_deploy(session, config, outcome, layout_names)
@@ -243,18 +233,12 @@ def deploy(
             files,
             config.api_version,
             check_only=check_only,
-            timeout=timeout,
-            progress=progress,
-            sleep=sleep,
-            on_started=started_callback,
+            polling=replace(polling(request, hooks), on_started=started_callback),
             test_plan=test_plan,
         ),
         session,
         config.api_version,
-        timeout=timeout,
-        progress=progress,
-        sleep=sleep,
-        on_started=on_started,
+        **polling(request, hooks).keywords(),
     )
     timings.measure("deploy", started)
     outcome.deploy = result
@@ -292,17 +276,14 @@ def quick_without_tests(org: str, validation_id: str, snapshot: Snapshot) -> str
 def quick(
     session: Any,
     config: TotangoConfig,
-    validation_id: str,
-    *,
-    yes: bool = False,
-    snapshot_root: Path | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    progress: ProgressCallback | None = None,
-    sleep: Sleep = time.sleep,
-    on_started: StartedCallback | None = None,
+    request: DeployRequest,
+    hooks: RunHooks = RunHooks(),
 ) -> DeployOutcome:
-    """deployRecentValidation of a check-only deploy, then assign and verify."""
-    kind = check_safety(session, config, yes)
+    """deployRecentValidation of ``request.quick_id``, then assign and verify."""
+    if not request.quick_id:
+        raise DeployRefused("a quick deploy needs the id of a validation (--quick ID)")
+    validation_id, snapshot_root = request.quick_id, request.snapshot_root
+    kind = check_safety(session, config, request.yes)
     snapshot = _snapshot_of_validation(snapshot_folder(snapshot_root), session.name, validation_id)
     if snapshot is not None and snapshot.extra.get("tests_run") == 0:
         raise DeployRefused(quick_without_tests(session.name, validation_id, snapshot))
@@ -322,17 +303,11 @@ def quick(
                 session,
                 validation_id,
                 config.api_version,
-                timeout=timeout,
-                progress=progress,
-                sleep=sleep,
-                on_started=started_callback,
+                replace(polling(request, hooks), on_started=started_callback),
             ),
             session,
             config.api_version,
-            timeout=timeout,
-            progress=progress,
-            sleep=sleep,
-            on_started=on_started,
+            **polling(request, hooks).keywords(),
         )
     except MetadataCallFailed as exc:
         if "INVALID_ID_FIELD" not in str(exc):

@@ -11,10 +11,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from tasks.totango_sf.salesforce.metadata_api import (
     DEFAULT_TIMEOUT,
+    Polling,
     ProgressCallback,
     Sleep,
     StartedCallback,
@@ -64,11 +64,6 @@ class RollbackRequest:
     snapshot_root: Path | None = None
 
 
-def polling(request: DeployRequest | RollbackRequest, hooks: RunHooks) -> dict[str, Any]:
-    """The keywords a tracked deploy call polls with."""
-    return {
-        "timeout": request.timeout,
-        "progress": hooks.progress,
-        "sleep": hooks.sleep,
-        "on_started": hooks.on_started,
-    }
+def polling(request: DeployRequest | RollbackRequest, hooks: RunHooks) -> Polling:
+    """How the run's deploy is waited for."""
+    return Polling(request.timeout, hooks.progress, hooks.sleep, hooks.on_started)

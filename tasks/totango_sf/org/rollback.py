@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import difflib
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from ipaddress import ip_address
-from pathlib import Path
 from typing import Any, Literal
 
 from lxml import etree
@@ -53,6 +52,7 @@ from tasks.totango_sf.org.desired_state import SECURITY_PATH, object_path
 from tasks.totango_sf.org.org_default_rollback import plan_object_rollback
 from tasks.totango_sf.org.permset_assignment import remove_assignments
 from tasks.totango_sf.org.record_page_rollback import pages_without_widget
+from tasks.totango_sf.org.requests import RollbackRequest, RunHooks, polling
 from tasks.totango_sf.org.results import DeployRefused, Timings
 from tasks.totango_sf.salesforce.apex_tests import (
     ApexTestLevelRefused,
@@ -60,11 +60,8 @@ from tasks.totango_sf.salesforce.apex_tests import (
     production_for_tests,
 )
 from tasks.totango_sf.salesforce.metadata_api import (
-    DEFAULT_TIMEOUT,
     DeployResult,
-    ProgressCallback,
-    Sleep,
-    StartedCallback,
+    Polling,
     deploy_files,
     destructive_package,
     retrieve_files,
@@ -346,31 +343,23 @@ def rollback_plan(
 def rollback(
     session: Any,
     config: TotangoConfig,
-    *,
-    snapshot_id: str | None = None,
-    remove_components: bool = False,
-    delete_fields: bool = False,
-    exact: bool = False,
-    force: bool = False,
-    yes: bool = False,
-    test_level: str | None = None,
-    tests: str | list[str] | None = None,
-    snapshot_root: Path | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
-    progress: ProgressCallback | None = None,
-    sleep: Sleep = time.sleep,
-    on_plan: Callable[[list[tuple[str, str]], list[tuple[str, str]]], None] | None = None,
-    on_started: StartedCallback | None = None,
+    request: RollbackRequest = RollbackRequest(),
+    hooks: RunHooks = RunHooks(),
 ) -> RollbackOutcome:
-    """Take the setup out of the org (surgical), or restore the snapshot exactly."""
-    snapshot = load_snapshot(snapshot_folder(snapshot_root), session.name, snapshot_id)
+    """Take the setup out of the org (surgical), or restore the snapshot exactly.
+
+    ``hooks.on_plan`` is called with (components restored, components deleted)."""
+    exact, force = request.exact, request.force
+    snapshot = load_snapshot(
+        snapshot_folder(request.snapshot_root), session.name, request.snapshot_id
+    )
     kind = session.kind()
-    if kind.is_production and not yes:
+    if kind.is_production and not request.yes:
         raise DeployRefused(f"org {session.name!r} is a production org; re-run rollback with --yes")
     try:
         test_plan = choose_test_plan(
-            test_level,
-            tests,
+            request.test_level,
+            request.tests,
             production=production_for_tests(kind.org_type, kind.is_production),
             check_only=False,
             org=session.name,
@@ -378,7 +367,7 @@ def rollback(
     except ApexTestLevelRefused as exc:
         raise DeployRefused(str(exc)) from None
     warnings = check_snapshot_org(session, snapshot)
-    restored, deleted = rollback_plan(snapshot, remove_components, delete_fields)
+    restored, deleted = rollback_plan(snapshot, request.remove_components, request.delete_fields)
     outcome = RollbackOutcome(
         session.name, snapshot.id, "exact" if exact else "surgical", restored, deleted,
         warnings=warnings,
@@ -414,8 +403,8 @@ def rollback(
     if not exact:
         outcome.restored += objects.restored
     outcome.restored += [key for key in restored if key[0] == "FlexiPage" and _path(*key) in files]
-    if on_plan is not None:
-        on_plan(outcome.restored, deleted)
+    if hooks.on_plan is not None:
+        hooks.on_plan(outcome.restored, deleted)
     last = _after_assignments(deleted, _permission_sets(config))
     first = [key for key in deleted if key not in last]
     if not files and not first and not last:
@@ -423,8 +412,7 @@ def rollback(
         mark_rolled_back(snapshot, outcome.mode, None)  # nothing of the deploy is left
         return outcome
     deploy_options: dict[str, Any] = {
-        "timeout": timeout, "progress": progress, "sleep": sleep, "test_plan": test_plan,
-        "snapshot": snapshot, "on_started": on_started,
+        "polling": polling(request, hooks), "test_plan": test_plan, "snapshot": snapshot,
     }  # fmt: skip
     refuse_if_in_flight(session)
     if files or first:
@@ -449,11 +437,8 @@ def _tracked_deploy(
     api_version: str,
     *,
     snapshot: Snapshot,
-    timeout: float,
-    progress: ProgressCallback | None,
-    sleep: Sleep,
+    polling: Polling,
     test_plan: Any,
-    on_started: StartedCallback | None,
 ) -> Any:
     """One rollback deploy, its id recorded in the snapshot the moment the org returns it."""
     return run_tracked(
@@ -462,18 +447,12 @@ def _tracked_deploy(
             session,
             files,
             api_version,
-            timeout=timeout,
-            progress=progress,
-            sleep=sleep,
+            polling=replace(polling, on_started=started_callback),
             test_plan=test_plan,
-            on_started=started_callback,
         ),
         session,
         api_version,
-        timeout=timeout,
-        progress=progress,
-        sleep=sleep,
-        on_started=on_started,
+        **polling.keywords(),
     )
 
 

@@ -177,6 +177,26 @@ Sleep = Callable[[float], None]
 # Called with the deploy id the moment the org returns it, before any poll.
 StartedCallback = Callable[[str], None]
 
+
+@dataclass(frozen=True)
+class Polling:
+    """How a deploy is waited for: the overall timeout, the progress and started callbacks,
+    and the sleep between polls (tests pass their own)."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    progress: ProgressCallback | None = None
+    sleep: Sleep = time.sleep
+    on_started: StartedCallback | None = None
+
+    def keywords(self) -> dict[str, Any]:
+        return {
+            "timeout": self.timeout,
+            "progress": self.progress,
+            "sleep": self.sleep,
+            "on_started": self.on_started,
+        }
+
+
 # After a cancelDeploy, seconds between the status checks that confirm it settled.
 CANCEL_CONFIRM_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0)
 
@@ -323,10 +343,7 @@ def _deploy_classes() -> tuple[type, type, type]:
             *,
             api_version: str,
             check_only: bool,
-            timeout: float,
-            progress: ProgressCallback | None,
-            sleep: Sleep,
-            on_started: StartedCallback | None = None,
+            polling: Polling,
             test_plan: ApexTestPlan = NO_TESTS,
         ):
             # purge_on_delete false: deleted components stay in the recycle bin,
@@ -340,10 +357,10 @@ def _deploy_classes() -> tuple[type, type, type]:
                 test_level=test_plan.level,
                 run_tests=list(test_plan.tests),
             )
-            self.timeout = timeout
-            self.progress = progress
-            self.sleep = sleep
-            self.on_started = on_started
+            self.timeout = polling.timeout
+            self.progress = polling.progress
+            self.sleep = polling.sleep
+            self.on_started = polling.on_started
             self.process_id = ""
 
         def _post(self, action: str, envelope: str) -> Any:
@@ -500,10 +517,7 @@ def deploy_files(
     api_version: str,
     *,
     check_only: bool = False,
-    timeout: float = DEFAULT_TIMEOUT,
-    progress: ProgressCallback | None = None,
-    sleep: Sleep = time.sleep,
-    on_started: StartedCallback | None = None,
+    polling: Polling = Polling(),
     test_plan: ApexTestPlan = NO_TESTS,
 ) -> DeployResult:
     """One atomic deploy of a Metadata API folder's files (package.xml included)."""
@@ -513,10 +527,7 @@ def deploy_files(
         zip_base64(files),
         api_version=api_version,
         check_only=check_only,
-        timeout=timeout,
-        progress=progress,
-        sleep=sleep,
-        on_started=on_started,
+        polling=polling,
         test_plan=test_plan,
     )
     result: DeployResult = call.run()
@@ -524,26 +535,11 @@ def deploy_files(
 
 
 def quick_deploy(
-    session: Any,
-    validation_id: str,
-    api_version: str,
-    *,
-    timeout: float = DEFAULT_TIMEOUT,
-    progress: ProgressCallback | None = None,
-    sleep: Sleep = time.sleep,
-    on_started: StartedCallback | None = None,
+    session: Any, validation_id: str, api_version: str, polling: Polling = Polling()
 ) -> DeployResult:
     """Apply a successful check-only deploy without re-running it."""
     quick = _deploy_classes()[1]
-    call = quick(
-        session.api_task,
-        validation_id,
-        api_version=api_version,
-        timeout=timeout,
-        progress=progress,
-        sleep=sleep,
-        on_started=on_started,
-    )
+    call = quick(session.api_task, validation_id, api_version=api_version, polling=polling)
     result: DeployResult = call.run()
     return result
 
@@ -563,9 +559,7 @@ def follow_deploy(
         session.api_task,
         deploy_id,
         api_version=api_version,
-        timeout=timeout,
-        progress=progress,
-        sleep=sleep,
+        polling=Polling(timeout, progress, sleep),
     )
     result: DeployResult = call.run()
     return result

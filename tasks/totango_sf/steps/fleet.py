@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
-from tasks.totango_sf.errors import Failed
-
 T = TypeVar("T")
 
 LaneState = Literal["waiting", "running", "done", "error", "stopped"]
@@ -51,8 +49,11 @@ def placeholder_orgs(configs: dict[str, Any]) -> list[str]:
     return [org for org, config in configs.items() if config.trusted_ip_ranges.uses_placeholders]
 
 
-class FleetStopped(Failed):
-    """Raised inside a lane when the run was interrupted (Ctrl-C, SIGTERM)."""
+class FleetStopped(Exception):
+    """Raised inside a lane when the run was interrupted (Ctrl-C, SIGTERM).
+
+    A signal, as KeyboardInterrupt is, so not a ``TotangoError``: no verdict may turn it
+    into "failed"; the lane reports itself stopped and the fleet settles each deploy."""
 
 
 @dataclass

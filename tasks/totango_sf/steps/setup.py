@@ -115,14 +115,15 @@ def _deploy_stage(session: Any, config: Any, yes: bool, progress: Progress) -> S
             "deploy", "not available", "tasks.totango_sf.org.deploy is not installed"
         )
     from tasks.totango_sf.org import deploy as org_deploy_flow
+    from tasks.totango_sf.org.requests import DeployRequest, RunHooks
     from tasks.totango_sf.org.results import DeployRefused
 
     try:
         outcome = org_deploy_flow.deploy(
             session,
             config,
-            yes=yes,
-            progress=lambda p: progress(f"deploy {p.status}: {p.deployed}/{p.total}"),
+            DeployRequest(yes=yes),
+            RunHooks(progress=lambda p: progress(f"deploy {p.status}: {p.deployed}/{p.total}")),
         )
     except DeployRefused as exc:
         return StageResult("deploy", "failed", str(exc))
