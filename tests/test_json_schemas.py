@@ -98,15 +98,20 @@ def test_the_committed_config_schema_is_the_models(tmp_path: Path):
     assert first == "# yaml-language-server: $schema=../schemas/config.schema.json"
 
 
-def readme_commands() -> list[str]:
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    found = re.findall(r"^\| `totango-sf ([a-z][a-z-]*)", readme, re.MULTILINE)
-    found += [f"config {sub}" for sub in re.findall(r"`(?:totango-sf )?config (\w+)", readme)]
+def documented_commands(doc: str = "docs/commands.md") -> list[str]:
+    """The commands a table lists: the README's short one, or docs/commands.md in full."""
+    text = (REPO_ROOT / doc).read_text(encoding="utf-8")
+    found = re.findall(r"^\| `totango-sf ([a-z][a-z-]*)", text, re.MULTILINE)
+    found += [f"config {sub}" for sub in re.findall(r"`(?:totango-sf )?config (\w+)", text)]
     return sorted(set(found) - {"config"})
 
 
-def test_every_readme_command_takes_json_and_config():
-    listed = readme_commands()
+def test_the_readme_lists_the_commands_docs_describe_in_full():
+    assert documented_commands("README.md") == documented_commands("docs/commands.md")
+
+
+def test_every_documented_command_takes_json_and_config():
+    listed = documented_commands()
     assert {"plan", "apply", "deploy", "setup", "config schema", "config show"} <= set(listed)
     assert set(listed) <= set(command_names()), set(listed) - set(command_names())
     for command in listed:
