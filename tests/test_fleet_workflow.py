@@ -98,6 +98,214 @@ def test_summary_merges_the_group_reports(two_org_report, tmp_path):
     missing.write_text("the job died before writing JSON")
     result = script("fleet_summary.py", str(two_org_report), str(missing))
     assert result.returncode == 1  # drift on both orgs, and one group without a report
-    assert "| wf-a | 3 |" in result.stdout and "| wf-b | 3 |" in result.stdout
-    assert "| production | 1 | no readable report" in result.stdout
-    assert "0 of 3 org(s) succeeded" in result.stdout
+    assert "| sandboxes | wf-a | 3 | FAILED | in_sync" not in result.stdout
+    assert "| sandboxes | wf-a | 3 | FAILED |" in result.stdout
+    assert "| sandboxes | wf-b | 3 | FAILED |" in result.stdout
+    assert "| production | (whole group) | - | FAILED | the report is not JSON" in result.stdout
+    assert "0 of 3 org(s) succeeded; 3 failed; 0 outcome unknown" in result.stdout
+
+
+# -- the summary against what `totango-sf deploy --json` really prints --------------------
+
+
+@pytest.fixture
+def deploy_reports(emulator_factory, use_org, tmp_path, monkeypatch) -> dict[str, str]:
+    """The --json stdout of real deploys against emulators, one per shape and outcome.
+
+    one_*: `deploy --org X --parallel 4 --json` (a group of one: the single-org envelope);
+    many_*: two or three orgs in one run (the fleet envelope); refused: the error envelope
+    of a fleet stopped before any org was touched.
+    """
+    for name, value in [("TRANSIENT_RETRY_DELAYS", (0.0, 0.0)), ("CANCEL_CONFIRM_DELAYS", (0.0,))]:
+        monkeypatch.setattr(f"tasks.totango_sf.salesforce.metadata_api.{name}", value)
+    monkeypatch.setattr("tasks.totango_sf.org.deploy.FOLLOW_UP_RETRY_DELAYS", (0.0,))
+    use_org(emulator_factory(flavour="production"), "prod-ok")
+    use_org(emulator_factory(flavour="production"), "prod-bad").faults.fail_component(
+        "Layout", "Account-Account Layout", "Element {x}y invalid at this location"
+    )
+    use_org(emulator_factory(flavour="sandbox"), "lost").faults.drop_connection(
+        "checkDeployStatus", count=50
+    )
+    for name in ("uat", "qa"):
+        use_org(emulator_factory(flavour="sandbox"), name)
+    use_org(emulator_factory(flavour="sandbox"), "m-bad").faults.fail_component(
+        "Layout", "Account-Account Layout", "Element {x}y invalid at this location"
+    )
+    use_org(emulator_factory(flavour="sandbox"), "m-lost").faults.drop_connection(
+        "checkDeployStatus", count=50
+    )
+    config = tmp_path / "totango.yml"
+    config.write_text(json.dumps({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}))
+    placeholders = tmp_path / "placeholders.yml"
+    placeholders.write_text(json.dumps({"widget": {"height": 300}}))
+
+    def deploy(*orgs: str, config: Path = config, yes: bool = True) -> tuple[int, str]:
+        args = ["deploy", *(w for org in orgs for w in ("--org", org)), "--parallel", "4"]
+        run = CliRunner().invoke(
+            app, [*args, *(["--yes"] if yes else []), "--config", str(config), "--json"]
+        )
+        return run.exit_code, run.stdout
+
+    runs = {
+        "one_ok": deploy("prod-ok"),
+        "one_failed": deploy("prod-bad"),
+        "one_unknown": deploy("lost"),
+        "one_refused": deploy("qa", config=placeholders),
+        "many_ok": deploy("uat", "qa"),
+        "many_mixed": deploy("uat", "m-bad", "m-lost"),
+        "many_refused": deploy("uat", "qa", config=placeholders),
+    }
+    expected_codes = {
+        "one_ok": 0, "one_failed": 1, "one_unknown": 5, "one_refused": 2,
+        "many_ok": 0, "many_mixed": 5, "many_refused": 2,
+    }  # fmt: skip
+    assert {k: code for k, (code, _) in runs.items()} == expected_codes, runs
+    documents = {k: json.loads(stdout) for k, (_, stdout) in runs.items()}
+    # The shapes the summary must read, as the CLI prints them.
+    assert "orgs" not in documents["one_failed"]["result"]
+    assert documents["one_failed"]["result"]["org"] == "prod-bad"
+    assert "result" not in documents["one_unknown"]
+    assert documents["one_unknown"]["data"]["deploy_id"].startswith("0Af")
+    assert [r["org"] for r in documents["many_mixed"]["result"]["orgs"]] == [
+        "uat", "m-bad", "m-lost",
+    ]  # fmt: skip
+    assert "result" not in documents["many_refused"]
+    return {k: stdout for k, (_, stdout) in runs.items()}
+
+
+def summarise(tmp_path: Path, reports: dict[str, str | None], groups: dict[str, str] | None):
+    """Write each group's report (None: the job wrote none), run the summary on the folder."""
+    folder = tmp_path / "summary-in"
+    if folder.exists():
+        for old in folder.iterdir():
+            old.unlink()
+    folder.mkdir(exist_ok=True)
+    for group, text in reports.items():
+        if text is not None:
+            (folder / f"{group}.json").write_text(text)
+    args = [str(folder)]
+    if groups is not None:
+        matrix = {"include": [{"group": g, "orgs": o, "parallel": 4} for g, o in groups.items()]}
+        args += ["--matrix", json.dumps(matrix)]
+    return script("fleet_summary.py", *args)
+
+
+def outcomes(stdout: str) -> dict[str, tuple[str, str]]:
+    """org -> (exit, outcome), from the summary's Markdown table."""
+    found = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        if len(cells) == 5 and cells[0] not in ("group", "---"):
+            found[f"{cells[0]}/{cells[1]}"] = (cells[2], cells[3])
+    return found
+
+
+def test_summary_of_the_issue_a_failed_one_org_group_next_to_a_passing_fleet(
+    deploy_reports, tmp_path
+):
+    # orgconfig/fleet.yml: production is a group of one org, so its report is the
+    # single-org envelope; it used to be dropped and the run summarised as green.
+    result = summarise(
+        tmp_path,
+        {"production": deploy_reports["one_failed"], "sandboxes": deploy_reports["many_ok"]},
+        {"production": "prod-bad", "sandboxes": "uat qa"},
+    )
+    assert result.returncode == 1, result.stdout
+    assert outcomes(result.stdout) == {
+        "production/prod-bad": ("1", "FAILED"),
+        "sandboxes/uat": ("0", "ok"),
+        "sandboxes/qa": ("0", "ok"),
+    }
+    assert "Layout Account-Account Layout: Element {x}y invalid" in result.stdout
+    assert "**2 of 3 org(s) succeeded; 1 failed; 0 outcome unknown.**" in result.stdout
+    assert "failed: prod-bad" in result.stderr
+
+
+def test_summary_of_every_combination_of_group_shapes_and_outcomes(deploy_reports, tmp_path):
+    r = deploy_reports
+    not_json = "Traceback (most recent call last):\n  ...\nKeyboardInterrupt\n"
+    cases = [
+        # (reports by group, matrix groups, exit, {group/org: (exit, outcome)})
+        ({"p": r["one_ok"]}, {"p": "prod-ok"}, 0, {"p/prod-ok": ("0", "ok")}),
+        ({"p": r["one_ok"]}, None, 0, {"p/prod-ok": ("0", "ok")}),
+        ({"p": r["one_failed"]}, {"p": "prod-bad"}, 1, {"p/prod-bad": ("1", "FAILED")}),
+        ({"p": r["one_unknown"]}, {"p": "lost"}, 5, {"p/lost": ("5", "UNKNOWN")}),
+        # An error envelope names no org: each org of the group carries it.
+        ({"p": r["one_refused"]}, {"p": "qa"}, 1, {"p/qa": ("2", "FAILED")}),
+        ({"p": r["one_refused"]}, None, 1, {"p/(whole group)": ("2", "FAILED")}),
+        ({"s": r["many_ok"]}, {"s": "uat qa"}, 0, {"s/uat": ("0", "ok"), "s/qa": ("0", "ok")}),
+        (
+            {"s": r["many_mixed"]}, {"s": "uat m-bad m-lost"}, 5,
+            {"s/uat": ("0", "ok"), "s/m-bad": ("1", "FAILED"), "s/m-lost": ("5", "UNKNOWN")},
+        ),
+        (
+            {"s": r["many_refused"]}, {"s": "uat qa"}, 1,
+            {"s/uat": ("2", "FAILED"), "s/qa": ("2", "FAILED")},
+        ),
+        # Missing: the group's job wrote no report (or its artifact never arrived).
+        (
+            {"p": r["one_ok"], "s": None}, {"p": "prod-ok", "s": "uat qa"}, 1,
+            {"p/prod-ok": ("0", "ok"), "s/uat": ("-", "FAILED"), "s/qa": ("-", "FAILED")},
+        ),
+        ({"p": None}, {"p": "prod-ok"}, 1, {"p/prod-ok": ("-", "FAILED")}),
+        # Unparsable: the job died mid-run, or wrote nothing.
+        (
+            {"p": r["one_ok"], "s": not_json}, {"p": "prod-ok", "s": "uat qa"}, 1,
+            {"p/prod-ok": ("0", "ok"), "s/uat": ("-", "FAILED"), "s/qa": ("-", "FAILED")},
+        ),
+        ({"s": ""}, None, 1, {"s/(whole group)": ("-", "FAILED")}),
+        ({"s": "[]"}, {"s": "uat"}, 1, {"s/uat": ("-", "FAILED")}),
+        ({"s": '{"status": true, "result": {"org": "uat"}}'}, None, 1, {"s/uat": ("-", "FAILED")}),
+        # An org of the group that its report does not name.
+        (
+            {"s": r["many_ok"]}, {"s": "uat qa staging"}, 1,
+            {"s/uat": ("0", "ok"), "s/qa": ("0", "ok"), "s/staging": ("-", "FAILED")},
+        ),
+        # Mixed groups: one-org groups beside fleets, every outcome at once.
+        (
+            {"p": r["one_failed"], "q": r["one_ok"], "s": r["many_mixed"]},
+            {"p": "prod-bad", "q": "prod-ok", "s": "uat m-bad m-lost"}, 5,
+            {
+                "p/prod-bad": ("1", "FAILED"), "q/prod-ok": ("0", "ok"), "s/uat": ("0", "ok"),
+                "s/m-bad": ("1", "FAILED"), "s/m-lost": ("5", "UNKNOWN"),
+            },
+        ),
+        (
+            {"p": r["one_unknown"], "s": r["many_ok"]}, {"p": "lost", "s": "uat qa"}, 5,
+            {"p/lost": ("5", "UNKNOWN"), "s/uat": ("0", "ok"), "s/qa": ("0", "ok")},
+        ),
+        (
+            {"p": r["one_ok"], "s": r["many_ok"]}, {"p": "prod-ok", "s": "uat qa"}, 0,
+            {"p/prod-ok": ("0", "ok"), "s/uat": ("0", "ok"), "s/qa": ("0", "ok")},
+        ),
+        # Nothing at all is never a success.
+        ({}, None, 1, {}),
+    ]  # fmt: skip
+    for reports, groups, code, rows in cases:
+        result = summarise(tmp_path, reports, groups)
+        case = (list(reports), groups, result.stdout)
+        assert result.returncode == code, case
+        assert outcomes(result.stdout) == rows, case
+        ok = sum(1 for _, outcome in rows.values() if outcome == "ok")
+        assert f"**{ok} of {len(rows)} org(s) succeeded" in result.stdout or not rows, case
+
+
+def test_summary_shows_the_deploy_id_and_the_command_of_an_unknown_outcome(
+    deploy_reports, tmp_path
+):
+    for key, org in (("one_unknown", "lost"), ("many_mixed", "m-lost")):
+        document = json.loads(deploy_reports[key])
+        rows = document["result"]["orgs"] if "result" in document else [document]
+        deploy_id = next(r for r in rows if r.get("data", {}).get("deploy_id"))["data"]["deploy_id"]
+        orgs = " ".join(r["org"] for r in rows) if "result" in document else org
+        result = summarise(tmp_path, {"g": deploy_reports[key]}, {"g": orgs})
+        assert result.returncode == 5
+        assert "1 outcome unknown" in result.stdout and "may still run" in result.stdout
+        assert f"- {org} (deploy {deploy_id}): `totango-sf status --org {org} --deploy-id" \
+            f" {deploy_id}`" in result.stdout  # fmt: skip
+
+
+def test_summary_refuses_a_matrix_that_is_not_the_matrix_jobs_output(tmp_path):
+    for matrix in ("", "{}", '{"include": []}', "[1]"):
+        result = script("fleet_summary.py", str(tmp_path), "--matrix", matrix)
+        assert result.returncode == 1 and "No fleet matrix" in result.stdout, matrix
