@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import yaml
 from typer.testing import CliRunner
 
 from tasks.totango_sf.cli.app import app
+from tests.cli_json import error_of
 from tests.conftest import REPO_ROOT
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "totango-fleet.yml"
@@ -63,17 +65,79 @@ def test_matrix_has_one_job_per_group_and_refuses_bad_fleets(tmp_path):
     include = json.loads(result.stdout)["include"]
     assert [entry["group"] for entry in include] == ["production", "sandboxes"]
     assert include[1]["orgs"] == "uat qa staging" and include[1]["parallel"] == 4
+    assert [entry["secret"] for entry in include] == [
+        "TOTANGO_FLEET_PRODUCTION",
+        "TOTANGO_FLEET_SANDBOXES",
+    ]
 
     for bad, key in [
         ("groups:\n  a: [x]\n  b: [x]\n", "two groups"),
         ("groups:\n  a: []\n", "groups.a"),
         ("groups:\n  a: ['../x']\n", "not an org name"),
+        ("groups:\n  a: [UAT]\n", "lower case"),
+        ("groups:\n  1a: [x]\n", "not a group name"),
+        ("groups:\n  'a b': [x]\n", "not a group name"),
+        ("groups:\n  a-b: [x]\n  a_b: [y]\n", "TOTANGO_FLEET_A_B"),
+        ("parallel: 0\ngroups:\n  a: [x]\n", "parallel"),
+        ("parallel: many\ngroups:\n  a: [x]\n", "parallel"),
         ("parallel: 2\n", "groups"),
     ]:
         fleet = tmp_path / "fleet.yml"
         fleet.write_text(bad)
         refused = script("fleet_matrix.py", str(fleet))
-        assert refused.returncode == 2 and key in refused.stderr, bad
+        assert refused.returncode == 2 and key in refused.stderr, (bad, refused.stderr)
+
+
+SHOW_ORG_ENV = (
+    "import json, os; print(json.dumps({k: v for k, v in os.environ.items()"
+    " if k.startswith('CUMULUSCI_ORG_') or k == 'FLEET_CREDENTIALS'}))"
+)
+
+
+def with_credentials(bundle: str | None, *orgs: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CUMULUSCI_ORG_")}
+    env.pop("FLEET_CREDENTIALS", None)
+    if bundle is not None:
+        env["FLEET_CREDENTIALS"] = bundle
+    return subprocess.run(
+        [sys.executable, str(SCRIPTS / "fleet_credentials.py"), "--secret", "TOTANGO_FLEET_G",
+         *orgs, "--", sys.executable, "-c", SHOW_ORG_ENV],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_a_group_job_gets_its_orgs_credentials_and_nothing_else_of_the_secret():
+    uat = {"instance_url": "https://uat.example", "refresh_token": "tok-uat"}
+    qa = {"instance_url": "https://qa.example", "refresh_token": "tok-qa"}
+    other = {"instance_url": "https://other.example", "refresh_token": "tok-other"}
+    bundle = json.dumps({"uat": uat, "qa": json.dumps(qa), "other": other})
+    run = with_credentials(bundle, "uat", "qa")
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout)
+    assert set(seen) == {"CUMULUSCI_ORG_uat", "CUMULUSCI_ORG_qa"}  # no FLEET_CREDENTIALS
+    assert json.loads(seen["CUMULUSCI_ORG_uat"]) == uat
+    assert json.loads(seen["CUMULUSCI_ORG_qa"]) == qa  # a JSON string works as well
+
+
+def test_a_group_secret_that_is_unset_or_incomplete_refuses_with_a_report_and_no_values():
+    token = "tok-never-printed"
+    good = {"instance_url": "https://uat.example", "refresh_token": token}
+    for bundle, words in [
+        (None, ["TOTANGO_FLEET_G is not set", "fork"]),
+        ("", ["TOTANGO_FLEET_G is not set"]),
+        (f"not json {token}", ["not a JSON object"]),
+        (json.dumps([good]), ["not a JSON object"]),
+        (json.dumps({"uat": good}), ["no entry for qa"]),
+        (json.dumps({"uat": good, "qa": 3}), ["no org config", "for qa"]),
+        (json.dumps({"uat": good, "qa": {}}), ["no org config", "for qa"]),
+        (json.dumps({"uat": good, "qa": f"{{{token}"}), ["no org config", "for qa"]),
+    ]:
+        run = with_credentials(bundle, "uat", "qa")
+        assert run.returncode == 2, (bundle, run.stdout, run.stderr)
+        report = error_of(run.stdout)  # the group's report: an error envelope
+        assert report["status"] == 2 and "no org was touched" in report["message"]
+        assert all(word in report["message"] for word in words), (words, report)
+        assert token not in run.stdout + run.stderr
 
 
 @pytest.fixture
