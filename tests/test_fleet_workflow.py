@@ -5,17 +5,19 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from tasks.totango_sf.cli.app import app
 from tests.cli_json import error_of
 from tests.conftest import REPO_ROOT
+from tests.github_actions import JobRunner, load_workflow
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "totango-fleet.yml"
 SCRIPTS = REPO_ROOT / ".github" / "scripts"
@@ -28,34 +30,61 @@ def script(name: str, *args: str, cwd: Path = REPO_ROOT) -> subprocess.Completed
     )  # fmt: skip
 
 
+def workflow() -> dict:
+    return load_workflow(WORKFLOW)
+
+
+def logical_lines(script: str) -> list[str]:
+    """A run script's lines, each continued line (ending in a backslash) joined to the next."""
+    return script.replace("\\\n", " ").splitlines()
+
+
 def run_lines() -> list[str]:
-    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
-    lines = []
-    for job in workflow["jobs"].values():
-        for step in job["steps"]:
-            lines += step.get("run", "").splitlines()
-    return lines
+    return [
+        line
+        for job in workflow()["jobs"].values()
+        for step in job["steps"]
+        for line in logical_lines(step.get("run", ""))
+    ]
 
 
-def test_workflow_parses_with_matrix_deploy_and_summary_jobs():
-    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
-    jobs = workflow["jobs"]
-    assert list(jobs) == ["matrix", "deploy", "summary"]
-    assert jobs["deploy"]["needs"] == "matrix" and jobs["summary"]["needs"] == "deploy"
-    assert "fromJSON(needs.matrix.outputs.groups)" in jobs["deploy"]["strategy"]["matrix"]
-    assert jobs["deploy"]["strategy"]["fail-fast"] is False
+def test_workflow_parses_with_matrix_validate_deploy_and_summary_jobs():
+    data = workflow()
+    assert set(data["on"]) == {"workflow_dispatch"}
+    assert data["on"]["workflow_dispatch"]["inputs"]["check_only"]["default"] is True
+    jobs = data["jobs"]
+    assert list(jobs) == ["matrix", "validate", "deploy", "summary"]
+    assert jobs["validate"]["needs"] == "matrix"
+    assert jobs["deploy"]["needs"] == ["matrix", "validate"]  # every group validated first
+    assert jobs["summary"]["needs"] == ["matrix", "validate", "deploy"]
+    assert jobs["summary"]["if"] == "always()"
+    for name in ("validate", "deploy"):
+        strategy = jobs[name]["strategy"]
+        assert "fromJSON(needs.matrix.outputs.groups)" in strategy["matrix"]
+        assert strategy["fail-fast"] is False
+    assert "environment" not in jobs["validate"] and jobs["deploy"]["environment"]
+    validate = " ".join(s.get("run", "") for s in jobs["validate"]["steps"])
+    deploy = " ".join(s.get("run", "") for s in jobs["deploy"]["steps"])
+    assert "--check-only" in validate and "--yes" not in validate
+    assert "--yes" in deploy and "--check-only" not in deploy
+    # Nothing swallows the deploy's exit code any more.
+    assert "||" not in validate + deploy
 
 
 def test_every_command_the_workflow_runs_exists():
     lines = run_lines()
     for name in re.findall(r"\.github/scripts/(\w+\.py)", "\n".join(lines)):
         assert (SCRIPTS / name).is_file(), name
-    assert any(line.startswith("./dev plan") for line in lines)
+    assert any(line.strip().startswith("./dev plan") for line in lines)
     deploy_help = CliRunner().invoke(app, ["deploy", "--help"]).stdout
-    deploy = " ".join(line for line in lines if "totango-sf deploy" in line or "--" in line)
-    used = set(re.findall(r"(--[a-z][a-z-]+)", deploy)) - {"--org"}
-    assert {"--parallel", "--json"} <= used
-    for option in used | {"--org", "--check-only", "--yes"}:
+    deploys = [
+        line.split("totango-sf deploy", 1)[1] for line in lines if "totango-sf deploy" in line
+    ]
+    assert len(deploys) == 2
+    used = {flag for line in deploys for flag in re.findall(r"(--[a-z][a-z-]+)", line)}
+    assert {"--parallel", "--json", "--check-only", "--yes"} <= used
+    assert sum('args+=(--org "$org")' in line for line in lines) == 2  # "${args[@]}"
+    for option in used | {"--org"}:
         assert option in deploy_help, option
 
 
@@ -373,3 +402,130 @@ def test_summary_refuses_a_matrix_that_is_not_the_matrix_jobs_output(tmp_path):
     for matrix in ("", "{}", '{"include": []}', "[1]"):
         result = script("fleet_summary.py", str(tmp_path), "--matrix", matrix)
         assert result.returncode == 1 and "No fleet matrix" in result.stdout, matrix
+
+
+# -- the workflow's jobs, run as written against emulators -------------------------------
+
+FLEET = """\
+parallel: 4
+groups:
+  production: [prod]
+  sandboxes: [uat, qa]
+"""
+
+
+def checkout(tmp_path: Path, name: str) -> Path:
+    """A fresh checkout of a project for one job (each job gets its own runner)."""
+    folder = tmp_path / name
+    (folder / "orgconfig").mkdir(parents=True)
+    shutil.copy(REPO_ROOT / "cumulusci.yml", folder / "cumulusci.yml")
+    for link in ("tasks", ".github"):
+        (folder / link).symlink_to(REPO_ROOT / link)
+    (folder / ".venv").symlink_to(Path(sys.prefix))
+    (folder / "orgconfig" / "fleet.yml").write_text(FLEET)
+    (folder / "orgconfig" / "totango.yml").write_text(
+        json.dumps({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}})
+    )
+    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    return folder
+
+
+def run_matrix_job(runner: JobRunner, tmp_path: Path, job: str, groups: list[dict], needs):
+    """Each leg of a matrix job in its own checkout; the job fails when a leg fails."""
+    legs = {}
+    for entry in groups:
+        workspace = checkout(tmp_path, f"{job}-{entry['group']}")
+        leg = replace(runner, workspace=workspace, summary=workspace / "summary.md")
+        legs[entry["group"]] = leg.run(job, matrix=entry, needs=needs)
+    result = "success" if all(r.result == "success" for r in legs.values()) else "failure"
+    return result, legs
+
+
+def test_the_fleet_workflow_runs_as_written_and_fails_on_a_failed_one_org_group(
+    emulator_factory, tmp_path
+):
+    prod = emulator_factory(flavour="production")
+    sandboxes = {name: emulator_factory(flavour="sandbox") for name in ("uat", "qa")}
+
+    def org_config(emulator, name: str) -> dict:
+        return json.loads(emulator.env(name)[f"CUMULUSCI_ORG_{name}"])
+
+    shared = {k: v for k, v in prod.env("prod").items() if not k.startswith("CUMULUSCI_")}
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("CUMULUSCI_")}
+    base_env.update(shared)
+    base_env.update(
+        PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        HOME=str(tmp_path / "home"),
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    secrets = {
+        "TOTANGO_FLEET_PRODUCTION": json.dumps({"prod": org_config(prod, "prod")}),
+        "TOTANGO_FLEET_SANDBOXES": json.dumps(
+            {name: org_config(e, name) for name, e in sandboxes.items()}
+        ),
+        "CUMULUSCI_KEY": prod.env("prod")["CUMULUSCI_KEY"],
+        "UNRELATED_SECRET": "never-handed-out",
+    }
+    context = {
+        "github": {"event_name": "workflow_dispatch", "repository": "team/setup"},
+        "inputs": {"check_only": False},
+        "secrets": secrets,
+        "vars": {},
+    }
+    runner = JobRunner(
+        workflow(),
+        tmp_path,
+        base_env,
+        context,
+        artifacts=tmp_path / "artifacts",
+        skip=lambda step: "pip install" in step.get("run", "") or "./dev" in step.get("run", ""),
+    )
+
+    matrix_job = replace(runner, workspace=checkout(tmp_path, "matrix")).run("matrix")
+    assert matrix_job.result == "success", matrix_job.steps
+    groups = json.loads(matrix_job.outputs["groups"])["include"]
+    assert [g["group"] for g in groups] == ["production", "sandboxes"]
+    needs = {"matrix": {"result": "success", "outputs": matrix_job.outputs}}
+
+    validated, legs = run_matrix_job(runner, tmp_path, "validate", groups, needs)
+    assert validated == "success", {g: leg.steps for g, leg in legs.items()}
+    org_step = legs["sandboxes"].step("Validate the group's orgs")
+    assert json.loads(org_step.env["FLEET_CREDENTIALS"]).keys() == {"uat", "qa"}
+    assert "never-handed-out" not in json.dumps([s.env for leg in legs.values() for s in leg.steps])
+    assert not any(d for e in (prod, *sandboxes.values()) for d in e.history.deploys
+                   if not d.check_only)  # fmt: skip
+    needs["validate"] = {"result": validated}
+
+    # "Validate only": no deploy, and a green summary of the validation.
+    check_only = replace(runner, context={**context, "inputs": {"check_only": True}})
+    assert not check_only.job_runs("deploy", needs)
+    summary = replace(check_only, workspace=checkout(tmp_path, "summary-1"))
+    summary = replace(summary, summary=summary.workspace / "summary.md")
+    passed = summary.run("summary", needs={**needs, "deploy": {"result": "skipped"}})
+    assert passed.result == "success", passed.steps
+    text = summary.summary.read_text()
+    assert "validation (check-only)" in text and "3 of 3 org(s) succeeded" in text
+
+    # The deploy: production's only org fails, the two sandboxes deploy.
+    prod.faults.fail_component("Layout", "Account-Account Layout", "Element {x}y invalid here")
+    assert runner.job_runs("deploy", needs)
+    deployed, legs = run_matrix_job(runner, tmp_path, "deploy", groups, needs)
+    assert deployed == "failure"
+    assert legs["production"].result == "failure" and legs["sandboxes"].result == "success"
+    assert legs["production"].step("Deploy to the group's orgs").code == 1
+    assert {name: e.history.deploys[-1].success for name, e in sandboxes.items()} == {
+        "uat": True,
+        "qa": True,
+    }
+    needs["deploy"] = {"result": deployed}
+
+    summary = replace(runner, workspace=checkout(tmp_path, "summary-2"))
+    summary = replace(summary, summary=summary.workspace / "summary.md")
+    failed = summary.run("summary", needs=needs)
+    assert failed.result == "failure"
+    assert failed.step("Deploy summary").code == 1
+    text = summary.summary.read_text()
+    deploy_part = text.split("## Totango fleet: deploy", 1)[1]
+    assert "| production | prod | 1 | FAILED | failed 0Af" in deploy_part
+    assert "| sandboxes | uat | 0 | ok | deployed 0Af" in deploy_part
+    assert "2 of 3 org(s) succeeded; 1 failed; 0 outcome unknown" in deploy_part
