@@ -219,6 +219,8 @@ def deploy_reports(emulator_factory, use_org, tmp_path, monkeypatch) -> dict[str
     use_org(emulator_factory(flavour="sandbox"), "lost").faults.drop_connection(
         "checkDeployStatus", count=50
     )
+    half = use_org(emulator_factory(flavour="sandbox"), "half")  # deployed, verify cannot read
+    half.faults.on_call("deploy", lambda: half.faults.http_error(500, "retrieve", count=1000))
     for name in ("uat", "qa"):
         use_org(emulator_factory(flavour="sandbox"), name)
     use_org(emulator_factory(flavour="sandbox"), "m-bad").faults.fail_component(
@@ -243,13 +245,14 @@ def deploy_reports(emulator_factory, use_org, tmp_path, monkeypatch) -> dict[str
         "one_ok": deploy("prod-ok"),
         "one_failed": deploy("prod-bad"),
         "one_unknown": deploy("lost"),
+        "one_follow_up": deploy("half"),
         "one_refused": deploy("qa", config=placeholders),
         "many_ok": deploy("uat", "qa"),
         "many_mixed": deploy("uat", "m-bad", "m-lost"),
         "many_refused": deploy("uat", "qa", config=placeholders),
     }
     expected_codes = {
-        "one_ok": 0, "one_failed": 1, "one_unknown": 5, "one_refused": 2,
+        "one_ok": 0, "one_failed": 1, "one_unknown": 5, "one_follow_up": 5, "one_refused": 2,
         "many_ok": 0, "many_mixed": 5, "many_refused": 2,
     }  # fmt: skip
     assert {k: code for k, (code, _) in runs.items()} == expected_codes, runs
@@ -258,6 +261,7 @@ def deploy_reports(emulator_factory, use_org, tmp_path, monkeypatch) -> dict[str
     assert "orgs" not in documents["one_failed"]["result"]
     assert documents["one_failed"]["result"]["org"] == "prod-bad"
     assert "result" not in documents["one_unknown"]
+    assert documents["one_follow_up"]["result"]["follow_up_error"]  # 5 with a result
     assert documents["one_unknown"]["data"]["deploy_id"].startswith("0Af")
     assert [r["org"] for r in documents["many_mixed"]["result"]["orgs"]] == [
         "uat", "m-bad", "m-lost",
@@ -323,6 +327,7 @@ def test_summary_of_every_combination_of_group_shapes_and_outcomes(deploy_report
         ({"p": r["one_ok"]}, None, 0, {"p/prod-ok": ("0", "ok")}),
         ({"p": r["one_failed"]}, {"p": "prod-bad"}, 1, {"p/prod-bad": ("1", "FAILED")}),
         ({"p": r["one_unknown"]}, {"p": "lost"}, 5, {"p/lost": ("5", "UNKNOWN")}),
+        ({"p": r["one_follow_up"]}, {"p": "half"}, 5, {"p/half": ("5", "UNKNOWN")}),
         # An error envelope names no org: each org of the group carries it.
         ({"p": r["one_refused"]}, {"p": "qa"}, 1, {"p/qa": ("2", "FAILED")}),
         ({"p": r["one_refused"]}, None, 1, {"p/(whole group)": ("2", "FAILED")}),
@@ -383,19 +388,32 @@ def test_summary_of_every_combination_of_group_shapes_and_outcomes(deploy_report
         assert f"**{ok} of {len(rows)} org(s) succeeded" in result.stdout or not rows, case
 
 
+def deploy_id_of(document: dict, org: str) -> str:
+    """The deploy id the CLI reported for an org: in its error's data, or in its result."""
+    result = document.get("result") or {}
+    rows = result.get("orgs", [document])
+    row = next(r for r in rows if r.get("org", org) == org)
+    return (row.get("data") or {}).get("deploy_id") or row["result"]["deploy_id"]
+
+
 def test_summary_shows_the_deploy_id_and_the_command_of_an_unknown_outcome(
     deploy_reports, tmp_path
 ):
-    for key, org in (("one_unknown", "lost"), ("many_mixed", "m-lost")):
-        document = json.loads(deploy_reports[key])
-        rows = document["result"]["orgs"] if "result" in document else [document]
-        deploy_id = next(r for r in rows if r.get("data", {}).get("deploy_id"))["data"]["deploy_id"]
-        orgs = " ".join(r["org"] for r in rows) if "result" in document else org
-        result = summarise(tmp_path, {"g": deploy_reports[key]}, {"g": orgs})
-        assert result.returncode == 5
+    for key, org, group in [
+        ("one_unknown", "lost", "lost"),  # a lost answer: the error envelope, status 5
+        ("one_follow_up", "half", "half"),  # deployed, then verify failed: a result, status 5
+        ("many_mixed", "m-lost", "uat m-bad m-lost"),  # one row of a fleet
+    ]:
+        deploy_id = deploy_id_of(json.loads(deploy_reports[key]), org)
+        result = summarise(tmp_path, {"g": deploy_reports[key]}, {"g": group})
+        assert result.returncode == 5, result.stdout
         assert "1 outcome unknown" in result.stdout and "may still run" in result.stdout
-        assert f"- {org} (deploy {deploy_id}): `totango-sf status --org {org} --deploy-id" \
-            f" {deploy_id}`" in result.stdout  # fmt: skip
+        command = f"totango-sf status --org {org} --deploy-id {deploy_id}"
+        assert f"- {org} (deploy {deploy_id}): `{command}`" in result.stdout
+    assert (
+        "follow-up failed: verify failed"
+        in summarise(tmp_path, {"g": deploy_reports["one_follow_up"]}, None).stdout
+    )
 
 
 def test_summary_refuses_a_matrix_that_is_not_the_matrix_jobs_output(tmp_path):
