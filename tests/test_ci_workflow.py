@@ -1,6 +1,7 @@
-"""The GitHub Actions recipe parses, names only commands that exist, and its run
-steps work as written against the emulator (JWT aside: the emulator org is a plain
-CUMULUSCI_ORG_<name> entry with a token)."""
+"""The GitHub Actions recipe parses, names only commands that exist, and its jobs run
+as written against the emulator (JWT aside: the emulator org is a plain
+CUMULUSCI_ORG_<name> entry with a token), for a pull request from a branch, one from a
+fork (no secrets: no org step) and the merge to main."""
 
 from __future__ import annotations
 
@@ -14,22 +15,20 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.conftest import REPO_ROOT
+from tests.github_actions import JobRunner, load_workflow, step_name
 from tests.org_emulator.fixtures import *  # noqa: F403
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "totango-sf.yml"
 BIN = Path(sys.executable).parent
-BUILTINS = {"echo", "cat", "tee", "{", "}", "cd", "export", "test", "[", "printf"}
+BUILTINS = {"echo", "cat", "tee", "{", "}", "cd", "export", "test", "[", "printf", "exit"}
+ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 PINNED_ACTIONS = {"actions/checkout", "actions/setup-python", "actions/upload-artifact"}
 
 
 def workflow() -> dict:
-    data = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
-    # YAML 1.1 reads the key `on` as the boolean true.
-    data["on"] = data.pop(True, data.get("on"))
-    return data
+    return load_workflow(WORKFLOW)
 
 
 def run_steps(job: dict) -> list[dict]:
@@ -53,7 +52,7 @@ def commands(script: str) -> list[list[str]]:
                 redirect = True
             elif redirect:
                 redirect = False
-            else:
+            elif words or not ASSIGNMENT.match(token):  # a leading VAR=value is no command
                 words.append(token)
         if words:
             found.append(words)
@@ -65,12 +64,19 @@ def test_workflow_parses_with_the_documented_triggers_and_jobs():
     assert set(data["on"]) == {"pull_request", "push"}
     assert data["on"]["push"]["branches"] == ["main"]
     assert data["defaults"]["run"]["shell"] == "bash"  # -eo pipefail on GitHub
+    assert data["permissions"] == {"contents": "read"}
     env = data["env"]
-    assert {"SFDX_CLIENT_ID", "SFDX_HUB_KEY", "CUMULUSCI_ORG_target"} <= set(env)
-    assert "secrets.SFDX_HUB_KEY" in env["SFDX_HUB_KEY"]
+    assert "CUMULUSCI_ORG_target" in env and "secrets" not in json.dumps(env)
     jobs = data["jobs"]
     assert "pull_request" in jobs["validate"]["if"]
     assert "refs/heads/main" in jobs["deploy"]["if"]
+    assert "environment" not in jobs["validate"]
+    assert jobs["deploy"]["environment"] == "totango-production"
+    for job in jobs.values():
+        for step in run_steps(job):
+            talks_to_org = "--org target" in step["run"]
+            gets_secrets = set(step.get("env") or {}) == {"SFDX_CLIENT_ID", "SFDX_HUB_KEY"}
+            assert talks_to_org == gets_secrets, step["name"]
     validate = "\n".join(s["run"] for s in run_steps(jobs["validate"]))
     assert "--check-only" in validate and "GITHUB_STEP_SUMMARY" in validate
     assert "--quick" not in validate and "--yes" not in validate
@@ -123,53 +129,115 @@ def project_for_ci(tmp_path: Path) -> Path:
     return folder
 
 
-def run_job(job: dict, env: dict[str, str], cwd: Path) -> None:
-    for step in run_steps(job):
-        if "pip install" in step["run"]:
-            continue  # the test environment has it installed
-        done = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, (step["name"], (done.stdout + done.stderr)[-3000:])
-        # GitHub Actions reads GITHUB_ENV between steps.
-        for line in Path(env["GITHUB_ENV"]).read_text().splitlines():
-            key, _, value = line.partition("=")
-            env[key] = value
+EVENTS = {
+    "branch": {
+        "event_name": "pull_request",
+        "ref": "refs/pull/7/merge",
+        "actor": "someone",
+        "event": {"pull_request": {"head": {"repo": {"full_name": "team/setup"}}}},
+    },
+    "fork": {
+        "event_name": "pull_request",
+        "ref": "refs/pull/8/merge",
+        "actor": "outsider",
+        "event": {"pull_request": {"head": {"repo": {"full_name": "outsider/setup"}}}},
+    },
+    "dependabot": {
+        "event_name": "pull_request",
+        "ref": "refs/pull/9/merge",
+        "actor": "dependabot[bot]",
+        "event": {"pull_request": {"head": {"repo": {"full_name": "team/setup"}}}},
+    },
+    "merge": {"event_name": "push", "ref": "refs/heads/main", "actor": "someone", "event": {}},
+}
 
 
-@pytest.mark.parametrize("job_name", ["validate", "deploy"])
-def test_the_jobs_run_as_written_against_the_emulator(emulator, tmp_path, job_name):
+def ci_runner(emulator, tmp_path: Path, event: str) -> JobRunner:
     data = workflow()
+    # JWT aside: the emulator's org is a CUMULUSCI_ORG_ entry with a token.
+    target = emulator.env("target")
+    data["env"]["CUMULUSCI_ORG_target"] = target.pop("CUMULUSCI_ORG_target")
     folder = project_for_ci(tmp_path)
-    summary, github_env = tmp_path / "summary.md", tmp_path / "github_env"
-    github_env.write_text("")
-    env = {
-        **os.environ,
-        **emulator.env("target"),
-        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
-        "HOME": str(tmp_path / "home"),
-        "TOTANGO_CONFIG": data["env"]["TOTANGO_CONFIG"],
-        "COLUMNS": data["env"]["COLUMNS"],
-        "GITHUB_STEP_SUMMARY": str(summary),
-        "GITHUB_ENV": str(github_env),
-        "PYTHONPATH": str(REPO_ROOT),
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("CUMULUSCI_ORG_")}
+    base_env.update(
+        target,
+        PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        HOME=str(tmp_path / "home"),
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    # A fork's run gets no secrets; the others get these (empty: no JWT against the emulator).
+    secrets = {} if event in ("fork", "dependabot") else {"SFDX_CLIENT_ID": "", "SFDX_HUB_KEY": ""}
+    context = {
+        "github": {**EVENTS[event], "repository": "team/setup", "sha": "abc123"},
+        "secrets": secrets,
+        "vars": {},
+        "inputs": {},
     }
-    run_job(data["jobs"][job_name], env, folder)
-    text = summary.read_text()
+    return JobRunner(
+        data,
+        folder,
+        base_env,
+        context,
+        artifacts=tmp_path / "artifacts",
+        skip=lambda step: "pip install" in step.get("run", ""),  # installed here already
+        summary=tmp_path / "summary.md",
+    )
+
+
+def run_the_jobs(runner: JobRunner) -> dict[str, object]:
+    ran = {}
+    for name in runner.workflow["jobs"]:
+        if runner.job_runs(name, {}):
+            job = runner.run(name)
+            assert job.result == "success", [(s.name, s.code, s.output[-3000:]) for s in job.steps]
+            ran[name] = job
+    return ran
+
+
+@pytest.mark.parametrize("event", ["branch", "merge"])
+def test_the_jobs_run_as_written_against_the_emulator(emulator, tmp_path, event):
+    runner = ci_runner(emulator, tmp_path, event)
+    ran = run_the_jobs(runner)
+    text = runner.summary.read_text()
     deploys = emulator.history.deploys
-    if job_name == "validate":
+    folder = runner.workspace
+    if event == "branch":
+        assert list(ran) == ["validate"]
         assert "Totango setup: plan" in text and "ApexPage" in text
         assert re.search(r"Validation 0Af\w+ validated", text), text
         assert [d.check_only for d in deploys] == [True]
         assert not emulator.state.has("ApexPage", "Totango_Account_Insights")
+        assert not ran["validate"].step("No org steps").ran
     else:
+        assert list(ran) == ["deploy"]
         assert re.search(r"deployed validation 0Af\w+", text), text
         assert deploys[-1].kind == "deployRecentValidation" and deploys[-1].success
         assert list((folder / ".totango" / "snapshots" / "target").iterdir())
+        assert (runner.artifacts / "totango-snapshots-abc123" / "snapshots" / "target").is_dir()
+    # The JWT secrets were in the environment of the org steps that ran, and of no other.
+    for name, job in ran.items():
+        scripts = {step_name(s): s.get("run", "") for s in runner.workflow["jobs"][name]["steps"]}
+        for step in (s for s in job.steps if s.ran):
+            assert ("SFDX_HUB_KEY" in step.env) == ("--org target" in scripts[step.name]), step
     secrets = set(emulator.state.access_tokens) | {emulator.refresh_token}
     assert not any(s in text for s in secrets)
+
+
+@pytest.mark.parametrize("event", ["fork", "dependabot"])
+def test_a_pull_request_without_secrets_skips_the_org_steps_and_says_why(emulator, tmp_path, event):
+    runner = ci_runner(emulator, tmp_path, event)
+    emulator.history.clear()
+    ran = run_the_jobs(runner)
+    assert list(ran) == ["validate"]
+    steps = {s.name: s for s in ran["validate"].steps}
+    assert steps["Plan (offline, no org)"].ran and steps["Plan (offline, no org)"].code == 0
+    offline_validate = steps["Validate the rendered package (offline, no org)"]
+    assert offline_validate.ran and "0 problem(s)" in offline_validate.output
+    reason = steps["No org steps for a pull request without secrets"]
+    assert reason.ran and "fork" in reason.output and "no secrets" in reason.output
+    assert not steps["Plan against the org"].ran
+    assert not steps["Validate (check-only, the org is not changed)"].ran
+    assert not any("SFDX_HUB_KEY" in s.env for s in steps.values() if s.ran)
+    assert len(emulator.history) == 0  # nothing was asked of the org
+    text = runner.summary.read_text()
+    assert "no org steps for this pull request" in text and "fork" in text
