@@ -53,7 +53,9 @@ METADATA_CALLS = (
 # Reads (every one retried) and writes (never repeated as a request).
 REST_READS = ("query", "tooling_query", "sobject_get", "userinfo", "versions")
 REST_CALLS = (*REST_READS, "sobject_create", "sobject_delete", "composite", "token")
-HTTP_FAULTS = ("http_500", "http_503", "drop", "lost", "invalid_session", "request_limit")
+HTTP_FAULTS = (
+    "http_500", "http_503", "drop", "lost", "invalid_session", "move_instance", "request_limit"
+)  # fmt: skip
 COMMANDS = ("deploy", "rollback", "connected-app", "connected-app --revoke")
 
 
@@ -93,7 +95,8 @@ def make_schedule(rng: random.Random, number: int) -> Schedule:
     for _ in range(rng.randint(1, 3)):
         pool = REST_CALLS if rest_first and rng.random() < 0.7 else METADATA_CALLS + REST_CALLS
         name = rng.choice(HTTP_FAULTS)
-        count = 1 if name == "invalid_session" else rng.choice((1, 1, 1, 2, 3, 50))
+        once = name in ("invalid_session", "move_instance")
+        count = 1 if once else rng.choice((1, 1, 1, 2, 3, 50))
         schedule.faults.append((name, rng.choice(pool), count))
     if not rest_first and rng.random() < 0.3:
         schedule.slow_polls = rng.randint(3, 12)

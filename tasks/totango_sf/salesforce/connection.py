@@ -74,8 +74,30 @@ class OrgSession:
     def api_task(self) -> Any:
         """What CumulusCI's Metadata API call classes expect as their ``task``."""
         return SimpleNamespace(
-            org_config=self.org_config, project_config=self.project_config, logger=self.logger
+            org_config=self.org_config,
+            project_config=self.project_config,
+            logger=self.logger,
+            renew_session=self.renew_session,
         )
+
+    def renew_session(self) -> None:
+        """A new access token through the keychain (and the instance URL it returns).
+
+        CumulusCI's Metadata API calls renew an expired session through
+        ``task.project_config.keychain``, which the command line has no project config
+        for (its keychain is the runtime's): they call this instead (``metadata_api``).
+        """
+        from tasks.totango_sf.salesforce.rest_client import refresh_with_retry
+
+        keychain = self.keychain or getattr(self.project_config, "keychain", None)
+        if keychain is None or not self.org_config.config.get("refresh_token"):
+            raise OrgUnreachable("the session expired, and there is no refresh token to renew it")
+        try:
+            refresh_with_retry(self.org_config, keychain)
+        except oauth_errors() as exc:
+            raise OrgUnreachable(
+                f"the session expired, and renewing it failed: {redact(str(exc), *self.secrets)}"
+            ) from None
 
     @property
     def secrets(self) -> tuple[str | None, ...]:

@@ -277,6 +277,24 @@ def _retrying(call_class: type) -> type:
     transient = (ExpatError, requests.RequestException)
 
     class Retrying(call_class):
+        def _handle_soap_error(
+            self, headers: Any, envelope: Any, refresh: Any, response: Any
+        ) -> Any:
+            # An expired session (sf:INVALID_SESSION_ID: "Session expired or invalid",
+            # recorded in CumulusCI's cassettes) is renewed once and the call repeated,
+            # as CumulusCI does, but through the session's own keychain: CumulusCI reads
+            # task.project_config.keychain, which is None outside a cci task, and crashed
+            # with AttributeError there. The org refused the expired call, so repeating
+            # it is safe even for a deploy start.
+            renew = getattr(self.task, "renew_session", None)
+            if refresh and renew is not None and b"INVALID_SESSION_ID" in response.content:
+                try:
+                    renew()
+                except Exception as exc:  # noqa: BLE001 - becomes this call's failure
+                    raise MetadataCallFailed(f"{exc}") from None
+                return self._call_mdapi(headers, envelope, refresh=False)
+            return super()._handle_soap_error(headers, envelope, refresh, response)
+
         def _call_mdapi(self, headers: Any, envelope: Any, refresh: Any = None) -> Any:
             action = headers.get("SOAPAction", "")
             delays = () if action in NOT_REPEATABLE else TRANSIENT_RETRY_DELAYS
