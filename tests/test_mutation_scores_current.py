@@ -13,6 +13,8 @@ import json
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 from tests.conftest import REPO_ROOT
 
 
@@ -29,7 +31,31 @@ def _bench_mutation() -> ModuleType:
 mutation = _bench_mutation()
 
 
-# The check, on a scratch source tree.
+def test_every_recorded_score_is_of_the_module_as_it_is_now():
+    problems = mutation.outdated_scores(mutation.load_scores())
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("module", list(mutation.MODULES))
+def test_every_scored_module_scores_at_least_the_floor(module):
+    record = mutation.load_scores().get(module)
+    assert record is not None, f"no score recorded; {mutation.remeasure_command(module)}"
+    assert record["total"] > 0
+    assert record["score"] == round(100 * record["killed"] / record["total"], 1)
+    assert record["score"] >= mutation.REQUIRED, (
+        f"{module} scores {record['score']}% (< {mutation.REQUIRED}%); add unit tests to "
+        f"{record['tests']} and re-measure with {mutation.remeasure_command(module)}"
+    )
+
+
+def test_every_record_names_the_test_file_it_was_measured_with():
+    for module, record in mutation.load_scores().items():
+        assert record["tests"] == mutation.MODULES[module]
+        assert (REPO_ROOT / record["tests"]).is_file()
+        assert set(record) >= {"sha256", "killed", "total", "score", "mutmut", "date"}
+
+
+# The check itself, on a scratch source tree.
 
 
 def _tree(tmp_path: Path) -> Path:
