@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -53,6 +54,22 @@ def test_every_record_names_the_test_file_it_was_measured_with():
         assert record["tests"] == mutation.MODULES[module]
         assert (REPO_ROOT / record["tests"]).is_file()
         assert set(record) >= {"sha256", "killed", "total", "score", "mutmut", "date"}
+
+
+TABLE_ROW = re.compile(r"^\| `([^`]+)` \| `([^`]+)` \| (\d+) / (\d+) \| ([\d.]+)% \|$", re.M)
+
+
+def test_the_documented_table_is_the_recorded_scores():
+    page = (REPO_ROOT / "docs" / "mutation.md").read_text(encoding="utf-8")
+    documented = [
+        (module, tests, int(killed), int(total), float(score))
+        for module, tests, killed, total, score in TABLE_ROW.findall(page)
+    ]
+    recorded = [
+        (module, r["tests"], r["killed"], r["total"], r["score"])
+        for module, r in mutation.load_scores().items()
+    ]
+    assert documented == recorded, "docs/mutation.md's table differs from the recorded scores"
 
 
 # The check itself, on a scratch source tree.
