@@ -5,6 +5,7 @@ import pytest
 from tasks.totango_sf.config.ip_ranges import (
     IpRange,
     IpRangeError,
+    embedded_ipv4,
     make_range,
     merge_ranges,
     parse_address_spec,
@@ -144,3 +145,92 @@ def test_covers_includes_both_bounds():
     assert block.covers(r("10.0.0.255"))
     assert not block.covers(r("9.255.255.255-10.0.0.3"))
     assert not block.covers(r("10.0.0.250-10.0.1.0"))
+
+
+def v4(text: str) -> int:
+    return int(ipaddress.IPv4Address(text))
+
+
+@pytest.mark.parametrize(
+    ("spec", "first", "last"),
+    [
+        # IPv4-mapped (::ffff:0:0/96): the low 32 bits are the address.
+        ("::ffff:192.0.2.1", "192.0.2.1", "192.0.2.1"),
+        ("::ffff:198.51.100.0/120", "198.51.100.0", "198.51.100.255"),
+        ("::ffff:0.0.0.0", "0.0.0.0", "0.0.0.0"),
+        ("::ffff:255.255.255.255", "255.255.255.255", "255.255.255.255"),
+        # NAT64 (64:ff9b::/96), the second block: a range outside the first one is
+        # still looked up in the blocks after it.
+        ("64:ff9b::203.0.113.9", "203.0.113.9", "203.0.113.9"),
+        ("64:ff9b::8.8.8.0/120", "8.8.8.0", "8.8.8.255"),
+        # 6to4 (2002::/16): the 32 bits after the prefix, above 80 bits of site and host.
+        ("2002:c000:0200::/48", "192.0.2.0", "192.0.2.0"),
+        ("2002:c000:0200::-2002:c000:02ff:ffff:ffff:ffff:ffff:ffff", "192.0.2.0", "192.0.2.255"),
+        ("2002:0808:0808::1", "8.8.8.8", "8.8.8.8"),
+    ],
+)
+def test_embedded_ipv4_is_the_address_an_ipv6_range_stands_for(spec, first, last):
+    assert embedded_ipv4(r(spec)) == [(v4(first), v4(last))]
+
+
+@pytest.mark.parametrize("spec", ["2001:db8::1", "::1", "::fffe:c000:201", "2003::/32"])
+def test_embedded_ipv4_of_a_range_outside_every_embedding_is_empty(spec):
+    assert embedded_ipv4(r(spec)) == []
+
+
+def test_embedded_ipv4_clips_a_range_to_the_embedding_it_overlaps():
+    # Below the mapped block and into it; from it to past its end.
+    assert embedded_ipv4(r("::fffe:ffff:fff0-::ffff:0.0.0.5")) == [(0, 5)]
+    assert embedded_ipv4(r("::ffff:255.255.255.0-::1:0:0:5")) == [
+        (v4("255.255.255.0"), v4("255.255.255.255"))
+    ]
+
+
+def test_embedded_ipv4_of_every_ipv6_address_is_every_ipv4_address_once_per_embedding():
+    everything = IpRange(ipaddress.ip_address("::"), ipaddress.ip_address("ffff" + ":ffff" * 7))
+    assert embedded_ipv4(everything) == [(0, 2**32 - 1)] * 3
+
+
+@pytest.mark.parametrize(
+    ("spec", "documentation"),
+    [
+        ("::ffff:192.0.2.1", True),
+        ("64:ff9b::203.0.113.9", True),
+        ("2002:c633:6400::/40", True),  # 6to4 of 198.51.100.0/24
+        ("2002:c000:0100::-2002:c000:0200::", True),  # reaches into 192.0.2.0
+        ("::ffff:8.8.8.8", False),
+        ("64:ff9b::8.8.8.8", False),
+        ("2002:0808:0808::/48", False),
+        ("2002:c000:01ff:ffff:ffff:ffff:ffff:ffff", False),  # 192.0.1.255, just below
+        ("2001:db9::1", False),
+    ],
+)
+def test_an_embedded_documentation_address_is_a_placeholder(spec, documentation):
+    assert r(spec).is_documentation is documentation
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "named"),
+    [
+        ("fe80::1%eth0", "fe80::1%eth0", "fe80::1%eth0"),
+        ("fe80::1", " fe80::2%2 ", "fe80::2%2"),
+    ],
+)
+def test_a_zone_id_is_refused_and_named(start, end, named):
+    # Python parses "fe80::1%eth0"; a trusted range is org-wide and has no interface.
+    with pytest.raises(IpRangeError) as caught:
+        make_range(start, end)
+    assert str(caught.value) == (
+        f"{named!r} carries a zone id ('%...'); a trusted range takes plain addresses"
+    )
+    with pytest.raises(IpRangeError, match="zone id"):
+        parse_address_spec(f"{start}-{end}")
+
+
+def test_duplicates_become_one_range_however_wide():
+    # merge_ranges takes any IpRange, not only ones make_range checked: a duplicate of a
+    # range wider than Salesforce allows is still a duplicate, not a second range.
+    wide = IpRange(ipaddress.ip_address("0.0.0.0"), ipaddress.ip_address("255.255.255.255"))
+    tail = IpRange(ipaddress.ip_address("10.0.0.0"), ipaddress.ip_address("255.255.255.255"))
+    assert merge_ranges([wide, wide]) == [wide]
+    assert merge_ranges([tail, wide]) == [wide]

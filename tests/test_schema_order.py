@@ -186,3 +186,30 @@ def test_every_insert_uses_the_schema_it_is_given(tmp_path):
     assert names(fresh) == ["zeta", "alpha"]
     with pytest.raises(SchemaOrderError, match="no type 'ToySettings'"):
         insertion_index(fresh, "zeta", "ToySettings")
+
+
+def region(*children: str) -> etree._Element:
+    body = "".join(f"<{name}>x</{name}>" for name in children)
+    return parse_xml(f'<flexiPageRegions xmlns="{MD_NS}">{body}</flexiPageRegions>'.encode())
+
+
+def test_a_pre_49_region_orders_component_instances_where_item_instances_stand():
+    # Before API 49.0 a FlexiPageRegion held componentInstances at the position of today's
+    # itemInstances: a new one goes after the last of them, a new mode after them too.
+    old = region("componentInstances", "componentInstances", "mode", "name", "type")
+    insert_in_schema_order(old, etree.Element(md("componentInstances")), "FlexiPageRegion")
+    assert names(old) == [
+        "componentInstances",
+        "componentInstances",
+        "componentInstances",
+        "mode",
+        "name",
+        "type",
+    ]
+    assert insertion_index(region("componentInstances", "name"), "mode", "FlexiPageRegion") == 1
+    assert insertion_index(region("itemInstances", "name"), "mode", "FlexiPageRegion") == 1
+
+
+def test_the_legacy_name_belongs_to_its_own_type_only():
+    with pytest.raises(SchemaOrderError, match="no child element 'componentInstances'"):
+        insertion_index(settings(), "componentInstances", "SecuritySettings")

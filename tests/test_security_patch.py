@@ -7,8 +7,10 @@ from tasks.totango_sf.config.ip_ranges import IpRange, parse_address_spec
 from tasks.totango_sf.merge.security import (
     SecurityPatchError,
     add_ip_ranges,
+    ip_ranges_in,
     missing_ip_ranges,
     remove_ip_ranges,
+    stale_ip_ranges,
     with_explicit_network_access,
 )
 from tasks.totango_sf.metadata.safe_xml import parse_xml
@@ -272,3 +274,44 @@ def test_explicit_network_access_added_empty_at_its_schema_position():
     assert ranges_in(out) == []
     assert with_explicit_network_access(EXISTING) == canonical_bytes(EXISTING)
     assert load_schema().validate(parse_xml(out)) == []
+
+
+def test_ip_ranges_in_lists_every_readable_range_in_file_order():
+    assert ip_ranges_in(EXISTING) == [r("10.0.0.0/24", "Office"), r("52.1.1.1", "")]
+    assert ip_ranges_in(settings(PASSWORD)) == []
+    assert ip_ranges_in(settings("<networkAccess/>")) == []
+    with pytest.raises(SecurityPatchError, match="expected a SecuritySettings root"):
+        ip_ranges_in(f'<Layout xmlns="{MD_NS}"/>'.encode())
+
+
+OURS_AND_OTHERS = settings(
+    "<networkAccess>"
+    + ip("Totango", "198.51.100.7", "198.51.100.7")
+    + ip("Totango", "203.0.113.0", "203.0.113.255")
+    + ip("Totango", "198.51.100.7", "198.51.100.8")
+    + ip("Totango", "not-an-ip", "10.9.9.9")
+    + ip("Office", "192.0.2.9", "192.0.2.9")
+    + ip(None, "52.1.1.1", "52.1.1.1")
+    + "</networkAccess>"
+)
+
+
+def test_stale_ranges_carry_our_description_and_are_no_longer_configured():
+    # Still configured: kept. Dropped from the config, or configured with another end: stale.
+    # Another description (or none) is the org's own range, whatever the config says.
+    assert stale_ip_ranges(OURS_AND_OTHERS, [r("198.51.100.7")], "Totango") == [
+        r("203.0.113.0/24"),
+        r("198.51.100.7-198.51.100.8"),
+    ]
+
+
+def test_a_range_is_ours_by_its_description_alone():
+    everything = [r("198.51.100.7"), r("203.0.113.0/24"), r("198.51.100.7-198.51.100.8")]
+    assert stale_ip_ranges(OURS_AND_OTHERS, everything, "Totango") == []
+    assert stale_ip_ranges(OURS_AND_OTHERS, [], "Office") == [r("192.0.2.9", "Office")]
+
+
+def test_without_a_description_no_range_is_ours():
+    # An empty description would otherwise claim every unlabelled range of the org.
+    assert stale_ip_ranges(OURS_AND_OTHERS, [], "") == []
+    assert stale_ip_ranges(settings(PASSWORD), [r("198.51.100.7")], "Totango") == []
