@@ -87,14 +87,47 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# The bundle a shell trusts: this emulator's CA appended to whatever the shell trusted
+# before, so sourcing a second emulator's env.sh keeps the first one trusted.
+TRUST_BUNDLE = (
+    "trusted={trusted}\n"
+    'if [ -n "${{REQUESTS_CA_BUNDLE:-}}" ] && [ -f "$REQUESTS_CA_BUNDLE" ] &&'
+    ' ! grep -qxF "$(sed -n 2p {ca})" "$REQUESTS_CA_BUNDLE"; then\n'
+    '  cat "$REQUESTS_CA_BUNDLE" {ca} > "$trusted.tmp" && mv "$trusted.tmp" "$trusted"\n'
+    '  export REQUESTS_CA_BUNDLE="$trusted" SSL_CERT_FILE="$trusted"\n'
+    'elif [ -z "${{REQUESTS_CA_BUNDLE:-}}" ]; then\n'
+    "  export REQUESTS_CA_BUNDLE={ca} SSL_CERT_FILE={ca}\n"
+    "fi\n"
+)
+
+
 def write_env_script(path: Path, env: dict[str, str]) -> None:
-    """``source DIR/env.sh`` points a shell's cci and totango-sf at this org."""
-    lines = [f"export {key}={shlex.quote(value)}" for key, value in sorted(env.items())]
+    """``source DIR/env.sh`` points a shell's cci and totango-sf at this org.
+
+    Written whole (a temporary file renamed into place), so a shell that sources it
+    while the emulator starts reads all of it or finds none of it.
+    """
+    ca = env.get("REQUESTS_CA_BUNDLE", "")
+    plain = {k: v for k, v in env.items() if k not in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")}
+    lines = [f"export {key}={shlex.quote(value)}" for key, value in sorted(plain.items())]
+    script = (
+        "\n".join(lines)
+        + "\n"
+        + (
+            TRUST_BUNDLE.format(
+                ca=shlex.quote(ca), trusted=shlex.quote(str(path.with_name("trusted.pem")))
+            )
+            if ca
+            else ""
+        )
+    )
     # It holds a refresh token and the keychain key: readable by the owner only.
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    partial = path.with_name(path.name + ".partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
-    os.chmod(path, 0o600)
+        handle.write(script)
+    os.chmod(partial, 0o600)
+    os.replace(partial, path)
 
 
 if __name__ == "__main__":
