@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from tasks.totango_sf.errors import Unreachable
+from tasks.totango_sf.salesforce.retry_policy import TLS_NOT_TRUSTED
 
 LOGGER = logging.getLogger("totango_sf")
 
@@ -170,7 +171,7 @@ _NETWORK_CAUSES = (
     ("Connection aborted", "the connection was dropped"),
     ("Name or service not known", "unknown host"),
     ("nodename nor servname", "unknown host"),
-    ("CERTIFICATE_VERIFY_FAILED", "TLS certificate not trusted"),
+    ("CERTIFICATE_VERIFY_FAILED", TLS_NOT_TRUSTED),
     ("timed out", "timed out"),
     ("Read timed out", "timed out"),
 )

@@ -339,6 +339,10 @@ class _RequestLimit(Unreachable):
 
 
 def _transient(exc: Exception) -> str:
+    from tasks.totango_sf.salesforce.retry_policy import TLS_NOT_TRUSTED, is_tls_failure
+
+    if is_tls_failure(exc):
+        return TLS_NOT_TRUSTED
     if isinstance(exc, ExpatError):
         return "the server answered with something other than XML (an HTTP 5xx page?)"
     return type(exc).__name__

@@ -38,10 +38,15 @@ query failing "with status 403, response [{"message":"TotalRequests Limit
 exceeded.","errorCode":"REQUEST_LIMIT_EXCEEDED"}]"). A read waits and tries
 again, which rides out a short burst; a spent allowance still ends the run
 after the last try, with exit 4 naming REQUEST_LIMIT_EXCEEDED.
+
+A TLS certificate the client does not trust is never retried: it stays untrusted however
+long one waits (a proxy that re-signs traffic, or a missing CA), so the run ends at once
+with a line naming REQUESTS_CA_BUNDLE (``connection.short_reason``).
 """
 
 from __future__ import annotations
 
+import ssl
 import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -64,7 +69,26 @@ def with_retries(
         try:
             return call()
         except Exception as exc:
-            if delay is None or not transient(exc):
+            if delay is None or not transient(exc) or is_tls_failure(exc):
                 raise
             (sleep or time.sleep)(delay)
     raise AssertionError("unreachable")
+
+
+TLS_NOT_TRUSTED = (
+    "TLS certificate not trusted: set REQUESTS_CA_BUNDLE to a CA bundle that holds the"
+    " CA of your proxy or network"
+)
+
+
+def is_tls_failure(exc: BaseException) -> bool:
+    """A certificate the client could not verify, however the HTTP library wrapped it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        text = str(seen)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
