@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
 
 import typer
 
-from tasks.totango_sf.cli.arguments import OrgOptional
+from tasks.totango_sf.cli.options import OrgOptional
 from tasks.totango_sf.errors import (  # noqa: F401 - the shells' exit codes, defined once
     ERROR_NAMES,
     EXIT_BAD_INPUT,

@@ -22,12 +22,6 @@ from tasks.totango_sf.cli.apex_test_report import (
     check_test_options,
     print_tests,
 )
-from tasks.totango_sf.cli.arguments import (
-    QuickOption,
-    SnapshotOption,
-    TimeoutOption,
-    missing_snapshot_problem,
-)
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
@@ -60,6 +54,12 @@ from tasks.totango_sf.cli.guard import (
     fail_interrupted_before_send,
 )
 from tasks.totango_sf.cli.option_sets import options_command
+from tasks.totango_sf.cli.options import (
+    QuickOption,
+    SnapshotOption,
+    TimeoutOption,
+    missing_snapshot_problem,
+)
 from tasks.totango_sf.cli.record_pages import print_record_pages
 from tasks.totango_sf.errors import status_command
 

@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import typer
 
-from tasks.totango_sf.cli.arguments import OrgRequired
 from tasks.totango_sf.cli.common import (
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
@@ -29,6 +28,7 @@ from tasks.totango_sf.cli.common import (
     styled,
 )
 from tasks.totango_sf.cli.guard import changing, fail_unknown
+from tasks.totango_sf.cli.options import OrgRequired
 from tasks.totango_sf.cli.org import (
     _handle_org_errors,
     _org_errors,

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tasks.totango_sf.cli.arguments import OrgRequired
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_MANUAL_STEP_OPEN,
@@ -41,6 +40,7 @@ from tasks.totango_sf.cli.fleet import (
     ParallelOption,
     single_org,
 )
+from tasks.totango_sf.cli.options import OrgRequired
 from tasks.totango_sf.errors import EXIT_OK, EXIT_STEP_FAILED
 
 if TYPE_CHECKING:
