@@ -22,9 +22,6 @@ import typer
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
-    ConfigOption,
-    JsonOption,
-    OrgOption,
     error_document,
     fail,
     load_config_or_exit,
@@ -37,6 +34,7 @@ from tasks.totango_sf.cli.common import (
     styled,
 )
 from tasks.totango_sf.cli.mapping import register as register_mapping
+from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgOption
 from tasks.totango_sf.cli.org import register as register_org_commands
 from tasks.totango_sf.cli.status import register as register_status
 from tasks.totango_sf.cli.steps import register as register_org_steps

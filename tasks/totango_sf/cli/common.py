@@ -11,11 +11,10 @@ import re
 import shlex
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import typer
 
-from tasks.totango_sf.cli.options import OrgOptional
 from tasks.totango_sf.errors import (  # noqa: F401 - the shells' exit codes, defined once
     ERROR_NAMES,
     EXIT_BAD_INPUT,
@@ -109,14 +108,6 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     from rich.text import Text
 
     return Text.assemble(*parts)
-
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="Setup config YAML [default: orgconfig/totango.yml]."),
-]
-OrgOption = OrgOptional
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document only.")]
 
 
 # Bumped when a command's ``result`` changes shape incompatibly; CI parsers can pin it.

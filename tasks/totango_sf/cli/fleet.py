@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
@@ -41,38 +41,6 @@ from tasks.totango_sf.cli.common import (
 )
 from tasks.totango_sf.errors import EXIT_INTERRUPTED
 
-
-def _org_names(values: list[str] | None) -> list[str] | None:
-    from tasks.totango_sf.salesforce.identifiers import org_name_problem
-
-    for value in values or []:
-        if problem := org_name_problem(value):
-            raise typer.BadParameter(problem)
-    return values
-
-
-OrgNames = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--org",
-        help="CumulusCI org name; applies orgconfig/<org>.yml. Repeat it to run on several orgs.",
-        callback=_org_names,
-    ),
-]
-OrgsGlob = Annotated[
-    str | None,
-    typer.Option(
-        "--orgs",
-        metavar="GLOB",
-        help="Every org in CumulusCI's keychain whose name matches GLOB (quote it: 'uat-*').",
-    ),
-]
-ParallelOption = Annotated[
-    int,
-    typer.Option("--parallel", min=1, max=64, help="Orgs worked on at once in a fleet run."),
-]
-
-DEFAULT_PARALLEL = 4
 # Worst first: what a CI job must look at before anything else.
 SEVERITY = (
     EXIT_OUTCOME_UNKNOWN,

@@ -7,13 +7,12 @@ from typing import Annotated
 import typer
 
 from tasks.totango_sf.cli.common import (
-    ConfigOption,
-    JsonOption,
     load_config_or_exit,
     out,
     print_result,
     print_warnings,
 )
+from tasks.totango_sf.cli.options import ConfigOption, JsonOption
 
 FORMATS = ("table", "csv", "json")
 

@@ -1,14 +1,18 @@
-"""Option values checked where they are parsed, before any config is read or org contacted.
+"""Every option that more than one ``totango-sf`` command takes, declared once.
 
-A value that cannot be right is a usage error (exit 2) naming the option, so
-``--quick ""`` never turns into a full, unvalidated deploy to production and
-``--timeout nan`` never into a poll that cannot end. The rules themselves live in
-``salesforce/identifiers.py``, shared with the CumulusCI tasks. Only typer and that
+A command's parameter names its option by type (``config: ConfigOption = None``), so the
+flag, its help and its check are the same wherever it appears; options only one command
+has stay in that command's module. Values are checked where they are parsed, before any
+config is read or org contacted: a value that cannot be right is a usage error (exit 2)
+naming the option, so ``--quick ""`` never turns into a full, unvalidated deploy to
+production and ``--timeout nan`` never into a poll that cannot end. The rules themselves
+live in ``salesforce/identifiers.py``, shared with the CumulusCI tasks. Only typer and that
 module are imported at module level, so ``--help`` stays fast.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -30,6 +34,12 @@ def _org(value: str | None) -> str | None:
     if value is not None:
         _checked(org_name_problem(value))
     return value
+
+
+def _org_names(values: list[str] | None) -> list[str] | None:
+    for value in values or []:
+        _checked(org_name_problem(value))
+    return values
 
 
 def _quick(value: str | None) -> str | None:
@@ -60,14 +70,48 @@ def missing_snapshot_problem(org: str, snapshot_id: str) -> str | None:
     return f"--snapshot: no snapshot {snapshot_id!r} for org {org!r} (have: {shown})"
 
 
+# -- every command -------------------------------------------------------------------
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Setup config YAML [default: orgconfig/totango.yml]."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document only.")]
+
+# -- which org: one, or a fleet ------------------------------------------------------
+
 OrgRequired = Annotated[
     str,
     typer.Option("--org", help="CumulusCI org name; applies orgconfig/<org>.yml.", callback=_org),
 ]
-OrgOptional = Annotated[
+OrgOption = Annotated[
     str | None,
     typer.Option("--org", help="CumulusCI org name; applies orgconfig/<org>.yml.", callback=_org),
 ]
+OrgNames = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--org",
+        help="CumulusCI org name; applies orgconfig/<org>.yml. Repeat it to run on several orgs.",
+        callback=_org_names,
+    ),
+]
+OrgsGlob = Annotated[
+    str | None,
+    typer.Option(
+        "--orgs",
+        metavar="GLOB",
+        help="Every org in CumulusCI's keychain whose name matches GLOB (quote it: 'uat-*').",
+    ),
+]
+ParallelOption = Annotated[
+    int,
+    typer.Option("--parallel", min=1, max=64, help="Orgs worked on at once in a fleet run."),
+]
+DEFAULT_PARALLEL = 4
+
+# -- deploys ---------------------------------------------------------------------------
+
 QuickOption = Annotated[
     str | None,
     typer.Option(
@@ -86,4 +130,17 @@ TimeoutOption = Annotated[
 SnapshotOption = Annotated[
     str | None,
     typer.Option("--snapshot", help="Snapshot id [default: the latest].", callback=_snapshot),
+]
+TestLevelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--test-level",
+        help="NoTestRun | RunLocalTests | RunSpecifiedTests | RunAllTestsInOrg | default"
+        " (leave testLevel out). Default: NoTestRun outside production; in production"
+        " default for a deploy and RunLocalTests for --check-only.",
+    ),
+]
+TestsOption = Annotated[
+    str | None,
+    typer.Option("--tests", metavar="A,B", help="Test classes for RunSpecifiedTests."),
 ]

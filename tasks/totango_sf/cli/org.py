@@ -16,19 +16,12 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from tasks.totango_sf.cli.apex_test_report import (
-    TestLevelOption,
-    TestsOption,
-    check_test_options,
-    print_tests,
-)
+from tasks.totango_sf.cli.apex_test_report import check_test_options, print_tests
 from tasks.totango_sf.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
     EXIT_OUTCOME_UNKNOWN,
-    ConfigOption,
-    JsonOption,
     connect_or_exit,
     err,
     fail,
@@ -41,13 +34,7 @@ from tasks.totango_sf.cli.common import (
     rerun_command,
     styled,
 )
-from tasks.totango_sf.cli.fleet import (
-    DEFAULT_PARALLEL,
-    OrgNames,
-    OrgsGlob,
-    ParallelOption,
-    single_org,
-)
+from tasks.totango_sf.cli.fleet import single_org
 from tasks.totango_sf.cli.guard import (
     announce,
     changing,
@@ -55,8 +42,16 @@ from tasks.totango_sf.cli.guard import (
 )
 from tasks.totango_sf.cli.option_sets import options_command
 from tasks.totango_sf.cli.options import (
+    DEFAULT_PARALLEL,
+    ConfigOption,
+    JsonOption,
+    OrgNames,
+    OrgsGlob,
+    ParallelOption,
     QuickOption,
     SnapshotOption,
+    TestLevelOption,
+    TestsOption,
     TimeoutOption,
     missing_snapshot_problem,
 )

@@ -17,8 +17,6 @@ from tasks.totango_sf.cli.common import (
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
     EXIT_OUTCOME_UNKNOWN,
-    ConfigOption,
-    JsonOption,
     connect_or_exit,
     err,
     load_config_or_exit,
@@ -28,7 +26,7 @@ from tasks.totango_sf.cli.common import (
     styled,
 )
 from tasks.totango_sf.cli.guard import changing, fail_unknown
-from tasks.totango_sf.cli.options import OrgRequired
+from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired
 from tasks.totango_sf.cli.org import (
     _handle_org_errors,
     _org_errors,

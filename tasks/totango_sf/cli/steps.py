@@ -21,8 +21,6 @@ from tasks.totango_sf.cli.common import (
     EXIT_MANUAL_STEP_OPEN,
     EXIT_ORG_UNREACHABLE,
     EXIT_OUTCOME_UNKNOWN,
-    ConfigOption,
-    JsonOption,
     connect_or_exit,
     err,
     fail,
@@ -33,14 +31,16 @@ from tasks.totango_sf.cli.common import (
     runnable_hints,
     styled,
 )
-from tasks.totango_sf.cli.fleet import (
+from tasks.totango_sf.cli.fleet import single_org
+from tasks.totango_sf.cli.options import (
     DEFAULT_PARALLEL,
+    ConfigOption,
+    JsonOption,
     OrgNames,
+    OrgRequired,
     OrgsGlob,
     ParallelOption,
-    single_org,
 )
-from tasks.totango_sf.cli.options import OrgRequired
 from tasks.totango_sf.errors import EXIT_OK, EXIT_STEP_FAILED
 
 if TYPE_CHECKING:
