@@ -37,7 +37,7 @@ def done(step):
         raise SystemExit(0)
 import typer
 import tasks.totango_sf.cli.app as app
-import tasks.totango_sf.cli.common as common
+import tasks.totango_sf.cli.output as output
 done(1)
 group = typer.main.get_command(app.app_for(["plan"]))
 done(2)
@@ -47,7 +47,7 @@ group.commands["plan"].make_context("plan", ["--out", str(OUT)])
 done(4)
 import tasks.totango_sf.config.model
 done(5)
-cfg = common.load_config_or_exit(None, None, False)
+cfg = output.load_config_or_exit(None, None, False)
 done(6)
 from tasks.totango_sf.render.plan import build_plan, plan_files, write_files
 done(7)
@@ -59,11 +59,11 @@ load_schema().validate_bytes(files["package/package.xml"])
 done(9)
 write_files(files, OUT)
 done(10)
-common.out.size  # builds the console: imports rich
+output.out.size  # builds the console: imports rich
 from rich.table import Table
 done(11)
-common.print_plan_table(plan.table_rows(), "Totango setup plan (offline)")
-common.print_warnings(plan.warnings)
+output.print_plan_table(plan.table_rows(), "Totango setup plan (offline)")
+output.print_warnings(plan.warnings)
 done(12)
 """
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.totango_sf.cli.common import EXIT_BAD_INPUT, err, fail, out, styled
+from tasks.totango_sf.cli.output import EXIT_BAD_INPUT, err, fail, out, styled
 
 
 def check_test_options(test_level: str | None, tests: str | None, as_json: bool) -> None:

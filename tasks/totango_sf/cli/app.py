@@ -19,7 +19,12 @@ from typing import Annotated, Any
 
 import typer
 
-from tasks.totango_sf.cli.common import (
+from tasks.totango_sf.cli.commands.deploy import register as register_org_commands
+from tasks.totango_sf.cli.commands.mapping import register as register_mapping
+from tasks.totango_sf.cli.commands.setup import register as register_org_steps
+from tasks.totango_sf.cli.commands.status import register as register_status
+from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgOption
+from tasks.totango_sf.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
     error_document,
@@ -33,11 +38,6 @@ from tasks.totango_sf.cli.common import (
     print_warnings,
     styled,
 )
-from tasks.totango_sf.cli.mapping import register as register_mapping
-from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgOption
-from tasks.totango_sf.cli.org import register as register_org_commands
-from tasks.totango_sf.cli.status import register as register_status
-from tasks.totango_sf.cli.steps import register as register_org_steps
 
 _APP_SETTINGS: dict[str, Any] = dict(
     help="Totango's Salesforce setup as one reviewed, repeatable, atomic deployment.",
@@ -120,7 +120,7 @@ def plan(
         start_loading_toolkit_schema()
     cfg = load_config_or_exit(config, org, as_json)
     if org:
-        from tasks.totango_sf.cli.org import plan_against_org
+        from tasks.totango_sf.cli.commands.deploy import plan_against_org
 
         plan_against_org(
             cfg,

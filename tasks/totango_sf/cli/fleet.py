@@ -23,7 +23,7 @@ from typing import Any
 
 import typer
 
-from tasks.totango_sf.cli.common import (
+from tasks.totango_sf.cli.output import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.totango_sf.cli.common import out, styled
+from tasks.totango_sf.cli.output import out, styled
 
 # Each cell's text and its style.
 _SHOWS = {

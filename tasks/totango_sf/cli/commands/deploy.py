@@ -17,23 +17,6 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from tasks.totango_sf.cli.apex_test_report import check_test_options, print_tests
-from tasks.totango_sf.cli.common import (
-    EXIT_BAD_INPUT,
-    EXIT_DEPLOY_FAILED,
-    EXIT_DRIFT,
-    EXIT_OUTCOME_UNKNOWN,
-    connect_or_exit,
-    err,
-    fail,
-    load_config_or_exit,
-    out,
-    print_plan_table,
-    print_problems_table,
-    print_result,
-    print_warnings,
-    rerun_command,
-    styled,
-)
 from tasks.totango_sf.cli.fleet import single_org
 from tasks.totango_sf.cli.guard import (
     announce,
@@ -54,6 +37,23 @@ from tasks.totango_sf.cli.options import (
     TestsOption,
     TimeoutOption,
     missing_snapshot_problem,
+)
+from tasks.totango_sf.cli.output import (
+    EXIT_BAD_INPUT,
+    EXIT_DEPLOY_FAILED,
+    EXIT_DRIFT,
+    EXIT_OUTCOME_UNKNOWN,
+    connect_or_exit,
+    err,
+    fail,
+    load_config_or_exit,
+    out,
+    print_plan_table,
+    print_problems_table,
+    print_result,
+    print_warnings,
+    rerun_command,
+    styled,
 )
 from tasks.totango_sf.cli.record_pages import print_record_pages
 from tasks.totango_sf.errors import status_command

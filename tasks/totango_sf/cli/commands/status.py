@@ -13,7 +13,16 @@ from typing import Annotated, Any
 
 import typer
 
-from tasks.totango_sf.cli.common import (
+from tasks.totango_sf.cli.commands.deploy import (
+    _handle_org_errors,
+    _org_errors,
+    print_drift,
+    print_failures,
+    progress_display,
+)
+from tasks.totango_sf.cli.guard import changing, fail_unknown
+from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired
+from tasks.totango_sf.cli.output import (
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
     EXIT_OUTCOME_UNKNOWN,
@@ -24,15 +33,6 @@ from tasks.totango_sf.cli.common import (
     print_result,
     print_warnings,
     styled,
-)
-from tasks.totango_sf.cli.guard import changing, fail_unknown
-from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired
-from tasks.totango_sf.cli.org import (
-    _handle_org_errors,
-    _org_errors,
-    print_drift,
-    print_failures,
-    progress_display,
 )
 
 # Each state's verdict (shown in its style) and the rest of the line.
