@@ -38,6 +38,7 @@ def done(step):
 import typer
 import tasks.totango_sf.cli.app as app
 import tasks.totango_sf.cli.output as output
+import tasks.totango_sf.cli.session as session
 done(1)
 group = typer.main.get_command(app.app_for(["plan"]))
 done(2)
@@ -47,7 +48,7 @@ group.commands["plan"].make_context("plan", ["--out", str(OUT)])
 done(4)
 import tasks.totango_sf.config.model
 done(5)
-cfg = output.load_config_or_exit(None, None, False)
+cfg = session.load_config_or_exit(None, None, False)
 done(6)
 from tasks.totango_sf.render.plan import build_plan, plan_files, write_files
 done(7)

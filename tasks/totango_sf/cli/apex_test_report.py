@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.totango_sf.cli.output import EXIT_BAD_INPUT, err, fail, out, styled
+from tasks.totango_sf.cli.output import err, fail, out, styled
+from tasks.totango_sf.errors import EXIT_BAD_INPUT
 
 
 def check_test_options(test_level: str | None, tests: str | None, as_json: bool) -> None:

@@ -25,11 +25,8 @@ from tasks.totango_sf.cli.commands.setup import register as register_org_steps
 from tasks.totango_sf.cli.commands.status import register as register_status
 from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgOption
 from tasks.totango_sf.cli.output import (
-    EXIT_BAD_INPUT,
-    EXIT_DEPLOY_FAILED,
     error_document,
     fail,
-    load_config_or_exit,
     out,
     print_json,
     print_plan_table,
@@ -38,6 +35,8 @@ from tasks.totango_sf.cli.output import (
     print_warnings,
     styled,
 )
+from tasks.totango_sf.cli.session import load_config_or_exit
+from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_DEPLOY_FAILED
 
 _APP_SETTINGS: dict[str, Any] = dict(
     help="Totango's Salesforce setup as one reviewed, repeatable, atomic deployment.",

@@ -23,23 +23,19 @@ from typing import Any
 
 import typer
 
-from tasks.totango_sf.cli.output import (
+from tasks.totango_sf.cli.output import err, error_document, fail, out, print_result
+from tasks.totango_sf.cli.session import require_project
+from tasks.totango_sf.errors import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
+    EXIT_INTERRUPTED,
     EXIT_MANUAL_STEP_OPEN,
     EXIT_OK,
     EXIT_ORG_BUSY,
     EXIT_ORG_UNREACHABLE,
     EXIT_OUTCOME_UNKNOWN,
-    err,
-    error_document,
-    fail,
-    out,
-    print_result,
-    require_project,
 )
-from tasks.totango_sf.errors import EXIT_INTERRUPTED
 
 # Worst first: what a CI job must look at before anything else.
 SEVERITY = (

@@ -23,6 +23,7 @@ from tasks.totango_sf.cli.guard import (
     changing,
     fail_interrupted_before_send,
 )
+from tasks.totango_sf.cli.hints import rerun_command
 from tasks.totango_sf.cli.option_sets import options_command
 from tasks.totango_sf.cli.options import (
     DEFAULT_PARALLEL,
@@ -39,24 +40,24 @@ from tasks.totango_sf.cli.options import (
     missing_snapshot_problem,
 )
 from tasks.totango_sf.cli.output import (
-    EXIT_BAD_INPUT,
-    EXIT_DEPLOY_FAILED,
-    EXIT_DRIFT,
-    EXIT_OUTCOME_UNKNOWN,
-    connect_or_exit,
     err,
     fail,
-    load_config_or_exit,
     out,
     print_plan_table,
     print_problems_table,
     print_result,
     print_warnings,
-    rerun_command,
     styled,
 )
 from tasks.totango_sf.cli.record_pages import print_record_pages
-from tasks.totango_sf.errors import status_command
+from tasks.totango_sf.cli.session import connect_or_exit, load_config_or_exit
+from tasks.totango_sf.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_DEPLOY_FAILED,
+    EXIT_DRIFT,
+    EXIT_OUTCOME_UNKNOWN,
+    status_command,
+)
 
 NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
 

@@ -7,12 +7,8 @@ from typing import Annotated
 import typer
 
 from tasks.totango_sf.cli.options import ConfigOption, JsonOption
-from tasks.totango_sf.cli.output import (
-    load_config_or_exit,
-    out,
-    print_result,
-    print_warnings,
-)
+from tasks.totango_sf.cli.output import out, print_result, print_warnings
+from tasks.totango_sf.cli.session import load_config_or_exit
 
 FORMATS = ("table", "csv", "json")
 
@@ -29,7 +25,8 @@ def mapping_command(
     as_json: JsonOption = False,
 ) -> None:
     """Print the field mapping Totango's outbound integration job needs (no org needed)."""
-    from tasks.totango_sf.cli.output import EXIT_BAD_INPUT, fail
+    from tasks.totango_sf.cli.output import fail
+    from tasks.totango_sf.errors import EXIT_BAD_INPUT
     from tasks.totango_sf.steps.mapping import field_mapping
 
     if output_format not in ("table", "csv", "json"):

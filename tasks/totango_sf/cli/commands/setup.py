@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from tasks.totango_sf.cli.fleet import single_org
+from tasks.totango_sf.cli.hints import rerun_command, runnable_hint, runnable_hints
 from tasks.totango_sf.cli.options import (
     DEFAULT_PARALLEL,
     ConfigOption,
@@ -26,22 +27,16 @@ from tasks.totango_sf.cli.options import (
     OrgsGlob,
     ParallelOption,
 )
-from tasks.totango_sf.cli.output import (
+from tasks.totango_sf.cli.output import err, fail, out, print_result, styled
+from tasks.totango_sf.cli.session import connect_or_exit
+from tasks.totango_sf.errors import (
     EXIT_BAD_INPUT,
     EXIT_MANUAL_STEP_OPEN,
+    EXIT_OK,
     EXIT_ORG_UNREACHABLE,
     EXIT_OUTCOME_UNKNOWN,
-    connect_or_exit,
-    err,
-    fail,
-    out,
-    print_result,
-    rerun_command,
-    runnable_hint,
-    runnable_hints,
-    styled,
+    EXIT_STEP_FAILED,
 )
-from tasks.totango_sf.errors import EXIT_OK, EXIT_STEP_FAILED
 
 if TYPE_CHECKING:
     from rich.text import Text
@@ -83,7 +78,7 @@ def _run_fleet(
 
 def _session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[Any, Any]:
     """Config first (bad input is exit 2 before any network), then the org (exit 4)."""
-    from tasks.totango_sf.cli.output import load_config_or_exit
+    from tasks.totango_sf.cli.session import load_config_or_exit
 
     cfg = load_config_or_exit(config, org, as_json)
     return connect_or_exit(org, as_json), cfg
@@ -176,7 +171,7 @@ def install_command(
     as_json: JsonOption = False,
 ) -> None:
     """Install the Totango managed package (package.version_id, security type FULL)."""
-    from tasks.totango_sf.cli.output import load_config_or_exit
+    from tasks.totango_sf.cli.session import load_config_or_exit
     from tasks.totango_sf.steps.install import (
         MISSING_VERSION_ID,
         PackageInstallFailed,

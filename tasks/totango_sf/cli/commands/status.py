@@ -22,18 +22,9 @@ from tasks.totango_sf.cli.commands.deploy import (
 )
 from tasks.totango_sf.cli.guard import changing, fail_unknown
 from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired
-from tasks.totango_sf.cli.output import (
-    EXIT_DEPLOY_FAILED,
-    EXIT_DRIFT,
-    EXIT_OUTCOME_UNKNOWN,
-    connect_or_exit,
-    err,
-    load_config_or_exit,
-    out,
-    print_result,
-    print_warnings,
-    styled,
-)
+from tasks.totango_sf.cli.output import err, out, print_result, print_warnings, styled
+from tasks.totango_sf.cli.session import connect_or_exit, load_config_or_exit
+from tasks.totango_sf.errors import EXIT_DEPLOY_FAILED, EXIT_DRIFT, EXIT_OUTCOME_UNKNOWN
 
 # Each state's verdict (shown in its style) and the rest of the line.
 MESSAGES = {
