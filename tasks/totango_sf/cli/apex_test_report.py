@@ -9,19 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.totango_sf.cli.output import err, fail, out, styled
-from tasks.totango_sf.errors import EXIT_BAD_INPUT
-
-
-def check_test_options(test_level: str | None, tests: str | None, as_json: bool) -> None:
-    """Refuse a malformed level or test list before connecting (exit 2)."""
-    from tasks.totango_sf.salesforce.apex_tests import ApexTestLevelRefused
-    from tasks.totango_sf.salesforce.apex_tests import check_test_options as check
-
-    try:
-        check(test_level, tests)
-    except ApexTestLevelRefused as exc:
-        fail(str(exc), EXIT_BAD_INPUT, as_json)
+from tasks.totango_sf.cli.output import err, out, styled
 
 
 def print_tests(result: Any) -> None:

@@ -17,6 +17,8 @@ from typing import Annotated
 
 import typer
 
+from tasks.totango_sf.cli.output import fail
+from tasks.totango_sf.errors import EXIT_BAD_INPUT
 from tasks.totango_sf.salesforce.identifiers import (
     deploy_id_problem,
     org_name_problem,
@@ -68,6 +70,20 @@ def missing_snapshot_problem(org: str, snapshot_id: str) -> str | None:
         return None
     shown = ", ".join(have[-5:]) or "none"
     return f"--snapshot: no snapshot {snapshot_id!r} for org {org!r} (have: {shown})"
+
+
+def apex_test_options_or_exit(test_level: str | None, tests: str | None, as_json: bool) -> None:
+    """--test-level and --tests, refused with exit 2 when malformed, before connecting.
+
+    The rule is ``salesforce/apex_tests.py``'s ``check_test_options`` (the cci tasks ask
+    it too); its refusal already names the option, so only the exit is decided here.
+    """
+    from tasks.totango_sf.salesforce.apex_tests import ApexTestLevelRefused, check_test_options
+
+    try:
+        check_test_options(test_level, tests)
+    except ApexTestLevelRefused as exc:
+        fail(str(exc), EXIT_BAD_INPUT, as_json)
 
 
 # -- every command -------------------------------------------------------------------

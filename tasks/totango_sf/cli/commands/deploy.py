@@ -16,7 +16,7 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
-from tasks.totango_sf.cli.apex_test_report import check_test_options, print_tests
+from tasks.totango_sf.cli.apex_test_report import print_tests
 from tasks.totango_sf.cli.fleet import single_org
 from tasks.totango_sf.cli.guard import (
     announce,
@@ -37,6 +37,7 @@ from tasks.totango_sf.cli.options import (
     TestLevelOption,
     TestsOption,
     TimeoutOption,
+    apex_test_options_or_exit,
     missing_snapshot_problem,
 )
 from tasks.totango_sf.cli.output import (
@@ -248,7 +249,7 @@ def deploy_command(options: DeployOptions) -> None:
         fail("--timeout must be positive", EXIT_BAD_INPUT, options.as_json)
     if options.quick_id and (options.test_level or options.tests):
         fail("--quick runs no tests: the validation ran them", EXIT_BAD_INPUT, options.as_json)
-    check_test_options(options.test_level, options.tests, options.as_json)
+    apex_test_options_or_exit(options.test_level, options.tests, options.as_json)
     org = single_org(options.org_names, options.orgs_glob, options.as_json)
     if org is None:
         if options.test_level or options.tests:
@@ -528,7 +529,7 @@ def rollback_command(options: RollbackOptions) -> None:
         fail("--delete-fields needs --remove-components", EXIT_BAD_INPUT, options.as_json)
     if options.force and not options.exact:
         fail("--force goes with --exact", EXIT_BAD_INPUT, options.as_json)
-    check_test_options(options.test_level, options.tests, options.as_json)
+    apex_test_options_or_exit(options.test_level, options.tests, options.as_json)
     org = single_org(options.org_names, options.orgs_glob, options.as_json)
     if (
         org is not None
