@@ -127,7 +127,7 @@ def test_a_terminal_progress_bar_shows_the_org_status_verbatim(monkeypatch):
     import io
     from types import SimpleNamespace
 
-    from tasks.totango_sf.cli.commands.deploy import progress_display
+    from tasks.totango_sf.cli.progress import progress_display
 
     screen = io.StringIO()
     monkeypatch.setattr(out, "_file", screen)  # restored to None, not to pytest's capture

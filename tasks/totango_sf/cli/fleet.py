@@ -195,6 +195,36 @@ def run_fleet_command(
     raise typer.Exit(code)
 
 
+def deploy_stage(lane: Any) -> Callable[[Any], None]:
+    """A deploy's progress callback that shows its stage in the org's lane."""
+
+    def progress(p: Any) -> None:
+        lane.deploy_started(p.deploy_id)
+        if p.status in ("Succeeded", "SucceededPartial"):
+            lane.stage("verifying")
+        elif p.total:
+            lane.stage(f"deploying {min(p.deployed, p.total)}/{p.total}")
+        else:
+            lane.stage(f"deploying ({p.status})")
+
+    return progress
+
+
+def run_on_fleet(
+    command: str,
+    org_names: list[str] | None,
+    orgs_glob: str | None,
+    parallel: int,
+    config: Path | None,
+    as_json: bool,
+    job: Job,
+    lock: bool = False,
+) -> None:
+    """The fleet the options name, each org's config checked, then ``run_fleet_command``."""
+    orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
+    run_fleet_command(command, orgs, configs, parallel, as_json, job, lock=lock)
+
+
 def _run_one(
     org: str, config: Any, lane: Any, job: Job, runtime: Any, lock_command: str | None
 ) -> OrgReport:

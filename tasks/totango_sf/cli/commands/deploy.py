@@ -8,16 +8,14 @@ stderr.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 
 from tasks.totango_sf.cli.apex_test_report import print_tests
-from tasks.totango_sf.cli.fleet import single_org
+from tasks.totango_sf.cli.fleet import deploy_stage, single_org
 from tasks.totango_sf.cli.guard import (
     announce,
     changing,
@@ -40,16 +38,24 @@ from tasks.totango_sf.cli.options import (
     apex_test_options_or_exit,
     missing_snapshot_problem,
 )
+from tasks.totango_sf.cli.org_errors import handle_org_errors, org_errors
+from tasks.totango_sf.cli.org_tables import (
+    NOT_CHANGED,
+    component_rows,
+    print_diffs,
+    print_drift,
+    print_failures,
+)
 from tasks.totango_sf.cli.output import (
     err,
     fail,
     out,
     print_plan_table,
-    print_problems_table,
     print_result,
     print_warnings,
     styled,
 )
+from tasks.totango_sf.cli.progress import progress_display
 from tasks.totango_sf.cli.record_pages import print_record_pages
 from tasks.totango_sf.cli.session import connect_or_exit, load_config_or_exit
 from tasks.totango_sf.errors import (
@@ -59,159 +65,6 @@ from tasks.totango_sf.errors import (
     EXIT_OUTCOME_UNKNOWN,
     status_command,
 )
-
-NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
-
-
-@contextmanager
-def progress_display(as_json: bool, title: str) -> Iterator[Callable[[Any], None]]:
-    """A rich progress bar fed by the deploy's progress callback (stderr under --json).
-
-    Not on a terminal (a CI log), a bar would print nothing useful: one line per
-    status change instead, with the component and test counts.
-    """
-    console = err if as_json else out
-    if not console.is_terminal:
-        yield status_lines(console, title)
-        return
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    # A column reads its text as markup unless told not to, whatever the console says.
-    with Progress(
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        TaskProgressColumn(),
-        TextColumn("{task.fields[count]}", markup=False),
-        TextColumn("{task.fields[status]}", style="dim", markup=False),
-        TimeElapsedColumn(),
-        console=console,
-        transient=as_json,
-    ) as bar:
-        task_id = bar.add_task(title, total=None, status="Queued", count="")
-
-        def update(progress: Any) -> None:
-            bar.update(
-                task_id,
-                total=progress.total or None,
-                completed=progress.deployed,
-                status=progress.status,
-                count=f"{progress.deployed}/{progress.total} components",
-            )
-
-        yield update
-
-
-def status_lines(console: Any, title: str) -> Callable[[Any], None]:
-    """A progress callback printing one plain line each time the deploy status changes."""
-    last: list[str] = []
-
-    def line(progress: Any) -> None:
-        if last and last[-1] == progress.status:
-            return
-        last.append(progress.status)
-        # A count past its total would read as a bug in the log; Salesforce's own
-        # totals can lag while it expands a package, so the total is the larger.
-        total = max(progress.total, progress.deployed)
-        tests_total = max(
-            getattr(progress, "tests_total", 0), getattr(progress, "tests_completed", 0)
-        )
-        tests = f"{getattr(progress, 'tests_completed', 0)}/{tests_total} tests"
-        console.print(
-            f"{title} {progress.deploy_id}: {progress.status}"
-            f" ({progress.deployed}/{total} components, {tests}, {progress.elapsed:.0f}s)",
-            soft_wrap=True,
-        )
-
-    return line
-
-
-def _handle_org_errors(
-    session: Any, as_json: bool, exc: Exception, with_yes: str | None = None
-) -> NoReturn:
-    """Turn the deploy path's specific exceptions into exit codes and messages."""
-    from tasks.totango_sf.org.verdicts import verdict_of
-
-    secrets = session.secrets if session is not None else ()
-    verdict = verdict_of(exc, secrets, session.name if session is not None else "")
-    if verdict.problems and not as_json:
-        print_problems_table("schema errors (nothing sent)", verdict.problems)
-    diffs = verdict.data.get("diffs")
-    if diffs and not as_json:
-        for diff in diffs.values():
-            out.print(diff, soft_wrap=True)
-    # ``with_yes``: the same command with --yes, offered when production refused it.
-    actions = list(verdict.actions)
-    if with_yes and "--yes" in verdict.message:
-        actions.append(with_yes)
-    fail(verdict.message, verdict.code, as_json, actions=actions, **verdict.data)
-
-
-def _org_errors() -> tuple[type[Exception], ...]:
-    from tasks.totango_sf.org.verdicts import handled_errors
-
-    return handled_errors()
-
-
-def print_failures(result: Any) -> None:
-    from rich.table import Table
-
-    table = Table(title="component failures", title_justify="left")
-    # The file is what the reader acts on: never wrapped, the problem folds instead.
-    table.add_column("file", overflow="fold")
-    table.add_column("line", justify="right")
-    table.add_column("problem", overflow="fold")
-    for f in result.failures:
-        table.add_row(f.file, str(f.line or ""), f.problem)
-    err.print(table)
-    if result.error_message:
-        err.print(styled((result.error_message, "red")))
-
-
-def print_diffs(state: Any) -> None:
-    for diff in state.changed:
-        if diff.diff:
-            out.print(diff.diff, soft_wrap=True)
-
-
-def print_drift(report: Any) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"verify {report.org}", title_justify="left")
-    for column in ("type", "name", "state", "detail"):
-        table.add_column(column, overflow="fold")
-    colour = {"in_sync": "green", "missing": "red", "changed": "yellow"}
-    # Drift first, one row each; what is in sync folds into one row per type so the
-    # table stays readable with dozens of fields (--json keeps every component).
-    in_sync: dict[str, int] = {}
-    for item in report.items:
-        if item.state == "in_sync":
-            in_sync[item.type] = in_sync.get(item.type, 0) + 1
-            continue
-        state = styled((item.state.replace("_", " "), colour[item.state]))
-        table.add_row(item.type, item.name, state, item.detail)
-    for type_name, count in in_sync.items():
-        table.add_row(type_name, f"{count} component(s)", styled(("in sync", "green")), "")
-    out.print(table)
-    if report.in_sync:
-        out.print(styled(("in sync", "green")))
-    else:
-        out.print(styled(("drift:", "yellow"), f" {len(report.drift)} component(s) differ"))
-
-
-def _plan_rows(state: Any) -> list[dict[str, str]]:
-    from tasks.totango_sf.render.plan import summarise_fields
-
-    rows = [
-        {"type": d.type, "name": d.name, "action": d.action, "summary": d.summary}
-        for d in state.diffs
-    ]
-    return summarise_fields(rows)
 
 
 @dataclass(frozen=True)
@@ -295,7 +148,7 @@ def deploy_command(options: DeployOptions) -> None:
     def show_plan(state: Any) -> None:
         if options.as_json or plan_shown:
             return
-        print_plan_table(_plan_rows(state), f"Totango setup on {org}")
+        print_plan_table(component_rows(state), f"Totango setup on {org}")
         print_record_pages(state.record_pages)
         if options.diff:
             print_diffs(state)
@@ -328,10 +181,10 @@ def deploy_command(options: DeployOptions) -> None:
                     ),
                     RunHooks(progress=update, on_plan=show_plan, on_started=announce(org)),
                 )
-    except _org_errors() as exc:
+    except org_errors() as exc:
         flags = ["--quick", options.quick_id] if options.quick_id else []
         with_yes = rerun_command("deploy", org, options.config, *flags, yes=True)
-        _handle_org_errors(session, options.as_json, exc, with_yes)
+        handle_org_errors(session, options.as_json, exc, with_yes)
     except KeyboardInterrupt:
         fail_interrupted_before_send(options.as_json)
     _finish_deploy(outcome, options.as_json, options.diff, options.config)
@@ -357,12 +210,12 @@ def _confirm_production(
             from tasks.totango_sf.org import org_plan
 
             state = org_plan.plan_against_org(session, cfg).state
-    except _org_errors() as exc:
-        _handle_org_errors(session, as_json, exc)
+    except org_errors() as exc:
+        handle_org_errors(session, as_json, exc)
     if not production:
         return False
     if cfg is not None:
-        print_plan_table(_plan_rows(state), f"Totango setup on {org}")
+        print_plan_table(component_rows(state), f"Totango setup on {org}")
         print_record_pages(state.record_pages)
         if diff:
             print_diffs(state)
@@ -467,8 +320,8 @@ def verify_command(
 
     try:
         report = verify_flow.verify(session, cfg)
-    except _org_errors() as exc:
-        _handle_org_errors(session, as_json, exc)
+    except org_errors() as exc:
+        handle_org_errors(session, as_json, exc)
     if as_json:
         print_result(report.to_json(), 0 if report.in_sync else EXIT_DRIFT)
     else:
@@ -595,7 +448,7 @@ def rollback_command(options: RollbackOptions) -> None:
                 ),
                 RunHooks(progress=update, on_plan=show_plan, on_started=announce(org)),
             )
-    except _org_errors() as exc:
+    except org_errors() as exc:
         flags = ["--snapshot", options.snapshot] if options.snapshot else []
         with_yes = rerun_command(
             "rollback",
@@ -606,7 +459,7 @@ def rollback_command(options: RollbackOptions) -> None:
             delete_fields=options.delete_fields,
             yes=True,
         )
-        _handle_org_errors(session, options.as_json, exc, with_yes)
+        handle_org_errors(session, options.as_json, exc, with_yes)
     except KeyboardInterrupt:
         fail_interrupted_before_send(options.as_json)
     result = outcome.deploy
@@ -641,19 +494,6 @@ def rollback_command(options: RollbackOptions) -> None:
 # -- fleets: the same flows, one lane per org (see cli/fleet.py) ---------------------
 
 
-def _deploy_stage(lane: Any) -> Callable[[Any], None]:
-    def progress(p: Any) -> None:
-        lane.deploy_started(p.deploy_id)
-        if p.status in ("Succeeded", "SucceededPartial"):
-            lane.stage("verifying")
-        elif p.total:
-            lane.stage(f"deploying {min(p.deployed, p.total)}/{p.total}")
-        else:
-            lane.stage(f"deploying ({p.status})")
-
-    return progress
-
-
 def _deploy_fleet(
     org_names: list[str] | None,
     orgs_glob: str | None,
@@ -686,7 +526,7 @@ def _deploy_fleet(
             cfg,
             DeployRequest(check_only=check_only, yes=yes, timeout=timeout),
             RunHooks(
-                progress=_deploy_stage(lane),
+                progress=deploy_stage(lane),
                 sleep=lane.sleep,
                 on_plan=lambda state: lane.stage("in sync" if state.in_sync else "planned"),
             ),
@@ -748,7 +588,7 @@ def _rollback_fleet(
             RollbackRequest(
                 remove_components=remove_components, delete_fields=delete_fields, yes=yes
             ),
-            RunHooks(progress=_deploy_stage(lane), sleep=lane.sleep),
+            RunHooks(progress=deploy_stage(lane), sleep=lane.sleep),
         )
         return _rollback_exit_code(outcome), outcome.to_json()
 
@@ -783,8 +623,8 @@ def plan_against_org(
         result = org_plan.plan_against_org(session, cfg)
         package = {f"package/{p}": d for p, d in result.files.items()}
         written = write_files(package, out_dir, force=force)
-    except _org_errors() as exc:
-        _handle_org_errors(session, as_json, exc)
+    except org_errors() as exc:
+        handle_org_errors(session, as_json, exc)
     code = EXIT_DRIFT if detailed and not result.state.in_sync else 0
     if as_json:
         document = {
@@ -794,7 +634,7 @@ def plan_against_org(
         }
         print_result(document, code)
         raise typer.Exit(code)
-    print_plan_table(_plan_rows(result.state), f"Totango setup plan for {org}")
+    print_plan_table(component_rows(result.state), f"Totango setup plan for {org}")
     print_record_pages(result.state.record_pages)
     if diff:
         print_diffs(result.state)

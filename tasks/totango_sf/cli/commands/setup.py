@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tasks.totango_sf.cli.fleet import single_org
+from tasks.totango_sf.cli.fleet import run_on_fleet, single_org
 from tasks.totango_sf.cli.hints import rerun_command, runnable_hint, runnable_hints
 from tasks.totango_sf.cli.options import (
     DEFAULT_PARALLEL,
@@ -58,22 +58,6 @@ STATUS_COLOUR = {
 
 def _coloured(status: str) -> Text:
     return styled((status, STATUS_COLOUR.get(status, "white")))
-
-
-def _run_fleet(
-    command: str,
-    org_names: list[str] | None,
-    orgs_glob: str | None,
-    parallel: int,
-    config: Path | None,
-    as_json: bool,
-    job: Callable[[Any, Any, Any], tuple[int, dict[str, Any]]],
-    lock: bool = False,
-) -> None:
-    from tasks.totango_sf.cli.fleet import orgs_and_configs, run_fleet_command
-
-    orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
-    run_fleet_command(command, orgs, configs, parallel, as_json, job, lock=lock)
 
 
 def _session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[Any, Any]:
@@ -141,7 +125,7 @@ def doctor_command(
             report = run_doctor(session, cfg, session.name)
             return (0 if report.ok else EXIT_STEP_FAILED), report.to_json()
 
-        _run_fleet("doctor", org_names, orgs_glob, parallel, config, as_json, job)
+        run_on_fleet("doctor", org_names, orgs_glob, parallel, config, as_json, job)
         return
 
     session, cfg = _session_and_config(org, config, as_json)
@@ -303,7 +287,7 @@ def setup_command(
             )
             return setup_exit_code(report, allow_manual), report.to_json()
 
-        _run_fleet("setup", org_names, orgs_glob, parallel, config, as_json, job, lock=True)
+        run_on_fleet("setup", org_names, orgs_glob, parallel, config, as_json, job, lock=True)
         return
 
     session, cfg = _session_and_config(org, config, as_json)
