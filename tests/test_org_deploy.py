@@ -15,8 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
-from tasks.totango_sf.cli.app import app
-from tasks.totango_sf.cli.commands.deploy import register
+from tasks.totango_sf.cli.app import app, register
 from tasks.totango_sf.metadata.xml import canonical_bytes
 from tests.cli_json import error_of, result_of
 from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin

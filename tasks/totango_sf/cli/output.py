@@ -180,3 +180,23 @@ def print_plan_table(rows: list[dict[str, str]], title: str) -> None:
 def print_warnings(warnings: list[str]) -> None:
     for warning in warnings:
         out.print(styled(("warning:", "bold yellow"), " ", warning))
+
+
+# A step's or a check's status and the colour it is shown in.
+STEP_STATUS_COLOUR = {
+    "ok": "green",
+    "done": "green",
+    "already done": "green",
+    "changed": "green",
+    "warn": "yellow",
+    "manual step needed": "yellow",
+    "skipped": "yellow",
+    "not available": "yellow",
+    "fail": "red",
+    "failed": "red",
+}
+
+
+def step_status(status: str) -> Text:
+    """A step's status (``ok``, ``manual step needed``, ...) in its colour."""
+    return styled((status, STEP_STATUS_COLOUR.get(status, "white")))

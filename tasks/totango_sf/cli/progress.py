@@ -1,4 +1,6 @@
-"""How a running deploy shows its progress: a rich bar in a terminal, plain lines in a CI log.
+"""How a running command shows its progress: a deploy's bar or lines, a step's messages.
+
+A deploy draws a rich bar in a terminal and prints plain lines in a CI log.
 
 Under ``--json`` stdout holds one document only, so progress goes to stderr. rich's
 progress module is imported only when a bar is drawn.
@@ -10,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tasks.totango_sf.cli.output import err, out
+from tasks.totango_sf.cli.output import err, out, styled
 
 
 @contextmanager
@@ -24,13 +26,7 @@ def progress_display(as_json: bool, title: str) -> Iterator[Callable[[Any], None
     if not console.is_terminal:
         yield status_lines(console, title)
         return
-    from rich.progress import (
-        BarColumn,
-        Progress,
-        TaskProgressColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
     # A column reads its text as markup unless told not to, whatever the console says.
     with Progress(
@@ -79,3 +75,9 @@ def status_lines(console: Any, title: str) -> Callable[[Any], None]:
         )
 
     return line
+
+
+def step_progress(as_json: bool) -> Callable[[str], None]:
+    """A step's progress callback: each message, dimmed, on stderr."""
+    # With --json stdout holds one document only, so progress goes to stderr.
+    return lambda message: err.print(styled((message, "dim")))

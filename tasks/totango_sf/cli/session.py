@@ -8,6 +8,7 @@ is contacted: bad input is exit 2 before any network.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,3 +56,26 @@ def connect_or_exit(org: str, as_json: bool) -> Any:
         return connect(org)
     except OrgUnreachable as exc:
         fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+
+
+def session_and_config(org: str, config: Path | None, as_json: bool) -> tuple[Any, Any]:
+    """Config first (bad input is exit 2 before any network), then the org (exit 4)."""
+    cfg = load_config_or_exit(config, org, as_json)
+    return connect_or_exit(org, as_json), cfg
+
+
+def guarded(org: str, as_json: bool, action: Callable[[], Any]) -> Any:
+    """Network and auth errors during a command are exit 4, with secrets redacted."""
+    from tasks.totango_sf.salesforce.connection import OrgUnreachable, org_call_errors, short_reason
+
+    try:
+        return action()
+    except OrgUnreachable as exc:
+        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
+    except org_call_errors() as exc:
+        fail(
+            f"org {org!r} refused or dropped a call ({short_reason(exc)});"
+            f" check it with `cci org info {org}`",
+            EXIT_ORG_UNREACHABLE,
+            as_json,
+        )

@@ -1,9 +1,9 @@
-"""The org commands of ``totango-sf``: deploy, verify, rollback, and ``plan --org``.
+"""``totango-sf deploy``: retrieve, merge, diff and deploy the setup in one atomic deploy.
 
-Only typer is imported here at module level, so ``totango-sf --help`` pays for
-neither CumulusCI's imports nor rich's; each command imports what it runs.
-``--json`` prints exactly one JSON document on stdout; progress then goes to
-stderr.
+Also ``--check-only`` (a validation) and ``--quick`` (deploy a validation), and a
+fleet run with one lane per org. In a terminal a production org asks before the deploy,
+after showing the org plan; CI needs ``--yes``. ``--json`` prints exactly one JSON
+document on stdout; progress then goes to stderr.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from typing import Annotated, Any
 import typer
 
 from tasks.totango_sf.cli.apex_test_report import print_tests
-from tasks.totango_sf.cli.fleet import deploy_stage, single_org
-from tasks.totango_sf.cli.guard import (
-    announce,
-    changing,
-    fail_interrupted_before_send,
+from tasks.totango_sf.cli.fleet import (
+    deploy_stage,
+    orgs_and_configs,
+    run_fleet_command,
+    single_org,
 )
+from tasks.totango_sf.cli.guard import announce, changing, fail_interrupted_before_send
 from tasks.totango_sf.cli.hints import rerun_command
 from tasks.totango_sf.cli.option_sets import options_command
 from tasks.totango_sf.cli.options import (
@@ -31,12 +32,10 @@ from tasks.totango_sf.cli.options import (
     OrgsGlob,
     ParallelOption,
     QuickOption,
-    SnapshotOption,
     TestLevelOption,
     TestsOption,
     TimeoutOption,
     apex_test_options_or_exit,
-    missing_snapshot_problem,
 )
 from tasks.totango_sf.cli.org_errors import handle_org_errors, org_errors
 from tasks.totango_sf.cli.org_tables import (
@@ -299,198 +298,6 @@ def _deploy_exit_code(outcome: Any) -> int:
     return 0
 
 
-def verify_command(
-    org_names: OrgNames = None,
-    orgs_glob: OrgsGlob = None,
-    parallel: ParallelOption = DEFAULT_PARALLEL,
-    config: ConfigOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Report drift between the org and the setup; changes nothing.
-
-    Exit 0 in sync, 3 drift.
-    """
-    org = single_org(org_names, orgs_glob, as_json)
-    if org is None:
-        _verify_fleet(org_names, orgs_glob, parallel, config, as_json)
-        return
-    cfg = load_config_or_exit(config, org, as_json)
-    session = connect_or_exit(org, as_json)
-    from tasks.totango_sf.org import verify as verify_flow
-
-    try:
-        report = verify_flow.verify(session, cfg)
-    except org_errors() as exc:
-        handle_org_errors(session, as_json, exc)
-    if as_json:
-        print_result(report.to_json(), 0 if report.in_sync else EXIT_DRIFT)
-    else:
-        print_drift(report)
-        print_warnings(report.warnings)
-    if not report.in_sync:
-        raise typer.Exit(EXIT_DRIFT)
-
-
-@dataclass(frozen=True)
-class RollbackOptions:
-    """The options of `totango-sf rollback`."""
-
-    org_names: OrgNames = None
-    orgs_glob: OrgsGlob = None
-    parallel: ParallelOption = DEFAULT_PARALLEL
-    config: ConfigOption = None
-    snapshot: SnapshotOption = None
-    remove_components: Annotated[
-        bool,
-        typer.Option(
-            "--remove-components",
-            help="Also delete the page, tab, permission set (and its assignments) and report.",
-        ),
-    ] = False
-    delete_fields: Annotated[
-        bool,
-        typer.Option(
-            "--delete-fields",
-            help="With --remove-components, also delete the fields AND THEIR DATA.",
-        ),
-    ] = False
-    yes: Annotated[bool, typer.Option("--yes", help="Allow rolling back production.")] = False
-    as_json: JsonOption = False
-    exact: Annotated[
-        bool,
-        typer.Option(
-            "--exact",
-            help="Restore the snapshot's files exactly; refused when the org changed since.",
-        ),
-    ] = False
-    force: Annotated[
-        bool, typer.Option("--force", help="With --exact, overwrite changes made since.")
-    ] = False
-    test_level: TestLevelOption = None
-    tests: TestsOption = None
-
-
-@options_command(RollbackOptions)
-def rollback_command(options: RollbackOptions) -> None:
-    """Take out what the setup owns from the org's current layouts and ranges (default),
-    or with --exact restore the snapshot's files; one atomic deploy.
-
-    Exit codes: 0 rolled back, 1 failed (org unchanged), 2 bad input or refused,
-    4 org unreachable, 5 partly done (re-run to finish).
-    """
-    if options.delete_fields and not options.remove_components:
-        fail("--delete-fields needs --remove-components", EXIT_BAD_INPUT, options.as_json)
-    if options.force and not options.exact:
-        fail("--force goes with --exact", EXIT_BAD_INPUT, options.as_json)
-    apex_test_options_or_exit(options.test_level, options.tests, options.as_json)
-    org = single_org(options.org_names, options.orgs_glob, options.as_json)
-    if (
-        org is not None
-        and options.snapshot is not None
-        and (problem := missing_snapshot_problem(org, options.snapshot))
-    ):
-        fail(problem, EXIT_BAD_INPUT, options.as_json)
-    if org is None:
-        if options.snapshot:
-            fail(
-                "--snapshot names one org's snapshot; use it with a single --org",
-                EXIT_BAD_INPUT,
-                options.as_json,
-            )
-        if options.exact or options.test_level or options.tests:
-            fail(
-                "--exact, --test-level and --tests apply to a single --org",
-                EXIT_BAD_INPUT,
-                options.as_json,
-            )
-        _rollback_fleet(
-            options.org_names,
-            options.orgs_glob,
-            options.parallel,
-            options.config,
-            options.as_json,
-            options.remove_components,
-            options.delete_fields,
-            options.yes,
-        )
-        return
-    cfg = load_config_or_exit(options.config, org, options.as_json)
-    session = connect_or_exit(org, options.as_json)
-    from tasks.totango_sf.org import rollback as rollback_flow
-    from tasks.totango_sf.org.requests import RollbackRequest, RunHooks
-
-    def show_plan(restored: list[tuple[str, str]], deleted: list[tuple[str, str]]) -> None:
-        if options.as_json:
-            return
-        rows = [
-            {"type": t, "name": n, "action": "update", "summary": "restore"} for t, n in restored
-        ]
-        rows += [{"type": t, "name": n, "action": "delete", "summary": ""} for t, n in deleted]
-        print_plan_table(rows, f"rollback of {org}")
-
-    try:
-        with (
-            changing(org, "rollback", options.as_json),
-            progress_display(options.as_json, "rollback") as update,
-        ):
-            outcome = rollback_flow.rollback(
-                session,
-                cfg,
-                RollbackRequest(
-                    snapshot_id=options.snapshot,
-                    remove_components=options.remove_components,
-                    delete_fields=options.delete_fields,
-                    exact=options.exact,
-                    force=options.force,
-                    yes=options.yes,
-                    test_level=options.test_level,
-                    tests=options.tests,
-                ),
-                RunHooks(progress=update, on_plan=show_plan, on_started=announce(org)),
-            )
-    except org_errors() as exc:
-        flags = ["--snapshot", options.snapshot] if options.snapshot else []
-        with_yes = rerun_command(
-            "rollback",
-            org,
-            options.config,
-            *flags,
-            remove_components=options.remove_components,
-            delete_fields=options.delete_fields,
-            yes=True,
-        )
-        handle_org_errors(session, options.as_json, exc, with_yes)
-    except KeyboardInterrupt:
-        fail_interrupted_before_send(options.as_json)
-    result = outcome.deploy
-    code = _rollback_exit_code(outcome)
-    if options.as_json:
-        print_result(outcome.to_json(), code)
-    elif outcome.status == "partly_done":
-        err.print(styled(("rollback partly done.", "bold yellow")))
-    elif result is not None and not result.success:
-        print_failures(result)
-        print_tests(result)
-        err.print(
-            styled((f"rollback deploy {result.id} {result.status}.", "bold red"), f" {NOT_CHANGED}")
-        )
-    elif outcome.status == "nothing_to_do":
-        out.print(
-            styled(("nothing to roll back", "green"), ": the org holds nothing the setup owns")
-        )
-    else:
-        how = "restored its files" if outcome.mode == "exact" else "removed what the setup owns"
-        out.print(
-            styled(
-                (f"rolled back the deploy of snapshot {outcome.snapshot_id}", "green"), f" ({how})"
-            )
-        )
-    if not options.as_json:
-        print_warnings(outcome.warnings)
-    if code:
-        raise typer.Exit(code)
-
-
 # -- fleets: the same flows, one lane per org (see cli/fleet.py) ---------------------
 
 
@@ -504,7 +311,6 @@ def _deploy_fleet(
     yes: bool,
     timeout: float,
 ) -> None:
-    from tasks.totango_sf.cli.fleet import orgs_and_configs, run_fleet_command
     from tasks.totango_sf.org import deploy as flow
     from tasks.totango_sf.org.requests import DeployRequest, RunHooks
     from tasks.totango_sf.steps.fleet import placeholder_orgs
@@ -535,121 +341,3 @@ def _deploy_fleet(
 
     command = "deploy --check-only" if check_only else "deploy"
     run_fleet_command(command, orgs, configs, parallel, as_json, job, lock=True)
-
-
-def _verify_fleet(
-    org_names: list[str] | None,
-    orgs_glob: str | None,
-    parallel: int,
-    config: Path | None,
-    as_json: bool,
-) -> None:
-    from tasks.totango_sf.cli.fleet import orgs_and_configs, run_fleet_command
-    from tasks.totango_sf.org import verify as verify_flow
-
-    orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
-
-    def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
-        lane.stage("retrieving")
-        report = verify_flow.verify(session, cfg)
-        return (0 if report.in_sync else EXIT_DRIFT), report.to_json()
-
-    run_fleet_command("verify", orgs, configs, parallel, as_json, job)
-
-
-def _rollback_exit_code(outcome: Any) -> int:
-    # Partly done changed the org without finishing: neither "ok" nor "unchanged".
-    if outcome.status == "partly_done":
-        return EXIT_OUTCOME_UNKNOWN
-    return 0 if outcome.ok else EXIT_DEPLOY_FAILED
-
-
-def _rollback_fleet(
-    org_names: list[str] | None,
-    orgs_glob: str | None,
-    parallel: int,
-    config: Path | None,
-    as_json: bool,
-    remove_components: bool,
-    delete_fields: bool,
-    yes: bool,
-) -> None:
-    from tasks.totango_sf.cli.fleet import orgs_and_configs, run_fleet_command
-    from tasks.totango_sf.org import rollback as rollback_flow
-    from tasks.totango_sf.org.requests import RollbackRequest, RunHooks
-
-    orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
-
-    def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
-        lane.stage("reading snapshot")
-        outcome = rollback_flow.rollback(
-            session,
-            cfg,
-            RollbackRequest(
-                remove_components=remove_components, delete_fields=delete_fields, yes=yes
-            ),
-            RunHooks(progress=deploy_stage(lane), sleep=lane.sleep),
-        )
-        return _rollback_exit_code(outcome), outcome.to_json()
-
-    run_fleet_command("rollback", orgs, configs, parallel, as_json, job, lock=True)
-
-
-def plan_against_org(
-    cfg: Any,
-    org: str,
-    out_dir: Path,
-    output_format: str,
-    as_json: bool,
-    diff: bool = False,
-    detailed: bool = False,
-    force: bool = False,
-) -> None:
-    """``totango-sf plan --org``: read the org, show what deploy would do, change nothing.
-
-    No check-only deploy: the diff is between the org's retrieved files and the merge.
-    ``detailed`` exits 3 (drift) when changes are pending, as Terraform's
-    ``-detailed-exitcode`` distinguishes "changes present" from success.
-    """
-    session = connect_or_exit(org, as_json)
-    from tasks.totango_sf.org import org_plan
-    from tasks.totango_sf.render.plan import write_files
-
-    if output_format != "mdapi":
-        fail(
-            "plan --org writes a Metadata API package; use --format mdapi", EXIT_BAD_INPUT, as_json
-        )
-    try:
-        result = org_plan.plan_against_org(session, cfg)
-        package = {f"package/{p}": d for p, d in result.files.items()}
-        written = write_files(package, out_dir, force=force)
-    except org_errors() as exc:
-        handle_org_errors(session, as_json, exc)
-    code = EXIT_DRIFT if detailed and not result.state.in_sync else 0
-    if as_json:
-        document = {
-            **result.to_json(with_diff=diff),
-            "out_dir": str(out_dir),
-            "files": len(written),
-        }
-        print_result(document, code)
-        raise typer.Exit(code)
-    print_plan_table(component_rows(result.state), f"Totango setup plan for {org}")
-    print_record_pages(result.state.record_pages)
-    if diff:
-        print_diffs(result.state)
-    if result.state.in_sync:
-        out.print(styled(("in sync", "green"), ": deploy would change nothing."))
-    else:
-        out.print(
-            styled("Wrote the package deploy would send to ", (f"{out_dir}/package", "bold"), ".")
-        )
-    print_warnings(result.state.warnings)
-    raise typer.Exit(code)
-
-
-def register(app: typer.Typer) -> None:
-    """Add deploy, verify and rollback to the ``totango-sf`` app."""
-    app.command("deploy")(deploy_command)
-    app.command("verify")(verify_command)
-    app.command("rollback")(rollback_command)

@@ -105,7 +105,3 @@ def status_command(
         out.print(f"snapshot: {report.snapshot_id}")
     print_warnings(report.warnings)
     raise typer.Exit(code)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("status")(status_command)
