@@ -63,7 +63,7 @@ done(10)
 output.out.size  # builds the console: imports rich
 from rich.table import Table
 done(11)
-output.print_plan_table(plan.table_rows(), "Totango setup plan (offline)")
+output.print_component_table(plan.table_rows(), "Totango setup plan (offline)")
 output.print_warnings(plan.warnings)
 done(12)
 """

@@ -14,6 +14,7 @@ NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not
 
 
 def component_rows(state: Any) -> list[dict[str, str]]:
+    """The org plan's components (its desired state's diffs) as component-table rows."""
     from tasks.totango_sf.render.plan import summarise_fields
 
     rows = [

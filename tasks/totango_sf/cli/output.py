@@ -162,7 +162,11 @@ def print_problems_table(title: str, problems: list[Any]) -> None:
     err.print(table)
 
 
-def print_plan_table(rows: list[dict[str, str]], title: str) -> None:
+def print_component_table(rows: list[dict[str, str]], title: str) -> None:
+    """One row per component and what a plan does to it (create, update, patch, delete).
+
+    The offline plan, the org plan and the rollback plan each give their own rows.
+    """
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")

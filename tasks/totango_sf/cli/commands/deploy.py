@@ -49,7 +49,7 @@ from tasks.totango_sf.cli.output import (
     err,
     fail,
     out,
-    print_plan_table,
+    print_component_table,
     print_result,
     print_warnings,
     styled,
@@ -136,22 +136,18 @@ def deploy_command(options: DeployOptions) -> None:
     from tasks.totango_sf.org import deploy as flow
     from tasks.totango_sf.org.requests import DeployRequest, RunHooks
 
-    plan_shown = False
+    org_plan_shown = False
     yes = options.yes
     if not (yes or options.check_only or options.as_json) and _interactive():
         yes = _confirm_production(
             session, org, options.as_json, None if options.quick_id else cfg, options.diff
         )
-        plan_shown = yes and not options.quick_id
+        org_plan_shown = yes and not options.quick_id
 
-    def show_plan(state: Any) -> None:
-        if options.as_json or plan_shown:
+    def show_org_plan(state: Any) -> None:
+        if options.as_json or org_plan_shown:
             return
-        print_plan_table(component_rows(state), f"Totango setup on {org}")
-        print_record_pages(state.record_pages)
-        if options.diff:
-            print_diffs(state)
-        print_warnings(state.warnings)
+        _print_org_plan(state, org, options.diff)
 
     try:
         with (
@@ -178,7 +174,7 @@ def deploy_command(options: DeployOptions) -> None:
                         test_level=options.test_level,
                         tests=options.tests,
                     ),
-                    RunHooks(progress=update, on_plan=show_plan, on_started=announce(org)),
+                    RunHooks(progress=update, on_plan=show_org_plan, on_started=announce(org)),
                 )
     except org_errors() as exc:
         flags = ["--quick", options.quick_id] if options.quick_id else []
@@ -200,30 +196,35 @@ def _confirm_production(
 ) -> bool:
     """In a terminal, ask instead of refusing; CI (no TTY) still needs --yes.
 
-    With ``cfg`` the plan (read from the org, nothing sent) is shown first, so the
+    With ``cfg`` the org plan (read from the org, nothing sent) is shown first, so the
     question comes after the answer to "what will change?".
     """
     try:
         production = session.kind().is_production
         if production and cfg is not None:
-            from tasks.totango_sf.org import org_plan
+            from tasks.totango_sf.org.org_plan import plan_against_org
 
-            state = org_plan.plan_against_org(session, cfg).state
+            state = plan_against_org(session, cfg).state
     except org_errors() as exc:
         handle_org_errors(session, as_json, exc)
     if not production:
         return False
     if cfg is not None:
-        print_plan_table(component_rows(state), f"Totango setup on {org}")
-        print_record_pages(state.record_pages)
-        if diff:
-            print_diffs(state)
-        print_warnings(state.warnings)
+        _print_org_plan(state, org, diff)
         if state.in_sync:
             return True
     if typer.confirm(f"{org} is a PRODUCTION org. Deploy the Totango setup to it?"):
         return True
     fail("not confirmed; nothing was sent", EXIT_BAD_INPUT, as_json)
+
+
+def _print_org_plan(state: Any, org: str, diff: bool) -> None:
+    """The org plan before a deploy: its components, record pages, diffs and warnings."""
+    print_component_table(component_rows(state), f"Totango setup on {org}")
+    print_record_pages(state.record_pages)
+    if diff:
+        print_diffs(state)
+    print_warnings(state.warnings)
 
 
 def _finish_deploy(outcome: Any, as_json: bool, diff: bool, config: Path | None = None) -> None:

@@ -1,4 +1,9 @@
-"""``totango-sf plan``: what the setup would change, offline or read from an org."""
+"""``totango-sf plan``: what the setup would change, offline or read from an org.
+
+Two plans, two names: the offline plan (``render/plan.py`` ``build_plan``) renders the
+package from the config alone; the org plan (``org/org_plan.py`` ``plan_against_org``,
+an ``OrgPlan``) reads the org and diffs, as deploy would. Neither sends anything.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from tasks.totango_sf.cli.org_tables import component_rows, print_diffs
 from tasks.totango_sf.cli.output import (
     fail,
     out,
-    print_plan_table,
+    print_component_table,
     print_problems_table,
     print_result,
     print_warnings,
@@ -65,7 +70,7 @@ def plan_command(
         start_loading_toolkit_schema()
     cfg = load_config_or_exit(config, org, as_json)
     if org:
-        plan_against_org(
+        _show_org_plan(
             cfg,
             org,
             out_dir,
@@ -76,13 +81,19 @@ def plan_command(
             force=force,
         )
         return
+    _write_offline_plan(cfg, out_dir, output_format, force, as_json)
 
+
+def _write_offline_plan(
+    cfg: Any, out_dir: Path, output_format: str, force: bool, as_json: bool
+) -> None:
+    """``totango-sf plan``: the offline plan (``render/plan.py``), rendered and written."""
     from tasks.totango_sf.metadata.paths import UnsafePath
     from tasks.totango_sf.metadata.validation import SchemaValidationError
     from tasks.totango_sf.render.plan import build_plan, plan_files, write_files
 
-    the_plan = build_plan(cfg)
-    files = plan_files(the_plan, output_format)  # type: ignore[arg-type]
+    offline_plan = build_plan(cfg)
+    files = plan_files(offline_plan, output_format)  # type: ignore[arg-type]
     try:
         write_files(files, out_dir, force=force)
     except SchemaValidationError as exc:
@@ -91,7 +102,7 @@ def plan_command(
     except UnsafePath as exc:  # OutDirRefused among them
         fail(str(exc), EXIT_BAD_INPUT, as_json)
     document = {
-        **the_plan.to_json(),
+        **offline_plan.to_json(),
         "out_dir": str(out_dir),
         "format": output_format,
         "files": sorted(files),
@@ -100,7 +111,7 @@ def plan_command(
     if as_json:
         print_result(document)
         return
-    print_plan_table(the_plan.table_rows(), "Totango setup plan (offline)")
+    print_component_table(offline_plan.table_rows(), "Totango setup plan (offline)")
     out.print(
         styled(
             f"Wrote {len(files)} files to ",
@@ -108,10 +119,10 @@ def plan_command(
             f" ({output_format}); all passed Metadata API schema validation.",
         )
     )
-    print_warnings(the_plan.warnings)
+    print_warnings(offline_plan.warnings)
 
 
-def plan_against_org(
+def _show_org_plan(
     cfg: Any,
     org: str,
     out_dir: Path,
@@ -121,14 +132,15 @@ def plan_against_org(
     detailed: bool = False,
     force: bool = False,
 ) -> None:
-    """``totango-sf plan --org``: read the org, show what deploy would do, change nothing.
+    """``totango-sf plan --org``: the org plan (``org/org_plan.py``); changes nothing.
 
-    No check-only deploy: the diff is between the org's retrieved files and the merge.
-    ``detailed`` exits 3 (drift) when changes are pending, as Terraform's
-    ``-detailed-exitcode`` distinguishes "changes present" from success.
+    It reads the org and shows what deploy would do. No check-only deploy: the diff is
+    between the org's retrieved files and the merge. ``detailed`` exits 3 (drift) when
+    changes are pending, as Terraform's ``-detailed-exitcode`` distinguishes "changes
+    present" from success.
     """
     session = connect_or_exit(org, as_json)
-    from tasks.totango_sf.org import org_plan
+    from tasks.totango_sf.org.org_plan import plan_against_org
     from tasks.totango_sf.render.plan import write_files
 
     if output_format != "mdapi":
@@ -136,29 +148,29 @@ def plan_against_org(
             "plan --org writes a Metadata API package; use --format mdapi", EXIT_BAD_INPUT, as_json
         )
     try:
-        result = org_plan.plan_against_org(session, cfg)
-        package = {f"package/{p}": d for p, d in result.files.items()}
+        org_plan = plan_against_org(session, cfg)
+        package = {f"package/{p}": d for p, d in org_plan.files.items()}
         written = write_files(package, out_dir, force=force)
     except org_errors() as exc:
         handle_org_errors(session, as_json, exc)
-    code = EXIT_DRIFT if detailed and not result.state.in_sync else 0
+    code = EXIT_DRIFT if detailed and not org_plan.state.in_sync else 0
     if as_json:
         document = {
-            **result.to_json(with_diff=diff),
+            **org_plan.to_json(with_diff=diff),
             "out_dir": str(out_dir),
             "files": len(written),
         }
         print_result(document, code)
         raise typer.Exit(code)
-    print_plan_table(component_rows(result.state), f"Totango setup plan for {org}")
-    print_record_pages(result.state.record_pages)
+    print_component_table(component_rows(org_plan.state), f"Totango setup plan for {org}")
+    print_record_pages(org_plan.state.record_pages)
     if diff:
-        print_diffs(result.state)
-    if result.state.in_sync:
+        print_diffs(org_plan.state)
+    if org_plan.state.in_sync:
         out.print(styled(("in sync", "green"), ": deploy would change nothing."))
     else:
         out.print(
             styled("Wrote the package deploy would send to ", (f"{out_dir}/package", "bold"), ".")
         )
-    print_warnings(result.state.warnings)
+    print_warnings(org_plan.state.warnings)
     raise typer.Exit(code)

@@ -36,7 +36,7 @@ from tasks.totango_sf.cli.output import (
     err,
     fail,
     out,
-    print_plan_table,
+    print_component_table,
     print_result,
     print_warnings,
     styled,
@@ -134,14 +134,14 @@ def rollback_command(options: RollbackOptions) -> None:
     from tasks.totango_sf.org import rollback as rollback_flow
     from tasks.totango_sf.org.requests import RollbackRequest, RunHooks
 
-    def show_plan(restored: list[tuple[str, str]], deleted: list[tuple[str, str]]) -> None:
+    def show_rollback_plan(restored: list[tuple[str, str]], deleted: list[tuple[str, str]]) -> None:
         if options.as_json:
             return
         rows = [
             {"type": t, "name": n, "action": "update", "summary": "restore"} for t, n in restored
         ]
         rows += [{"type": t, "name": n, "action": "delete", "summary": ""} for t, n in deleted]
-        print_plan_table(rows, f"rollback of {org}")
+        print_component_table(rows, f"rollback of {org}")
 
     try:
         with (
@@ -161,7 +161,7 @@ def rollback_command(options: RollbackOptions) -> None:
                     test_level=options.test_level,
                     tests=options.tests,
                 ),
-                RunHooks(progress=update, on_plan=show_plan, on_started=announce(org)),
+                RunHooks(progress=update, on_plan=show_rollback_plan, on_started=announce(org)),
             )
     except org_errors() as exc:
         flags = ["--snapshot", options.snapshot] if options.snapshot else []
