@@ -70,8 +70,8 @@ done(12)
 
 PHASES = [
     ("start the interpreter (python -c pass)", None),
-    ("import typer and the command modules", 1),
-    ("typer builds the plan command (options, type hints)", 2),
+    ("import typer and the command line's app and output", 1),
+    ("import the plan command; typer builds it (options, type hints)", 2),
     ("import pydantic (typer's option adapters need it)", 3),
     ("typer builds plan's option adapters and parses", 4),
     ("import the config model (pyyaml, importlib.metadata, 13 models)", 5),

@@ -1,10 +1,12 @@
 """The ``totango-sf`` command line: the app, its commands and how a run starts.
 
-Each command lives in its own module under ``cli/commands/`` and is registered here,
-from ``COMMANDS``, in the order ``--help`` lists them. The modules import only typer and
-the framework modules beside this one (output, options, session, ...); heavy imports
-(pydantic models, lxml schema, cumulusci, rich) happen inside the commands, so that
-``--help`` stays fast, and a run builds only the command it names (``app_for``).
+Each command lives in its own module under ``cli/commands/``, named in one registry
+here (``COMMANDS`` and ``GROUPS``, in the order ``--help`` lists them) and imported only
+when needed, as pip's ``commands/__init__.py`` does: a run that names a command imports
+and builds that command alone (``app_for``); ``--help`` builds them all. A command
+module imports only typer and the framework modules beside this one (output, options,
+session, ...); heavy imports (pydantic models, lxml schema, cumulusci, rich) happen
+inside the commands, so that ``--help`` stays fast.
 
 Commands are thin: they load the config, call the plain functions that do the
 work, and print a rich table or (with ``--json``) one JSON document on stdout.
@@ -17,59 +19,38 @@ Exit codes (``errors.py``): 0 ok / in sync, 1 deploy failed, 2 bad input, 3 drif
 
 from __future__ import annotations
 
+import functools
 import gc
+import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Collection
 from typing import Annotated, Any
 
 import typer
 
-from tasks.totango_sf.cli.commands import (
-    apply,
-    config,
-    connected_app,
-    deploy,
-    doctor,
-    install,
-    mapping,
-    org_id,
-    plan,
-    rollback,
-    setup,
-    status,
-    validate,
-    verify,
-)
 from tasks.totango_sf.cli.output import error_document, print_json
 from tasks.totango_sf.errors import EXIT_BAD_INPUT
 
-# Every command and the function that runs it, in the order ``--help`` lists them.
-COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
-    ("plan", plan.plan_command),
-    ("apply", apply.apply_command),
-    ("validate", validate.validate_command),
-    ("deploy", deploy.deploy_command),
-    ("verify", verify.verify_command),
-    ("rollback", rollback.rollback_command),
-    ("org-id", org_id.org_id_command),
-    ("doctor", doctor.doctor_command),
-    ("install", install.install_command),
-    ("connected-app", connected_app.connected_app_command),
-    ("setup", setup.setup_command),
-    ("mapping", mapping.mapping_command),
-    ("status", status.status_command),
-)
-# Groups of subcommands; --help lists them after the commands.
-GROUPS: tuple[tuple[str, typer.Typer], ...] = (("config", config.config_app),)
-
-
-def register(app: typer.Typer) -> None:
-    """Add every command and group to ``app``."""
-    for name, command in COMMANDS:
-        app.command(name)(command)
-    for name, group in GROUPS:
-        app.add_typer(group, name=name)
-
+# Each command: its module under cli/commands/ and the function in it, in --help's order.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "plan": ("plan", "plan_command"),
+    "apply": ("apply", "apply_command"),
+    "validate": ("validate", "validate_command"),
+    "deploy": ("deploy", "deploy_command"),
+    "verify": ("verify", "verify_command"),
+    "rollback": ("rollback", "rollback_command"),
+    "org-id": ("org_id", "org_id_command"),
+    "doctor": ("doctor", "doctor_command"),
+    "install": ("install", "install_command"),
+    "connected-app": ("connected_app", "connected_app_command"),
+    "setup": ("setup", "setup_command"),
+    "mapping": ("mapping", "mapping_command"),
+    "status": ("status", "status_command"),
+}
+# Each group of subcommands: its module and its typer app; --help lists them last.
+GROUPS: dict[str, tuple[str, str]] = {
+    "config": ("config", "config_app"),
+}
 
 _APP_SETTINGS: dict[str, Any] = dict(
     help="Totango's Salesforce setup as one reviewed, repeatable, atomic deployment.",
@@ -79,7 +60,23 @@ _APP_SETTINGS: dict[str, Any] = dict(
     # as rich markup, and --help skips typer's rich formatter (markdown-it and friends).
     rich_markup_mode=None,
 )
-app = typer.Typer(**_APP_SETTINGS)
+
+
+def _load(module: str, attribute: str) -> Any:
+    return getattr(importlib.import_module(f"tasks.totango_sf.cli.commands.{module}"), attribute)
+
+
+def register(app: typer.Typer, names: Collection[str] | None = None) -> None:
+    """Add the named commands and groups to ``app``, every one when no names are given.
+
+    Only the modules of the commands added are imported.
+    """
+    for name, (module, function) in COMMANDS.items():
+        if names is None or name in names:
+            app.command(name)(_load(module, function))
+    for name, (module, group) in GROUPS.items():
+        if names is None or name in names:
+            app.add_typer(_load(module, group), name=name)
 
 
 def _print_version(value: bool) -> None:
@@ -94,7 +91,6 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _global_options(
     show_version: Annotated[
         bool,
@@ -106,34 +102,39 @@ def _global_options(
     """Totango's Salesforce setup as one reviewed, repeatable, atomic deployment."""
 
 
-register(app)
+def _new_app(names: Collection[str] | None = None) -> typer.Typer:
+    app = typer.Typer(**_APP_SETTINGS)
+    app.callback()(_global_options)
+    register(app, names)
+    return app
 
 
-def _command_name(command: Any) -> str:
-    if command.name:
-        return str(command.name)
-    return typer.main.get_command_name(command.callback.__name__) if command.callback else ""
+@functools.cache
+def whole_app() -> typer.Typer:
+    """The app with every command, built on first use (``--help`` lists them all)."""
+    return _new_app()
+
+
+def __getattr__(name: str) -> Any:
+    # ``from tasks.totango_sf.cli.app import app``: the whole app, built when asked for.
+    if name == "app":
+        return whole_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def app_for(args: list[str]) -> typer.Typer:
     """The app a run needs: only the named command when the first argument names one.
 
-    Before it reads the arguments, typer builds the options of every registered
-    command (signatures, type hints, about 20 ms for all of them), though a run needs
-    one. ``--help`` without a command, an option first, or a name that is no command
-    get the whole app, so the command list and "No such command" stay as they are.
-    Only typer's registry (``registered_commands`` and friends) is read, not patched.
+    Only that command's module is imported, and typer builds only its options (for
+    every registered command it reads signatures and type hints before it reads the
+    arguments, about 20 ms for all of them). ``--help`` without a command, an option
+    first, or a name that is no command get the whole app, so the command list and
+    "No such command" stay as they are.
     """
     name = args[0] if args else ""
-    commands = [c for c in app.registered_commands if _command_name(c) == name]
-    groups = [g for g in app.registered_groups if g.name == name]
-    if len(commands) + len(groups) != 1:
-        return app
-    one = typer.Typer(**_APP_SETTINGS)
-    one.registered_callback = app.registered_callback
-    one.registered_commands = commands
-    one.registered_groups = groups
-    return one
+    if name not in COMMANDS and name not in GROUPS:
+        return whole_app()
+    return _new_app([name])
 
 
 def main() -> None:
