@@ -140,6 +140,7 @@ def error_document(
 def fail(
     message: str, code: int, as_json: bool, actions: list[str] | None = None, **extra: Any
 ) -> NoReturn:
+    """End the command with ``code``: the error envelope under --json, else a line on stderr."""
     if as_json:
         print_json(error_document(message, code, actions=actions, **extra))
     else:

@@ -3,7 +3,8 @@
 Each ends the command with the exit code of what went wrong (2 for a config or a
 place that cannot be right, 4 for an org that cannot be reached), so a command body
 reads on with values that are known to be good. The config is loaded before any org
-is contacted: bad input is exit 2 before any network.
+is contacted: bad input is exit 2 before any network. ``guarded`` does the same for
+the steps' calls once connected: a dropped or refused call is exit 4.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_ORG_UNREACHABLE
 
 
 def load_config_or_exit(config: Path | None, org: str | None, as_json: bool) -> Any:
+    """The effective config (defaults, file, the org's overlay), or exit 2 naming each problem."""
     from tasks.totango_sf.config.model import ConfigError, load_config
 
     try:
