@@ -37,7 +37,8 @@ def done(step):
         raise SystemExit(0)
 import typer
 import tasks.totango_sf.cli.app as app
-import tasks.totango_sf.cli.common as common
+import tasks.totango_sf.cli.output as output
+import tasks.totango_sf.cli.session as session
 done(1)
 group = typer.main.get_command(app.app_for(["plan"]))
 done(2)
@@ -47,7 +48,7 @@ group.commands["plan"].make_context("plan", ["--out", str(OUT)])
 done(4)
 import tasks.totango_sf.config.model
 done(5)
-cfg = common.load_config_or_exit(None, None, False)
+cfg = session.load_config_or_exit(None, None, False)
 done(6)
 from tasks.totango_sf.render.plan import build_plan, plan_files, write_files
 done(7)
@@ -59,18 +60,18 @@ load_schema().validate_bytes(files["package/package.xml"])
 done(9)
 write_files(files, OUT)
 done(10)
-common.out.size  # builds the console: imports rich
+output.out.size  # builds the console: imports rich
 from rich.table import Table
 done(11)
-common.print_plan_table(plan.table_rows(), "Totango setup plan (offline)")
-common.print_warnings(plan.warnings)
+output.print_component_table(plan.table_rows(), "Totango setup plan (offline)")
+output.print_warnings(plan.warnings)
 done(12)
 """
 
 PHASES = [
     ("start the interpreter (python -c pass)", None),
-    ("import typer and the command modules", 1),
-    ("typer builds the plan command (options, type hints)", 2),
+    ("import typer and the command line's app and output", 1),
+    ("import the plan command; typer builds it (options, type hints)", 2),
     ("import pydantic (typer's option adapters need it)", 3),
     ("typer builds plan's option adapters and parses", 4),
     ("import the config model (pyyaml, importlib.metadata, 13 models)", 5),

@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from tasks.totango_sf.cli.app import main
-from tasks.totango_sf.cli.common import err, out
+from tasks.totango_sf.cli.output import err, out
 from tests.conftest import REPO_ROOT
 from tests.org_emulator.emulator import OrgEmulator
 

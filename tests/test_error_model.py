@@ -89,7 +89,7 @@ def test_exit_codes_are_defined_in_errors_py_only():
 
 
 @pytest.mark.parametrize(
-    "shell", ["cli/org.py", "cli/guard.py", "cli/fleet.py", "cci/org.py"], ids=str
+    "shell", ["cli/org_errors.py", "cli/guard.py", "cli/fleet.py", "cci/org.py"], ids=str
 )
 def test_every_shell_maps_errors_through_the_one_verdict(shell: str):
     source = (PACKAGE / shell).read_text(encoding="utf-8")

@@ -15,8 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
-from tasks.totango_sf.cli.app import app
-from tasks.totango_sf.cli.org import register
+from tasks.totango_sf.cli.app import app, register
 from tasks.totango_sf.metadata.xml import canonical_bytes
 from tests.cli_json import error_of, result_of
 from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
@@ -174,7 +173,7 @@ def test_production_without_yes_is_refused(emulator_factory, use_org, tmp_path):
 def test_production_in_a_terminal_asks(emulator_factory, use_org, tmp_path, monkeypatch):
     prod = use_org(emulator_factory(flavour="production"))
     config = write_config(tmp_path)
-    monkeypatch.setattr("tasks.totango_sf.cli.org._interactive", lambda: True)
+    monkeypatch.setattr("tasks.totango_sf.cli.commands.deploy._interactive", lambda: True)
     declined = CliRunner().invoke(
         app, ["deploy", "--org", "emu", "--config", str(config)], input="n\n"
     )

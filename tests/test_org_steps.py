@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from tasks.totango_sf.cli.steps import register
+from tasks.totango_sf.cli.app import register
 from tasks.totango_sf.config.model import TotangoConfig, build_config
 from tasks.totango_sf.merge.layout import add_widget_section
 from tasks.totango_sf.merge.record_page_plan import plan_record_pages

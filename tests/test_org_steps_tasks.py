@@ -89,7 +89,7 @@ def test_setup_task_logs_every_step(emulator_factory):
 def test_help_does_not_import_cumulusci():
     code = (
         "import sys, typer\n"
-        "from tasks.totango_sf.cli.steps import register\n"
+        "from tasks.totango_sf.cli.app import register\n"
         "app = typer.Typer()\n"
         "app.callback()(lambda: None)\n"
         "register(app)\n"

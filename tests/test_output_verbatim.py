@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.totango_sf.cli.common import _LazyConsole, err, out, styled
+from tasks.totango_sf.cli.output import _LazyConsole, err, out, styled
 from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
 from tests.test_org_deploy import cli, write_config
 from tests.test_org_deploy import use_org as use_org  # noqa: F401 - a fixture
@@ -127,7 +127,7 @@ def test_a_terminal_progress_bar_shows_the_org_status_verbatim(monkeypatch):
     import io
     from types import SimpleNamespace
 
-    from tasks.totango_sf.cli.org import progress_display
+    from tasks.totango_sf.cli.progress import progress_display
 
     screen = io.StringIO()
     monkeypatch.setattr(out, "_file", screen)  # restored to None, not to pytest's capture

@@ -283,7 +283,7 @@ def test_bad_assign_org_default_is_exit_2_naming_the_key_and_nothing_is_sent(
 
 
 def test_plan_text_marks_the_org_default_change(emulator, use_org, tmp_path, monkeypatch):
-    from tasks.totango_sf.cli.common import out
+    from tasks.totango_sf.cli.output import out
 
     monkeypatch.setattr(out, "_width", 250)
     use_org(emulator)

@@ -258,7 +258,7 @@ def test_a_created_page_is_deleted_before_the_pages_it_shows(tmp_path):
 
 
 def test_plan_text_output_shows_the_record_page_table(emulator, use_org, tmp_path, monkeypatch):
-    from tasks.totango_sf.cli.common import out
+    from tasks.totango_sf.cli.output import out
 
     monkeypatch.setattr(out, "_width", 250)  # a wide terminal: no cell is cut short
     use_org(emulator)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tasks.totango_sf.cli import common
+from tasks.totango_sf.cli import output as common
 from tasks.totango_sf.cli.app import app
 from tests.cli_json import error_of, result_of
 from tests.conftest import REPO_ROOT
@@ -192,7 +192,7 @@ def test_production_confirmation_comes_after_the_plan(
 ):
     prod = use_org(emulator_factory(flavour="production"))
     config = write_config(tmp_path)
-    monkeypatch.setattr("tasks.totango_sf.cli.org._interactive", lambda: True)
+    monkeypatch.setattr("tasks.totango_sf.cli.commands.deploy._interactive", lambda: True)
     args = ["deploy", "--org", "emu", "--config", str(config)]
     declined = cli(*args, input="n\n")
     assert declined.exit_code == 2

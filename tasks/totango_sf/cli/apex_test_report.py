@@ -1,4 +1,4 @@
-"""How the org's Apex test results of a deploy are shown, and the test-level options.
+"""How the org's Apex test results of a deploy are shown.
 
 Production deploys run the org's own tests; when one fails, the deploy fails
 though the setup holds no Apex. The reader must see at once that the org's tests
@@ -7,36 +7,9 @@ failed, which ones, and that nothing was changed.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import typer
-
-from tasks.totango_sf.cli.common import EXIT_BAD_INPUT, err, fail, out, styled
-
-TestLevelOption = Annotated[
-    str | None,
-    typer.Option(
-        "--test-level",
-        help="NoTestRun | RunLocalTests | RunSpecifiedTests | RunAllTestsInOrg | default"
-        " (leave testLevel out). Default: NoTestRun outside production; in production"
-        " default for a deploy and RunLocalTests for --check-only.",
-    ),
-]
-TestsOption = Annotated[
-    str | None,
-    typer.Option("--tests", metavar="A,B", help="Test classes for RunSpecifiedTests."),
-]
-
-
-def check_test_options(test_level: str | None, tests: str | None, as_json: bool) -> None:
-    """Refuse a malformed level or test list before connecting (exit 2)."""
-    from tasks.totango_sf.salesforce.apex_tests import ApexTestLevelRefused
-    from tasks.totango_sf.salesforce.apex_tests import check_test_options as check
-
-    try:
-        check(test_level, tests)
-    except ApexTestLevelRefused as exc:
-        fail(str(exc), EXIT_BAD_INPUT, as_json)
+from tasks.totango_sf.cli.output import err, out, styled
 
 
 def print_tests(result: Any) -> None:

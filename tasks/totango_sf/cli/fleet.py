@@ -19,60 +19,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
-from tasks.totango_sf.cli.common import (
+from tasks.totango_sf.cli.output import err, error_document, fail, out, print_result
+from tasks.totango_sf.cli.session import require_project
+from tasks.totango_sf.errors import (
     EXIT_BAD_INPUT,
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
+    EXIT_INTERRUPTED,
     EXIT_MANUAL_STEP_OPEN,
     EXIT_OK,
     EXIT_ORG_BUSY,
     EXIT_ORG_UNREACHABLE,
     EXIT_OUTCOME_UNKNOWN,
-    err,
-    error_document,
-    fail,
-    out,
-    print_result,
-    require_project,
 )
-from tasks.totango_sf.errors import EXIT_INTERRUPTED
 
-
-def _org_names(values: list[str] | None) -> list[str] | None:
-    from tasks.totango_sf.salesforce.identifiers import org_name_problem
-
-    for value in values or []:
-        if problem := org_name_problem(value):
-            raise typer.BadParameter(problem)
-    return values
-
-
-OrgNames = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--org",
-        help="CumulusCI org name; applies orgconfig/<org>.yml. Repeat it to run on several orgs.",
-        callback=_org_names,
-    ),
-]
-OrgsGlob = Annotated[
-    str | None,
-    typer.Option(
-        "--orgs",
-        metavar="GLOB",
-        help="Every org in CumulusCI's keychain whose name matches GLOB (quote it: 'uat-*').",
-    ),
-]
-ParallelOption = Annotated[
-    int,
-    typer.Option("--parallel", min=1, max=64, help="Orgs worked on at once in a fleet run."),
-]
-
-DEFAULT_PARALLEL = 4
 # Worst first: what a CI job must look at before anything else.
 SEVERITY = (
     EXIT_OUTCOME_UNKNOWN,
@@ -229,6 +193,36 @@ def run_fleet_command(
     else:
         _print_summary(command, reports, summary, run.interrupted)
     raise typer.Exit(code)
+
+
+def deploy_stage(lane: Any) -> Callable[[Any], None]:
+    """A deploy's progress callback that shows its stage in the org's lane."""
+
+    def progress(p: Any) -> None:
+        lane.deploy_started(p.deploy_id)
+        if p.status in ("Succeeded", "SucceededPartial"):
+            lane.stage("verifying")
+        elif p.total:
+            lane.stage(f"deploying {min(p.deployed, p.total)}/{p.total}")
+        else:
+            lane.stage(f"deploying ({p.status})")
+
+    return progress
+
+
+def run_on_fleet(
+    command: str,
+    org_names: list[str] | None,
+    orgs_glob: str | None,
+    parallel: int,
+    config: Path | None,
+    as_json: bool,
+    job: Job,
+    lock: bool = False,
+) -> None:
+    """The fleet the options name, each org's config checked, then ``run_fleet_command``."""
+    orgs, configs = orgs_and_configs(org_names, orgs_glob, config, as_json)
+    run_fleet_command(command, orgs, configs, parallel, as_json, job, lock=lock)
 
 
 def _run_one(

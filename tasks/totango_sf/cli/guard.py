@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
 
-from tasks.totango_sf.cli.common import EXIT_DEPLOY_FAILED, EXIT_ORG_BUSY, err, fail
-from tasks.totango_sf.errors import status_command
+from tasks.totango_sf.cli.output import err, fail
+from tasks.totango_sf.errors import EXIT_DEPLOY_FAILED, EXIT_ORG_BUSY, status_command
 
 
 @contextmanager

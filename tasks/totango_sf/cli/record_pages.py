@@ -1,10 +1,10 @@
-"""The record-page table that ``plan --org`` and ``deploy`` print, one row per page in use."""
+"""The record-page plan as ``plan --org`` and ``deploy`` print it, one row per page in use."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tasks.totango_sf.cli.common import out, styled
+from tasks.totango_sf.cli.output import out, styled
 
 # Each cell's text and its style.
 _SHOWS = {
@@ -23,16 +23,16 @@ _ACTION = {
 _ORG_DEFAULT = ("\n+ org default (every user)", "yellow")
 
 
-def print_record_pages(plan: Any, title: str = "Lightning record pages") -> None:
-    """``plan`` is a RecordPagePlan; prints nothing when no object has a page in use."""
-    if plan is None or not plan.rows:
+def print_record_pages(page_plan: Any, title: str = "Lightning record pages") -> None:
+    """The record-page plan (a RecordPagePlan); nothing when no object has a page in use."""
+    if page_plan is None or not page_plan.rows:
         return
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
     for column in ("object", "page", "assigned", "widget shows through", "deploy", "why"):
         table.add_column(column)
-    for row in plan.rows:
+    for row in page_plan.rows:
         data = row.to_json()
         table.add_row(
             data["object"],

@@ -6,14 +6,10 @@ from typing import Annotated
 
 import typer
 
-from tasks.totango_sf.cli.common import (
-    ConfigOption,
-    JsonOption,
-    load_config_or_exit,
-    out,
-    print_result,
-    print_warnings,
-)
+from tasks.totango_sf.cli.options import ConfigOption, JsonOption
+from tasks.totango_sf.cli.output import fail, out, print_result, print_warnings
+from tasks.totango_sf.cli.session import load_config_or_exit
+from tasks.totango_sf.errors import EXIT_BAD_INPUT
 
 FORMATS = ("table", "csv", "json")
 
@@ -30,7 +26,6 @@ def mapping_command(
     as_json: JsonOption = False,
 ) -> None:
     """Print the field mapping Totango's outbound integration job needs (no org needed)."""
-    from tasks.totango_sf.cli.common import EXIT_BAD_INPUT, fail
     from tasks.totango_sf.steps.mapping import field_mapping
 
     if output_format not in ("table", "csv", "json"):
@@ -59,7 +54,3 @@ def mapping_command(
         table.add_row(row.object, row.totango_field, row.salesforce_field, row.type)
     out.print(table)
     print_warnings(mapping.warnings)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("mapping")(mapping_command)

@@ -13,29 +13,14 @@ from typing import Annotated, Any
 
 import typer
 
-from tasks.totango_sf.cli.arguments import OrgRequired
-from tasks.totango_sf.cli.common import (
-    EXIT_DEPLOY_FAILED,
-    EXIT_DRIFT,
-    EXIT_OUTCOME_UNKNOWN,
-    ConfigOption,
-    JsonOption,
-    connect_or_exit,
-    err,
-    load_config_or_exit,
-    out,
-    print_result,
-    print_warnings,
-    styled,
-)
 from tasks.totango_sf.cli.guard import changing, fail_unknown
-from tasks.totango_sf.cli.org import (
-    _handle_org_errors,
-    _org_errors,
-    print_drift,
-    print_failures,
-    progress_display,
-)
+from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired
+from tasks.totango_sf.cli.org_errors import handle_org_errors, org_errors
+from tasks.totango_sf.cli.org_tables import print_drift, print_failures
+from tasks.totango_sf.cli.output import err, out, print_result, print_warnings, styled
+from tasks.totango_sf.cli.progress import progress_display
+from tasks.totango_sf.cli.session import connect_or_exit, load_config_or_exit
+from tasks.totango_sf.errors import EXIT_DEPLOY_FAILED, EXIT_DRIFT, EXIT_OUTCOME_UNKNOWN
 
 # Each state's verdict (shown in its style) and the rest of the line.
 MESSAGES = {
@@ -93,8 +78,8 @@ def status_command(
     try:
         with changing(org, "status", as_json), progress_display(as_json, "status") as update:
             report = follow(session, cfg, deploy_id=deploy_id, timeout=timeout, progress=update)
-    except _org_errors() as exc:
-        _handle_org_errors(session, as_json, exc)
+    except org_errors() as exc:
+        handle_org_errors(session, as_json, exc)
     except KeyboardInterrupt:
         from tasks.totango_sf.salesforce.metadata_api import DeployOutcomeUnknown
 
@@ -120,7 +105,3 @@ def status_command(
         out.print(f"snapshot: {report.snapshot_id}")
     print_warnings(report.warnings)
     raise typer.Exit(code)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("status")(status_command)

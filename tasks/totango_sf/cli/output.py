@@ -1,4 +1,9 @@
-"""What every ``totango-sf`` command shares: exit codes, options, output helpers.
+"""How every ``totango-sf`` command speaks: two consoles, one JSON envelope, the tables.
+
+Human output goes to ``out`` (results) and ``err`` (errors, progress); with ``--json``
+stdout holds exactly one document, ``print_result``'s envelope on success or
+``error_document``'s on failure, and ``fail`` prints either form and ends the command
+with its exit code (the codes are defined once, in ``errors.py``).
 
 Only typer is imported here; rich is imported when something is first printed with
 it, so ``--help`` and ``--json`` runs never load it.
@@ -7,26 +12,12 @@ it, so ``--help`` and ``--json`` runs never load it.
 from __future__ import annotations
 
 import json
-import re
-import shlex
 import sys
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import typer
 
-from tasks.totango_sf.cli.arguments import OrgOptional
-from tasks.totango_sf.errors import (  # noqa: F401 - the shells' exit codes, defined once
-    ERROR_NAMES,
-    EXIT_BAD_INPUT,
-    EXIT_DEPLOY_FAILED,
-    EXIT_DRIFT,
-    EXIT_MANUAL_STEP_OPEN,
-    EXIT_OK,
-    EXIT_ORG_BUSY,
-    EXIT_ORG_UNREACHABLE,
-    EXIT_OUTCOME_UNKNOWN,
-)
+from tasks.totango_sf.errors import ERROR_NAMES, EXIT_OK
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -111,14 +102,6 @@ def styled(*parts: str | tuple[str, str]) -> Text:
     return Text.assemble(*parts)
 
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", "-c", help="Setup config YAML [default: orgconfig/totango.yml]."),
-]
-OrgOption = OrgOptional
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document only.")]
-
-
 # Bumped when a command's ``result`` changes shape incompatibly; CI parsers can pin it.
 JSON_SCHEMA_VERSION = 1
 
@@ -157,6 +140,7 @@ def error_document(
 def fail(
     message: str, code: int, as_json: bool, actions: list[str] | None = None, **extra: Any
 ) -> NoReturn:
+    """End the command with ``code``: the error envelope under --json, else a line on stderr."""
     if as_json:
         print_json(error_document(message, code, actions=actions, **extra))
     else:
@@ -164,21 +148,6 @@ def fail(
         for action in actions or []:
             err.print(f"  try: {action}")
     raise typer.Exit(code)
-
-
-def load_config_or_exit(config: Path | None, org: str | None, as_json: bool) -> Any:
-    from tasks.totango_sf.config.model import ConfigError, load_config
-
-    try:
-        return load_config(config, org)
-    except ConfigError as exc:
-        lines = "\n".join(f"  {p}" for p in exc.problems)
-        fail(
-            f"invalid config ({exc.source}):\n{lines}",
-            EXIT_BAD_INPUT,
-            as_json,
-            problems=exc.problems,
-        )
 
 
 def print_problems_table(title: str, problems: list[Any]) -> None:
@@ -194,7 +163,11 @@ def print_problems_table(title: str, problems: list[Any]) -> None:
     err.print(table)
 
 
-def print_plan_table(rows: list[dict[str, str]], title: str) -> None:
+def print_component_table(rows: list[dict[str, str]], title: str) -> None:
+    """One row per component and what a plan does to it (create, update, patch, delete).
+
+    The offline plan, the org plan and the rollback plan each give their own rows.
+    """
     from rich.table import Table
 
     table = Table(title=title, title_justify="left")
@@ -214,77 +187,21 @@ def print_warnings(warnings: list[str]) -> None:
         out.print(styled(("warning:", "bold yellow"), " ", warning))
 
 
-def connect_or_exit(org: str, as_json: bool) -> Any:
-    """The org's session, or exit 4 with a message (never a token) when it is unreachable."""
-    from tasks.totango_sf.salesforce.connection import OrgUnreachable, connect
-
-    require_project(as_json)
-    try:
-        return connect(org)
-    except OrgUnreachable as exc:
-        fail(str(exc), EXIT_ORG_UNREACHABLE, as_json)
-
-
-def rerun_command(
-    command: str, org: str | None, config: Path | None, *flags: str, **switches: bool
-) -> str:
-    """A hint that runs as printed: the same org and ``--config``, plus the given switches.
-
-    ``switches`` name boolean options (``allow_manual=True`` -> ``--allow-manual``).
-    """
-    parts = ["totango-sf", *command.split()]
-    if org:
-        parts += ["--org", org]
-    if config is not None:
-        parts += ["--config", str(config)]
-    parts += list(flags)
-    parts += [f"--{name.replace('_', '-')}" for name, on in switches.items() if on]
-    return shlex.join(parts)
+# A step's or a check's status and the colour it is shown in.
+STEP_STATUS_COLOUR = {
+    "ok": "green",
+    "done": "green",
+    "already done": "green",
+    "changed": "green",
+    "warn": "yellow",
+    "manual step needed": "yellow",
+    "skipped": "yellow",
+    "not available": "yellow",
+    "fail": "red",
+    "failed": "red",
+}
 
 
-# A command named in a hint: ``totango-sf <command> --org <name>`` or ``cci task run <task>
-# --org <name>``; NAME stands for the org when the step does not know it.
-_HINTED_COMMAND = re.compile(r"(totango-sf [a-z][a-z -]*?) --org ([A-Za-z0-9_.@-]+)")
-
-
-def runnable_hint(text: str, org: str, config: Path | None) -> str:
-    """``text`` with every ``totango-sf ... --org X`` hint made runnable as printed.
-
-    The steps name commands without knowing the org name or the ``--config`` the
-    user passed; a hint that drops ``--config`` would act on the default config.
-    """
-
-    def complete(match: re.Match[str]) -> str:
-        command = f"{match.group(1)} --org {shlex.quote(org)}"
-        if config is not None:
-            command += f" --config {shlex.quote(str(config))}"
-        return command
-
-    return _HINTED_COMMAND.sub(complete, text)
-
-
-def runnable_hints(document: Any, org: str, config: Path | None) -> Any:
-    """Every string of a JSON-ready document passed through ``runnable_hint``."""
-    if isinstance(document, str):
-        return runnable_hint(document, org, config)
-    if isinstance(document, dict):
-        return {key: runnable_hints(value, org, config) for key, value in document.items()}
-    if isinstance(document, list):
-        return [runnable_hints(value, org, config) for value in document]
-    return document
-
-
-def require_project(as_json: bool) -> None:
-    """Exit 2 outside a CumulusCI project, before anything reaches an org."""
-    from tasks.totango_sf.state.state_paths import PROJECT_MARKER, find_project_root
-
-    if find_project_root() is None:
-        # CumulusCI needs its project to load the org and its tasks, and .totango/
-        # lives beside cumulusci.yml: refuse here, before any call reaches the org.
-        fail(
-            f"not inside a CumulusCI project: no {PROJECT_MARKER} in the current folder"
-            " or any folder above it",
-            EXIT_BAD_INPUT,
-            as_json,
-            actions=["cd to the project that holds cumulusci.yml and run the command again"],
-        )
+def step_status(status: str) -> Text:
+    """A step's status (``ok``, ``manual step needed``, ...) in its colour."""
+    return styled((status, STEP_STATUS_COLOUR.get(status, "white")))

@@ -1,0 +1,1 @@
+"""The totango-sf commands, one module each; cli/app.py registers them."""

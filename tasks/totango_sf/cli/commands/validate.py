@@ -1,0 +1,49 @@
+"""``totango-sf validate``: metadata files checked against the Metadata API schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tasks.totango_sf.cli.options import ConfigOption, JsonOption
+from tasks.totango_sf.cli.output import fail, out, print_result, styled
+from tasks.totango_sf.cli.session import load_config_or_exit
+from tasks.totango_sf.errors import EXIT_BAD_INPUT
+
+
+def validate_command(
+    paths: Annotated[list[Path], typer.Argument(help="Metadata files or folders.")],
+    config: ConfigOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check metadata files against the Metadata API schema (file:line: problem).
+
+    --config is read and checked like every command's, so a broken config fails here too.
+    """
+    from tasks.totango_sf.metadata.validation import collect_metadata_files, validate_files
+
+    load_config_or_exit(config, None, as_json)
+    try:
+        files = collect_metadata_files(paths)
+    except FileNotFoundError as exc:
+        fail(f"no such file or folder: {exc}", EXIT_BAD_INPUT, as_json)
+    problems = validate_files(files)
+    if as_json:
+        print_result(
+            {
+                "checked": len(files),
+                "problems": [
+                    {"path": p.path, "line": p.line, "message": p.message} for p in problems
+                ],
+            },
+            EXIT_BAD_INPUT if problems else 0,
+        )
+    else:
+        for problem in problems:
+            out.print(str(problem), soft_wrap=True)
+        verdict = ("invalid", "red") if problems else ("valid", "green")
+        out.print(styled(f"{len(files)} file(s) checked, {len(problems)} problem(s): ", verdict))
+    if problems:
+        raise typer.Exit(EXIT_BAD_INPUT)
