@@ -95,8 +95,10 @@ def test_validate_reports_file_and_line(tmp_path: Path):
         "</Layout>\n"
     )
     result = run("validate", str(tmp_path))
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # a finding, as the README's exit codes say; 2 is bad input
     assert f"{bad}:4:" in result.stdout
+    as_json = run("validate", str(tmp_path), "--json")
+    assert as_json.exit_code == 1 and json.loads(as_json.stdout)["status"] == 1
     good = run("validate", str(REPO_ROOT / "force-app"), "--json")
     assert good.exit_code == 0
     assert result_of(good.stdout)["checked"] > 40

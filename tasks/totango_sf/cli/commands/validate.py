@@ -10,7 +10,7 @@ import typer
 from tasks.totango_sf.cli.options import ConfigOption, JsonOption
 from tasks.totango_sf.cli.output import fail, out, print_result, styled
 from tasks.totango_sf.cli.session import load_config_or_exit
-from tasks.totango_sf.errors import EXIT_BAD_INPUT
+from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_DEPLOY_FAILED
 
 
 def validate_command(
@@ -20,7 +20,8 @@ def validate_command(
 ) -> None:
     """Check metadata files against the Metadata API schema (file:line: problem).
 
-    --config is read and checked like every command's, so a broken config fails here too.
+    Exit codes: 0 every file valid, 1 a file has a problem (as a linter's findings),
+    2 bad input (a path that does not exist, a broken --config).
     """
     from tasks.totango_sf.metadata.validation import collect_metadata_files, validate_files
 
@@ -38,7 +39,7 @@ def validate_command(
                     {"path": p.path, "line": p.line, "message": p.message} for p in problems
                 ],
             },
-            EXIT_BAD_INPUT if problems else 0,
+            EXIT_DEPLOY_FAILED if problems else 0,
         )
     else:
         for problem in problems:
@@ -46,4 +47,6 @@ def validate_command(
         verdict = ("invalid", "red") if problems else ("valid", "green")
         out.print(styled(f"{len(files)} file(s) checked, {len(problems)} problem(s): ", verdict))
     if problems:
-        raise typer.Exit(EXIT_BAD_INPUT)
+        # A file that fails the schema is a finding, not bad input: the README's exit
+        # codes give 1 to "a rendered file failed schema validation".
+        raise typer.Exit(EXIT_DEPLOY_FAILED)
