@@ -12,6 +12,7 @@ module are imported at module level, so ``--help`` stays fast.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -160,3 +161,14 @@ TestsOption = Annotated[
     str | None,
     typer.Option("--tests", metavar="A,B", help="Test classes for RunSpecifiedTests."),
 ]
+
+
+@dataclass(frozen=True)
+class FleetTarget:
+    """The options every command that runs on one org or a fleet starts with: which orgs,
+    how many at once, and the config (the fields of an ``options_command`` dataclass)."""
+
+    org_names: OrgNames = None
+    orgs_glob: OrgsGlob = None
+    parallel: ParallelOption = DEFAULT_PARALLEL
+    config: ConfigOption = None

@@ -25,12 +25,8 @@ from tasks.totango_sf.cli.guard import announce, changing, fail_interrupted_befo
 from tasks.totango_sf.cli.hints import rerun_command
 from tasks.totango_sf.cli.option_sets import options_command
 from tasks.totango_sf.cli.options import (
-    DEFAULT_PARALLEL,
-    ConfigOption,
+    FleetTarget,
     JsonOption,
-    OrgNames,
-    OrgsGlob,
-    ParallelOption,
     QuickOption,
     TestLevelOption,
     TestsOption,
@@ -67,13 +63,9 @@ from tasks.totango_sf.errors import (
 
 
 @dataclass(frozen=True)
-class DeployOptions:
-    """The options of `totango-sf deploy`."""
+class DeployOptions(FleetTarget):
+    """The options of `totango-sf deploy`, after the org, fleet and config options."""
 
-    org_names: OrgNames = None
-    orgs_glob: OrgsGlob = None
-    parallel: ParallelOption = DEFAULT_PARALLEL
-    config: ConfigOption = None
     check_only: Annotated[
         bool, typer.Option("--check-only", help="Validate only; prints the validation id.")
     ] = False

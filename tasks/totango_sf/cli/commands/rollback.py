@@ -18,12 +18,8 @@ from tasks.totango_sf.cli.guard import announce, changing, fail_interrupted_befo
 from tasks.totango_sf.cli.hints import rerun_command
 from tasks.totango_sf.cli.option_sets import options_command
 from tasks.totango_sf.cli.options import (
-    DEFAULT_PARALLEL,
-    ConfigOption,
+    FleetTarget,
     JsonOption,
-    OrgNames,
-    OrgsGlob,
-    ParallelOption,
     SnapshotOption,
     TestLevelOption,
     TestsOption,
@@ -47,13 +43,9 @@ from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_DEPLOY_FAILED, EXIT_OUT
 
 
 @dataclass(frozen=True)
-class RollbackOptions:
-    """The options of `totango-sf rollback`."""
+class RollbackOptions(FleetTarget):
+    """The options of `totango-sf rollback`, after the org, fleet and config options."""
 
-    org_names: OrgNames = None
-    orgs_glob: OrgsGlob = None
-    parallel: ParallelOption = DEFAULT_PARALLEL
-    config: ConfigOption = None
     snapshot: SnapshotOption = None
     remove_components: Annotated[
         bool,
