@@ -6,26 +6,11 @@ keeps the real one in ``sys.modules`` (see tasks/__init__.py).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import tasks  # noqa: F401
 from tasks.totango_sf.metadata.schema import MetadataSchema, load_schema
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / "shared"
-V66_WSDL = SHARED / "oracles" / "metadata-v66.wsdl"
-CORPUS = SHARED / "corpus"
-SHARED_ABSENT = "../shared is absent (it holds the corpus and the v66 schema oracle)"
-
-
-def oracle_schemas() -> list[MetadataSchema]:
-    """The bundled 63.0 schema, plus the official v66 oracle when ../shared is here."""
-    schemas = [load_schema()]
-    if V66_WSDL.exists():
-        schemas.append(load_schema(V66_WSDL))
-    return schemas
+from tests.support.paths import SHARED_ABSENT, V66_WSDL
 
 
 @pytest.fixture(scope="session")

@@ -30,8 +30,9 @@ from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.validation import SchemaValidationError
 from tasks.totango_sf.metadata.xml import canonical_bytes
-from tests.cli_json import error_of, result_of
-from tests.conftest import CORPUS, REPO_ROOT, oracle_schemas
+from tests.support.cli_json import error_of, result_of
+from tests.support.paths import CORPUS, REPO_ROOT
+from tests.support.schemas import oracle_schemas
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "repo_habits"
 LAYOUT_REL = "force-app/main/default/layouts/Account-Account Layout.layout-meta.xml"

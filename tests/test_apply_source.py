@@ -12,10 +12,10 @@ from tasks.totango_sf.config.model import build_config
 from tasks.totango_sf.merge.source_dir import ApplySourceError, apply_to_source
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.validation import collect_metadata_files, validate_files
-from tests.cli_json import result_of
-from tests.conftest import REPO_ROOT, oracle_schemas
+from tests.org_emulator.seed import SEED
+from tests.support.cli_json import result_of
+from tests.support.schemas import oracle_schemas
 
-SEED = REPO_ROOT / "tests" / "org_emulator" / "seed"
 NS = "{http://soap.sforce.com/2006/04/metadata}"
 REAL_IPS = {"trusted_ip_ranges": {"addresses": ["8.8.8.8", "2606:4700::/48"]}}
 EXISTING_FIELD = (

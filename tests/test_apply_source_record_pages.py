@@ -10,9 +10,8 @@ from tasks.totango_sf.config.model import build_config
 from tasks.totango_sf.merge.flexipage import page_facts
 from tasks.totango_sf.merge.source_dir import apply_to_source
 from tasks.totango_sf.metadata.schema import load_schema
-from tests.conftest import REPO_ROOT
+from tests.org_emulator.seed import SEED
 
-SEED = REPO_ROOT / "tests" / "org_emulator" / "seed"
 CONFIG = build_config({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}})
 
 

@@ -28,8 +28,8 @@ import yaml
 
 from tasks.totango_sf.cli.app import main
 from tasks.totango_sf.cli.common import err, out
-from tests.conftest import REPO_ROOT
 from tests.org_emulator.emulator import OrgEmulator
+from tests.support.paths import REPO_ROOT
 
 CORPUS = REPO_ROOT / "tests" / "bad_inputs"
 CASES: list[dict[str, Any]] = yaml.safe_load((CORPUS / "manifest.yml").read_text("utf-8"))["cases"]

@@ -17,10 +17,9 @@ from cumulusci.tasks.salesforce.tests.util import create_task
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.cci.org import TotangoDeploy
-from tests.cci_run import cci_env, run_cci
-from tests.cli_json import error_of, result_of
-from tests.conftest import REPO_ROOT
-from tests.org_emulator.fixtures import *  # noqa: F403
+from tests.support.cci import cci_env, run_cci
+from tests.support.cli_json import error_of, result_of
+from tests.support.paths import REPO_ROOT
 
 TOTANGO_SF = Path(sys.executable).with_name("totango-sf")
 RANGES = {"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}
@@ -162,7 +161,7 @@ def test_cli_reads_an_org_cci_saved_with_the_os_keyring_key(emulator, tmp_path):
     env = {
         "HOME": str(tmp_path / "home"),
         "PYTHONPATH": str(REPO_ROOT),
-        "PYTHON_KEYRING_BACKEND": "tests.file_keyring.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "tests.support.file_keyring.FileKeyring",
         "TEST_KEYRING_FILE": str(tmp_path / "keyring.json"),
         "REQUESTS_CA_BUNDLE": emulator.ca_bundle,
         "SSL_CERT_FILE": emulator.ca_bundle,

@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
-from tests.org_emulator.fixtures import *  # noqa: F403
+from tests.support.paths import REPO_ROOT
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "totango-sf.yml"
 BIN = Path(sys.executable).parent

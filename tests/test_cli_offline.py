@@ -10,18 +10,13 @@ from typer.testing import CliRunner
 
 from tasks.totango_sf.cli.app import app
 from tasks.totango_sf.render.plan import PLACEHOLDER_WARNING
-from tests.cli_json import error_of, result_of
-from tests.conftest import REPO_ROOT
-
-runner = CliRunner()
-
-
-def run(*args: str):
-    return runner.invoke(app, list(args), catch_exceptions=False)
+from tests.support.cli import cli
+from tests.support.cli_json import error_of, result_of
+from tests.support.paths import REPO_ROOT
 
 
 def test_plan_writes_a_validated_package_and_warns(tmp_path: Path):
-    result = run("plan", "--out", str(tmp_path))
+    result = cli("plan", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert (tmp_path / "package/package.xml").exists()
     assert (tmp_path / "package/objects/Account.object").exists()
@@ -31,7 +26,7 @@ def test_plan_writes_a_validated_package_and_warns(tmp_path: Path):
 
 
 def test_plan_json_is_one_document_and_nothing_else(tmp_path: Path):
-    result = run("plan", "--out", str(tmp_path), "--json")
+    result = cli("plan", "--out", str(tmp_path), "--json")
     assert result.exit_code == 0
     document = result_of(result.stdout)
     assert document["status_code"] == 0
@@ -42,19 +37,19 @@ def test_plan_json_is_one_document_and_nothing_else(tmp_path: Path):
 
 
 def test_plan_source_format(tmp_path: Path):
-    result = run("plan", "--out", str(tmp_path), "--format", "source")
+    result = cli("plan", "--out", str(tmp_path), "--format", "source")
     assert result.exit_code == 0
     assert (tmp_path / "package/force-app/main/default/tabs/Totango.tab-meta.xml").exists()
 
 
 def test_plan_removes_stale_output(tmp_path: Path):
     """A file an earlier plan wrote, no longer part of the package, does not linger."""
-    assert run("plan", "--out", str(tmp_path)).exit_code == 0
+    assert cli("plan", "--out", str(tmp_path)).exit_code == 0
     stale = tmp_path / "package" / "reports" / "Totango_Reports-meta.xml"
     reports_off = tmp_path / "no-reports.yml"
     reports_off.write_text("reports:\n  enabled: false\n")
     assert stale.exists()
-    assert run("plan", "--out", str(tmp_path), "--config", str(reports_off)).exit_code == 0
+    assert cli("plan", "--out", str(tmp_path), "--config", str(reports_off)).exit_code == 0
     assert not stale.exists()
 
 
@@ -70,18 +65,18 @@ def test_bad_config_exits_2_names_the_key_and_writes_nothing(tmp_path: Path, yam
     config = tmp_path / "bad.yml"
     config.write_text(yaml_text)
     out_dir = tmp_path / "out"
-    result = run("plan", "--config", str(config), "--out", str(out_dir))
+    result = cli("plan", "--config", str(config), "--out", str(out_dir))
     assert result.exit_code == 2
     assert expected in result.stderr
     assert str(config) in result.stderr
     assert not out_dir.exists()
-    as_json = run("plan", "--config", str(config), "--out", str(out_dir), "--json")
+    as_json = cli("plan", "--config", str(config), "--out", str(out_dir), "--json")
     assert as_json.exit_code == 2
     assert any(expected in p for p in error_of(as_json.stdout)["data"]["problems"])
 
 
 def test_bad_format_is_refused(tmp_path: Path):
-    result = run("plan", "--format", "zip", "--out", str(tmp_path))
+    result = cli("plan", "--format", "zip", "--out", str(tmp_path))
     assert result.exit_code == 2
     assert "--format" in result.stderr
 
@@ -94,21 +89,21 @@ def test_validate_reports_file_and_line(tmp_path: Path):
         "    <layoutSections>\n        <style>Sideways</style>\n    </layoutSections>\n"
         "</Layout>\n"
     )
-    result = run("validate", str(tmp_path))
+    result = cli("validate", str(tmp_path))
     assert result.exit_code == 2
     assert f"{bad}:4:" in result.stdout
-    good = run("validate", str(REPO_ROOT / "force-app"), "--json")
+    good = cli("validate", str(REPO_ROOT / "force-app"), "--json")
     assert good.exit_code == 0
     assert result_of(good.stdout)["checked"] > 40
 
 
 def test_validate_missing_path_exits_2(tmp_path: Path):
-    result = run("validate", str(tmp_path / "missing"))
+    result = cli("validate", str(tmp_path / "missing"))
     assert result.exit_code == 2
 
 
 def test_config_schema_is_json_schema():
-    result = run("config", "schema")
+    result = cli("config", "schema")
     schema = json.loads(result.stdout)
     assert schema["title"] == "TotangoConfig"
     assert "widget" in schema["properties"]

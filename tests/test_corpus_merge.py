@@ -19,9 +19,8 @@ from tasks.totango_sf.metadata.order import schema_positions
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.schema import MetadataSchema, load_schema
 from tasks.totango_sf.metadata.xml import canonical_bytes, local_name, md
+from tests.support.paths import CORPUS, V66_WSDL
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-V66_WSDL = CORPUS.parent / "oracles" / "metadata-v66.wsdl"
 ABSENT = "../shared/corpus is absent: real-world merge tests need the shared corpus"
 
 

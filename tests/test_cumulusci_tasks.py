@@ -11,8 +11,8 @@ from cumulusci.tasks.salesforce.tests.util import create_task
 
 from tasks.totango_sf.cci.offline import TotangoPlan, TotangoValidate
 from tasks.totango_sf.metadata.validation import SchemaValidationError
-from tests.cci_run import run_cci
-from tests.conftest import REPO_ROOT
+from tests.support.cci import run_cci
+from tests.support.paths import REPO_ROOT
 
 
 def test_plan_task_writes_the_package(tmp_path: Path):

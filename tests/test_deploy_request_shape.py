@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -28,11 +27,10 @@ from tasks.totango_sf.state.tracking import (
     refuse_if_in_flight,
 )
 from tests.org_emulator.sobjects import SOBJECTS
-from tests.test_org_emulator_api import MD, layout_package, soap_call, zip_b64
+from tests.support.mdapi import MD, layout_package, soap_call, zip_b64
+from tests.support.paths import FIXTURES
 
-RECORDED = json.loads(
-    (Path(__file__).parent / "fixtures" / "recorded" / "deploy_request_query.json").read_text()
-)
+RECORDED = json.loads((FIXTURES / "recorded" / "deploy_request_query.json").read_text())
 # Metadata API DeployResult.status (Metadata API Developer Guide, "DeployResult"):
 # the values a DeployRequest's Status takes; the recording shows the finished ones.
 STATUSES = {"Pending", "InProgress", "Succeeded", "SucceededPartial", "Failed", "Canceling",

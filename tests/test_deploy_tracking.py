@@ -19,20 +19,9 @@ import pytest
 
 from tasks.totango_sf.state import snapshot as snapshots
 from tasks.totango_sf.state.lock import OrgLock
-from tests.test_org_deploy import as_json, cli, write_config
+from tests.support.cli import as_json, cli, write_config
 
-pytestmark = pytest.mark.usefixtures("fast_retries")
-
-
-@pytest.fixture
-def fast_retries(monkeypatch):
-    monkeypatch.setattr(
-        "tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0)
-    )
-    monkeypatch.setattr(
-        "tasks.totango_sf.salesforce.metadata_api.CANCEL_CONFIRM_DELAYS", (0.0, 0.05)
-    )
-    monkeypatch.setattr("tasks.totango_sf.org.deploy.FOLLOW_UP_RETRY_DELAYS", (0.0,))
+pytestmark = pytest.mark.usefixtures("fast_retries_and_cancels")
 
 
 def manifests(tmp_path: Path) -> list[dict]:
@@ -96,7 +85,7 @@ def test_a_lost_start_the_org_cannot_confirm_is_unknown_without_id_then_status_f
     config = write_config(tmp_path)
     emulator.faults.lose_answer("deploy")
     # The org's deploy list cannot be read right after: nobody knows yet. Three
-    # refusals: the read and both of its retries (fast_retries).
+    # refusals: the read and both of its retries (fast_retries_and_cancels).
     emulator.faults.on_call(
         "deploy", lambda: emulator.faults.request_limit("tooling_query", count=3)
     )
@@ -239,7 +228,7 @@ def test_a_lock_left_by_a_killed_process_expires(emulator, use_org, tmp_path):
 def test_a_deploy_already_in_flight_in_the_org_is_detected_before_submitting(
     emulator_factory, use_org, tmp_path
 ):
-    from tests.test_org_emulator_api import MD, layout_package, soap_call, zip_b64
+    from tests.support.mdapi import MD, layout_package, soap_call, zip_b64
 
     # No wall-clock progress: the deploy from elsewhere waits until it is polled.
     emulator = use_org(emulator_factory(deploy_tick=0, deploy_polls=4))
@@ -274,7 +263,7 @@ def test_a_signal_to_a_deploy_process_is_reported_not_silent(emulator, tmp_path,
     """As a CI runner stops a job: the process answers with the outcome, not 130/143."""
     import time
 
-    from tests.test_org_deploy_e2e import command, project
+    from tests.support.processes import command, project
 
     folder = project(tmp_path)
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUMULUSCI_REPO")}

@@ -17,6 +17,7 @@ from tasks.totango_sf.merge.record_pages import assignments, pages_in_use
 from tests.org_emulator import retrieve_engine
 from tests.org_emulator.deploy_engine import run_deploy
 from tests.org_emulator.seed import SEED, build_state
+from tests.support.mdapi import deploy_zip
 
 MD = "http://soap.sforce.com/2006/04/metadata"
 OWN_PAGE = "Totango_Account_Insights"
@@ -28,23 +29,6 @@ def page_meta(touch: bool) -> bytes:
         f"</apiVersion><availableInTouch>{str(touch).lower()}</availableInTouch>"
         "<label>Totango</label></ApexPage>"
     ).encode()
-
-
-def deploy_zip(files: dict[str, bytes], members: dict[str, list[str]], version: str) -> bytes:
-    types = "".join(
-        "<types>" + "".join(f"<members>{m}</members>" for m in ms) + f"<name>{t}</name></types>"
-        for t, ms in members.items()
-    )
-    package = (
-        f'<?xml version="1.0" encoding="UTF-8"?><Package xmlns="{MD}">{types}'
-        f"<version>{version}</version></Package>"
-    ).encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("package.xml", package)
-        for path, data in files.items():
-            archive.writestr(path, data)
-    return buffer.getvalue()
 
 
 def with_page(touch: bool = True) -> dict[str, bytes]:

@@ -40,8 +40,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_org_deploy import cli, write_config
-from tests.test_org_deploy_e2e import command, project
+from tests.support.cli import cli, write_config
+from tests.support.processes import command, project
 
 SCHEDULES = int(os.environ.get("TOTANGO_FAULT_SCHEDULES", "30"))
 SEED = int(os.environ.get("TOTANGO_FAULT_SEED", "20261129"))
@@ -126,17 +126,10 @@ def grants(emulator) -> set[str]:
 
 
 @pytest.fixture
-def org(emulator_factory, monkeypatch, tmp_path):
+def org(emulator_factory, monkeypatch, tmp_path, fast_retries_and_cancels):
     monkeypatch.setattr("tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
     monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.FIRST_POLL_INTERVAL", 0.001)
     monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.MAX_POLL_INTERVAL", 0.02)
-    monkeypatch.setattr(
-        "tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0)
-    )
-    monkeypatch.setattr(
-        "tasks.totango_sf.salesforce.metadata_api.CANCEL_CONFIRM_DELAYS", (0.0, 0.05)
-    )
-    monkeypatch.setattr("tasks.totango_sf.org.deploy.FOLLOW_UP_RETRY_DELAYS", (0.0,))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     emulator = emulator_factory(flavour="sandbox", package_installed=True, deploy_tick=0.05)
     for key, value in emulator.env("emu").items():

@@ -20,10 +20,9 @@ from tasks.totango_sf.config.model import build_config
 from tasks.totango_sf.merge.source_dir import apply_to_source
 from tasks.totango_sf.metadata import file_set
 from tasks.totango_sf.metadata.file_set import write_all
-from tests.cli_json import result_of
-from tests.conftest import REPO_ROOT
+from tests.org_emulator.seed import SEED
+from tests.support.cli_json import result_of
 
-SEED = REPO_ROOT / "tests" / "org_emulator" / "seed"
 REAL_IPS = {"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}
 
 

@@ -16,9 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from tasks.totango_sf.cli.app import app
 from tasks.totango_sf.config.errors import ConfigError
 from tasks.totango_sf.config.model import build_config
 from tasks.totango_sf.config.xml_text import bad_xml_char
@@ -29,19 +27,16 @@ from tasks.totango_sf.salesforce.connection import connect
 from tasks.totango_sf.state import snapshot as snapshots
 from tasks.totango_sf.state.state_paths import find_project_root, safe_file_name
 from tasks.totango_sf.steps import connected_app
-from tests.cli_json import error_of, result_of
-from tests.conftest import REPO_ROOT
+from tests.org_emulator.seed import SEED
+from tests.support.cli import cli
+from tests.support.cli_json import error_of, result_of
+from tests.support.paths import REPO_ROOT
 
-SEED = REPO_ROOT / "tests" / "org_emulator" / "seed"
 REAL_IPS = {"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.lstat().st_mode)
-
-
-def cli(*args: str):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
 # -- the strict YAML loader --------------------------------------------------------------

@@ -5,29 +5,15 @@ from __future__ import annotations
 import json
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from tasks.totango_sf.cli.app import app
 from tasks.totango_sf.cli.fleet import SEVERITY, worst_code
 from tasks.totango_sf.steps.fleet import FleetStopped, run_fleet
-from tests.cli_json import error_of, result_of
+from tests.support.cli import SECTION_LABEL, cli, write_config
+from tests.support.cli_json import error_of, result_of
 
-REAL_IPS = ["8.8.8.8", "1.1.1.0/24"]
-SECTION = b"<label>Totango</label>"
 LAYOUT = "Account-Account Layout"
-
-
-def write_config(folder: Path, data: dict | None = None) -> Path:
-    path = folder / "totango.yml"
-    path.write_text(json.dumps(data or {"trusted_ip_ranges": {"addresses": REAL_IPS}}))
-    return path
-
-
-def cli(*args: str):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
 
 
 # -- the runner itself (no org) -------------------------------------------------------
@@ -146,7 +132,7 @@ def test_mixed_fleet_each_org_gets_its_own_result_and_the_worst_code(
         "0": ["good"], "1": ["broken"], "2": ["prod"], "4": ["gone"],
     }  # fmt: skip
     # Each org's own state: only the good one changed.
-    assert SECTION in good.state.metadata_xml("Layout", LAYOUT)
+    assert SECTION_LABEL in good.state.metadata_xml("Layout", LAYOUT)
     assert broken.state.metadata_xml("Layout", LAYOUT) == before[broken]
     assert prod.state.metadata_xml("Layout", LAYOUT) == before[prod]
     assert [d for d in prod.history.deploys] == []
@@ -191,7 +177,8 @@ def test_guards_run_once_before_any_org_is_touched(emulator_factory, use_org, tm
     two = use_org(emulator_factory(flavour="sandbox"), "two")
     for emulator in (one, two):
         emulator.history.clear()
-    placeholder = write_config(tmp_path, {"widget": {"height": 300}})  # default = placeholders
+    # No addresses: the default ones, placeholders, stand.
+    placeholder = write_config(tmp_path, addresses=None, widget={"height": 300})
     refused = cli("deploy", "--org", "one", "--org", "two", "--config", str(placeholder), "--json")
     assert refused.exit_code == 2
     assert "placeholder" in error_of(refused.stdout)["message"]
@@ -261,8 +248,8 @@ def test_cci_fleet_task_deploys_each_org_and_fails_when_one_fails(
         task()
     assert task.return_values["failed"] == ["ci-bad"]
     assert task.return_values["orgs"]["ci-good"]["verify"]["in_sync"] is True
-    assert SECTION in good.state.metadata_xml("Layout", LAYOUT)
-    assert SECTION not in bad.state.metadata_xml("Layout", LAYOUT)
+    assert SECTION_LABEL in good.state.metadata_xml("Layout", LAYOUT)
+    assert SECTION_LABEL not in bad.state.metadata_xml("Layout", LAYOUT)
     assert any(r.getMessage().startswith("[ci-good] ") for r in caplog.records)
 
     glob = create_task(TotangoFleetDeploy, {"orgs": "nomatch-*", "config": str(config)})
@@ -286,18 +273,13 @@ def test_sigint_during_a_fleet_deploy_reports_each_deploy_that_may_still_run(
     emulator_factory, tmp_path
 ):
     import os
-    import shutil
     import signal
     import subprocess
-    import sys
 
-    from tests.conftest import REPO_ROOT
+    from tests.support.paths import REPO_ROOT
+    from tests.support.processes import command, project
 
-    folder = tmp_path / "project"
-    folder.mkdir()
-    shutil.copy(REPO_ROOT / "cumulusci.yml", folder / "cumulusci.yml")
-    (folder / "tasks").symlink_to(REPO_ROOT / "tasks")
-    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
+    folder = project(tmp_path)
     config = write_config(folder)
     env = {**os.environ, "HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO_ROOT)}
     emulators = []
@@ -307,8 +289,7 @@ def test_sigint_during_a_fleet_deploy_reports_each_deploy_that_may_still_run(
         env.update(emulator.env(name))
         emulators.append(emulator)
     process = subprocess.Popen(
-        [str(Path(sys.executable).with_name("totango-sf")), "deploy", "--org", "int-a",
-         "--org", "int-b", "--config", str(config), "--json"],
+        command("deploy", "--org", "int-a", "--org", "int-b", "--config", str(config), "--json"),
         cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     deadline = time.monotonic() + 120
@@ -367,5 +348,5 @@ def test_a_locked_org_is_skipped_with_exit_6_and_the_others_deploy(
     assert by_org["free"]["status"] == 0
     assert by_org["held"]["status"] == 6 and "rollback" in json.dumps(by_org["held"])
     assert result.exit_code == 6
-    assert SECTION in free.state.metadata_xml("Layout", LAYOUT)
+    assert SECTION_LABEL in free.state.metadata_xml("Layout", LAYOUT)
     assert len(held.history) == 0  # nothing was sent to the locked org

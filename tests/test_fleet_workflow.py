@@ -13,7 +13,7 @@ import yaml
 from typer.testing import CliRunner
 
 from tasks.totango_sf.cli.app import app
-from tests.conftest import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "totango-fleet.yml"
 SCRIPTS = REPO_ROOT / ".github" / "scripts"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -32,10 +31,9 @@ from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.schema import MetadataSchema, load_schema
 from tasks.totango_sf.metadata.validation import legacy_flexipage_as_current as as_current
 from tasks.totango_sf.metadata.xml import canonical_bytes, local_name, md
+from tests.support.paths import SHARED, V66_WSDL
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 FOLDER = SHARED / "corpus" / "flexipages"
-V66_WSDL = SHARED / "oracles" / "metadata-v66.wsdl"
 ABSENT = "../shared/corpus/flexipages is absent: real-world record-page tests need it"
 PAGE = "tot__Totango_Account_Insights"
 WIDGET = WidgetComponent(page=PAGE, height=290)

@@ -31,129 +31,34 @@ from tasks.totango_sf.merge.flexipage import (
     widget_component_state,
 )
 from tasks.totango_sf.metadata.safe_xml import parse_xml
-from tasks.totango_sf.metadata.schema import MD_NS, load_schema
-from tasks.totango_sf.metadata.validation import validate_file
+from tasks.totango_sf.metadata.schema import MD_NS
 from tasks.totango_sf.metadata.xml import canonical_bytes, local_name, md
+from tests.support.flexipages import (
+    PAGE,
+    comp,
+    detail,
+    flexipage,
+    highlights,
+    ours,
+    props_of,
+    region,
+    region_of,
+    standard,
+    valid,
+    vf,
+)
 
-PAGE = "tot__Totango_Account_Insights"
 WIDGET = WidgetComponent(page=PAGE, height=290)
 CURRENT = "63.0"
 LEGACY = "48.0"
 
 
-# --- building pages -----------------------------------------------------------------
-
-
-def prop(name: str, value: str) -> str:
-    return (
-        f"<componentInstanceProperties><name>{name}</name><value>{value}</value>"
-        "</componentInstanceProperties>"
-    )
-
-
-def comp(
-    name: str,
-    identifier: str | None = None,
-    props: tuple[tuple[str, str], ...] = (),
-    legacy: bool = False,
-    tail: str = "",
-) -> str:
-    """One component in either format; ``tail`` goes after the identifier."""
-    body = "".join(prop(n, v) for n, v in props) + f"<componentName>{name}</componentName>"
-    if legacy:
-        return f"<componentInstances>{body}{tail}</componentInstances>"
-    ident = f"<identifier>{identifier or name.replace(':', '_')}</identifier>"
-    return (
-        f"<itemInstances><componentInstance>{body}{ident}{tail}</componentInstance></itemInstances>"
-    )
-
-
-def vf(
-    page: str = PAGE,
-    height: str = "290",
-    identifier: str = "totango_widget",
-    legacy: bool = False,
-    label: str = "Totango",
-    show_label: str = "false",
-    extra: tuple[tuple[str, str], ...] = (),
-    tail: str = "",
-) -> str:
-    props = (
-        ("height", height),
-        ("label", label),
-        ("pageName", page),
-        ("showLabel", show_label),
-        *extra,
-    )
-    return comp("flexipage:visualforcePage", identifier, props, legacy, tail)
-
-
-def region(name: str, *items: str, kind: str = "Region") -> str:
-    inside = "".join(items) + f"<name>{name}</name><type>{kind}</type>"
-    return f"<flexiPageRegions>{inside}</flexiPageRegions>"
-
-
-def flexipage(*regions: str, namespace: bool = True, sobject: str = "Account") -> bytes:
-    xmlns = f' xmlns="{MD_NS}"' if namespace else ""
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<FlexiPage{xmlns}>'
-        + "".join(regions)
-        + "<masterLabel>Account Record Page</masterLabel>"
-        + f"<sobjectType>{sobject}</sobjectType>"
-        + "<template><name>flexipage:recordHomeTemplateDesktop</name></template>"
-        + "<type>RecordPage</type></FlexiPage>"
-    ).encode()
-
-
-def detail(legacy: bool = False) -> str:
-    return comp("force:detailPanel", legacy=legacy)
-
-
-def highlights(legacy: bool = False) -> str:
-    return comp("force:highlightsPanel", legacy=legacy)
-
-
-def standard(legacy: bool = False) -> bytes:
-    """Header, main with Record Detail, an empty sidebar."""
-    return flexipage(
-        region("header", highlights(legacy)),
-        region("main", detail(legacy)),
-        region("sidebar"),
-    )
-
-
-# --- reading pages back ---------------------------------------------------------------
-
-
-def valid(data: bytes) -> bytes:
-    assert validate_file("flexipages/Account_Record_Page.flexipage", data, load_schema()) == []
-    return data
-
-
-def ours(data: bytes) -> list[etree._Element]:
-    root = parse_xml(data)
-    return [
-        c
-        for c in root.iter("{*}componentInstance", "{*}componentInstances")
-        if c.findtext("{*}componentName") == "flexipage:visualforcePage"
-    ]
+# --- reading pages back (the builders are in tests/support/flexipages.py) -------------
 
 
 def the_component(data: bytes) -> etree._Element:
     (component,) = ours(data)
     return component
-
-
-def region_of(component: etree._Element) -> str:
-    holder = component if local_name(component) == "componentInstances" else component.getparent()
-    return holder.getparent().findtext("{*}name")
-
-
-def props_of(component: etree._Element) -> dict[str, str]:
-    return {
-        p.findtext("{*}name"): p.findtext("{*}value")
-        for p in component.findall("{*}componentInstanceProperties")
-    }
 
 
 def children(element: etree._Element) -> list[str]:

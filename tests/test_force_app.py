@@ -2,7 +2,7 @@
 
 from tasks.totango_sf.config.model import build_config
 from tasks.totango_sf.render.plan import build_plan, package_files
-from tests.conftest import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 REGENERATE = (
     "force-app/ drifted from the templates. Regenerate it with:\n"

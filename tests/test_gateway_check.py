@@ -6,7 +6,7 @@ import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.steps.doctor import run_doctor
 from tasks.totango_sf.steps.gateway import gateway_status
 from tests.org_emulator.managed_package import GATEWAY_APP, install_gateway
-from tests.test_org_steps import config, session_for
+from tests.support.org import config, session_for
 
 
 def test_an_app_in_use_is_not_an_installed_app(emulator_factory, monkeypatch):

@@ -12,15 +12,13 @@ from tasks.totango_sf.steps.integration_check import (
     INTEGRATION_FIELDS,
     INTEGRATION_USER,
 )
-from tests.test_org_deploy import REAL_IPS, cli
-from tests.test_org_steps import session_for
+from tests.support.cli import cli, write_config
+from tests.support.org import session_for
 
 
 def setup_config(tmp_path, **integration):
-    data = {"trusted_ip_ranges": {"addresses": REAL_IPS}, "integration": integration}
-    path = tmp_path / "totango.yml"
-    path.write_text(json.dumps(data))
-    return path, build_config(data)
+    path = write_config(tmp_path, integration=integration)
+    return path, build_config(json.loads(path.read_text()))
 
 
 def rows(emu, monkeypatch, cfg) -> dict:

@@ -10,8 +10,7 @@ from simple_salesforce.exceptions import SalesforceError
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.config.model import build_config
-from tests.test_org_deploy import REAL_IPS, as_json, cli
-from tests.test_org_deploy import use_org as use_org  # noqa: F401 - fixture
+from tests.support.cli import as_json, cli, write_config
 
 SAMPLE_VALUES = {
     "Picklist": "Good",
@@ -64,18 +63,9 @@ def totango_job(emulator, ids: dict[str, str]) -> dict[tuple[str, str], str]:
     return errors
 
 
-def write_config(tmp_path, username: str | None):
-    data = {"trusted_ip_ranges": {"addresses": REAL_IPS}}
-    if username:
-        data["integration"] = {"username": username}
-    path = tmp_path / "totango.yml"
-    path.write_text(json.dumps(data))
-    return path
-
-
 def test_connection_user_can_write_every_field_only_after_the_deploy(
     emulator,
-    use_org,  # noqa: F811
+    use_org,
     tmp_path,
 ):
     use_org(emulator)
@@ -87,7 +77,7 @@ def test_connection_user_can_write_every_field_only_after_the_deploy(
     assert len(before) == writable and set(before.values()) == {"INVALID_FIELD"}
 
     # Fields deployed, connection user not named: no field-level security for them.
-    unnamed = cli("deploy", "--org", "emu", "--config", str(write_config(tmp_path, None)), "--json")
+    unnamed = cli("deploy", "--org", "emu", "--config", str(write_config(tmp_path)), "--json")
     assert unnamed.exit_code == 0, unnamed.output
     doc = as_json(unnamed)
     assert doc["integration_user"]["state"] == "not_configured"
@@ -98,29 +88,27 @@ def test_connection_user_can_write_every_field_only_after_the_deploy(
     assert len(denied) == writable
     assert set(denied.values()) == {"INVALID_FIELD_FOR_INSERT_UPDATE"}
 
-    named = cli(
-        "deploy", "--org", "emu", "--config", str(write_config(tmp_path, username)), "--json"
-    )
+    config = write_config(tmp_path, integration={"username": username})
+    named = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     assert named.exit_code == 0, named.output
     assert as_json(named)["integration_user"]["state"] == "assigned"
     assert totango_job(emulator, ids) == {}
     account = admin(emulator).Account.get(ids["Account"])
     assert account["Totango_Account_Health__c"] == "Good"
 
-    again = cli(
-        "deploy", "--org", "emu", "--config", str(write_config(tmp_path, username)), "--json"
-    )
+    config = write_config(tmp_path, integration={"username": username})
+    again = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     assert as_json(again)["integration_user"]["state"] == "already_assigned"
 
 
 def test_formula_fields_and_unknown_picklist_values_are_refused(
     emulator,
-    use_org,  # noqa: F811
+    use_org,
     tmp_path,
 ):
     use_org(emulator)
     username = emulator.integration_user()["username"]
-    config = write_config(tmp_path, username)
+    config = write_config(tmp_path, integration={"username": username})
     assert cli("deploy", "--org", "emu", "--config", str(config), "--json").exit_code == 0
     ids = records(emulator)
     sf = connection_user(emulator)
@@ -135,11 +123,11 @@ def test_formula_fields_and_unknown_picklist_values_are_refused(
 
 def test_an_unknown_or_inactive_connection_user_is_a_warning_not_a_failure(
     emulator,
-    use_org,  # noqa: F811
+    use_org,
     tmp_path,
 ):
     use_org(emulator)
-    config = write_config(tmp_path, "nobody@example.com")
+    config = write_config(tmp_path, integration={"username": "nobody@example.com"})
     result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     assert result.exit_code == 0, result.output
     assert as_json(result)["integration_user"]["state"] == "user_not_found"
@@ -150,15 +138,13 @@ def test_an_unknown_or_inactive_connection_user_is_a_warning_not_a_failure(
 
 def test_emulator_refuses_an_editable_formula_field_in_a_permission_set(
     emulator,
-    use_org,  # noqa: F811
+    use_org,
     tmp_path,
 ):
     from tests.org_emulator import rules
 
     use_org(emulator)
-    assert (
-        cli("deploy", "--org", "emu", "--config", str(write_config(tmp_path, None))).exit_code == 0
-    )
+    assert cli("deploy", "--org", "emu", "--config", str(write_config(tmp_path))).exit_code == 0
     md = "http://soap.sforce.com/2006/04/metadata"
 
     def permission_set(field: str) -> bytes:

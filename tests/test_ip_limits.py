@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +11,7 @@ from tasks.totango_sf.config.ip_limits import TOTAL_LIMIT, IpTotalsExceeded, che
 from tasks.totango_sf.config.ip_ranges import IpRangeError, parse_address_spec
 from tasks.totango_sf.config.model import ConfigError, build_config
 from tests.org_emulator import rules
-from tests.test_org_deploy import as_json, cli, deploy_kinds
-from tests.test_org_deploy import use_org as use_org  # noqa: F401 - fixture
+from tests.support.cli import as_json, cli, deploy_kinds, write_config
 
 MD = "http://soap.sforce.com/2006/04/metadata"
 
@@ -148,13 +146,7 @@ def test_emulator_refuses_settings_over_the_totals():
 # -- against an org ------------------------------------------------------------------
 
 
-def write(tmp_path: Path, addresses: list[str], **extra) -> Path:
-    path = tmp_path / "totango.yml"
-    path.write_text(json.dumps(ranges_config(addresses, **extra)))
-    return path
-
-
-def test_org_ranges_plus_ours_over_the_total_exit_2_before_sending(emulator, use_org, tmp_path):  # noqa: F811
+def test_org_ranges_plus_ours_over_the_total_exit_2_before_sending(emulator, use_org, tmp_path):
     use_org(emulator)
     security = emulator.state.metadata_xml("Settings", "Security")
     wide = (
@@ -164,7 +156,7 @@ def test_org_ranges_plus_ours_over_the_total_exit_2_before_sending(emulator, use
     emulator.state.set_metadata_xml(
         "Settings", "Security", security.replace(b"<networkAccess>", b"<networkAccess>" + wide)
     )
-    config = write(tmp_path, ["8.8.8.8"])
+    config = write_config(tmp_path, addresses=["8.8.8.8"])
     emulator.history.clear()
     result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     assert result.exit_code == 2, result.output
@@ -179,13 +171,13 @@ def test_org_ranges_plus_ours_over_the_total_exit_2_before_sending(emulator, use
 
 def test_stale_ranges_are_shown_by_plan_and_verify_and_removed_by_deploy(
     emulator,
-    use_org,  # noqa: F811
+    use_org,
     tmp_path,
 ):
     use_org(emulator)
-    first = write(tmp_path, ["8.8.8.8", "1.1.1.0/24"])
+    first = write_config(tmp_path, addresses=["8.8.8.8", "1.1.1.0/24"])
     assert cli("deploy", "--org", "emu", "--config", str(first), "--json").exit_code == 0
-    second = write(tmp_path, ["8.8.8.8"])
+    second = write_config(tmp_path, addresses=["8.8.8.8"])
 
     verify = cli("verify", "--org", "emu", "--config", str(second), "--json")
     assert verify.exit_code == 3, verify.output
@@ -206,11 +198,11 @@ def test_stale_ranges_are_shown_by_plan_and_verify_and_removed_by_deploy(
     assert cli("verify", "--org", "emu", "--config", str(second)).exit_code == 0
 
 
-def test_removing_every_address_removes_our_ranges(emulator, use_org, tmp_path):  # noqa: F811
+def test_removing_every_address_removes_our_ranges(emulator, use_org, tmp_path):
     use_org(emulator)
-    first = write(tmp_path, ["8.8.8.8"])
+    first = write_config(tmp_path, addresses=["8.8.8.8"])
     assert cli("deploy", "--org", "emu", "--config", str(first), "--json").exit_code == 0
-    empty = write(tmp_path, [])
+    empty = write_config(tmp_path, addresses=[])
     assert cli("deploy", "--org", "emu", "--config", str(empty), "--json").exit_code == 0
     security = emulator.state.metadata_xml("Settings", "Security")
     assert b"8.8.8.8" not in security and b"Head office" in security

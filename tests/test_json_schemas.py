@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from tasks.totango_sf.cli.app import app
 from tasks.totango_sf.config.model import config_json_schema
-from tests.conftest import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 SCHEMAS = REPO_ROOT / "schemas"
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "repo_habits"

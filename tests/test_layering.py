@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "tasks" / "totango_sf"
+from tests.support.paths import REPO_ROOT
+
+PACKAGE = REPO_ROOT / "tasks" / "totango_sf"
 RANK = {
     "config": 0,
     "metadata": 1,

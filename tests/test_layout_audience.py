@@ -26,7 +26,7 @@ from tasks.totango_sf.merge.record_page_plan import plan_record_pages
 from tasks.totango_sf.metadata.schema import load_schema
 from tests.org_emulator import retrieve_engine
 from tests.org_emulator.seed import SEED, build_state
-from tests.test_layout_audience_units import MAIN, MD, PARTNER, profile_xml
+from tests.support.profiles import MAIN, MD, PARTNER, profile_xml
 
 ASSIGNMENTS = [
     LayoutAssignment("Admin", MAIN, None),

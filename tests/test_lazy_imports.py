@@ -18,7 +18,7 @@ import typer
 from typer.testing import CliRunner
 
 from tasks.totango_sf.cli.app import app, app_for
-from tests.conftest import REPO_ROOT
+from tests.support.paths import REPO_ROOT
 
 # Runs the installed entry point in this process, then prints the names of the
 # loaded modules as the last line of stderr (stdout is the command's own).

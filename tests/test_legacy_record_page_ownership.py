@@ -9,7 +9,6 @@ rollback, and does not count as ours for idempotence.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from tasks.totango_sf.config.model import build_config
@@ -26,25 +25,12 @@ from tasks.totango_sf.metadata.schema import load_schema
 from tasks.totango_sf.metadata.xml import canonical_bytes
 from tasks.totango_sf.state.record_page_claims import CLAIMS_KEY, claims_extra, claims_of
 from tasks.totango_sf.state.snapshot import Snapshot
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
 from tests.org_emulator.seed import SEED
-from tests.test_org_deploy import use_org as use_org  # noqa: F401 - a fixture
+from tests.support.flexipages import heights, legacy, seeded
 
 PAGE = "Totango_Account_Insights"
 WIDGET = WidgetComponent(page=PAGE, height=290)
 MD = "http://soap.sforce.com/2006/04/metadata"
-
-
-def legacy(page: bytes, sobject: str = "Account", detail_panel: bool = True) -> bytes:
-    """A seeded current-format page in the pre-49.0 shape: components directly in regions."""
-    text = page.decode()
-    text = re.sub(r"\s*</?itemInstances>", "", text)
-    text = re.sub(r"\s*<identifier>[^<]*</identifier>", "", text)
-    text = text.replace("<componentInstance>", "<componentInstances>")
-    text = text.replace("</componentInstance>", "</componentInstances>")
-    if not detail_panel:
-        text = text.replace("force:detailPanel", "force:highlightsPanel")
-    return text.replace("<sobjectType>Account<", f"<sobjectType>{sobject}<").encode()
 
 
 def hand_placed(page: bytes, page_name: str = PAGE, height: int = 200) -> bytes:
@@ -61,14 +47,6 @@ def hand_placed(page: bytes, page_name: str = PAGE, height: int = 200) -> bytes:
     head, _, tail = page.decode().partition(marker)
     start = head.rindex("<flexiPageRegions>") + len("<flexiPageRegions>")
     return (head[:start] + component + head[start:] + marker + tail).encode()
-
-
-def seeded(name: str) -> bytes:
-    return (SEED / "flexipages" / f"{name}.flexipage").read_bytes()
-
-
-def heights(data: bytes) -> list[str]:
-    return re.findall(r"<name>height</name>\s*<value>(\d+)</value>", data.decode())
 
 
 def test_a_hand_placed_component_with_our_page_is_not_ours():

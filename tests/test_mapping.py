@@ -10,17 +10,17 @@ from typer.testing import CliRunner
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.cli.app import app
-from tests.cli_json import error_of, result_of
+from tests.support.cli_json import error_of, result_of
 
 
-def run(tmp_path, *args: str, config: dict | None = None):
+def mapping(tmp_path, *args: str, config: dict | None = None):
     path = tmp_path / "totango.yml"
     path.write_text(json.dumps(config or {}))
     return CliRunner().invoke(app, ["mapping", "--config", str(path), *args])
 
 
 def test_csv_pairs_every_written_field_on_every_object(tmp_path):
-    result = run(tmp_path, "--format", "csv")
+    result = mapping(tmp_path, "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 11 * 3  # the formula icon is computed, never written by Totango
@@ -42,7 +42,7 @@ def test_follows_configured_objects_names_and_extra_fields(tmp_path):
         },
         "widget": {"layouts": ["Account-Account Layout"]},
     }
-    result = run(tmp_path, "--format", "json", config=config)
+    result = mapping(tmp_path, "--format", "json", config=config)
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     by_field = {(r["object"], r["salesforce_field"]): r["totango_field"] for r in rows}
@@ -53,16 +53,16 @@ def test_follows_configured_objects_names_and_extra_fields(tmp_path):
 
 
 def test_json_envelope_and_warning_without_a_connection_user(tmp_path):
-    result = run(tmp_path, "--json")
+    result = mapping(tmp_path, "--json")
     assert result.exit_code == 0
     assert len(result_of(result.stdout)["mappings"]) == 33
     assert any("integration.username" in w for w in json.loads(result.stdout)["warnings"])
-    named = run(tmp_path, "--json", config={"integration": {"username": "tt@example.com"}})
+    named = mapping(tmp_path, "--json", config={"integration": {"username": "tt@example.com"}})
     assert json.loads(named.stdout)["warnings"] == []
 
 
 def test_bad_format_and_bad_config_exit_2(tmp_path):
-    result = run(tmp_path, "--format", "xml", "--json")
+    result = mapping(tmp_path, "--format", "xml", "--json")
     assert result.exit_code == 2 and "--format" in error_of(result.stdout)["message"]
-    bad = run(tmp_path, "--json", config={"integration": {"username": "not a user"}})
+    bad = mapping(tmp_path, "--json", config={"integration": {"username": "not a user"}})
     assert bad.exit_code == 2 and "integration.username" in error_of(bad.stdout)["message"]

@@ -9,43 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.cli.app import app
-from tasks.totango_sf.cli.org import register
 from tasks.totango_sf.metadata.xml import canonical_bytes
-from tests.cli_json import error_of, result_of
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
-
-REAL_IPS = ["8.8.8.8", "1.1.1.0/24"]
-SECTION_LABEL = b"<label>Totango</label>"
-
-if not any(c.name == "deploy" for c in app.registered_commands):
-    register(app)
-
-
-def write_config(folder: Path, **extra) -> Path:
-    data = {"trusted_ip_ranges": {"addresses": REAL_IPS}, **extra}
-    path = folder / "totango.yml"
-    path.write_text(json.dumps(data))  # JSON is YAML
-    return path
-
-
-def cli(*args: str):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
-
-
-def as_json(result) -> dict:
-    document = json.loads(result.stdout)
-    return result_of(result.stdout) if "result" in document else error_of(result.stdout)
-
-
-def deploy_kinds(emulator) -> list[str]:
-    return [c.kind for c in emulator.history.deploys]
+from tests.support.cli import SECTION_LABEL, as_json, cli, deploy_kinds, write_config
 
 
 def test_fresh_org_deploy_verify_then_redeploy_is_in_sync(emulator, use_org, tmp_path):
@@ -391,7 +362,7 @@ def test_defaults_the_org_adds_on_retrieve_are_not_drift(emulator, use_org, tmp_
 
 
 def test_every_merged_file_the_deploy_sent_passes_both_schemas(emulator, use_org, tmp_path):
-    from tests.conftest import oracle_schemas
+    from tests.support.schemas import oracle_schemas
 
     use_org(emulator)
     config = write_config(tmp_path, widget={"layouts": ["Account-*", "Lead-*", "Opportunity-*"]})

@@ -10,7 +10,6 @@ from cumulusci.tasks.salesforce.tests.util import create_task
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.cci.org import TotangoDeploy, TotangoRollback, TotangoVerify
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
 
 
 @pytest.fixture
@@ -22,7 +21,7 @@ def config_file(tmp_path, monkeypatch):
     return str(path)
 
 
-def run(task_class, emulator, **options):
+def run_task(task_class, emulator, **options):
     org_config = emulator.org_config()
     task = create_task(task_class, options, org_config=org_config)
     task()
@@ -30,15 +29,15 @@ def run(task_class, emulator, **options):
 
 
 def test_check_only_then_quick_then_verify_then_rollback(emulator, config_file):
-    validated = run(
+    validated = run_task(
         TotangoDeploy, emulator, config=config_file, check_only=True, test_level="RunLocalTests"
     )
     validation_id = validated.return_values["validation_id"]
     assert validation_id and validated.return_values["status"] == "validated"
-    deployed = run(TotangoDeploy, emulator, config=config_file, quick=validation_id)
+    deployed = run_task(TotangoDeploy, emulator, config=config_file, quick=validation_id)
     assert deployed.return_values["status"] == "deployed"
-    assert run(TotangoVerify, emulator, config=config_file).return_values["in_sync"] is True
-    run(TotangoRollback, emulator, config=config_file)
+    assert run_task(TotangoVerify, emulator, config=config_file).return_values["in_sync"] is True
+    run_task(TotangoRollback, emulator, config=config_file)
     layout = emulator.state.metadata_xml("Layout", "Account-Account Layout")
     assert b"<label>Totango</label>" not in layout
 
@@ -71,7 +70,7 @@ def test_test_level_options_are_checked_as_task_options(emulator, config_file):
 def test_production_no_test_run_is_a_task_options_error(emulator_factory, config_file):
     prod = emulator_factory(flavour="production")
     with pytest.raises(TaskOptionsError, match="NoTestRun"):
-        run(TotangoDeploy, prod, config=config_file, yes=True, test_level="NoTestRun")
+        run_task(TotangoDeploy, prod, config=config_file, yes=True, test_level="NoTestRun")
     assert prod.history.deploys == []
 
 
@@ -85,8 +84,8 @@ def test_changing_tasks_are_refused_while_the_org_is_locked(emulator, config_fil
     with OrgLock(org_name, "deploy"):
         for task_class in (TotangoDeploy, TotangoRollback, TotangoConnectedAppAccess):
             with pytest.raises(TotangoOrgTaskFailed, match="deploy"):
-                run(task_class, emulator, config=config_file)
+                run_task(task_class, emulator, config=config_file)
     assert emulator.history.deploys == []
     assert not [c for c in emulator.history if c.kind in ("composite", "sobject_post")]
-    run(TotangoDeploy, emulator, config=config_file)  # the lock went with its holder
+    run_task(TotangoDeploy, emulator, config=config_file)  # the lock went with its holder
     assert emulator.history.deploys

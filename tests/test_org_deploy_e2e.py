@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
-from tests.cli_json import result_of
-
-ROOT = Path(__file__).resolve().parents[1]
-TOTANGO_SF = Path(sys.executable).with_name("totango-sf")
-CCI = Path(sys.executable).with_name("cci")
-
-
-def command(*args: str) -> list[str]:
-    return [str(TOTANGO_SF), *args]
-
-
-def project(tmp_path: Path) -> Path:
-    """A copy of the CumulusCI project, so snapshots land under tmp."""
-    folder = tmp_path / "project"
-    folder.mkdir()
-    shutil.copy(ROOT / "cumulusci.yml", folder / "cumulusci.yml")
-    # cci resolves class_path tasks.<module> against the project's own tasks/ folder.
-    (folder / "tasks").symlink_to(ROOT / "tasks")
-    subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
-    (folder / "totango.yml").write_text(
-        json.dumps({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}})
-    )
-    return folder
+from tests.support.cli_json import result_of
+from tests.support.paths import REPO_ROOT
+from tests.support.processes import command, project, run_cci_flow
 
 
 def test_totango_sf_deploy_in_a_subprocess(emulator, tmp_path):
@@ -40,7 +16,7 @@ def test_totango_sf_deploy_in_a_subprocess(emulator, tmp_path):
         **os.environ,
         **emulator.env("emu"),
         "HOME": str(tmp_path / "home"),
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(REPO_ROOT),
     }
     run = subprocess.run(
         command("deploy", "--org", "emu", "--config", "totango.yml", "--json"),
@@ -70,21 +46,6 @@ def test_totango_sf_deploy_in_a_subprocess(emulator, tmp_path):
         timeout=300,
     )
     assert verify.returncode == 0, verify.stderr[-3000:]
-
-
-def run_cci_flow(
-    folder: Path, env: dict[str, str], flow: str, *configured_tasks: str, extra: tuple = ()
-):
-    """``cci flow run FLOW --org emu`` with each task's config option set to totango.yml."""
-    options = [arg for task in configured_tasks for arg in ("-o", f"{task}__config", "totango.yml")]
-    return subprocess.run(
-        [str(CCI), "flow", "run", flow, "--org", "emu", *options, *extra],
-        cwd=folder,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 def test_cci_flow_run_totango_setup_against_a_named_emulator_org(emulator, tmp_path):

@@ -2,83 +2,32 @@
 
 from __future__ import annotations
 
-import base64
-import copy
-import io
-import zipfile
-
 import pytest
 import requests
 from cumulusci.salesforce_api.exceptions import MetadataApiError
 from cumulusci.salesforce_api.metadata import ApiDeploy, ApiListMetadata, ApiRetrieveUnpackaged
-from cumulusci.tasks.salesforce import Deploy
-from cumulusci.tasks.salesforce.tests.util import create_task
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceExpiredSession, SalesforceMalformedRequest
 
-from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.schema import load_schema
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
-from tests.test_org_emulator_deploy import (
-    GOOD_ITEM,
+from tests.support.mdapi import (
     HEALTH_FIELD,
     MD,
+    a_task,
+    assert_schema_valid,
+    body_child,
+    layout_package,
     layout_with_section,
     package_xml,
     page_files,
+    soap_call,
+    zip_b64,
 )
-
-SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
-
-
-def zip_b64(files: dict[str, str]) -> str:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return base64.b64encode(buffer.getvalue()).decode()
-
-
-def a_task(emulator):
-    return create_task(Deploy, {"path": "."}, org_config=emulator.org_config())
-
-
-def soap_call(emulator, body: str) -> tuple[int, bytes]:
-    envelope = (
-        f'<soapenv:Envelope xmlns:soapenv="{SOAP}"><soapenv:Header>'
-        f'<SessionHeader xmlns="{MD}"><sessionId>{emulator.access_token}</sessionId>'
-        f"</SessionHeader></soapenv:Header><soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"
-    )
-    response = requests.post(
-        f"{emulator.instance_url}/services/Soap/m/63.0/{emulator.org_id}",
-        data=envelope.encode(),
-        headers={"Content-Type": "text/xml", "SOAPAction": "x"},
-        timeout=10,
-    )
-    return response.status_code, response.content
-
-
-def body_child(content: bytes):
-    root = parse_xml(content)
-    return next(iter(root.find(f"{{{SOAP}}}Body")))
-
-
-def assert_schema_valid(content: bytes) -> None:
-    element = copy.deepcopy(body_child(content))
-    assert load_schema().validate_element(element) == [], content[:600]
 
 
 def sf(emulator) -> Salesforce:
     host = emulator.instance_url.removeprefix("https://")
     return Salesforce(instance=host, session_id=emulator.access_token, version="63.0")
-
-
-def layout_package(page: str) -> dict[str, str]:
-    return {
-        "package.xml": package_xml({"ApexPage": [page], "Layout": ["Account-Account Layout"]}),
-        "layouts/Account-Account Layout.layout": layout_with_section(GOOD_ITEM.format(page=page)),
-        **page_files(page),
-    }
 
 
 # -- retrieve / list ------------------------------------------------------------------

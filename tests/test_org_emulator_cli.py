@@ -11,9 +11,8 @@ from pathlib import Path
 import requests
 
 from tests.org_emulator.emulator import OrgEmulator
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
+from tests.support.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 CCI = Path(sys.executable).with_name("cci")
 
 
@@ -50,7 +49,7 @@ def test_command_line_prints_one_json_line_and_keeps_state(tmp_path):
     def run_once() -> dict:
         process = subprocess.Popen(
             [sys.executable, "-m", "tests.org_emulator", "--port", "0", "--state", str(folder)],
-            cwd=ROOT,
+            cwd=REPO_ROOT,
             stdout=subprocess.PIPE,
             text=True,
         )

@@ -6,84 +6,17 @@ from pathlib import Path
 
 import pytest
 from cumulusci.core.exceptions import CumulusCIException
-from cumulusci.tasks.salesforce import Deploy
-from cumulusci.tasks.salesforce.tests.util import create_task
 
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
-
-MD = "http://soap.sforce.com/2006/04/metadata"
-SEED = Path(__file__).parent / "org_emulator" / "seed"
-TOTANGO_SECTION = """    <layoutSections>
-        <customLabel>true</customLabel>
-        <detailHeading>true</detailHeading>
-        <editHeading>false</editHeading>
-        <label>Totango</label>
-        <layoutColumns>
-            <layoutItems>
-                {item}
-            </layoutItems>
-        </layoutColumns>
-        <style>OneColumn</style>
-    </layoutSections>
-"""
-GOOD_ITEM = (
-    "<height>290</height>\n                <page>{page}</page>\n"
-    "                <showLabel>false</showLabel>"
+from tests.support.mdapi import (
+    GOOD_ITEM,
+    HEALTH_FIELD,
+    MD,
+    deploy_task,
+    layout_with_section,
+    package_xml,
+    page_files,
+    write_package,
 )
-
-
-def package_xml(types: dict[str, list[str]]) -> str:
-    # One element per line, as CumulusCI's retrieve strips <Package ...> with a greedy regex.
-    body = "".join(
-        "  <types>\n"
-        + "".join(f"    <members>{m}</members>\n" for m in ms)
-        + f"    <name>{t}</name>\n  </types>\n"
-        for t, ms in types.items()
-    )
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<Package xmlns="{MD}">\n'
-        f"{body}  <version>63.0</version>\n</Package>\n"
-    )
-
-
-def layout_with_section(item: str, layout: str = "Account-Account Layout") -> str:
-    text = (SEED / "layouts" / f"{layout}.layout").read_text()
-    marker = "    <quickActionList>"
-    return text.replace(marker, TOTANGO_SECTION.format(item=item) + marker, 1)
-
-
-def page_files(name: str) -> dict[str, str]:
-    return {
-        f"pages/{name}.page": '<apex:page standardController="Account">hi</apex:page>',
-        f"pages/{name}.page-meta.xml": (
-            f'<?xml version="1.0" encoding="UTF-8"?><ApexPage xmlns="{MD}">'
-            "<apiVersion>63.0</apiVersion><label>Page</label></ApexPage>"
-        ),
-    }
-
-
-HEALTH_FIELD = f"""<?xml version="1.0" encoding="UTF-8"?>
-<CustomObject xmlns="{MD}">
-    <fields>
-        <fullName>Totango_Health__c</fullName>
-        <label>Account Health</label>
-        <length>20</length>
-        <type>Text</type>
-    </fields>
-</CustomObject>
-"""
-
-
-def write_package(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
-    return root
-
-
-def deploy_task(emulator, path: Path, **options):
-    return create_task(Deploy, {"path": str(path), **options}, org_config=emulator.org_config())
 
 
 def valid_package(tmp_path: Path) -> Path:

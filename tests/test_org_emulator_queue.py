@@ -6,15 +6,13 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.org_emulator.faults import Faults
-from tests.test_org_emulator_api import MD, body_child, layout_package, soap_call, zip_b64
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.mdapi import MD, body_child, layout_package, soap_call, zip_b64
+from tests.support.paths import REPO_ROOT
 
 
 def start_deploy(emulator, page: str) -> str:
@@ -116,7 +114,7 @@ def test_the_command_line_takes_fault_options(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.org_emulator", "--port", "0", "--state", str(tmp_path),
          "--reset", "--fault", "drop:query:1", "--fault", "lost:sobject_create:1"],
-        cwd=ROOT,
+        cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )  # fmt: skip
@@ -146,7 +144,7 @@ def test_the_command_line_takes_fault_options(tmp_path):
 def test_the_command_line_refuses_a_bad_fault_option(tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "tests.org_emulator", "--state", str(tmp_path), "--fault", "x"],
-        cwd=ROOT,
+        cwd=REPO_ROOT,
         capture_output=True,
         text=True,
         timeout=60,

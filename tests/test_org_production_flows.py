@@ -13,19 +13,17 @@ from pathlib import Path
 import yaml
 
 from tests.org_emulator.apex_tests import SEEDED_TEST_CLASSES
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
-from tests.test_org_deploy_e2e import project, run_cci_flow
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO_ROOT
+from tests.support.processes import project, run_cci_flow
 
 
 def test_cumulusci_yml_release_step_gets_yes_as_a_key():
     """YAML 1.1 reads a bare ``yes`` as true: the key must be the string "yes"."""
-    flows = yaml.safe_load((ROOT / "cumulusci.yml").read_text())["flows"]
+    flows = yaml.safe_load((REPO_ROOT / "cumulusci.yml").read_text())["flows"]
     options = flows["totango_release"]["steps"][2]["options"]
     assert options.get("yes") is True
     assert True not in options
-    tasks = yaml.safe_load((ROOT / "cumulusci.yml").read_text())["tasks"]
+    tasks = yaml.safe_load((REPO_ROOT / "cumulusci.yml").read_text())["tasks"]
     assert tasks["totango_deploy_check_only"]["options"]["test_level"] == "RunLocalTests"
 
 

@@ -10,8 +10,7 @@ from lxml import etree
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.metadata.xml import canonical_bytes
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
-from tests.test_org_deploy import as_json, cli, write_config
+from tests.support.cli import as_json, cli, write_config
 
 SECURITY = "settings/Security.settings"
 ACCOUNT = "Account-Account Layout"
@@ -60,7 +59,7 @@ def test_deploy_sends_network_access_only_and_keeps_a_setting_changed_after_the_
     from tasks.totango_sf.config.model import load_config
     from tasks.totango_sf.org import deploy as flow
     from tasks.totango_sf.salesforce.connection import connect
-    from tests.conftest import oracle_schemas
+    from tests.support.schemas import oracle_schemas
 
     use_org(emulator)
     config = load_config(write_config(tmp_path), "emu")

@@ -11,12 +11,11 @@ import typer
 from typer.testing import CliRunner
 
 from tasks.totango_sf.cli.steps import register
-from tasks.totango_sf.config.model import TotangoConfig, build_config
+from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.layout import add_widget_section
 from tasks.totango_sf.merge.record_page_plan import plan_record_pages
 from tasks.totango_sf.merge.security import add_ip_ranges
 from tasks.totango_sf.merge.widget import widget_section_for
-from tasks.totango_sf.salesforce.connection import OrgSession, connect
 from tasks.totango_sf.steps.connected_app import (
     ConnectedAppNotFound,
     grant_profiles,
@@ -32,24 +31,14 @@ from tasks.totango_sf.steps.install import (
 )
 from tasks.totango_sf.steps.org_id import InvalidSalesforceId, read_org_identity, to_18
 from tasks.totango_sf.steps.setup import SEED_STEPS, deploy_available, run_setup
-from tests.cli_json import error_of, result_of
-from tests.org_emulator.fixtures import *  # noqa: F403
 from tests.org_emulator.ids import to18 as emulator_to18
 from tests.org_emulator.managed_package import install_gateway
+from tests.support.cli_json import error_of, result_of
+from tests.support.org import config, session_for
 
 WRITES = ("sobject_create", "sobject_update", "sobject_delete", "composite")
 # The emulator cannot yet answer user-permission columns on PermissionSet (see
 # the report); until it can, the permissions check may only warn, never fail.
-
-
-def session_for(emu, monkeypatch, name: str = "emu") -> OrgSession:
-    for key, value in emu.env(name).items():
-        monkeypatch.setenv(key, value)
-    return connect(name)
-
-
-def config(**overrides) -> TotangoConfig:
-    return build_config(overrides)
 
 
 def writes_to(emu, sobject: str) -> list:

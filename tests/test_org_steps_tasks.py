@@ -16,8 +16,7 @@ from tasks.totango_sf.cci.steps import (
     TotangoOrgId,
     TotangoSetup,
 )
-from tests.conftest import REPO_ROOT
-from tests.org_emulator.fixtures import *  # noqa: F403
+from tests.support.paths import REPO_ROOT
 
 
 def test_org_id_task(emulator):

@@ -20,11 +20,9 @@ from tasks.totango_sf.salesforce.apex_tests import (
     parse_test_names,
 )
 from tests.org_emulator.apex_tests import SEEDED_TEST_CLASSES
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
-from tests.test_org_deploy import as_json, cli, write_config
+from tests.support.cli import SECTION_LABEL, as_json, cli, write_config
 
 LOCAL_TESTS = sum(len(m) for m in SEEDED_TEST_CLASSES.values())
-SECTION_LABEL = b"<label>Totango</label>"
 
 
 def account_layout(emulator) -> bytes:
@@ -349,14 +347,14 @@ def test_a_failed_test_run_answer_is_schema_valid(emulator_factory):
     """checkDeployStatus with failures (a managed class among them) against metadata.wsdl."""
     from cumulusci.salesforce_api.metadata import ApiDeploy
 
-    from tests.test_org_emulator_api import (
+    from tests.support.mdapi import (
+        MD,
         a_task,
         assert_schema_valid,
         layout_package,
         soap_call,
         zip_b64,
     )
-    from tests.test_org_emulator_deploy import MD
 
     emulator = emulator_factory(flavour="sandbox")
     emulator.faults.fail_apex_test("totango__GatewayTest", "testPing", "managed failure")

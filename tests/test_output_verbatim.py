@@ -13,9 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tasks.totango_sf.cli.common import _LazyConsole, err, out, styled
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
-from tests.test_org_deploy import cli, write_config
-from tests.test_org_deploy import use_org as use_org  # noqa: F401 - a fixture
+from tests.support.cli import cli, write_config
 
 HOSTILE = "[/] [red]x[/red] :thumbs_up: 42 /tmp/x https://example.com"
 GATEWAY = "[bold red]Gate[/] [/] :thumbs_up:"

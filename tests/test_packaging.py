@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_json import result_of
-from tests.conftest import REPO_ROOT
+from tests.support.cli_json import result_of
+from tests.support.paths import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "tasks" / "totango_sf"
 

@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cci_run import cci_env
-from tests.conftest import REPO_ROOT
+from tests.support.cci import cci_env
+from tests.support.paths import REPO_ROOT
 
 BLOCK = re.compile(r"<!-- walkthrough:start -->\s*```sh\n(.*?)```\s*<!-- walkthrough:end -->", re.S)
 FINAL_VERIFY = ".venv/bin/totango-sf verify --org emu --config /tmp/totango-emu/totango.yml ||"

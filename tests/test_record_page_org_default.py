@@ -24,11 +24,9 @@ from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.schema import load_schema
 from tasks.totango_sf.metadata.xml import canonical_bytes
 from tests.org_emulator.deploy_engine import run_deploy
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
 from tests.org_emulator.seed import build_state
-from tests.test_emulator_flexipage import deploy_zip
-from tests.test_org_deploy import as_json, cli, write_config
-from tests.test_org_deploy import use_org as use_org  # noqa: F401 - a fixture
+from tests.support.cli import as_json, cli, write_config
+from tests.support.mdapi import deploy_zip
 
 MD = "http://soap.sforce.com/2006/04/metadata"
 CREATED = "Opportunity_Totango_Record_Page"

@@ -33,7 +33,7 @@ from tasks.totango_sf.merge.record_page_plan import (
 )
 from tasks.totango_sf.merge.record_pages import PageAssignment
 from tasks.totango_sf.metadata.schema import MD_NS, load_schema
-from tests.test_flexipage_merge_units import (
+from tests.support.flexipages import (
     comp,
     detail,
     flexipage,
@@ -44,7 +44,7 @@ from tests.test_flexipage_merge_units import (
     valid,
     vf,
 )
-from tests.test_record_pages_units import app_file, override, profile_override, sobject_file
+from tests.support.page_assignments import app_file, override, profile_override, sobject_file
 
 WIDGET_PAGE = "Totango_Account_Insights"
 WITH_DETAIL = flexipage(region("main", detail()), region("sidebar"))

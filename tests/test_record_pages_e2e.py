@@ -17,9 +17,7 @@ from tasks.totango_sf.merge.flexipage import page_facts
 from tasks.totango_sf.merge.record_pages import pages_in_use
 from tasks.totango_sf.metadata.schema import load_schema
 from tasks.totango_sf.metadata.xml import canonical_bytes
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
-from tests.test_org_deploy import as_json, cli, write_config
-from tests.test_org_deploy import use_org as use_org  # noqa: F401 - a fixture
+from tests.support.cli import as_json, cli, write_config
 
 OBJECTS = ("Account", "Lead", "Opportunity")
 

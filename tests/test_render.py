@@ -14,7 +14,7 @@ from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.validation import validate_files
 from tasks.totango_sf.metadata.visualforce import escaping_problems, parse_visualforce
 from tasks.totango_sf.render.plan import build_plan, package_files, plan_files
-from tests.conftest import oracle_schemas
+from tests.support.schemas import oracle_schemas
 
 NS = "{http://soap.sforce.com/2006/04/metadata}"
 

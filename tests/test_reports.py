@@ -8,7 +8,7 @@ from lxml import etree
 from tasks.totango_sf.config.model import build_config
 from tasks.totango_sf.metadata.schema import MD_NS, MetadataSchema
 from tasks.totango_sf.render.reports import render_reports
-from tests.conftest import oracle_schemas
+from tests.support.schemas import oracle_schemas
 
 NS = {"md": MD_NS}
 

@@ -17,16 +17,13 @@ from simple_salesforce.exceptions import SalesforceError
 
 from tasks.totango_sf.salesforce.connection import OrgSession
 from tasks.totango_sf.salesforce.rest_client import retrying_client
-from tests.test_org_deploy import as_json, cli, write_config
+from tests.org_emulator.fixtures import FAST_RETRY_DELAYS as DELAYS
+from tests.support.cli import as_json, cli, write_config
 
-DELAYS = (0.0, 0.0)
 TRANSIENT = ("http_500", "http_503", "drop", "lost", "request_limit")
 
 
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch):
-    monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", DELAYS)
-    monkeypatch.setattr("tasks.totango_sf.org.deploy.FOLLOW_UP_RETRY_DELAYS", (0.0,))
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 # One read of each class, as the emulator names its call kind.

@@ -29,11 +29,9 @@ from tasks.totango_sf.state.rollback_mark import (
     mark_rolled_back,
     released_since,
 )
-from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
 from tests.org_emulator.seed import SEED
-from tests.test_legacy_record_page_ownership import heights, legacy, seeded
-from tests.test_org_deploy import as_json, cli, write_config
-from tests.test_org_deploy import use_org as use_org  # noqa: F401 - a fixture
+from tests.support.cli import as_json, cli, write_config
+from tests.support.flexipages import heights, legacy, seeded
 
 PAGE = "Account_Record_Page"
 PAGE_PATH = f"flexipages/{PAGE}.flexipage"
@@ -128,14 +126,6 @@ def test_after_a_rollback_the_plan_leaves_an_admins_identical_component(tmp_path
 
 
 # -- against the emulated org, at a pre-49.0 version ----------------------------------
-
-
-@pytest.fixture
-def fast_retries(monkeypatch):
-    monkeypatch.setattr(
-        "tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", (0.0, 0.0)
-    )
-    monkeypatch.setattr("tasks.totango_sf.org.deploy.FOLLOW_UP_RETRY_DELAYS", (0.0,))
 
 
 def legacy_org(emulator, use_org, tmp_path, height: int = 290):

@@ -12,15 +12,15 @@ import random
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from faker import Faker
 from snowfakery import generate_data
 
 from tasks.totango_sf.config.insights import BUILT_IN_FIELDS, HEALTH_FIELD
+from tests.support.paths import REPO_ROOT
 
-RECIPE = Path(__file__).resolve().parents[1] / "datasets" / "totango_insights.recipe.yml"
+RECIPE = REPO_ROOT / "datasets" / "totango_insights.recipe.yml"
 COUNT = 300
 OBJECTS = ("Account", "Lead", "Opportunity")
 HEALTH_SHARE = {"Good": 0.55, "Average": 0.30, "Poor": 0.15}

@@ -20,8 +20,8 @@ from tasks.totango_sf.metadata.schema import (
     start_loading_toolkit_schema,
 )
 from tasks.totango_sf.render.plan import build_plan, plan_files
+from tests.support.paths import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 ABSENT = "../shared/corpus is absent (a user's clone): the real-world files are not here"
 
 

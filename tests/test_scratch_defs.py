@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from tests.support.paths import REPO_ROOT
+
 DEFINITIONS = ["dev", "qa"]
 # Editions that can install managed packages (see the doctor's edition check).
 PACKAGE_EDITIONS = {"Enterprise", "Developer", "Unlimited"}

@@ -13,7 +13,7 @@ from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.render.files import render_tab
 from tests.org_emulator import rules
 from tests.org_emulator.tab_motifs import MOTIFS, is_motif
-from tests.test_org_emulator_deploy import deploy_task, package_xml, write_package
+from tests.support.mdapi import deploy_task, package_xml, write_package
 
 MD = "http://soap.sforce.com/2006/04/metadata"
 

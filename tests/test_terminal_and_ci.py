@@ -6,37 +6,21 @@ scripts on exit codes; each test checks one of those habits.
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from tasks.totango_sf.cli import common
-from tasks.totango_sf.cli.app import app
-from tests.cli_json import error_of, result_of
-from tests.conftest import REPO_ROOT
+from tests.support.cli import cli, deploy_kinds, write_config
+from tests.support.cli_json import error_of, result_of
+from tests.support.paths import REPO_ROOT
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "repo_habits"
-REAL_IPS = {"trusted_ip_ranges": {"addresses": ["8.8.8.8", "1.1.1.0/24"]}}
+CONFIG_NAME = "my config.yml"  # a space: hints must quote it
 BOX = re.compile(r"[\u2500-\u257f\s]")
-
-
-def cli(*args: str, input: str | None = None):
-    return CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
-
-
-def write_config(folder: Path) -> Path:
-    path = folder / "my config.yml"  # a space: hints must quote it
-    path.write_text(json.dumps(REAL_IPS))
-    return path
-
-
-def deploy_kinds(emulator) -> list[str]:
-    return [("check-only" if d.check_only else d.kind) for d in emulator.history.deploys]
 
 
 # -- help, version, completion, changelog ------------------------------------------------
@@ -89,7 +73,7 @@ def test_tables_stay_whole_and_within_the_terminal(width: int, tmp_path: Path, m
             shutil.copytree(item, target)
         else:
             target.write_bytes(item.read_bytes())
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, file_name=CONFIG_NAME)
     applied = cli("apply", "--source-dir", str(project), "--config", str(config))
     plan = cli("plan", "--config", str(config), "--out", str(tmp_path / "b"))
     for result in (applied, plan):
@@ -110,7 +94,7 @@ def test_tables_stay_whole_and_within_the_terminal(width: int, tmp_path: Path, m
 def test_the_quick_deploy_hint_runs_as_printed(emulator_factory, use_org, tmp_path, monkeypatch):
     monkeypatch.setattr(common.out, "width", 300)
     prod = use_org(emulator_factory(flavour="production"))
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, file_name=CONFIG_NAME)
     validated = cli("deploy", "--org", "emu", "--config", str(config), "--check-only")
     assert validated.exit_code == 0, validated.output
     hint = validated.output.split("Apply it with: ", 1)[1].splitlines()[0]
@@ -119,12 +103,12 @@ def test_the_quick_deploy_hint_runs_as_printed(emulator_factory, use_org, tmp_pa
     assert args[args.index("--config") + 1] == str(config)
     quick = cli(*args[1:])
     assert quick.exit_code == 0, quick.output
-    assert deploy_kinds(prod) == ["check-only", "deployRecentValidation"]
+    assert deploy_kinds(prod, check_only_apart=True) == ["check-only", "deployRecentValidation"]
 
 
 def test_setup_and_doctor_hints_carry_the_config(emulator_factory, use_org, tmp_path):
     use_org(emulator_factory(flavour="sandbox", package_installed=True))
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, file_name=CONFIG_NAME)
     doctor = cli("doctor", "--org", "emu", "--config", str(config), "--json")
     fixes = [c["fix"] for c in result_of(doctor.stdout)["checks"] if "totango-sf" in c["fix"]]
     assert fixes, "no check named a command"
@@ -167,7 +151,7 @@ def test_an_authentication_failure_is_one_line_with_the_fix(emulator_factory, us
 
 def test_plan_diff_shows_xml_without_any_deploy(emulator_factory, use_org, tmp_path):
     emulator = use_org(emulator_factory(flavour="sandbox"))
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, file_name=CONFIG_NAME)
     args = ["plan", "--org", "emu", "--config", str(config), "--out", str(tmp_path / "b")]
     shown = cli(*args, "--diff")
     assert shown.exit_code == 0, shown.output
@@ -191,17 +175,17 @@ def test_production_confirmation_comes_after_the_plan(
     emulator_factory, use_org, tmp_path, monkeypatch
 ):
     prod = use_org(emulator_factory(flavour="production"))
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, file_name=CONFIG_NAME)
     monkeypatch.setattr("tasks.totango_sf.cli.org._interactive", lambda: True)
     args = ["deploy", "--org", "emu", "--config", str(config)]
     declined = cli(*args, input="n\n")
     assert declined.exit_code == 2
     assert declined.output.index("Totango setup on emu") < declined.output.index("PRODUCTION")
-    assert deploy_kinds(prod) == []
+    assert deploy_kinds(prod, check_only_apart=True) == []
     accepted = cli(*args, input="y\n")
     assert accepted.exit_code == 0, accepted.output
     assert accepted.output.count("Totango setup on emu") == 1
-    assert deploy_kinds(prod) == ["deploy"]
+    assert deploy_kinds(prod, check_only_apart=True) == ["deploy"]
 
 
 # -- progress in a CI log ------------------------------------------------------------------
@@ -216,7 +200,7 @@ def test_a_ci_log_gets_one_line_per_status_change_with_counts(
 ):
     monkeypatch.setattr(common.out, "width", 300)
     emulator = use_org(emulator_factory(flavour="sandbox", deploy_polls=4))
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, file_name=CONFIG_NAME)
     result = cli("deploy", "--org", "emu", "--config", str(config))
     assert result.exit_code == 0, result.output
     lines = PROGRESS_LINE.findall(result.output)
@@ -232,7 +216,7 @@ def test_the_emulator_never_reports_more_components_deployed_than_in_total(
     emulator_factory, use_org, tmp_path
 ):
     use_org(emulator_factory(flavour="sandbox"))
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, file_name=CONFIG_NAME)
     result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     deploy = result_of(result.stdout)["deploy"]
     assert 0 < deploy["components_deployed"] == deploy["components_total"]
@@ -240,7 +224,7 @@ def test_the_emulator_never_reports_more_components_deployed_than_in_total(
 
 def test_a_production_refusal_names_the_command_with_yes(emulator_factory, use_org, tmp_path):
     prod = use_org(emulator_factory(flavour="production"))
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, file_name=CONFIG_NAME)
     refused = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     assert refused.exit_code == 2
     (action,) = error_of(refused.stdout)["actions"]
@@ -248,7 +232,7 @@ def test_a_production_refusal_names_the_command_with_yes(emulator_factory, use_o
     assert args[0] == "totango-sf" and args[-1] == "--yes"
     assert args[args.index("--config") + 1] == str(config)
     assert cli(*args[1:], "--json").exit_code == 0
-    assert deploy_kinds(prod) == ["deploy"]
+    assert deploy_kinds(prod, check_only_apart=True) == ["deploy"]
 
 
 @pytest.mark.parametrize("width", [80, 160])
@@ -258,7 +242,7 @@ def test_org_tables_fit_80_and_160_columns(
     monkeypatch.setattr(common.out, "width", width)
     monkeypatch.setattr(common.err, "width", width)
     use_org(emulator_factory(flavour="sandbox", package_installed=True))
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, file_name=CONFIG_NAME)
     c = ["--org", "emu", "--config", str(config)]
     outputs = [
         cli("doctor", *c).output,

@@ -7,8 +7,7 @@ from cumulusci.oauth.client import OAuth2Error
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.salesforce.rest_client import host_of, is_transient_refresh_failure
-from tests.test_org_deploy import as_json, cli, write_config
-from tests.test_org_deploy import use_org as use_org  # noqa: F401 - fixture
+from tests.support.cli import as_json, cli, write_config
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +32,7 @@ def tokens(emulator) -> list[int]:
     return [c.status for c in list(emulator.history) if c.kind == "token"]
 
 
-def test_a_5xx_on_the_token_refresh_is_retried(emulator, use_org, tmp_path):  # noqa: F811
+def test_a_5xx_on_the_token_refresh_is_retried(emulator, use_org, tmp_path):
     use_org(emulator)
     config = write_config(tmp_path)
     emulator.history.clear()
@@ -43,7 +42,7 @@ def test_a_5xx_on_the_token_refresh_is_retried(emulator, use_org, tmp_path):  # 
     assert tokens(emulator)[:3] == [503, 503, 200]
 
 
-def test_a_refused_refresh_is_not_retried_and_exits_4(emulator, use_org, tmp_path):  # noqa: F811
+def test_a_refused_refresh_is_not_retried_and_exits_4(emulator, use_org, tmp_path):
     use_org(emulator)
     emulator.state.refresh_token = "revoked"
     emulator.history.clear()
@@ -52,7 +51,7 @@ def test_a_refused_refresh_is_not_retried_and_exits_4(emulator, use_org, tmp_pat
     assert tokens(emulator) == [400]
 
 
-def test_refresh_mid_run_follows_the_instance_url_it_returns(emulator, use_org, tmp_path):  # noqa: F811
+def test_refresh_mid_run_follows_the_instance_url_it_returns(emulator, use_org, tmp_path):
     use_org(emulator)
     config = write_config(tmp_path)
     emulator.faults.move_instance("query")

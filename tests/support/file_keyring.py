@@ -1,6 +1,6 @@
 """A keyring backend in a JSON file: the OS keyring of a desktop, for tests.
 
-``PYTHON_KEYRING_BACKEND=tests.file_keyring.FileKeyring`` makes the ``keyring``
+``PYTHON_KEYRING_BACKEND=tests.support.file_keyring.FileKeyring`` makes the ``keyring``
 library (which CumulusCI's command-line runtime asks for its keychain key) use it.
 """
 
