@@ -1,8 +1,9 @@
-"""The offline commands: plan, validate, config schema; exit codes and --json."""
+"""The offline commands: plan, validate, config schema; exit codes and --json.
+
+The command line as a process of its own: tests/e2e/test_cli_subprocess.py.
+"""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -108,35 +109,6 @@ def test_config_schema_is_json_schema():
     assert schema["title"] == "TotangoConfig"
     assert "widget" in schema["properties"]
     assert schema["additionalProperties"] is False
-
-
-def test_help_does_not_import_cumulusci_or_build_the_schema():
-    code = (
-        "import sys\n"
-        "from tasks.totango_sf.cli.app import app\n"
-        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
-        "heavy = [m for m in sys.modules if m.startswith(('cumulusci',"
-        " 'tasks.totango_sf.metadata.schema', 'tasks.totango_sf.config.model',"
-        " 'simple_salesforce'))]\n"
-        "print('HEAVY', heavy)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO_ROOT, check=True
-    )
-    assert "HEAVY []" in result.stdout
-
-
-def test_json_usage_error_is_one_error_document():
-    totango_sf = Path(sys.executable).with_name("totango-sf")
-    result = subprocess.run(
-        [str(totango_sf), "plan", "--no-such-option", "--json"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    document = error_of(result.stdout)
-    assert document["name"] == "UsageError" and "--no-such-option" in document["message"]
 
 
 def test_config_commands_and_validate_take_json_and_config(tmp_path: Path):

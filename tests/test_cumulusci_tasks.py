@@ -1,18 +1,13 @@
 """The CumulusCI tasks wrap the same functions and speak CumulusCI's option style."""
 
-import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-import yaml
 from cumulusci.core.exceptions import TaskOptionsError
 from cumulusci.tasks.salesforce.tests.util import create_task
 
 from tasks.totango_sf.cci.offline import TotangoPlan, TotangoValidate
 from tasks.totango_sf.metadata.validation import SchemaValidationError
-from tests.support.cci import run_cci
-from tests.support.paths import REPO_ROOT
 
 
 def test_plan_task_writes_the_package(tmp_path: Path):
@@ -52,19 +47,3 @@ def test_validate_task_fails_on_schema_errors(tmp_path: Path):
         create_task(TotangoValidate, {"paths": str(tmp_path)})()
     with pytest.raises(TaskOptionsError, match="paths"):
         create_task(TotangoValidate, {"paths": str(tmp_path / "missing")})()
-
-
-def test_cci_task_info_documents_each_task():
-    project = yaml.safe_load((REPO_ROOT / "cumulusci.yml").read_text(encoding="utf-8"))
-    names = sorted(project["tasks"])
-
-    def task_info(name: str) -> subprocess.CompletedProcess[str]:
-        return run_cci(["task", "info", name], REPO_ROOT, timeout=120)
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = dict(zip(names, pool.map(task_info, names), strict=True))
-    for name, result in results.items():
-        assert result.returncode == 0, (name, result.stderr)
-        assert f"Class: {project['tasks'][name]['class_path']}" in result.stdout, name
-    for name in ("totango_plan", "totango_apply_source", "totango_validate"):
-        assert "Options" in results[name].stdout

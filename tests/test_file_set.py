@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,9 +19,7 @@ from tasks.totango_sf.merge.source_dir import apply_to_source
 from tasks.totango_sf.metadata import file_set
 from tasks.totango_sf.metadata.file_set import write_all
 from tests.org_emulator.seed import SEED
-from tests.support.cli_json import result_of
-
-REAL_IPS = {"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}
+from tests.support.cli import ONE_ADDRESS
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes | None, int]]:
@@ -128,41 +124,11 @@ def test_apply_cut_short_leaves_the_project_as_it_was(tmp_path, monkeypatch):
     before = snapshot(root)
     moves = stop_on_move(monkeypatch, 4, KeyboardInterrupt())
     with pytest.raises(KeyboardInterrupt):
-        apply_to_source(build_config(REAL_IPS), root)
+        apply_to_source(build_config(ONE_ADDRESS), root)
     assert len(moves) >= 4
     assert snapshot(root) == before
 
     monkeypatch.undo()
-    result = apply_to_source(build_config(REAL_IPS), root)
+    result = apply_to_source(build_config(ONE_ADDRESS), root)
     assert any(c.change == "patched" for c in result.changes)
     assert not list(root.rglob(".totango-staged-*"))
-
-
-def test_applies_on_one_project_at_once_take_turns(tmp_path):
-    # Separate processes, as parallel pre-commit hooks would be: one changes the project,
-    # and each of the others, reading it after that one, finds nothing left to change.
-    root = tmp_path / "mdapi"
-    shutil.copytree(SEED / "layouts", root / "layouts")
-    shutil.copytree(SEED / "settings", root / "settings")
-    config = tmp_path / "totango.yml"
-    config.write_text("trusted_ip_ranges:\n  addresses: [8.8.8.8]\n")
-    command = [
-        str(Path(sys.executable).parent / "totango-sf"),
-        "apply",
-        "--source-dir",
-        str(root),
-        "--config",
-        str(config),
-        "--json",
-    ]
-    runs = [
-        subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for _ in range(4)
-    ]
-    finished = [(run.wait(timeout=120), *run.communicate()) for run in runs]
-    assert [code for code, _, _ in finished] == [0, 0, 0, 0], finished
-    changed = [result_of(out.decode())["changed"] for _, out, _ in finished]
-    assert sorted(changed) == [False, False, False, True]
-    assert not list(root.rglob(".totango-staged-*"))
-    again = apply_to_source(build_config(REAL_IPS), root)
-    assert not again.changed

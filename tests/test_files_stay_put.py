@@ -2,17 +2,14 @@
 
 Also the loaders' own rules that the bad-input corpus exercises only through the
 command line: what the strict YAML loader still accepts, and what the XML text
-check lets through.
+check lets through. The same with an org is in tests/e2e/test_files_stay_put.py, and
+processes that take turns in tests/e2e/test_processes_take_turns.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -23,21 +20,13 @@ from tasks.totango_sf.config.xml_text import bad_xml_char
 from tasks.totango_sf.config.yaml_loader import load_yaml_text
 from tasks.totango_sf.merge.source_dir import apply_to_source
 from tasks.totango_sf.metadata.paths import UnsafePath
-from tasks.totango_sf.salesforce.connection import connect
 from tasks.totango_sf.state import snapshot as snapshots
 from tasks.totango_sf.state.state_paths import find_project_root, safe_file_name
 from tasks.totango_sf.steps import connected_app
 from tests.org_emulator.seed import SEED
-from tests.support.cli import cli
-from tests.support.cli_json import error_of, result_of
-from tests.support.paths import REPO_ROOT
-
-REAL_IPS = {"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(path.lstat().st_mode)
-
+from tests.support.cli import ONE_ADDRESS, cli
+from tests.support.cli_json import error_of
+from tests.support.files import project_with_subfolder
 
 # -- the strict YAML loader --------------------------------------------------------------
 
@@ -72,7 +61,7 @@ def test_a_deep_alias_bomb_is_refused_before_it_is_built():
 
 
 def test_strict_types_still_take_the_right_ones():
-    cfg = build_config({"widget": {"height": 300, "generate_page": False}, **REAL_IPS})
+    cfg = build_config({"widget": {"height": 300, "generate_page": False}, **ONE_ADDRESS})
     assert cfg.widget.height == 300 and cfg.widget.generate_page is False
     with pytest.raises(ConfigError, match=r"widget\.height"):
         build_config({"widget": {"height": True}})
@@ -140,129 +129,17 @@ def test_a_hostile_layout_name_from_the_org_writes_nothing(hostile, tmp_path):
     assert not any(p.is_file() for p in tmp_path.rglob("*"))
 
 
-def test_a_hostile_layout_in_the_org_stops_the_deploy_before_anything_is_sent(
-    emulator, monkeypatch, tmp_path
-):
-    """A layout whose name climbs out of the snapshot folder: exit 2, nothing deployed."""
-    from tasks.totango_sf.org import deploy as flow
-
-    hostile = "Account-../../../../escaped"
-    state = emulator.state
-    state.set_metadata_xml(
-        "Layout", hostile, state.metadata_xml("Layout", "Account-Account Layout")
-    )
-    for key, value in emulator.env("emu").items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.FIRST_POLL_INTERVAL", 0.001)
-    cfg = build_config({"widget": {"layouts": ["Account-*"]}, **REAL_IPS})
-    root = tmp_path / "deep" / "er" / "snapshots"
-    with pytest.raises(UnsafePath):
-        flow.deploy(connect("emu"), cfg, snapshot_root=root)
-    assert emulator.history.deploys == []
-    assert not any(p.is_file() for p in tmp_path.rglob("*escaped*"))
-
-
 # -- .totango/ lives at the project root ------------------------------------------------------
 
 
-def project(tmp_path: Path) -> Path:
-    folder = tmp_path / "project"
-    (folder / "sub" / "dir").mkdir(parents=True)
-    shutil.copy(REPO_ROOT / "cumulusci.yml", folder / "cumulusci.yml")
-    (folder / "totango.yml").write_text(json.dumps(REAL_IPS))
-    return folder
-
-
 def test_state_is_found_from_the_project_root_not_the_cwd(tmp_path, monkeypatch):
-    folder = project(tmp_path)
+    folder = project_with_subfolder(tmp_path)
     monkeypatch.chdir(folder / "sub" / "dir")
     assert find_project_root() == folder
     relative = Path(".totango/snapshots")
     assert snapshots.org_folder(relative, "emu") == folder / ".totango" / "snapshots" / "emu"
     monkeypatch.setattr(connected_app, "GRANTS_ROOT", Path(".totango/grants"))
     assert connected_app._ledger("../x").parent == folder / ".totango" / "grants"
-
-
-def test_deploy_from_a_subfolder_rolls_back_from_the_root(emulator, monkeypatch, tmp_path):
-    folder = project(tmp_path)
-    subprocess_free_git(folder)
-    for key, value in emulator.env("emu").items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.FIRST_POLL_INTERVAL", 0.001)
-    monkeypatch.setattr(snapshots, "SNAPSHOT_ROOT", Path(".totango/snapshots"))
-
-    monkeypatch.chdir(folder / "sub" / "dir")
-    deployed = cli("deploy", "--org", "emu", "--config", str(folder / "totango.yml"), "--json")
-    assert deployed.exit_code == 0, deployed.stdout
-    snapshot_id = result_of(deployed.stdout)["snapshot"]
-    assert not (folder / "sub" / "dir" / ".totango").exists()
-
-    state = folder / ".totango"
-    manifest = state / "snapshots" / "emu" / snapshot_id / "manifest.json"
-    assert manifest.is_file()
-    private = [p for p in state.rglob("*")] + [state]
-    assert {mode(p) for p in private if p.is_dir()} == {0o700}
-    assert {mode(p) for p in private if p.is_file()} == {0o600}
-
-    monkeypatch.chdir(folder)
-    rolled = cli("rollback", "--org", "emu", "--config", "totango.yml", "--snapshot", snapshot_id)
-    assert rolled.exit_code == 0, rolled.stdout
-
-
-def subprocess_free_git(folder: Path) -> None:
-    """CumulusCI wants a git repository; a HEAD file is all it reads."""
-    (folder / ".git").mkdir()
-    (folder / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
-
-
-# -- the connected-app ledger -----------------------------------------------------------------
-
-
-def test_every_grant_is_recorded_before_the_next_one_so_revoke_knows_it(
-    emulator_factory, monkeypatch, tmp_path
-):
-    emu = emulator_factory(flavour="sandbox", package_installed=True)
-    for key, value in emu.env("emu").items():
-        monkeypatch.setenv(key, value)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    session = connect("emu")
-    cfg = build_config({"connected_app": {"profiles": ["Standard User", "System Administrator"]}})
-    # The first grant is made; the second insert fails with a server error.
-    calls = {"n": 0}
-    client = session.salesforce()
-    original_create = client.SetupEntityAccess.create
-
-    def create_then_fail(values):
-        calls["n"] += 1
-        if calls["n"] == 2:
-            from simple_salesforce.exceptions import SalesforceGeneralError
-
-            raise SalesforceGeneralError("url", 500, "SetupEntityAccess", b"emulated")
-        return original_create(values)
-
-    class _Proxy:
-        def __getattr__(self, name):
-            return getattr(client, name)
-
-        class SetupEntityAccess:
-            create = staticmethod(create_then_fail)
-            delete = staticmethod(client.SetupEntityAccess.delete)
-
-    monkeypatch.setattr(session, "salesforce", lambda: _Proxy())
-    with pytest.raises(connected_app.AccessWriteFailed):
-        connected_app.grant_profiles(session, cfg, "emu")
-    made = [r["Id"] for r in emu.state.rows("SetupEntityAccess")]
-    assert len(made) == 1
-    assert {i[:15] for i in connected_app.granted_by_us("emu")} == {made[0][:15]}
-    ledger = connected_app._ledger("emu")
-    assert mode(ledger) == 0o600 and mode(ledger.parent) == 0o700
-
-    revoked = connected_app.revoke_profiles(connect("emu"), cfg, "emu")
-    assert [p.action for p in revoked.profiles].count("removed") == 1
-    assert emu.state.rows("SetupEntityAccess") == []
-    assert connected_app.granted_by_us("emu") == set()
 
 
 # -- plan --out ----------------------------------------------------------------------------
@@ -315,29 +192,6 @@ def test_plan_out_killed_mid_write_is_replaced_by_the_next_run(tmp_path, monkeyp
     assert present == sorted([*recorded, ".totango-plan.json"])
 
 
-def test_plans_into_one_out_folder_at_once_take_turns(tmp_path):
-    # Separate processes, as parallel pre-commit hooks or CI steps would be.
-    out = tmp_path / "out"
-    command = [str(Path(sys.executable).parent / "totango-sf"), "plan", "--config", "/dev/null"]
-    runs = [
-        subprocess.Popen(
-            [*command, "--out", str(out)],
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    finished = [(run.wait(timeout=120), *run.communicate()) for run in runs]
-    assert [code for code, _, _ in finished] == [0, 0, 0, 0], finished
-    assert not any("Traceback" in err for _, _, err in finished)
-    recorded = json.loads((out / ".totango-plan.json").read_text())["files"]
-    present = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert present == sorted([*recorded, ".totango-plan.json"])
-    assert not list(out.rglob(".totango-staged-*"))
-
-
 def test_plan_out_never_deletes_through_a_symlink(tmp_path):
     victim = tmp_path / "victim"
     victim.mkdir()
@@ -362,29 +216,12 @@ def test_a_nested_copy_is_warned_about_and_left_alone(tmp_path):
     shutil.copytree(SEED / "settings", root / "settings")
     backup = root / "zz_backup" / "layouts" / "Account-Account Layout.layout"
     before = backup.read_bytes()
-    result = apply_to_source(build_config(REAL_IPS), root)
+    result = apply_to_source(build_config(ONE_ADDRESS), root)
     patched = {c.path for c in result.changes if c.change == "patched"}
     assert "layouts/Account-Account Layout.layout" in patched
     assert not any(p.startswith("zz_backup") for p in {c.path for c in result.changes})
     assert backup.read_bytes() == before
     assert any("zz_backup/layouts/Account-Account Layout.layout" in w for w in result.warnings)
-
-
-# -- the emulator's secrets ---------------------------------------------------------------------
-
-
-def test_emulator_env_script_and_ca_key_are_owner_only(tmp_path):
-    from tests.org_emulator.__main__ import write_env_script
-    from tests.org_emulator.tls import CA_KEY, load_or_create_ca
-
-    old = os.umask(0o022)
-    try:
-        write_env_script(tmp_path / "env.sh", {"CUMULUSCI_KEY": "0123456789abcdef"})
-        load_or_create_ca(tmp_path / "ca")
-    finally:
-        os.umask(old)
-    assert mode(tmp_path / "env.sh") == 0o600
-    assert mode(tmp_path / "ca" / CA_KEY) == 0o600
 
 
 # -- the CumulusCI tasks refuse the same option values -------------------------------------------

@@ -1,101 +1,20 @@
-"""Fleet runs: one command on several orgs at once, each org isolated from the others."""
+"""Fleet runs: one command on several orgs at once, each org isolated from the others.
+
+Here against emulated orgs; the runner and the fleet's command line with no org are in
+tests/unit/steps/test_fleet.py and tests/unit/cli/test_fleet.py.
+"""
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import pytest
 
-from tasks.totango_sf.cli.fleet import SEVERITY, worst_code
-from tasks.totango_sf.steps.fleet import FleetStopped, run_fleet
 from tests.support.cli import SECTION_LABEL, cli, write_config
 from tests.support.cli_json import error_of, result_of
 
 LAYOUT = "Account-Account Layout"
-
-
-# -- the runner itself (no org) -------------------------------------------------------
-
-
-def test_worst_code_ranks_unknown_and_failures_above_drift():
-    assert worst_code([0, 3, 0]) == 3
-    assert worst_code([3, 2, 0]) == 2
-    assert worst_code([2, 4]) == 4
-    assert worst_code([4, 1, 3]) == 1
-    assert worst_code([1, 5]) == 5
-    assert worst_code([130, 5, 0]) == 5  # a deploy that may still run outranks "not started"
-    assert worst_code([130, 1]) == 130
-    assert worst_code([]) == 0
-    assert SEVERITY[-1] == 0
-
-
-def test_a_lane_that_raises_does_not_stop_or_touch_the_others():
-    def job(org: str, lane):
-        lane.stage("working")
-        if org == "bad":
-            raise RuntimeError("boom")
-        time.sleep(0.05)
-        return f"{org} done"
-
-    run = run_fleet(["a", "bad", "c", "d"], job, parallel=2)
-    results = {o.org: (o.result, type(o.error).__name__ if o.error else None) for o in run.outcomes}
-    assert results == {
-        "a": ("a done", None),
-        "bad": (None, "RuntimeError"),
-        "c": ("c done", None),
-        "d": ("d done", None),
-    }
-    assert not run.interrupted
-
-
-def test_parallel_lanes_overlap_and_each_reports_its_own_stages():
-    running, peak, lock = [0], [0], threading.Lock()
-    seen: list[tuple[str, str]] = []
-
-    def job(org: str, lane):
-        with lock:
-            running[0] += 1
-            peak[0] = max(peak[0], running[0])
-        lane.stage(f"stage of {org}")
-        time.sleep(0.1)
-        with lock:
-            running[0] -= 1
-        return org
-
-    run = run_fleet(
-        [f"o{i}" for i in range(6)],
-        job,
-        parallel=3,
-        on_change=lambda board: seen.append((board.org, board.stage)),
-    )
-    assert peak[0] == 3
-    assert [o.result for o in run.outcomes] == [f"o{i}" for i in range(6)]
-    assert all(stage == f"stage of {org}" for org, stage in seen if stage.startswith("stage"))
-
-
-def test_a_stop_ends_running_lanes_at_their_next_stage_and_never_starts_the_rest():
-    stop = threading.Event()
-    started = threading.Event()
-
-    def job(org: str, lane):
-        lane.deploy_started(f"0Af{org}")
-        started.set()
-        for _ in range(200):
-            lane.stage("polling")  # raises FleetStopped once the flag is set
-            time.sleep(0.01)
-        return org
-
-    def stopper():
-        started.wait(5)
-        stop.set()
-
-    threading.Thread(target=stopper).start()
-    run = run_fleet(["a", "b", "c"], job, parallel=1, stop=stop)
-    first, *rest = run.outcomes
-    assert isinstance(first.error, FleetStopped) and first.deploy_id == "0Afa"
-    assert all(o.stopped_before_start and o.result is None for o in rest)
 
 
 # -- against emulators ---------------------------------------------------------------
@@ -213,19 +132,6 @@ def test_ci_log_gets_one_line_per_stage_change_prefixed_with_the_org(
     assert "2 of 2 org(s) succeeded" in result.stdout
 
 
-def test_quick_deploy_and_snapshot_ids_are_refused_for_a_fleet(tmp_path):
-    config = write_config(tmp_path)
-    quick = cli("deploy", "--org", "a", "--org", "b", "--quick", "0Af000000000001",
-                "--config", str(config), "--json")  # fmt: skip
-    assert quick.exit_code == 2 and "--quick" in error_of(quick.stdout)["message"]
-    snap = cli(
-        "rollback", "--org", "a", "--org", "b", "--snapshot", "20260101T120000000000Z", "--json"
-    )
-    assert snap.exit_code == 2 and "--snapshot" in error_of(snap.stdout)["message"]
-    none = cli("verify", "--json")
-    assert none.exit_code == 2 and "--org" in error_of(none.stdout)["message"]
-
-
 # -- the CumulusCI task ------------------------------------------------------------
 
 
@@ -311,26 +217,6 @@ def test_sigint_during_a_fleet_deploy_reports_each_deploy_that_may_still_run(
         assert row["status"] == 5 and row["data"]["deploy_id"] == deploy_id
         assert deploy_id in row["message"] and "may still" in row["message"]
     assert "Traceback" not in stderr
-
-
-def test_a_terminal_gets_a_live_table_with_a_row_per_org():
-    import io
-
-    from rich.console import Console
-
-    from tasks.totango_sf.cli.fleet import _fleet_display
-    from tasks.totango_sf.steps.fleet import LaneBoard
-
-    screen = io.StringIO()
-    console = Console(file=screen, force_terminal=True, width=80, color_system=None)
-    boards = [LaneBoard("alpha", stage="deploying 3/47"), LaneBoard("beta", stage="verifying")]
-    with _fleet_display(console, "deploy", ["alpha", "beta"]) as (on_change, poll):
-        on_change(boards[0])  # a terminal shows the table, not lines
-        poll(boards)
-    text = screen.getvalue()
-    assert "deploy on 2 org(s)" in text
-    assert "alpha" in text and "deploying 3/47" in text and "verifying" in text
-    assert "[alpha]" not in text
 
 
 def test_a_locked_org_is_skipped_with_exit_6_and_the_others_deploy(

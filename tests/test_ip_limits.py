@@ -1,8 +1,10 @@
-"""Trusted IP ranges: Winter '26 totals, guards on the merged result, stale ranges."""
+"""Trusted IP ranges: Winter '26 totals and the guards on the merged result, with no org.
+
+The emulator refuses the same totals (tests/emulator/test_ip_limits.py); totals with an
+org's own ranges and stale ranges are in tests/e2e/test_ip_limits.py.
+"""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 
@@ -10,10 +12,6 @@ import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.config.ip_limits import TOTAL_LIMIT, IpTotalsExceeded, check_totals, totals
 from tasks.totango_sf.config.ip_ranges import IpRangeError, parse_address_spec
 from tasks.totango_sf.config.model import ConfigError, build_config
-from tests.org_emulator import rules
-from tests.support.cli import as_json, cli, deploy_kinds, write_config
-
-MD = "http://soap.sforce.com/2006/04/metadata"
 
 
 def ranges_config(addresses: list[str], **extra) -> dict:
@@ -118,91 +116,3 @@ def test_zone_ids_are_refused(spec):
     with pytest.raises(IpRangeError, match="zone id|%"):
         parse_address_spec(spec)
     assert "trusted_ip_ranges.addresses[0]" in problems_of(ranges_config([spec]))
-
-
-# -- the emulator refuses the same totals ----------------------------------------------
-
-
-def settings_with(*pairs: tuple[str, str]) -> bytes:
-    items = "".join(
-        f"<ipRanges><end>{end}</end><start>{start}</start></ipRanges>" for start, end in pairs
-    )
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><SecuritySettings xmlns="{MD}">'
-        f"<networkAccess>{items}</networkAccess></SecuritySettings>"
-    ).encode()
-
-
-def test_emulator_refuses_settings_over_the_totals():
-    over = settings_with(("1.0.0.0", "1.255.255.255"), ("2.0.0.0", "2.0.0.0"))
-    assert any("exceeds the limit" in p.text for p in rules.check_security_settings(over))
-    ok = settings_with(("1.0.0.0", "1.255.255.255"), ("10.0.0.0", "10.255.255.255"))
-    assert rules.check_security_settings(ok) == []
-    slash_32s = [(f"2001:{0x100 + i:x}::", f"2001:{0x100 + i:x}:ffff:ffff::") for i in range(9)]
-    v6 = settings_with(*slash_32s)
-    assert any("IPv6" in p.text for p in rules.check_security_settings(v6))
-
-
-# -- against an org ------------------------------------------------------------------
-
-
-def test_org_ranges_plus_ours_over_the_total_exit_2_before_sending(emulator, use_org, tmp_path):
-    use_org(emulator)
-    security = emulator.state.metadata_xml("Settings", "Security")
-    wide = (
-        b"<ipRanges><description>Branch</description><end>20.255.255.255</end>"
-        b"<start>20.0.0.0</start></ipRanges>"
-    )
-    emulator.state.set_metadata_xml(
-        "Settings", "Security", security.replace(b"<networkAccess>", b"<networkAccess>" + wide)
-    )
-    config = write_config(tmp_path, addresses=["8.8.8.8"])
-    emulator.history.clear()
-    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
-    assert result.exit_code == 2, result.output
-    message = as_json(result)["message"]
-    assert "IPv4" in message and "16,777,216" in message and "16,777,484" in message
-    assert deploy_kinds(emulator) == []
-    assert cli("deploy", "--org", "emu", "--config", str(config), "--check-only").exit_code == 2
-    assert deploy_kinds(emulator) == []
-    plan = cli("plan", "--org", "emu", "--config", str(config), "--json")
-    assert any("16,777,216" in w for w in json.loads(plan.stdout)["warnings"])
-
-
-def test_stale_ranges_are_shown_by_plan_and_verify_and_removed_by_deploy(
-    emulator,
-    use_org,
-    tmp_path,
-):
-    use_org(emulator)
-    first = write_config(tmp_path, addresses=["8.8.8.8", "1.1.1.0/24"])
-    assert cli("deploy", "--org", "emu", "--config", str(first), "--json").exit_code == 0
-    second = write_config(tmp_path, addresses=["8.8.8.8"])
-
-    verify = cli("verify", "--org", "emu", "--config", str(second), "--json")
-    assert verify.exit_code == 3, verify.output
-    drift = {(d["type"], d["name"]): d for d in as_json(verify)["drift"]}
-    assert "stale" in drift[("Settings", "Security")]["detail"]
-    assert "1.1.1.0-1.1.1.255" in drift[("Settings", "Security")]["detail"]
-
-    plan = cli("plan", "--org", "emu", "--config", str(second), "--json")
-    rows = {(c["type"], c["name"]): c for c in as_json(plan)["components"]}
-    assert rows[("Settings", "Security")]["action"] == "update"
-    assert "stale" in rows[("Settings", "Security")]["summary"]
-
-    deployed = cli("deploy", "--org", "emu", "--config", str(second), "--json")
-    assert deployed.exit_code == 0, deployed.output
-    security = emulator.state.metadata_xml("Settings", "Security")
-    assert b"1.1.1.0" not in security and b"<start>8.8.8.8</start>" in security
-    assert b"Head office" in security and b"VPN egress" in security  # not ours: kept
-    assert cli("verify", "--org", "emu", "--config", str(second)).exit_code == 0
-
-
-def test_removing_every_address_removes_our_ranges(emulator, use_org, tmp_path):
-    use_org(emulator)
-    first = write_config(tmp_path, addresses=["8.8.8.8"])
-    assert cli("deploy", "--org", "emu", "--config", str(first), "--json").exit_code == 0
-    empty = write_config(tmp_path, addresses=[])
-    assert cli("deploy", "--org", "emu", "--config", str(empty), "--json").exit_code == 0
-    security = emulator.state.metadata_xml("Settings", "Security")
-    assert b"8.8.8.8" not in security and b"Head office" in security

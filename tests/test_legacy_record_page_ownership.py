@@ -4,12 +4,11 @@ That format has no component ``identifier``, so a Visualforce component showing
 our page may be an admin's own. Ownership rests on the claim the deploy keeps in
 its snapshot (region, position, properties as deployed), never on content alone:
 a hand-placed component with our pageName is left alone by deploy, update and
-rollback, and does not count as ours for idempotence.
+rollback, and does not count as ours for idempotence. The rollback against the emulated
+org is in tests/e2e/test_legacy_record_page_ownership.py.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from tasks.totango_sf.config.model import build_config
 from tasks.totango_sf.merge.flexipage import (
@@ -26,27 +25,11 @@ from tasks.totango_sf.metadata.xml import canonical_bytes
 from tasks.totango_sf.state.record_page_claims import CLAIMS_KEY, claims_extra, claims_of
 from tasks.totango_sf.state.snapshot import Snapshot
 from tests.org_emulator.seed import SEED
-from tests.support.flexipages import heights, legacy, seeded
+from tests.support.flexipages import as_current, hand_placed, heights, legacy, seeded
 
 PAGE = "Totango_Account_Insights"
 WIDGET = WidgetComponent(page=PAGE, height=290)
 MD = "http://soap.sforce.com/2006/04/metadata"
-
-
-def hand_placed(page: bytes, page_name: str = PAGE, height: int = 200) -> bytes:
-    """``page`` with an admin's own Visualforce component in the sidebar, first."""
-    component = (
-        "<componentInstances>"
-        f"<componentInstanceProperties><name>height</name><value>{height}</value>"
-        "</componentInstanceProperties>"
-        "<componentInstanceProperties><name>pageName</name>"
-        f"<value>{page_name}</value></componentInstanceProperties>"
-        "<componentName>flexipage:visualforcePage</componentName></componentInstances>"
-    )
-    marker = "<name>sidebar</name>"
-    head, _, tail = page.decode().partition(marker)
-    start = head.rindex("<flexiPageRegions>") + len("<flexiPageRegions>")
-    return (head[:start] + component + head[start:] + marker + tail).encode()
 
 
 def test_a_hand_placed_component_with_our_page_is_not_ours():
@@ -128,52 +111,6 @@ def test_claims_go_through_the_snapshot_and_bad_entries_are_ignored(tmp_path):
     (row,) = [r for r in unclaimed.rows if r.page == "Account_Record_Page"]
     assert row.action == "leave" and row.shows == "component"
     assert "did not place" in row.reason
-
-
-def test_rollback_takes_only_the_claimed_component_and_keeps_an_admins(emulator, use_org):
-    """Against the emulated org, as the rollback retrieves the pages: the Lead page holds
-    ours (claimed) and an admin's copy; the Account page only an admin's."""
-    from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY, pages_without_widget
-    from tasks.totango_sf.salesforce.connection import connect
-    from tasks.totango_sf.salesforce.metadata_api import retrieve_files
-
-    use_org(emulator)
-    lead_widget = WidgetComponent(page="Totango_Lead_Insights", height=290)
-    lead_page = legacy(seeded("Account_Record_Page"), "Lead", detail_panel=False)
-    ours, claim = place_widget_component(lead_page, lead_widget, "48.0")
-    lead_both = hand_placed(ours, "Totango_Lead_Insights")  # the admin's goes first
-    assert claim is not None
-    claim = LegacyClaim(claim.region, claim.index + 1, claim.properties)
-    account = hand_placed(legacy(seeded("Account_Record_Page")))
-    emulator.state.set_metadata_xml("FlexiPage", "Lead_Dynamic_Page", lead_both)
-    emulator.state.set_metadata_xml("FlexiPage", "Account_Record_Page", account)
-    snapshot = Snapshot(
-        "emu",
-        "1",
-        Path("unused"),
-        {},
-        [],
-        [("FlexiPage", "Lead_Dynamic_Page"), ("FlexiPage", "Account_Record_Page")],
-        None,
-        {
-            WIDGETS_KEY: {"Lead_Dynamic_Page": lead_widget.page, "Account_Record_Page": PAGE},
-            CLAIMS_KEY: {"Lead_Dynamic_Page": claim.to_json()},
-        },
-    )
-    pages = pages_without_widget(snapshot, retrieve_files(connect("emu"), snapshot.patched, "48.0"))
-    lead_after = pages["flexipages/Lead_Dynamic_Page.flexipage"]
-    assert heights(lead_after) == ["200"]  # the admin's, kept
-    assert lead_after == canonical_bytes(hand_placed(lead_page, "Totango_Lead_Insights"))
-    assert pages["flexipages/Account_Record_Page.flexipage"] == canonical_bytes(account)
-    for data in pages.values():
-        assert not load_schema().validate_bytes(as_current(data))
-
-
-def as_current(data: bytes) -> bytes:
-    """A pre-49.0 page in today's shape, the only one the schema oracle knows."""
-    return data.replace(b"<componentInstances>", b"<itemInstances><componentInstance>").replace(
-        b"</componentInstances>", b"</componentInstance></itemInstances>"
-    )
 
 
 def test_apply_to_a_legacy_project_leaves_a_hand_placed_component_alone(tmp_path):

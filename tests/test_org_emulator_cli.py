@@ -11,6 +11,7 @@ from pathlib import Path
 import requests
 
 from tests.org_emulator.emulator import OrgEmulator
+from tests.support.files import mode
 from tests.support.paths import REPO_ROOT
 
 CCI = Path(sys.executable).with_name("cci")
@@ -98,3 +99,20 @@ def test_env_and_org_config(emulator_factory):
     assert config.org_type == "Developer Edition" and config.expires != "Persistent"
     assert "totango" in config.installed_packages
     assert len(emulator.org_id) == 18
+
+
+# -- its secrets ----------------------------------------------------------------------
+
+
+def test_emulator_env_script_and_ca_key_are_owner_only(tmp_path):
+    from tests.org_emulator.__main__ import write_env_script
+    from tests.org_emulator.tls import CA_KEY, load_or_create_ca
+
+    old = os.umask(0o022)
+    try:
+        write_env_script(tmp_path / "env.sh", {"CUMULUSCI_KEY": "0123456789abcdef"})
+        load_or_create_ca(tmp_path / "ca")
+    finally:
+        os.umask(old)
+    assert mode(tmp_path / "env.sh") == 0o600
+    assert mode(tmp_path / "ca" / CA_KEY) == 0o600

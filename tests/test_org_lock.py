@@ -1,26 +1,17 @@
-"""The per-org lock: one change at a time, its holder named, gone with its process."""
+"""The per-org lock: one change at a time, its holder named, never taken from its holder.
+
+That it goes with its process is in tests/e2e/test_processes_take_turns.py.
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from pathlib import Path
 
 import pytest
 
+from tasks.totango_sf.state import snapshot as snapshots
 from tasks.totango_sf.state.lock import OrgBusy, OrgLock
-from tests.support.paths import REPO_ROOT
-
-HOLD = """
-import sys
-from pathlib import Path
-from tasks.totango_sf.state.lock import OrgLock
-lock = OrgLock("prod", "deploy", Path(sys.argv[1]))
-lock.acquire()
-print("held", flush=True)
-sys.stdin.readline()
-lock.release()
-"""
 
 
 def test_a_second_lock_on_the_same_org_is_refused_and_names_the_holder(tmp_path):
@@ -60,17 +51,6 @@ def test_release_never_removes_a_lock_someone_else_took(tmp_path):
     assert second.path.exists() and second.holder_now() is not None
 
 
-def test_a_lock_held_by_another_process_expires_when_that_process_ends(tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path)], cwd=REPO_ROOT,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(OrgBusy) as busy:
-            OrgLock("prod", "deploy", tmp_path).acquire()
-        assert busy.value.holder.pid == holder.pid
-    finally:
-        holder.kill()  # killed: it never releases; the lock file stays behind
-        holder.wait(timeout=30)
-    mine = OrgLock("prod", "deploy", tmp_path)
-    mine.acquire()
-    assert mine.holder_now() == mine.holder
+def test_snapshot_root_is_where_the_lock_lives(tmp_path):
+    assert OrgLock("a/../b", "deploy").path.parent == Path(snapshots.SNAPSHOT_ROOT).parent / "locks"
+    assert "/" not in OrgLock("a/../b", "deploy").path.name

@@ -10,21 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
-
 from tests.org_emulator.apex_tests import SEEDED_TEST_CLASSES
-from tests.support.paths import REPO_ROOT
 from tests.support.processes import project, run_cci_flow
-
-
-def test_cumulusci_yml_release_step_gets_yes_as_a_key():
-    """YAML 1.1 reads a bare ``yes`` as true: the key must be the string "yes"."""
-    flows = yaml.safe_load((REPO_ROOT / "cumulusci.yml").read_text())["flows"]
-    options = flows["totango_release"]["steps"][2]["options"]
-    assert options.get("yes") is True
-    assert True not in options
-    tasks = yaml.safe_load((REPO_ROOT / "cumulusci.yml").read_text())["tasks"]
-    assert tasks["totango_deploy_check_only"]["options"]["test_level"] == "RunLocalTests"
 
 
 def _env(emulator, tmp_path: Path) -> dict[str, str]:

@@ -1,16 +1,15 @@
 """Org steps (org-id, doctor, install, connected-app, setup) against the org emulator.
 
 The product code runs in-process over HTTPS against the emulator (a test double),
-through CumulusCI's keychain (``CUMULUSCI_ORG_emu``) and simple-salesforce.
+through CumulusCI's keychain (``CUMULUSCI_ORG_emu``) and simple-salesforce. Ids and an
+org the keychain does not know, with no org, are in tests/unit/steps/test_org_id.py.
 """
 
 from __future__ import annotations
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from tasks.totango_sf.cli.steps import register
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.merge.layout import add_widget_section
 from tasks.totango_sf.merge.record_page_plan import plan_record_pages
@@ -29,12 +28,12 @@ from tasks.totango_sf.steps.install import (
     ProductionNeedsYes,
     install_package,
 )
-from tasks.totango_sf.steps.org_id import InvalidSalesforceId, read_org_identity, to_18
+from tasks.totango_sf.steps.org_id import read_org_identity
 from tasks.totango_sf.steps.setup import SEED_STEPS, deploy_available, run_setup
 from tests.org_emulator.ids import to18 as emulator_to18
 from tests.org_emulator.managed_package import install_gateway
 from tests.support.cli_json import error_of, result_of
-from tests.support.org import config, session_for
+from tests.support.org import cli_app, config, session_for
 
 WRITES = ("sobject_create", "sobject_update", "sobject_delete", "composite")
 # The emulator cannot yet answer user-permission columns on PermissionSet (see
@@ -124,17 +123,6 @@ def make_integration_ready(state, cfg: TotangoConfig, app_id) -> None:
 # -- org-id ---------------------------------------------------------------------------
 
 
-def test_18_character_id_matches_a_known_conversion():
-    # Salesforce's documented example: 001A0000006Vm9r -> 001A0000006Vm9rIAC.
-    assert to_18("001A0000006Vm9r") == "001A0000006Vm9rIAC"
-    assert to_18("001A0000006Vm9rIAC") == "001A0000006Vm9rIAC"
-    assert to_18("00D5g000004ZtQp") == "00D5g000004ZtQpEAK"
-    with pytest.raises(InvalidSalesforceId):
-        to_18("001A0000006Vm9rAAA")
-    with pytest.raises(InvalidSalesforceId):
-        to_18("short")
-
-
 @pytest.mark.parametrize("flavour", ["sandbox", "production"])
 def test_org_id_on_sandbox_and_production(emulator_factory, monkeypatch, flavour):
     emu = emulator_factory(flavour=flavour)
@@ -147,17 +135,6 @@ def test_org_id_on_sandbox_and_production(emulator_factory, monkeypatch, flavour
     )
 
 
-def cli_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """Test host for the org-step commands."""
-
-    register(app)
-    return app
-
-
 def test_org_id_command_json(emulator_factory, monkeypatch):
     emu = emulator_factory(flavour="production")
     for key, value in emu.env("emu").items():
@@ -167,13 +144,6 @@ def test_org_id_command_json(emulator_factory, monkeypatch):
     document = result_of(result.stdout)
     assert document["id18"] == emu.org_id
     assert document["kind"] == "production"
-
-
-def test_unknown_org_is_exit_4(monkeypatch, tmp_path):
-    monkeypatch.setenv("CUMULUSCI_KEY", "0123456789abcdef")
-    result = CliRunner().invoke(cli_app(), ["doctor", "--org", "nosuchorg", "--json"])
-    assert result.exit_code == 4
-    assert "nosuchorg" in error_of(result.stdout)["message"]
 
 
 # -- connected-app --------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The emulator refuses what a production org refuses (NoTestRun), runs its seeded
 Apex tests at the level asked for, and only quick-deploys a validation in which
-tests ran, within 10 days.
+tests ran, within 10 days. The choice of a level with no org is in
+tests/unit/salesforce/test_apex_tests.py.
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ import pytest
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.salesforce.apex_tests import (
-    ApexTestLevelRefused,
     ApexTestPlan,
-    choose_test_plan,
-    parse_test_names,
 )
 from tests.org_emulator.apex_tests import SEEDED_TEST_CLASSES
 from tests.support.cli import SECTION_LABEL, as_json, cli, write_config
@@ -27,42 +25,6 @@ LOCAL_TESTS = sum(len(m) for m in SEEDED_TEST_CLASSES.values())
 
 def account_layout(emulator) -> bytes:
     return emulator.state.metadata_xml("Layout", "Account-Account Layout")
-
-
-# -- the choice of a test level (no org) ----------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("production", "check_only", "expected"),
-    [
-        (False, False, ApexTestPlan("NoTestRun")),
-        (False, True, ApexTestPlan("NoTestRun")),
-        (True, False, ApexTestPlan(None)),
-        (True, True, ApexTestPlan("RunLocalTests")),
-    ],
-)
-def test_defaults_per_org_kind(production, check_only, expected):
-    plan = choose_test_plan(None, None, production=production, check_only=check_only)
-    assert plan == expected
-
-
-def test_explicit_levels_and_refusals():
-    assert choose_test_plan("default", None, production=False, check_only=True) == ApexTestPlan(
-        None
-    )
-    assert choose_test_plan(
-        "RunSpecifiedTests", "A, ns__B", production=True, check_only=False
-    ) == ApexTestPlan("RunSpecifiedTests", ("A", "ns__B"))
-    with pytest.raises(ApexTestLevelRefused, match="production"):
-        choose_test_plan("NoTestRun", None, production=True, check_only=False, org="prod")
-    with pytest.raises(ApexTestLevelRefused, match="needs --tests"):
-        choose_test_plan("RunSpecifiedTests", None, production=False, check_only=False)
-    with pytest.raises(ApexTestLevelRefused, match="RunSpecifiedTests only"):
-        choose_test_plan("RunLocalTests", "A", production=False, check_only=False)
-    with pytest.raises(ApexTestLevelRefused, match="not one of"):
-        choose_test_plan("RunSomeTests", None, production=False, check_only=False)
-    with pytest.raises(ApexTestLevelRefused, match="Apex test class"):
-        parse_test_names("A,</runTests><x>")
 
 
 # -- bad input: exit 2 before anything is sent ----------------------------------------

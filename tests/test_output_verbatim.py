@@ -4,18 +4,17 @@ rich reads ``[...]`` as markup and ``:name:`` as an emoji code by default, so a 
 holding ``[/]`` raised MarkupError, ``[red]x`` lost its brackets and ``:thumbs_up:``
 became an emoji. The consoles have markup, emoji codes and highlighting off; styles
 are given explicitly. The bad-input corpus (class markup-codes) covers config errors
-and arguments offline; here the consoles themselves, the progress bar, and the org
-commands' tables and messages against the emulated org.
+and arguments offline, tests/unit/cli/test_output_verbatim.py the consoles themselves and
+the progress bar; here the org commands' tables and messages against the emulated org.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tasks.totango_sf.cli.common import _LazyConsole, err, out, styled
+from tasks.totango_sf.cli.common import err, out
 from tests.support.cli import cli, write_config
 
-HOSTILE = "[/] [red]x[/red] :thumbs_up: 42 /tmp/x https://example.com"
 GATEWAY = "[bold red]Gate[/] [/] :thumbs_up:"
 SECTION = "Tot [/] :thumbs_up: [red]x"
 DESCRIPTION = "[/x] desc :thumbs_up:"
@@ -31,21 +30,6 @@ def wide(monkeypatch):
     """A terminal wide enough that no table cell is folded."""
     monkeypatch.setattr(out, "_width", 400)
     monkeypatch.setattr(err, "_width", 400)
-
-
-@pytest.mark.parametrize(
-    "console", [out, err, _LazyConsole(stderr=True)], ids=["out", "err", "built-now"]
-)
-def test_consoles_read_no_markup_emoji_codes_or_highlighting(console):
-    text = console.render_str(HOSTILE)
-    assert text.plain == HOSTILE
-    assert text.spans == []  # no highlighter recoloured the number, path or address
-
-
-def test_styled_keeps_its_styles_and_the_value_verbatim():
-    text = styled(("error:", "bold red"), " ", HOSTILE)
-    assert text.plain == f"error: {HOSTILE}"
-    assert [(s.start, s.end, str(s.style)) for s in text.spans] == [(0, 6, "bold red")]
 
 
 def test_plan_against_the_org_shows_values_verbatim(emulator, use_org, tmp_path, wide):
@@ -118,20 +102,3 @@ def test_deploy_and_verify_with_a_hostile_description_and_label(emulator, use_or
     assert verify.exit_code == 3, verify.output
     assert "Layout │ Account-Account Layout │ changed │ section missing" in flat(verify.stdout)
     assert "drift: 1 component(s) differ" in verify.stdout
-
-
-def test_a_terminal_progress_bar_shows_the_org_status_verbatim(monkeypatch):
-    """Progress columns read markup on their own, whatever the console says."""
-    import io
-    from types import SimpleNamespace
-
-    from tasks.totango_sf.cli.org import progress_display
-
-    screen = io.StringIO()
-    monkeypatch.setattr(out, "_file", screen)  # restored to None, not to pytest's capture
-    monkeypatch.setattr(out, "_force_terminal", True)
-    status = "[/] In[red]Progress :thumbs_up:"
-    with progress_display(False, "deploy [/]") as update:
-        update(SimpleNamespace(total=4, deployed=1, status=status))
-    assert status in screen.getvalue()
-    assert "deploy [/]" in screen.getvalue()

@@ -219,17 +219,6 @@ def test_create_record_page_for_an_object_on_the_system_default(emulator, use_or
     assert not emulator.state.has("FlexiPage", "Opportunity_Totango_Record_Page")
 
 
-def test_rendered_pages_are_available_in_lightning():
-    from tasks.totango_sf.config.model import build_config
-    from tasks.totango_sf.metadata.safe_xml import parse_xml
-    from tasks.totango_sf.render.plan import build_plan
-
-    pages = [c for c in build_plan(build_config({})).components if c.type == "ApexPage"]
-    assert len(pages) == len(OBJECTS)
-    for page in pages:
-        assert parse_xml(page.xml).findtext("{*}availableInTouch") == "true", page.full_name
-
-
 def test_package_page_not_available_in_lightning_leaves_record_pages_and_says_so(
     emulator_factory, use_org, tmp_path
 ):
@@ -243,16 +232,6 @@ def test_package_page_not_available_in_lightning_leaves_record_pages_and_says_so
         "totango__Totango_Account_Insights" in w and "availableInTouch" in w for w in warnings
     )
     assert org.state.metadata_xml("FlexiPage", "Account_Sales_Dynamic") == before
-
-
-def test_a_created_page_is_deleted_before_the_pages_it_shows(tmp_path):
-    from tasks.totango_sf.org.rollback import rollback_package
-
-    deleted = [("ApexPage", "Totango_Opportunity_Insights"), ("FlexiPage", "X_Page")]
-    files = rollback_package({}, [], deleted, "63.0")
-    assert b"X_Page" in files["destructiveChangesPre.xml"]
-    assert b"X_Page" not in files["destructiveChangesPost.xml"]
-    assert b"Totango_Opportunity_Insights" in files["destructiveChangesPost.xml"]
 
 
 def test_plan_text_output_shows_the_record_page_table(emulator, use_org, tmp_path, monkeypatch):

@@ -200,3 +200,18 @@ def test_package_xml_lists_every_component():
     }
     assert members == {package_member(*c.key) for c in plan.components}
     assert ("Report", "Totango_Reports") in members
+
+
+# The objects of the default config.
+OBJECTS = ("Account", "Lead", "Opportunity")
+
+
+def test_rendered_pages_are_available_in_lightning():
+    from tasks.totango_sf.config.model import build_config
+    from tasks.totango_sf.metadata.safe_xml import parse_xml
+    from tasks.totango_sf.render.plan import build_plan
+
+    pages = [c for c in build_plan(build_config({})).components if c.type == "ApexPage"]
+    assert len(pages) == len(OBJECTS)
+    for page in pages:
+        assert parse_xml(page.xml).findtext("{*}availableInTouch") == "true", page.full_name

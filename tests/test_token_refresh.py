@@ -1,12 +1,11 @@
-"""Token refresh: transient failures retried, and the instance URL it returns followed."""
+"""Token refresh against an org: transient failures retried, and the instance URL it returns
+followed. Which failures are transient: tests/unit/salesforce/test_rest_client.py."""
 
 from __future__ import annotations
 
 import pytest
-from cumulusci.oauth.client import OAuth2Error
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
-from tasks.totango_sf.salesforce.rest_client import host_of, is_transient_refresh_failure
 from tests.support.cli import as_json, cli, write_config
 
 
@@ -15,17 +14,6 @@ def quick_retries(monkeypatch):
     monkeypatch.setattr(
         "tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", (0.01,) * 3
     )
-
-
-def test_only_server_side_refresh_failures_are_transient():
-    assert is_transient_refresh_failure(OAuth2Error("OAuth failed\nstatus_code: 503\ncontent: x"))
-    assert is_transient_refresh_failure(OAuth2Error("OAuth failed\nstatus_code: 500\ncontent: x"))
-    assert not is_transient_refresh_failure(
-        OAuth2Error("OAuth failed\nstatus_code: 400\ncontent: invalid_grant")
-    )
-    assert not is_transient_refresh_failure(ValueError("nothing to do with HTTP"))
-    assert host_of("https://na99.my.salesforce.com") == "na99.my.salesforce.com"
-    assert host_of("https://127.0.0.1:8443") == "127.0.0.1:8443"
 
 
 def tokens(emulator) -> list[int]:

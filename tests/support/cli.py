@@ -18,6 +18,8 @@ from tests.support.cli_json import error_of, result_of
 
 # Real, routable addresses: the default config's documentation ranges are refused.
 REAL_IPS = ["8.8.8.8", "1.1.1.0/24"]
+# A config of one real address: all that plan, apply and deploy need beyond the defaults.
+ONE_ADDRESS = {"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}
 SECTION_LABEL = b"<label>Totango</label>"
 
 

@@ -143,3 +143,28 @@ def seeded(name: str) -> bytes:
 
 def heights(data: bytes) -> list[str]:
     return re.findall(r"<name>height</name>\s*<value>(\d+)</value>", data.decode())
+
+
+def hand_placed(
+    page: bytes, page_name: str = "Totango_Account_Insights", height: int = 200
+) -> bytes:
+    """``page`` with an admin's own Visualforce component in the sidebar, first."""
+    component = (
+        "<componentInstances>"
+        f"<componentInstanceProperties><name>height</name><value>{height}</value>"
+        "</componentInstanceProperties>"
+        "<componentInstanceProperties><name>pageName</name>"
+        f"<value>{page_name}</value></componentInstanceProperties>"
+        "<componentName>flexipage:visualforcePage</componentName></componentInstances>"
+    )
+    marker = "<name>sidebar</name>"
+    head, _, tail = page.decode().partition(marker)
+    start = head.rindex("<flexiPageRegions>") + len("<flexiPageRegions>")
+    return (head[:start] + component + head[start:] + marker + tail).encode()
+
+
+def as_current(data: bytes) -> bytes:
+    """A pre-49.0 page in today's shape, the only one the schema oracle knows."""
+    return data.replace(b"<componentInstances>", b"<itemInstances><componentInstance>").replace(
+        b"</componentInstances>", b"</componentInstance></itemInstances>"
+    )

@@ -1,7 +1,11 @@
-"""An org session and a config for the product's own functions, without the command line."""
+"""An org session and a config for the product's own functions, and the org-step commands
+on an app of their own."""
 
 from __future__ import annotations
 
+import typer
+
+from tasks.totango_sf.cli.steps import register
 from tasks.totango_sf.config.model import TotangoConfig, build_config
 from tasks.totango_sf.salesforce.connection import OrgSession, connect
 
@@ -14,3 +18,14 @@ def session_for(emu, monkeypatch, name: str = "emu") -> OrgSession:
 
 def config(**overrides) -> TotangoConfig:
     return build_config(overrides)
+
+
+def cli_app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:
+        """Test host for the org-step commands."""
+
+    register(app)
+    return app

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from tests.support.cci import CCI
+from tests.support.cli import ONE_ADDRESS
 from tests.support.paths import REPO_ROOT
 
 TOTANGO_SF = Path(sys.executable).parent / "totango-sf"
@@ -32,9 +33,7 @@ def project(tmp_path: Path) -> Path:
     # cci resolves class_path tasks.<module> against the project's own tasks/ folder.
     (folder / "tasks").symlink_to(REPO_ROOT / "tasks")
     subprocess.run(["git", "init", "-q"], cwd=folder, check=True)
-    (folder / "totango.yml").write_text(
-        json.dumps({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}})
-    )
+    (folder / "totango.yml").write_text(json.dumps(ONE_ADDRESS))
     return folder
 
 
