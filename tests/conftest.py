@@ -6,6 +6,8 @@ keeps the real one in ``sys.modules`` (see tasks/__init__.py).
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 import tasks  # noqa: F401
@@ -38,3 +40,19 @@ def local_state_under_tmp(monkeypatch, tmp_path):
     monkeypatch.setattr(
         "tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", tmp_path / "totango-snapshots"
     )
+
+
+@pytest.fixture
+def sigint_raises():
+    """SIGINT raises KeyboardInterrupt here, and a process started meanwhile takes it as at a
+    terminal.
+
+    A job started in the background by a shell inherits SIGINT ignored, and passes that on
+    to every process it starts: a test that sends SIGINT, to itself or to a process of its
+    own, would then wait for nothing. It asks for this fixture, which installs Python's
+    default handler (a process started meanwhile gets the default action back on exec, so
+    Python installs the same handler there) and puts the previous one back after.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

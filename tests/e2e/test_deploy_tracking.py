@@ -122,6 +122,7 @@ def test_a_start_that_never_reached_the_org_is_unknown_until_status_confirms_it(
     assert len(emulator.history.deploys) == 1  # status never starts one
 
 
+@pytest.mark.usefixtures("sigint_raises")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupt_while_polling_cancels_and_reports_the_org_unchanged(
     emulator, use_org, tmp_path, signum
@@ -140,6 +141,7 @@ def test_an_interrupt_while_polling_cancels_and_reports_the_org_unchanged(
     assert manifests(tmp_path)[0]["deploy_state"] == "canceled"
 
 
+@pytest.mark.usefixtures("sigint_raises")
 def test_an_interrupt_whose_cancel_is_not_confirmed_is_unknown_and_status_settles_it(
     emulator_factory, use_org, tmp_path
 ):
@@ -252,6 +254,7 @@ def test_a_deploy_already_in_flight_in_the_org_is_detected_before_submitting(
     assert cli("deploy", "--org", "emu", "--config", str(config)).exit_code == 0
 
 
+@pytest.mark.usefixtures("sigint_raises")
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_to_a_deploy_process_is_reported_not_silent(emulator, tmp_path, signum):
     """As a CI runner stops a job: the process answers with the outcome, not 130/143."""

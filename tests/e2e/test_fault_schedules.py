@@ -287,6 +287,7 @@ def settle_succeeded(emulator, config: Path, command: str) -> None:
         assert grants(emulator), "connected-app exit 0 but no grant in the org"
 
 
+@pytest.mark.usefixtures("sigint_raises")
 def test_seeded_fault_schedules_end_in_one_of_three_outcomes(org, tmp_path, monkeypatch):
     config = write_config(tmp_path)
     # A CumulusCI project for the separate processes; this process keeps its state

@@ -175,6 +175,7 @@ def test_cci_fleet_task_deploys_each_org_and_fails_when_one_fails(
 # -- interrupts ----------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("sigint_raises")
 def test_sigint_during_a_fleet_deploy_reports_each_deploy_that_may_still_run(
     emulator_factory, tmp_path
 ):

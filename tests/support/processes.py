@@ -1,8 +1,7 @@
 """``totango-sf`` and ``cci flow run`` as separate processes, in a project of their own.
 
-A job started in the background by a shell inherits SIGINT as ignored, and so does
-every process it starts; a test that sends SIGINT to a process it started uses the
-``sigint_raises`` fixture, which the child then inherits as the default.
+A test that sends SIGINT to a process it started asks for the ``sigint_raises`` fixture:
+started from a background job, the process would otherwise inherit SIGINT ignored.
 """
 
 from __future__ import annotations
