@@ -7,6 +7,7 @@ keeps the real one in ``sys.modules`` (see tasks/__init__.py).
 from __future__ import annotations
 
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +30,17 @@ def schema() -> MetadataSchema:
 
 # The org emulator (a test double under tests/org_emulator) and its fixtures.
 pytest_plugins = ["tests.org_emulator.fixtures"]
+
+TESTS = Path(__file__).parent
+TIERS = ("unit", "e2e", "emulator", "contracts")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test carries its tier, the first folder under tests/, as a marker."""
+    for item in items:
+        tier = item.path.relative_to(TESTS).parts[0]
+        if tier in TIERS:
+            item.add_marker(tier)
 
 
 @pytest.fixture(autouse=True)

@@ -2,7 +2,8 @@
 
 tests/unit/<stage> is one folder per stage of tasks/totango_sf, and its tests start
 neither the org emulator nor a process (tests/unit/conftest.py refuses both);
-tests/e2e, tests/emulator and tests/contracts are free to.
+tests/e2e, tests/emulator and tests/contracts are free to. Each tier is a marker too,
+so ``pytest -m "not e2e"`` and the like select by tier.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from tests.support.paths import REPO_ROOT
 from tests.support.unit_tier import nothing_started
 
 TESTS = REPO_ROOT / "tests"
-TIERS = ("unit", "e2e", "emulator", "contracts")
+TIERS = ("unit", "e2e", "emulator", "contracts")  # as tests/conftest.py marks them
 
 
 def test_every_test_module_is_in_a_tier_and_every_unit_folder_is_a_stage():
@@ -52,3 +53,10 @@ def test_the_unit_tier_overrides_every_emulator_fixture():
     unit_section = listed.split("fixtures defined from tests.unit.conftest", 1)[1]
     for name in ("emulator", "emulator_factory", "use_org"):
         assert f"\n{name} -- tests/unit/conftest.py:" in unit_section, name
+
+
+@pytest.mark.parametrize("tier", TIERS)
+def test_each_tier_is_a_marker(request, tier):
+    items = request.session.items
+    marked = {i.nodeid for i in items if i.get_closest_marker(tier)}
+    assert marked == {i.nodeid for i in items if i.path.is_relative_to(TESTS / tier)}

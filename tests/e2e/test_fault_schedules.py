@@ -287,6 +287,8 @@ def settle_succeeded(emulator, config: Path, command: str) -> None:
         assert grants(emulator), "connected-app exit 0 but no grant in the org"
 
 
+# About a second a schedule: a run of many more than 30 gets a timeout to match.
+@pytest.mark.timeout(max(300, 10 * SCHEDULES))
 @pytest.mark.usefixtures("sigint_raises")
 def test_seeded_fault_schedules_end_in_one_of_three_outcomes(org, tmp_path, monkeypatch):
     config = write_config(tmp_path)
