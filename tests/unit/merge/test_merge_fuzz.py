@@ -9,7 +9,7 @@ Properties, for both merges: the output is schema-valid; nothing of the input is
 a second run changes nothing; the inverse merge restores the input.
 
 By default each property runs a few dozen examples (seconds in CI). For a longer
-hunt: ``TOTANGO_FUZZ_PROFILE=long .venv/bin/python -m pytest tests/test_merge_fuzz.py``.
+hunt: ``TOTANGO_FUZZ_PROFILE=long .venv/bin/python -m pytest tests/unit/merge/test_merge_fuzz.py``.
 """
 
 from __future__ import annotations
