@@ -6,26 +6,14 @@ keeps the real one in ``sys.modules`` (see tasks/__init__.py).
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
 
 import tasks  # noqa: F401
 from tasks.totango_sf.metadata.schema import MetadataSchema, load_schema
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / "shared"
-V66_WSDL = SHARED / "oracles" / "metadata-v66.wsdl"
-CORPUS = SHARED / "corpus"
-SHARED_ABSENT = "../shared is absent (it holds the corpus and the v66 schema oracle)"
-
-
-def oracle_schemas() -> list[MetadataSchema]:
-    """The bundled 63.0 schema, plus the official v66 oracle when ../shared is here."""
-    schemas = [load_schema()]
-    if V66_WSDL.exists():
-        schemas.append(load_schema(V66_WSDL))
-    return schemas
+from tests.support.paths import SHARED_ABSENT, V66_WSDL
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +31,17 @@ def schema() -> MetadataSchema:
 # The org emulator (a test double under tests/org_emulator) and its fixtures.
 pytest_plugins = ["tests.org_emulator.fixtures"]
 
+TESTS = Path(__file__).parent
+TIERS = ("unit", "e2e", "emulator", "contracts")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each test carries its tier, the first folder under tests/, as a marker."""
+    for item in items:
+        tier = item.path.relative_to(TESTS).parts[0]
+        if tier in TIERS:
+            item.add_marker(tier)
+
 
 @pytest.fixture(autouse=True)
 def local_state_under_tmp(monkeypatch, tmp_path):
@@ -53,3 +52,19 @@ def local_state_under_tmp(monkeypatch, tmp_path):
     monkeypatch.setattr(
         "tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", tmp_path / "totango-snapshots"
     )
+
+
+@pytest.fixture
+def sigint_raises():
+    """SIGINT raises KeyboardInterrupt here, and a process started meanwhile takes it as at a
+    terminal.
+
+    A job started in the background by a shell inherits SIGINT ignored, and passes that on
+    to every process it starts: a test that sends SIGINT, to itself or to a process of its
+    own, would then wait for nothing. It asks for this fixture, which installs Python's
+    default handler (a process started meanwhile gets the default action back on exec, so
+    Python installs the same handler there) and puts the previous one back after.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)

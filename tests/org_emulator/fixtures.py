@@ -2,7 +2,9 @@
 
 ``emulator`` is a fresh sandbox org without the Totango package; ``emulator_factory``
 builds others. Both trust the emulator's CA through REQUESTS_CA_BUNDLE (TLS stays
-verified) and make CumulusCI's polling instant so deploy tests stay fast.
+verified) and make CumulusCI's polling instant so deploy tests stay fast. ``use_org``
+names one as a CumulusCI org; ``fast_retries`` takes the waits out of the product's
+retries of what the emulator's faults break.
 """
 
 from __future__ import annotations
@@ -69,3 +71,31 @@ def use_org(monkeypatch, tmp_path):
         return emulator
 
     return use
+
+
+# The product's transient-fault retries, without their waits: still two retries.
+FAST_RETRY_DELAYS = (0.0, 0.0)
+
+
+def make_retries_fast(monkeypatch, *, cancel_confirm: bool = False) -> None:
+    """No wait before a retry of a repeatable Metadata API call or REST read, nor before a
+    deploy's follow-up; with ``cancel_confirm``, the checks that an org took a cancel
+    come at once and 0.05 s later too."""
+    monkeypatch.setattr(
+        "tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", FAST_RETRY_DELAYS
+    )
+    monkeypatch.setattr("tasks.totango_sf.org.deploy.FOLLOW_UP_RETRY_DELAYS", (0.0,))
+    if cancel_confirm:
+        monkeypatch.setattr(
+            "tasks.totango_sf.salesforce.metadata_api.CANCEL_CONFIRM_DELAYS", (0.0, 0.05)
+        )
+
+
+@pytest.fixture
+def fast_retries(monkeypatch):
+    make_retries_fast(monkeypatch)
+
+
+@pytest.fixture
+def fast_retries_and_cancels(monkeypatch):
+    make_retries_fast(monkeypatch, cancel_confirm=True)
