@@ -13,7 +13,7 @@ below it.
 
 ``--record`` writes each measured score into ``bench/mutation_scores.json`` beside the
 sha256 of the module it was measured on (and the tests, mutmut version and date); the
-other modules' records stay as they are. ``tests/test_mutation_scores_current.py``
+other modules' records stay as they are. ``tests/contracts/test_mutation_scores_current.py``
 fails when a recorded module has changed since, or scores below ``REQUIRED``.
 """
 
@@ -37,16 +37,16 @@ BIN = Path(sys.executable).parent
 
 # module under tasks/totango_sf -> its own unit tests
 MODULES = {
-    "config/ip_ranges.py": "tests/test_ip_ranges.py",
-    "merge/security.py": "tests/test_security_patch.py",
-    "merge/layout.py": "tests/test_layout_patch.py",
-    "metadata/order.py": "tests/test_schema_order.py",
-    "metadata/compare.py": "tests/test_metadata_compare.py",
-    "merge/flexipage.py": "tests/test_flexipage_merge_units.py",
-    "merge/record_pages.py": "tests/test_record_pages_units.py",
-    "merge/record_page_plan.py": "tests/test_record_page_plan_units.py",
-    "merge/layout_audience.py": "tests/test_layout_audience_units.py",
-    "merge/org_default.py": "tests/test_org_default_units.py",
+    "config/ip_ranges.py": "tests/unit/config/test_ip_ranges.py",
+    "merge/security.py": "tests/unit/merge/test_security.py",
+    "merge/layout.py": "tests/unit/merge/test_layout.py",
+    "metadata/order.py": "tests/unit/metadata/test_order.py",
+    "metadata/compare.py": "tests/unit/metadata/test_compare.py",
+    "merge/flexipage.py": "tests/unit/merge/test_flexipage.py",
+    "merge/record_pages.py": "tests/unit/merge/test_record_pages.py",
+    "merge/record_page_plan.py": "tests/unit/merge/test_record_page_plan.py",
+    "merge/layout_audience.py": "tests/unit/merge/test_layout_audience.py",
+    "merge/org_default.py": "tests/unit/merge/test_org_default.py",
 }
 
 SCORES = ROOT / "bench" / "mutation_scores.json"

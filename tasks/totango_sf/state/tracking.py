@@ -14,7 +14,7 @@ CreatedDate desc``). A recorded real answer (github.com/mohan-chinnappan-n/cli-d
 ``deployment/depolymentStatus.json``, API v55.0) shows each record with
 ``attributes`` {type, url}, ``Id`` 0Af..., ``CreatedDate`` as
 ``2022-07-12T20:52:55.000+0000``, ``CheckOnly`` true/false and ``Status``
-Succeeded/Failed/Canceled; ``tests/test_deploy_request_shape.py`` reads it.
+Succeeded/Failed/Canceled; ``tests/contracts/test_deploy_request_shape.py`` reads it.
 It answers two questions no local file can: is a deploy already running in the
 org (Salesforce runs one at a time and queues the rest as Pending, Metadata API
 DeployResult ``status``), and did a start whose answer was lost reach the org.
