@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tasks.totango_sf.cli.arguments import OrgRequired
+from tasks.totango_sf.cli.arguments import OrgRequired, deploy_id_checked
 from tasks.totango_sf.cli.common import (
     EXIT_DEPLOY_FAILED,
     EXIT_DRIFT,
@@ -73,7 +73,11 @@ def status_command(
     config: ConfigOption = None,
     deploy_id: Annotated[
         str | None,
-        typer.Option("--deploy-id", help="The deploy to follow [default: the last unfinished]."),
+        typer.Option(
+            "--deploy-id",
+            help="The deploy to follow [default: the last unfinished].",
+            callback=deploy_id_checked,
+        ),
     ] = None,
     timeout: Annotated[
         float, typer.Option("--timeout", help="Stop waiting (the deploy runs on) after S seconds.")
