@@ -7,6 +7,7 @@ Orgs come from ``cci org connect``, ``cci org scratch`` or a
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 import threading
@@ -177,8 +178,19 @@ def _local_file_problem(exc: BaseException) -> bool:
     return (
         isinstance(exc, OSError)
         and not isinstance(exc, requests.RequestException)
-        and exc.filename is not None
+        and (exc.filename is not None or exc.errno in _FILE_ONLY_ERRNOS)
     )
+
+
+# Errors only a file system gives (a socket never does): the file-size limit, a full
+# disk or quota, a read-only disk. CumulusCI's log writes raise them without a file name.
+_FILE_ONLY_ERRNOS = frozenset({errno.EFBIG, errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+def _cumulusci_folder() -> str:
+    from pathlib import Path
+
+    return str(Path.home() / ".cumulusci")
 
 
 def oauth_errors() -> tuple[type[Exception], ...]:
@@ -220,7 +232,8 @@ def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
             # CumulusCI keeps its keychain, logs and caches under HOME (~/.cumulusci):
             # a HOME it cannot write is not the network.
             assert isinstance(exc, OSError)
-            raise local_file_error(exc, None, "CumulusCI's folder under HOME").noting(
+            where = exc.filename or _cumulusci_folder()
+            raise local_file_error(exc, where, "CumulusCI's folder under HOME").noting(
                 "point HOME at a folder this user can write, then run the command again"
             ) from None
         # SalesforceError: CumulusCI reads the Organization record while refreshing.
@@ -252,7 +265,8 @@ def list_org_names() -> list[str]:
     except (CumulusCIException, OSError) as exc:
         if _local_file_problem(exc):
             assert isinstance(exc, OSError)
-            raise local_file_error(exc, None, "CumulusCI's folder under HOME").noting(
+            where = exc.filename or _cumulusci_folder()
+            raise local_file_error(exc, where, "CumulusCI's folder under HOME").noting(
                 "point HOME at a folder this user can write, then run the command again"
             ) from None
         raise OrgUnreachable(f"could not read CumulusCI's keychain: {redact(str(exc))}") from None
