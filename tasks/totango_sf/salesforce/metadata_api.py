@@ -621,8 +621,12 @@ def list_metadata(session: Any, metadata_type: str, api_version: str) -> list[st
     if task.project_config is None:
         # CumulusCI's base call reads the project's API version before applying
         # as_of_version; outside a CumulusCI project (a git worktree counts) there is
-        # no project config, so give it the version asked for.
-        task.project_config = SimpleNamespace(project__package__api_version=api_version)
+        # no project config, so give it the version asked for, and the keychain that
+        # CumulusCI renews an expired session with (INVALID_SESSION_ID on this call).
+        task.project_config = SimpleNamespace(
+            project__package__api_version=api_version,
+            keychain=getattr(session, "keychain", None),
+        )
     call = _retrying(ApiListMetadata)(task, metadata_type, as_of_version=api_version)
     try:
         listed = call()
