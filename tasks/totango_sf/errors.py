@@ -10,6 +10,7 @@ It sits beside the stages, below all of them, and imports nothing of the package
 
 from __future__ import annotations
 
+import errno
 from typing import Any, ClassVar
 
 EXIT_OK = 0
@@ -98,3 +99,69 @@ class Busy(TotangoError):
     """Another change to this org is running; nothing was sent."""
 
     exit_code = EXIT_ORG_BUSY
+
+
+# -- local files that cannot be written or read -----------------------------------------
+
+# Where the place itself is wrong (no permission, a read-only disk, a file where a folder
+# belongs, /proc or /sys): the user can fix it by pointing elsewhere, so it is bad input.
+# Anything else (a full disk, the file-size limit, an I/O error) is a failure of the run.
+_PLACE_ERRNOS = frozenset(
+    {
+        errno.EACCES,
+        errno.EPERM,
+        errno.EROFS,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.ENOENT,
+        errno.EEXIST,
+        errno.ELOOP,
+        errno.ENAMETOOLONG,
+        errno.EINVAL,
+        errno.EXDEV,
+    }
+)
+
+
+class LocalFileError(TotangoError):
+    """A local file or folder could not be written or read: the message names it."""
+
+    def __init__(self, path: object, reason: str, what: str = "", note: str = ""):
+        self.path = str(path)
+        self.reason = reason
+        self.what = what
+        self.note = note
+        prefix = f"{what}: " if what else ""
+        suffix = f"; {note}" if note else ""
+        super().__init__(f"{prefix}cannot write {self.path} ({reason}){suffix}")
+
+    def noting(self, note: str) -> LocalFileError:
+        """The same error with ``note`` added to its message."""
+        return type(self)(self.path, self.reason, self.what, note)
+
+    def verdict_data(self) -> dict[str, Any]:
+        return {"path": self.path, "reason": self.reason}
+
+
+class UnwritablePlace(LocalFileError, BadInput):
+    """The place cannot hold the file (permissions, a read-only disk, not a folder)."""
+
+
+class LocalWriteFailed(LocalFileError, Failed):
+    """The write itself failed (a full disk, the file-size limit, an I/O error)."""
+
+
+def os_reason(exc: OSError) -> str:
+    """``Read-only file system``: the system's words for ``exc``, without the path."""
+    if exc.errno == errno.EFBIG:
+        return "File too large: the file-size limit (ulimit -f) is reached"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{exc.strerror}: free some space"
+    return exc.strerror or type(exc).__name__
+
+
+def local_file_error(exc: OSError, path: object = None, what: str = "") -> LocalFileError:
+    """The error to raise for ``exc``, naming ``path`` (or else the file ``exc`` names)."""
+    where = path if path is not None else exc.filename
+    kind = UnwritablePlace if exc.errno in _PLACE_ERRNOS else LocalWriteFailed
+    return kind(where if where is not None else "(unknown file)", os_reason(exc), what)

@@ -29,8 +29,69 @@ class TotangoOrgTaskFailed(CumulusCIFailure):
     """The deploy, verify or rollback did not succeed (details are in the log)."""
 
 
+# Fields that say which org and user an org config is; tokens are never compared or shown.
+_IDENTITY = ("instance_url", "username", "org_id")
+
+
+def environment_org_conflict(org_config: Any, environ: Any = None) -> str | None:
+    """Why the org CumulusCI loaded differs from ``CUMULUSCI_ORG_<name>``, or None.
+
+    ``totango-sf`` lets the environment entry win over an ``.org`` file an earlier run
+    saved under the same name (``salesforce/connection.py``). ``cci task run`` and ``cci
+    flow run`` load the org before any task starts, and CumulusCI's keychain loads the
+    environment entries first and the saved files over them, so the file wins; a task
+    cannot change that for the other tasks of a flow. So the Totango tasks refuse to
+    run when the two name different orgs, before any call: nothing is sent to either.
+    """
+    import json
+    import os
+
+    environ = os.environ if environ is None else environ
+    name = str(getattr(org_config, "name", "") or "")
+    prefix = "CUMULUSCI_ORG_"
+    entries = [
+        v
+        for k, v in environ.items()
+        if k.startswith(prefix) and k[len(prefix) :].lower() == name.lower()
+    ]
+    if not name or not entries:
+        return None
+    try:
+        wanted = json.loads(entries[0])
+    except ValueError:
+        return None  # CumulusCI itself refuses an entry that is not JSON
+    loaded = getattr(org_config, "config", {}) or {}
+    differ = [
+        key
+        for key in _IDENTITY
+        if isinstance(wanted, dict)
+        and wanted.get(key)
+        and loaded.get(key)
+        and str(wanted[key]).rstrip("/") != str(loaded[key]).rstrip("/")
+    ]
+    if not differ:
+        return None
+
+    def described(config: dict[str, Any]) -> str:
+        return ", ".join(f"{key} {config.get(key)}" for key in _IDENTITY if config.get(key))
+
+    return (
+        f"org {name!r}: CumulusCI loaded a saved org ({described(loaded)}), but"
+        f" CUMULUSCI_ORG_{name} names another ({described(wanted)}); nothing was sent."
+        f" totango-sf follows the environment entry, and cci lets a saved .org file win:"
+        f" remove the saved one with `cci org remove {name}` to use the environment's,"
+        f" or unset CUMULUSCI_ORG_{name} to use the saved one"
+    )
+
+
 class TotangoOrgTask(TotangoTask, BaseSalesforceTask):
     """Base of every Totango task that works on an org: its session, overlay and log."""
+
+    def _update_credentials(self) -> None:
+        # Before CumulusCI refreshes the token: a refused org gets no call at all.
+        if problem := environment_org_conflict(self.org_config):
+            raise TaskOptionsError(problem)
+        super()._update_credentials()
 
     def _init_options(self, kwargs: dict[str, Any]) -> None:
         super()._init_options(kwargs)
@@ -151,7 +212,8 @@ def _test_options(options: ApexTestOptions) -> tuple[str | None, tuple[str, ...]
     try:
         return check_test_options(options.test_level or None, options.tests)
     except ApexTestLevelRefused as exc:
-        raise TaskOptionsError(str(exc).replace("--test-level", "test_level")) from None
+        message = str(exc).replace("--test-level", "test_level").replace("--tests", "tests")
+        raise TaskOptionsError(message) from None
 
 
 class TotangoDeploy(TotangoOrgTask):

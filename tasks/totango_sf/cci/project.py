@@ -45,7 +45,14 @@ class TotangoTask(BaseTask):
         return self.parsed_options.config_org
 
     def _load_totango_config(self) -> TotangoConfig:
+        from tasks.totango_sf.salesforce.identifiers import org_name_problem
+
         path = self.parsed_options.config
+        config_org = getattr(self.parsed_options, "config_org", None)
+        if config_org is not None and (problem := org_name_problem(config_org)):
+            # As `totango-sf --org` refuses it: the overlay is orgconfig/<config_org>.yml,
+            # and a name such as ../../evil would read a YAML file outside that folder.
+            raise TaskOptionsError(f"Option 'config_org': {problem}")
         try:
             return load_config(Path(path) if path else None, self._config_org())
         except ConfigError as exc:

@@ -19,17 +19,20 @@ Exit codes (``errors.py``): 0 ok / in sync, 1 deploy failed, 2 bad input, 3 drif
 
 from __future__ import annotations
 
+import codecs
 import functools
 import gc
 import importlib
+import io
+import os
 import sys
 from collections.abc import Collection
 from typing import Annotated, Any
 
 import typer
 
-from tasks.totango_sf.cli.output import error_document, print_json
-from tasks.totango_sf.errors import EXIT_BAD_INPUT
+from tasks.totango_sf.cli.output import error_document, fail, print_json
+from tasks.totango_sf.errors import EXIT_BAD_INPUT, TotangoError
 
 # Each command: its module under cli/commands/ and the function in it, in --help's order.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -138,6 +141,23 @@ def app_for(args: list[str]) -> typer.Typer:
 
 
 def main() -> None:
+    try:
+        _main()
+    except TotangoError as exc:
+        # A refusal a command did not turn into its own message (a damaged state file,
+        # a place that cannot be written): the same one line and exit code, by the one
+        # verdict table, never a traceback.
+        from tasks.totango_sf.org.verdicts import verdict_of
+
+        verdict = verdict_of(exc)
+        as_json = "--json" in sys.argv[1:]
+        try:
+            fail(verdict.message, verdict.code, as_json, actions=verdict.actions, **verdict.data)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)
+
+
+def _main() -> None:
     run = app_for(sys.argv[1:])
     if "--json" not in sys.argv[1:]:
         run()
@@ -167,10 +187,76 @@ def run() -> None:
     permanent generation, which collections then ignore (Python docs, ``gc.freeze``:
     "ignore all the future collections"). Not in ``main``: tests call that in-process.
     """
+    _streams_that_never_break()
     try:
         main()
     finally:
         gc.freeze()
+
+
+class _QuietWhenClosed(io.RawIOBase):
+    """A stream's file descriptor that stops writing, silently, once its reader is gone.
+
+    ``totango-sf verify | head -1`` (or ``| true``) closes the pipe while the command
+    still writes; Python ignores SIGPIPE, so each later write raises BrokenPipeError,
+    which would end the command with exit 1 and a traceback in place of its own exit
+    code. Here the rest is dropped, as a closed pipe cannot take it, and the command
+    runs to its end and exits with its own code.
+    """
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+        self._closed_pipe = False
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data: Any) -> int:
+        size = len(data)
+        if self._closed_pipe:
+            return size
+        try:
+            return os.write(self._fd, data)
+        except BrokenPipeError:
+            self._closed_pipe = True
+            return size
+
+    def close(self) -> None:
+        # The interpreter closes sys.stdout at exit: the descriptor stays the process's.
+        super().close()
+
+
+def _streams_that_never_break() -> None:
+    """stdout and stderr that survive a closed pipe and a terminal that is not UTF-8.
+
+    With ``PYTHONIOENCODING=ascii`` (or a C locale) a label such as "Tötängo" raised
+    UnicodeEncodeError; what the terminal's encoding cannot take is now written as a
+    backslash escape (``T\\xf6t\\xe4ngo``), the rest as it is.
+    """
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        try:
+            fd = stream.fileno()
+            encoding = stream.encoding or "utf-8"
+        except (AttributeError, OSError, ValueError):
+            continue  # not a real file (an embedding host): leave it alone
+        utf = codecs.lookup(encoding).name.startswith("utf")
+        stream.flush()
+        wrapped = io.TextIOWrapper(
+            io.BufferedWriter(_QuietWhenClosed(fd)),
+            encoding=encoding,
+            errors=stream.errors if utf else "backslashreplace",
+            line_buffering=stream.line_buffering,
+            write_through=name == "stderr",
+        )
+        setattr(sys, name, wrapped)
 
 
 if __name__ == "__main__":

@@ -51,6 +51,10 @@ def _quick(value: str | None) -> str | None:
     return value
 
 
+# ``status --deploy-id`` takes the same ids as ``--quick``: checked before any call.
+deploy_id_checked = _quick
+
+
 def _timeout(value: float) -> float:
     _checked(timeout_problem(value))
     return value

@@ -620,7 +620,23 @@ def build_config(data: Mapping[str, Any], source: str = "<config>") -> TotangoCo
         raise ConfigError(source, [_describe(e) for e in exc.errors()]) from None
 
 
+def overlay_name_problem(org_name: str) -> str | None:
+    """Why ``org_name`` cannot name an overlay beside the config (it would leave that
+    folder, or is no file name at all); None when it can."""
+    if any(c in org_name for c in "/\\") or any(ord(c) < 0x20 or c == "\x7f" for c in org_name):
+        return f"{org_name!r} holds a path separator or a control character"
+    if org_name.startswith("."):
+        return f"{org_name!r} starts with '.'"
+    return None
+
+
 def overlay_path(config_path: Path, org_name: str) -> Path:
+    """``orgconfig/<org>.yml`` beside the config; a name that would leave that folder
+    (``../../evil``) is a ConfigError, never read."""
+    if problem := overlay_name_problem(org_name):
+        raise ConfigError(
+            str(config_path), [f"org overlay name: {problem}; it names <org>.yml beside the config"]
+        )
     return config_path.parent / f"{org_name}.yml"
 
 

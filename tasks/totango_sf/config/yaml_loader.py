@@ -24,6 +24,10 @@ from tasks.totango_sf.errors import BadInput
 # may multiply that a little. Far below what an alias bomb needs to hurt.
 MAX_EXPANDED_NODES = 20_000
 MAX_ALIASES = 200
+# A real config nests five or six levels deep. PyYAML composes and constructs nested
+# collections recursively: a 1 KB file of ``[[[[...`` would exhaust Python's stack
+# (RecursionError) there, or in every later walk of the data.
+MAX_DEPTH = 64
 # Larger than any sensible config; the file is read once and held in memory.
 MAX_FILE_BYTES = 1_000_000
 
@@ -36,6 +40,29 @@ class _StrictLoader(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.alias_count = 0
+        self.depth = 0
+
+    def _deeper(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _Refused(
+                f"collections nested more than {MAX_DEPTH} levels deep",
+                self.peek_event().start_mark,
+            )
+
+    def compose_sequence_node(self, anchor: Any) -> SequenceNode:
+        self._deeper()
+        try:
+            return super().compose_sequence_node(anchor)
+        finally:
+            self.depth -= 1
+
+    def compose_mapping_node(self, anchor: Any) -> MappingNode:
+        self._deeper()
+        try:
+            return super().compose_mapping_node(anchor)
+        finally:
+            self.depth -= 1
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
@@ -132,6 +159,9 @@ def load_yaml_text(text: str, source: str) -> Any:
             return None
         expanded_size(node)
         return loader.construct_document(node)
+    except RecursionError:
+        # Nesting the depth count above lets through (deep aliases): still a config error.
+        raise ConfigError(source, ["refused: the document is nested too deeply"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.errors import LocalFileError
 from tasks.totango_sf.merge.record_page_plan import retrieve_members as record_page_members
 from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.org.desired_state import DesiredState
@@ -43,8 +44,8 @@ from tasks.totango_sf.salesforce.retry_policy import with_retries
 from tasks.totango_sf.state.record_page_claims import claims_extra
 from tasks.totango_sf.state.snapshot import (
     Snapshot,
-    list_snapshots,
-    load_snapshot,
+    damaged_snapshots,
+    readable_snapshots,
     record_deploy,
     save_deployed,
     snapshot_folder,
@@ -199,6 +200,7 @@ def deploy(
     if state.blocking:
         raise DeployRefused("; ".join(state.blocking))
     outcome = DeployOutcome(session.name, kind, "in_sync", state, warnings=list(state.warnings))
+    outcome.warnings.extend(damaged_warnings(snapshot_root, session.name))
     outcome.timings = timings
     if hooks.on_plan is not None:
         hooks.on_plan(state)
@@ -209,18 +211,21 @@ def deploy(
     files = state.deploy_files()
     require_valid(files)
     refuse_if_in_flight(session)
-    snapshot = write_snapshot(
-        snapshot_folder(snapshot_root),
-        session.name,
-        state.originals,
-        _added(state),
-        _patched(state),
-    )
+    try:
+        snapshot = write_snapshot(
+            snapshot_folder(snapshot_root),
+            session.name,
+            state.originals,
+            _added(state),
+            _patched(state),
+        )
+        save_deployed(snapshot, _patched_files(state))
+    except LocalFileError as exc:
+        raise exc.noting("nothing was sent to the org") from None
     outcome.snapshot_id = snapshot.id
     snapshot.extra["check_only"] = check_only
     snapshot.extra["org_id"] = org_id_of(session)
     snapshot.extra.update(test_plan.to_json())
-    save_deployed(snapshot, _patched_files(state))
     if state.record_pages is not None and state.record_pages.widgets:
         snapshot.extra[WIDGETS_KEY] = {n: w.page for n, w in state.record_pages.widgets.items()}
     snapshot.extra.update(claims_extra(state.record_pages))
@@ -246,17 +251,22 @@ def deploy(
     record_deploy(snapshot, result.id, result.success and not check_only)
     if not result.success:
         outcome.status = "failed"
-        return outcome
-    outcome.status = "validated" if check_only else "deployed"
-    if not check_only:
-        _after_deploy(session, config, outcome, layout_names)
-        tracker.follow_up(outcome.follow_up_error)
+    else:
+        outcome.status = "validated" if check_only else "deployed"
+        if not check_only:
+            _after_deploy(session, config, outcome, layout_names)
+            tracker.follow_up(outcome.follow_up_error)
+    outcome.warnings.extend(snapshot.warnings)
     return outcome
 
 
+def damaged_warnings(snapshot_root: Path | None, org: str) -> list[str]:
+    """One warning per damaged snapshot of ``org``: skipped, never in the way of new work."""
+    return [d.warning for d in damaged_snapshots(snapshot_folder(snapshot_root), org)]
+
+
 def _snapshot_of_validation(root: Path, org: str, validation_id: str) -> Snapshot | None:
-    for snapshot_id in reversed(list_snapshots(root, org)):
-        snapshot = load_snapshot(root, org, snapshot_id)
+    for snapshot in readable_snapshots(root, org):
         if snapshot.deploy_id == validation_id:
             return snapshot
     return None
@@ -292,7 +302,10 @@ def quick(
     found_validation = snapshot is not None
     if snapshot is None:
         # Still traceable: an empty snapshot records the quick deploy's id and state.
-        snapshot = write_snapshot(snapshot_folder(snapshot_root), session.name, {}, [], [])
+        try:
+            snapshot = write_snapshot(snapshot_folder(snapshot_root), session.name, {}, [], [])
+        except LocalFileError as exc:
+            raise exc.noting("nothing was sent to the org") from None
         snapshot.extra["quick_deploy_of"] = validation_id
     tracker = Tracker(snapshot, "quick")
     started = time.monotonic()
@@ -322,6 +335,7 @@ def quick(
         ) from None
     outcome.timings.measure("deploy", started)
     outcome.deploy = result
+    outcome.warnings.extend(damaged_warnings(snapshot_root, session.name))
     if found_validation:
         outcome.snapshot_id = snapshot.id
         record_deploy(snapshot, validation_id, result.success)
@@ -329,10 +343,10 @@ def quick(
         outcome.warnings.append(
             f"no snapshot of validation {validation_id} here: rollback will need --snapshot"
         )
-    if not result.success:
-        return outcome
-    outcome.status = "deployed"
-    layout_names = layouts_for_verify(config, snapshot) if found_validation else None
-    _after_deploy(session, config, outcome, layout_names)  # type: ignore[arg-type]
-    tracker.follow_up(outcome.follow_up_error)
+    if result.success:
+        outcome.status = "deployed"
+        layout_names = layouts_for_verify(config, snapshot) if found_validation else None
+        _after_deploy(session, config, outcome, layout_names)  # type: ignore[arg-type]
+        tracker.follow_up(outcome.follow_up_error)
+    outcome.warnings.extend(snapshot.warnings)
     return outcome

@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.errors import BadInput
 from tasks.totango_sf.org.deploy import after_deploy, layouts_for_verify
 from tasks.totango_sf.org.results import DeployOutcome
+from tasks.totango_sf.salesforce.identifiers import deploy_id_problem
 from tasks.totango_sf.salesforce.metadata_api import (
     DEFAULT_TIMEOUT,
     DeployOutcomeUnknown,
     DeployResult,
+    NoSuchDeploy,
     ProgressCallback,
     Sleep,
     follow_deploy,
@@ -94,16 +97,24 @@ def follow(
     sleep: Sleep = time.sleep,
 ) -> StatusReport:
     """Wait for the deploy, record how it ended, finish its follow-ups, report."""
+    if deploy_id is not None and (problem := deploy_id_problem(deploy_id)):
+        raise BadInput(f"--deploy-id: {problem}")
     root = snapshots.snapshot_folder(snapshot_root)
+    damaged = [d.warning for d in snapshots.damaged_snapshots(root, session.name)]
     tracker = (
         find_tracked(root, session.name, deploy_id)
         if deploy_id
         else last_unfinished(root, session.name)
     )
     if tracker is None and deploy_id is None:
-        return StatusReport(session.name, "nothing_to_follow")
-    report = StatusReport(session.name, "failed", deploy_id)
+        return StatusReport(session.name, "nothing_to_follow", warnings=damaged)
+    report = StatusReport(session.name, "failed", deploy_id, warnings=damaged)
     if tracker is not None:
+        # Whatever status records, the org already acted on: a manifest that cannot be
+        # written is a warning, and the org's answer is reported all the same.
+        tracker.snapshot.sent = True
+        report.warnings = tracker.snapshot.warnings
+        report.warnings[:0] = damaged
         report.operation = tracker.operation
         report.snapshot_id = tracker.snapshot.id
         report.check_only = bool(tracker.snapshot.extra.get("check_only")) and (
@@ -128,6 +139,10 @@ def follow(
                 session, deploy_id, config.api_version, timeout=timeout, progress=progress,
                 sleep=sleep,
             )  # fmt: skip
+        except NoSuchDeploy as exc:
+            if tracker is not None:
+                raise exc.recorded_in(tracker.snapshot.path) from None
+            raise
         except DeployOutcomeUnknown as exc:
             if tracker is not None:
                 tracker.unknown(exc.reason)

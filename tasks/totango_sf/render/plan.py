@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
+from tasks.totango_sf.errors import local_file_error
 from tasks.totango_sf.metadata.components import Component, mdapi_files, source_files
 from tasks.totango_sf.metadata.file_set import write_all
 from tasks.totango_sf.metadata.package_xml import package_xml_for
@@ -198,10 +199,15 @@ def write_files(files: dict[str, bytes], out_dir: Path, force: bool = False) -> 
     require_valid(files)
     check_all(files)
     targets = {contained(out_dir, rel): data for rel, data in files.items()}
-    with owned_out.taking_turns(out_dir):
-        owned_out.prepare(out_dir, files, force=force)
-        for target in targets:
-            no_symlink_between(out_dir, target)
-        write_all(targets)
-        owned_out.record(out_dir, files)
+    try:
+        with owned_out.taking_turns(out_dir):
+            owned_out.prepare(out_dir, files, force=force)
+            for target in targets:
+                no_symlink_between(out_dir, target)
+            write_all(targets)
+            owned_out.record(out_dir, files)
+    except OSError as exc:
+        # A folder that cannot be one (under a file, in /proc or /sys, on a read-only
+        # disk), or a disk that fills up: one line naming the place, not a traceback.
+        raise local_file_error(exc, exc.filename or out_dir, "--out") from None
     return list(targets)

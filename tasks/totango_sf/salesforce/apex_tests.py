@@ -97,6 +97,16 @@ def production_for_tests(org_type: str, is_production: bool) -> bool:
     return is_production and org_type != "Developer Edition"
 
 
+# Salesforce reads runTests only with testLevel RunSpecifiedTests (Metadata API Developer
+# Guide, DeployOptions: runTests "A list of Apex tests to run during deployment. Specify
+# the class name, one name per instance... applies only when testLevel is
+# RunSpecifiedTests"); any other level would quietly run other tests, or none.
+TESTS_NEED_SPECIFIED = (
+    "--tests goes with --test-level RunSpecifiedTests only (add --test-level"
+    " RunSpecifiedTests, or leave out --tests); nothing was sent"
+)
+
+
 def check_test_options(
     requested: str | None, tests: str | Iterable[str] | None
 ) -> tuple[str | None, tuple[str, ...]]:
@@ -108,8 +118,8 @@ def check_test_options(
     names = parse_test_names(tests)
     if requested == "RunSpecifiedTests" and not names:
         raise ApexTestLevelRefused("--test-level RunSpecifiedTests needs --tests A,B")
-    if names and requested not in (None, "RunSpecifiedTests"):
-        raise ApexTestLevelRefused("--tests goes with --test-level RunSpecifiedTests only")
+    if names and requested != "RunSpecifiedTests":
+        raise ApexTestLevelRefused(TESTS_NEED_SPECIFIED)
     return requested, names
 
 
@@ -123,22 +133,20 @@ def choose_test_plan(
 ) -> ApexTestPlan:
     """The test plan for one deploy, validation or rollback; refuses before anything is sent."""
     names = parse_test_names(tests)
-    if requested is None:
-        if names:
-            return ApexTestPlan("RunSpecifiedTests", names)
-        if not production:
-            return ApexTestPlan("NoTestRun")
-        return ApexTestPlan("RunLocalTests") if check_only else ApexTestPlan(None)
-    if requested not in TEST_LEVEL_CHOICES:
+    if requested is not None and requested not in TEST_LEVEL_CHOICES:
         raise ApexTestLevelRefused(
             f"--test-level: {requested!r} is not one of {', '.join(TEST_LEVEL_CHOICES)}"
         )
+    if names and requested != "RunSpecifiedTests":
+        raise ApexTestLevelRefused(TESTS_NEED_SPECIFIED)
+    if requested is None:
+        if not production:
+            return ApexTestPlan("NoTestRun")
+        return ApexTestPlan("RunLocalTests") if check_only else ApexTestPlan(None)
     if requested == "RunSpecifiedTests":
         if not names:
             raise ApexTestLevelRefused("--test-level RunSpecifiedTests needs --tests A,B")
         return ApexTestPlan("RunSpecifiedTests", names)
-    if names:
-        raise ApexTestLevelRefused("--tests goes with --test-level RunSpecifiedTests only")
     if requested == "NoTestRun" and production:
         raise ApexTestLevelRefused(PRODUCTION_NO_TEST_RUN.format(org=org))
     if requested == DEFAULT:

@@ -7,6 +7,7 @@ Orgs come from ``cci org connect``, ``cci org scratch`` or a
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 import threading
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from tasks.totango_sf.errors import Unreachable
+from tasks.totango_sf.errors import Unreachable, local_file_error
 from tasks.totango_sf.salesforce.retry_policy import TLS_NOT_TRUSTED
 
 LOGGER = logging.getLogger("totango_sf")
@@ -193,6 +194,28 @@ def short_reason(exc: BaseException, limit: int = 160) -> str:
     return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
+def _local_file_problem(exc: BaseException) -> bool:
+    """An OSError about a local file (it names one), not a socket or an HTTP error."""
+    import requests
+
+    return (
+        isinstance(exc, OSError)
+        and not isinstance(exc, requests.RequestException)
+        and (exc.filename is not None or exc.errno in _FILE_ONLY_ERRNOS)
+    )
+
+
+# Errors only a file system gives (a socket never does): the file-size limit, a full
+# disk or quota, a read-only disk. CumulusCI's log writes raise them without a file name.
+_FILE_ONLY_ERRNOS = frozenset({errno.EFBIG, errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+def _cumulusci_folder() -> str:
+    from pathlib import Path
+
+    return str(Path.home() / ".cumulusci")
+
+
 def oauth_errors() -> tuple[type[Exception], ...]:
     """What CumulusCI raises when refreshing a token fails (revoked, expired, refused)."""
     from cumulusci.core.exceptions import SalesforceCredentialsException
@@ -228,6 +251,14 @@ def connect(org_name: str, runtime: Any | None = None) -> OrgSession:
             f" or set CUMULUSCI_ORG_{org_name})"
         ) from None
     except (requests.RequestException, OSError, SalesforceError) as exc:
+        if _local_file_problem(exc):
+            # CumulusCI keeps its keychain, logs and caches under HOME (~/.cumulusci):
+            # a HOME it cannot write is not the network.
+            assert isinstance(exc, OSError)
+            where = exc.filename or _cumulusci_folder()
+            raise local_file_error(exc, where, "CumulusCI's folder under HOME").noting(
+                "point HOME at a folder this user can write, then run the command again"
+            ) from None
         # SalesforceError: CumulusCI reads the Organization record while refreshing.
         raise OrgUnreachable(
             f"org {org_name!r} is unreachable ({short_reason(exc)}); check the network,"
@@ -255,6 +286,12 @@ def list_org_names() -> list[str]:
         with _RUNTIME_LOCK:
             return sorted(_runtime().keychain.list_orgs())
     except (CumulusCIException, OSError) as exc:
+        if _local_file_problem(exc):
+            assert isinstance(exc, OSError)
+            where = exc.filename or _cumulusci_folder()
+            raise local_file_error(exc, where, "CumulusCI's folder under HOME").noting(
+                "point HOME at a folder this user can write, then run the command again"
+            ) from None
         raise OrgUnreachable(f"could not read CumulusCI's keychain: {redact(str(exc))}") from None
 
 

@@ -118,6 +118,33 @@ class DeployOutcomeUnknown(OutcomeUnknown):
         return [status_command(org, self.deploy_id)]
 
 
+class NoSuchDeploy(Failed):
+    """The org answered a status check with INVALID_ID_FIELD: it holds no deploy by that id.
+
+    An org answers ``checkDeployStatus`` of an id it does not hold (mistyped, from another
+    org, or older than the org keeps deploy results) with the SOAP fault
+    ``sf:INVALID_ID_FIELD`` ("INVALID_ID_FIELD: Invalid id", as the org emulator answers
+    too), not with a pending deploy: asking again can never settle it.
+    """
+
+    def __init__(self, deploy_id: str, answer: str, snapshot: str | None = None):
+        self.deploy_id = deploy_id
+        self.answer = answer
+        self.snapshot = snapshot
+        recorded = f" (recorded in {snapshot})" if snapshot else ""
+        super().__init__(
+            f"no such deploy: the org holds no deploy {deploy_id}{recorded} and answered"
+            f" {answer}. Nothing is running under that id, so there is nothing to follow;"
+            " check the id against the one the deploy printed, and the org (--org)"
+        )
+
+    def recorded_in(self, snapshot: object) -> NoSuchDeploy:
+        return NoSuchDeploy(self.deploy_id, self.answer, str(snapshot))
+
+    def verdict_data(self) -> dict[str, Any]:
+        return {"deploy_id": self.deploy_id, "outcome": "no_such_deploy"}
+
+
 @dataclass(frozen=True)
 class ComponentFailure:
     file: str
@@ -516,6 +543,18 @@ def _deploy_classes() -> tuple[type, type, type]:
         def _start(self) -> None:
             pass
 
+        def _check(self, started: float) -> DeployResult:
+            from cumulusci.salesforce_api.exceptions import MetadataApiError
+
+            try:
+                response = self._post(self.soap_action_status, self._build_envelope_status())
+            except (MetadataApiError, MetadataCallFailed) as exc:
+                answer = " ".join(str(exc).split())
+                if "INVALID_ID_FIELD" in answer:
+                    raise NoSuchDeploy(self.process_id, answer) from None
+                raise DeployOutcomeUnknown(self.process_id, f"status poll failed: {exc}") from None
+            return parse_deploy_result(response.content, time.monotonic() - started)
+
         def _cancel_and_settle(self, started: float) -> DeployResult | None:
             return None
 
@@ -604,8 +643,12 @@ def list_metadata(session: Any, metadata_type: str, api_version: str) -> list[st
     if task.project_config is None:
         # CumulusCI's base call reads the project's API version before applying
         # as_of_version; outside a CumulusCI project (a git worktree counts) there is
-        # no project config, so give it the version asked for.
-        task.project_config = SimpleNamespace(project__package__api_version=api_version)
+        # no project config, so give it the version asked for, and the keychain that
+        # CumulusCI renews an expired session with (INVALID_SESSION_ID on this call).
+        task.project_config = SimpleNamespace(
+            project__package__api_version=api_version,
+            keychain=getattr(session, "keychain", None),
+        )
     call = _retrying(ApiListMetadata)(task, metadata_type, as_of_version=api_version)
     try:
         listed = call()

@@ -16,19 +16,26 @@ command.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import socket
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tasks.totango_sf.errors import Busy
+from tasks.totango_sf.errors import BadInput, Busy, local_file_error
 from tasks.totango_sf.state import snapshot as snapshots
-from tasks.totango_sf.state.state_paths import make_private_dirs, safe_file_name, state_path
+from tasks.totango_sf.state.state_paths import (
+    FILE_MODE,
+    make_private_dirs,
+    safe_file_name,
+    state_path,
+)
 
 LOCK_FOLDER = "locks"
 
@@ -108,10 +115,32 @@ class OrgLock:
             return None
         return holder
 
+    def _open(self) -> int:
+        """The lock file, opened (made 0600 if it was not); a folder or a symlink in its
+        place is refused with its name (exit 2), never followed or removed."""
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, FILE_MODE)
+        except IsADirectoryError:
+            raise BadInput(
+                f"the lock file {self.path} is a folder, not a file; nothing was sent."
+                " Remove that folder (no run of this tool makes one) and run the command again"
+            ) from None
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise BadInput(
+                    f"the lock file {self.path} is a symlink; nothing was sent. Remove the"
+                    " link and run the command again"
+                ) from None
+            raise local_file_error(exc, self.path, "the org's lock") from None
+        with contextlib.suppress(OSError):
+            if stat.S_IMODE(os.fstat(fd).st_mode) != FILE_MODE:
+                os.fchmod(fd, FILE_MODE)
+        return fd
+
     def acquire(self) -> None:
         make_private_dirs(self.path.parent)
         for _ in range(5):
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fd = self._open()
             try:
                 # The kernel drops this lock when the process ends, however it ends:
                 # that, not the pid in the file, is what makes a lock expire.
@@ -127,8 +156,12 @@ class OrgLock:
                 # A holder on another host (a shared folder) cannot be checked here.
                 os.close(fd)
                 raise OrgBusy(self.org, holder, self.path)
-            os.ftruncate(fd, 0)
-            os.write(fd, json.dumps(self.holder.to_json()).encode("utf-8"))
+            try:
+                os.ftruncate(fd, 0)
+                os.write(fd, json.dumps(self.holder.to_json()).encode("utf-8"))
+            except OSError as exc:
+                os.close(fd)
+                raise local_file_error(exc, self.path, "the org's lock") from None
             self._fd = fd
             return
         raise OrgBusy(self.org, _read(self.path) or _UNKNOWN, self.path)

@@ -17,7 +17,7 @@ from typing import Any
 
 from tasks.totango_sf.merge.flexipage import LegacyClaim
 from tasks.totango_sf.state.rollback_mark import released_since
-from tasks.totango_sf.state.snapshot import Snapshot, SnapshotNotFound, load_snapshot
+from tasks.totango_sf.state.snapshot import Snapshot, latest_successful
 
 CLAIMS_KEY = "record_page_legacy_claims"
 
@@ -39,10 +39,10 @@ def claims_of(snapshot: Snapshot) -> dict[str, LegacyClaim]:
 
 def latest_claims(root: Path, org: str) -> dict[str, LegacyClaim]:
     """The claims of the latest successful deploy to ``org``, less those on pages a
-    rollback took our component out of since; none without such a deploy."""
-    try:
-        snapshot = load_snapshot(root, org)
-    except SnapshotNotFound:
+    rollback took our component out of since; none without such a deploy, or when a
+    damaged manifest hides which deploy was the latest (nothing then counts as ours)."""
+    snapshot = latest_successful(root, org)
+    if snapshot is None:
         return {}
     released = released_since(root, org, snapshot)
     return {

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.totango_sf.state.snapshot import (
+    DamagedSnapshot,
     Snapshot,
     list_snapshots,
     new_snapshot_id,
@@ -76,7 +77,10 @@ def released_since(root: Path, org: str, deployed: Snapshot) -> set[tuple[str, s
     taken (``deployed``'s own included): what they held of ours is gone."""
     released: set[tuple[str, str]] = set()
     for snapshot_id in list_snapshots(root, org):
-        manifest = read_manifest(root, org, snapshot_id)
+        try:
+            manifest = read_manifest(root, org, snapshot_id)
+        except DamagedSnapshot:
+            continue  # named by the command's warnings (snapshot.damaged_snapshots)
         at = rolled_back_at(manifest)
         if at is None or (snapshot_id != deployed.id and at <= deployed.id):
             continue

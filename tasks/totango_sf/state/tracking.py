@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from tasks.totango_sf.errors import Busy, status_command
+from tasks.totango_sf.errors import Busy, LocalFileError, status_command
 from tasks.totango_sf.salesforce.metadata_api import (
     DeployOutcomeUnknown,
     DeployResult,
@@ -40,7 +40,7 @@ from tasks.totango_sf.salesforce.metadata_api import (
     StartedCallback,
     follow_deploy,
 )
-from tasks.totango_sf.state.snapshot import Snapshot, list_snapshots, load_snapshot, save_manifest
+from tasks.totango_sf.state.snapshot import Snapshot, readable_snapshots, save_manifest
 
 TrackState = Literal[
     "submitting",  # the start call is on its way; no id yet
@@ -127,7 +127,13 @@ class Tracker:
         save_manifest(self.snapshot)
 
     def submitting(self) -> None:
-        self._set("submitting", submitted_at=now_iso())
+        """Recorded before the start call: if this cannot be written, nothing is sent."""
+        try:
+            self._set("submitting", submitted_at=now_iso())
+        except LocalFileError as exc:
+            raise exc.noting("nothing was sent to the org") from None
+        # From here on the org may act: a manifest that cannot be written is a warning.
+        self.snapshot.sent = True
 
     def started(self, deploy_id: str) -> None:
         # Every id ever started from this snapshot (a snapshot can be rolled back
@@ -160,8 +166,7 @@ class Tracker:
 
 def find_tracked(root: Path, org: str, deploy_id: str) -> Tracker | None:
     """The snapshot and operation that recorded ``deploy_id``, newest first."""
-    for snapshot_id in reversed(list_snapshots(root, org)):
-        snapshot = load_snapshot(root, org, snapshot_id)
+    for snapshot in readable_snapshots(root, org):
         for operation in OPERATIONS:
             tracker = Tracker(snapshot, operation)
             if tracker.deploy_id == deploy_id:
@@ -170,9 +175,11 @@ def find_tracked(root: Path, org: str, deploy_id: str) -> Tracker | None:
 
 
 def last_unfinished(root: Path, org: str) -> Tracker | None:
-    """The org's most recent deploy, rollback or quick deploy that never settled."""
-    for snapshot_id in reversed(list_snapshots(root, org)):
-        snapshot = load_snapshot(root, org, snapshot_id)
+    """The org's most recent deploy, rollback or quick deploy that never settled.
+
+    Damaged manifests are skipped (``snapshot.damaged_snapshots`` names them): a deploy
+    they recorded can still be settled by its id."""
+    for snapshot in readable_snapshots(root, org):
         for operation in OPERATIONS:
             tracker = Tracker(snapshot, operation)
             if tracker.state in UNFINISHED:
@@ -214,8 +221,7 @@ def known_deploy_ids(tracker: Tracker) -> set[str]:
     folder = tracker.snapshot.path.parent
     root, org = folder.parent, tracker.snapshot.org
     known: set[str] = set()
-    for snapshot_id in list_snapshots(root, org):
-        snapshot = load_snapshot(root, org, snapshot_id)
+    for snapshot in readable_snapshots(root, org):
         known |= {i for op in OPERATIONS if (i := Tracker(snapshot, op).deploy_id)}
         known |= set(snapshot.extra.get("deploy_ids") or [])
     return known

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tasks.totango_sf.errors import Failed
+from tasks.totango_sf.errors import BadInput, Failed
 from tasks.totango_sf.salesforce.soql import soql_list, soql_string
 from tasks.totango_sf.state.state_paths import safe_file_name, state_path, write_private
 
@@ -219,11 +219,35 @@ def _ledger(org_name: str) -> Path:
     return state_path(GRANTS_ROOT) / f"{safe_file_name(org_name)}.json"
 
 
+class DamagedLedger(BadInput):
+    """The grant ledger cannot be read or is not a list of ids: --revoke cannot know which
+    rows are ours, and a grant would overwrite what it recorded. Nothing is sent."""
+
+
 def granted_by_us(org_name: str) -> set[str]:
+    """The SetupEntityAccess ids this tool granted in ``org_name``; a damaged ledger is
+    a ``DamagedLedger`` naming the file (exit 2), never a guess."""
     path = _ledger(org_name)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return set()
-    return set(json.loads(path.read_text(encoding="utf-8")).get("setup_entity_access", []))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else f"not JSON: {exc}"
+        raise _damaged(path, str(reason or exc)) from None
+    ids = data.get("setup_entity_access", []) if isinstance(data, dict) else None
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise _damaged(path, "not a JSON object with a list of ids under 'setup_entity_access'")
+    return set(ids)
+
+
+def _damaged(path: Path, problem: str) -> DamagedLedger:
+    return DamagedLedger(
+        f"the connected-app grant ledger {path} is damaged ({problem}); nothing was sent."
+        " It lists the access rows this tool granted, so that --revoke removes only those:"
+        " restore it from a backup, or move it away to treat every existing grant as"
+        " an admin's (kept by --revoke)"
+    )
 
 
 def _record_grants(org_name: str, ids: set[str]) -> None:
@@ -235,6 +259,7 @@ def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
     """Insert the missing SetupEntityAccess rows; rows already there are left alone."""
     from simple_salesforce.exceptions import SalesforceError
 
+    granted_by_us(org_name)  # a damaged ledger refuses the run before the first grant
     app, permission_sets, existing = _access_state(session, config)
     client = session.salesforce()
     rows: list[ProfileAccess] = []
@@ -266,8 +291,8 @@ def revoke_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
     """Delete the rows this tool added for the configured profiles, and no others."""
     from simple_salesforce.exceptions import SalesforceError
 
+    ours = {i[:15] for i in granted_by_us(org_name)}  # damaged: refused before any call
     app, permission_sets, existing = _access_state(session, config)
-    ours = {i[:15] for i in granted_by_us(org_name)}
     client = session.salesforce()
     rows: list[ProfileAccess] = []
     removed: set[str] = set()

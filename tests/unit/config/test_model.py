@@ -100,7 +100,7 @@ def test_missing_explicit_file_is_an_error(tmp_path: Path):
         ({"widget": {"layouts": ["NoDash"]}}, "widget.layouts"),
         ({"insights": {"objects": ["Account", "Widget"]}}, "insights.objects[1]: is neither"),
         ({"insights": {"objects": ["My_Obj_c"]}}, "insights.objects[0]"),
-        ({"insights": {"objects": ["Bad__Name__c"]}}, "insights.objects[0]"),
+        ({"insights": {"objects": ["Bad__Na__me__c"]}}, "insights.objects[0]"),
         (
             {"insights": {"fields": {"Totango_URL__c": {"label": ""}}}},
             "insights.fields.Totango_URL__c.label: must not be blank",

@@ -488,7 +488,9 @@ def test_a_page_is_created_for_an_object_on_the_system_default():
 def test_created_page_names():
     assert created_page_name("Contact") == "Contact_Totango_Record_Page"
     assert created_page_name("Renewal__c") == "Renewal_Totango_Record_Page"
-    assert created_page_name("ns__Renewal__c") == "ns__Renewal_Totango_Record_Page"
+    assert (
+        created_page_name("ns__Renewal__c") == "ns_Renewal_Totango_Record_Page"
+    )  # no double underscore
 
 
 def test_no_page_is_created_before_api_49():

@@ -88,6 +88,7 @@ def _write_offline_plan(
     cfg: Any, out_dir: Path, output_format: str, force: bool, as_json: bool
 ) -> None:
     """``totango-sf plan``: the offline plan (``render/plan.py``), rendered and written."""
+    from tasks.totango_sf.errors import LocalFileError
     from tasks.totango_sf.metadata.paths import UnsafePath
     from tasks.totango_sf.metadata.validation import SchemaValidationError
     from tasks.totango_sf.render.plan import build_plan, plan_files, write_files
@@ -101,6 +102,8 @@ def _write_offline_plan(
         fail("the rendered package is not schema-valid", EXIT_DEPLOY_FAILED, as_json)
     except UnsafePath as exc:  # OutDirRefused among them
         fail(str(exc), EXIT_BAD_INPUT, as_json)
+    except LocalFileError as exc:  # --out cannot be a folder, or the disk is full
+        fail(str(exc), exc.exit_code, as_json)
     document = {
         **offline_plan.to_json(),
         "out_dir": str(out_dir),

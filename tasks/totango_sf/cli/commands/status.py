@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 
 from tasks.totango_sf.cli.guard import changing, fail_unknown
-from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired
+from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired, deploy_id_checked
 from tasks.totango_sf.cli.org_errors import handle_org_errors, org_errors
 from tasks.totango_sf.cli.org_tables import print_drift, print_failures
 from tasks.totango_sf.cli.output import err, out, print_result, print_warnings, styled
@@ -58,7 +58,11 @@ def status_command(
     config: ConfigOption = None,
     deploy_id: Annotated[
         str | None,
-        typer.Option("--deploy-id", help="The deploy to follow [default: the last unfinished]."),
+        typer.Option(
+            "--deploy-id",
+            help="The deploy to follow [default: the last unfinished].",
+            callback=deploy_id_checked,
+        ),
     ] = None,
     timeout: Annotated[
         float, typer.Option("--timeout", help="Stop waiting (the deploy runs on) after S seconds.")
