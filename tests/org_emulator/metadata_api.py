@@ -131,6 +131,7 @@ class MetadataApi:
             call=call,
         )
         job.test_level = test_level
+        call.detail["zip_bytes"] = len(zip_data)
         job.run_tests = [(t.text or "").strip() for t in op.iter(f"{_M}runTests")]
         call.detail["test_level"] = test_level
         return self._async_response("deployResponse", job.id)
@@ -476,6 +477,7 @@ class MetadataApi:
         md("status", result, "Succeeded" if outcome is not None else "InProgress")
         md("success", result, outcome is not None)
         zip_bytes = b"" if outcome is None else outcome.zip_bytes
+        call.detail["zip_bytes"] = len(zip_bytes)
         if job.malformed and outcome is not None:
             zip_bytes = b"PK\x03\x04 this is not a zip archive (emulator fault)"
         md("zipFile", result, base64.b64encode(zip_bytes).decode())
