@@ -650,6 +650,14 @@ def _retrieve_class() -> type:
         """CumulusCI's retrieve; a Failed result (a limit) is raised as such, not as an
         unreadable zip (its zipFile is empty then)."""
 
+        def _get_check_interval(self) -> float:
+            # CumulusCI sleeps after every status check, the last one too: a second
+            # (or more) of waiting on a retrieve already done.
+            if self.status in ("Done", "Failed"):
+                return 0.0
+            interval: float = super()._get_check_interval()
+            return interval
+
         def _process_response(self, response: Any) -> Any:
             try:
                 result = _result_element(response.content)
