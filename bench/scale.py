@@ -11,7 +11,8 @@ with ``--latency`` seconds on every HTTP call; each command runs as its own
 `totango-sf ... --json` process, so its peak memory is its own.
 
 Printed per size and command: HTTP calls by kind, bytes sent and received (bodies),
-zip sizes (retrieved, deployed), the command's peak memory (ru_maxrss), wall time; then
+zip sizes (retrieved, deployed), the command's peak memory (ru_maxrss) and CPU seconds,
+wall time (the emulator's own work is in it: it answers in this process); then
 how each figure grows from one size to the next. `--quick` runs the two smallest sizes.
 Prints figures; asserts nothing.
 """
@@ -61,6 +62,7 @@ class Run:
     exit: int
     wall: float
     peak_mb: float
+    cpu: float = 0.0  # the command's own user + system seconds
     kinds: Counter[str] = field(default_factory=Counter)
     sent: int = 0
     received: int = 0
@@ -91,7 +93,7 @@ def run_command(args: list[str], env: dict[str, str], emulator) -> Run:
     output = process.stdout.read() if process.stdout else ""
     _, status, usage = os.wait4(process.pid, 0)
     run = Run(args[0], os.waitstatus_to_exitcode(status), time.perf_counter() - started,
-              usage.ru_maxrss / 1024)  # fmt: skip
+              usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)  # fmt: skip
     if run.exit not in (0, 3):
         print(f"    {args[0]} exited {run.exit}: {output[:300]}")
     for call in emulator.history:
@@ -128,13 +130,13 @@ def measure(name: str, size: EnterpriseSize, latency: float, work: Path) -> tupl
         ]
     finally:
         emulator.stop()
-    print(f"  {'command':<9} {'exit':>4} {'calls':>5} {'wall s':>7} {'peak MB':>8}"
+    print(f"  {'command':<9} {'exit':>4} {'calls':>5} {'wall s':>7} {'CPU s':>6} {'peak MB':>8}"
           f" {'sent KB':>8} {'recv KB':>9} {'retrieve zips KB':>22}"
           f" {'deploy zip KB':>13}")  # fmt: skip
     for run in runs:
         zips = "+".join(f"{z / 1024:.0f}" for z in run.retrieve_zips) or "-"
         deploy = "+".join(f"{z / 1024:.0f}" for z in run.deploy_zips) or "-"
-        print(f"  {run.command:<9} {run.exit:>4} {run.calls:>5} {run.wall:>7.1f}"
+        print(f"  {run.command:<9} {run.exit:>4} {run.calls:>5} {run.wall:>7.1f} {run.cpu:>6.1f}"
               f" {run.peak_mb:>8.0f} {run.sent / 1024:>8.0f} {run.received / 1024:>9.0f}"
               f" {zips:>22} {deploy:>13}")  # fmt: skip
     print("  calls by kind: " + "; ".join(
@@ -149,7 +151,7 @@ def growth(results: list[tuple[str, int, list[Run]]], latency: float) -> None:
     print("\ngrowth from one size to the next (ratio of the larger to the smaller)")
     print(f"  {'step':<7} {'command':<9} {'org':>6} {'retrieved':>9} {'calls':>6}"
           f" {'fixed calls':>11} {'recv':>6} {'peak MB':>8} {'wall':>6}"
-          f" {'wall-latency':>12}")  # fmt: skip
+          f" {'wall-latency':>12} {'CPU':>6}")  # fmt: skip
     steps = zip(results, results[1:], strict=False)
     for (small, small_org, small_runs), (big, big_org, big_runs) in steps:
         for a, b in zip(small_runs, big_runs, strict=True):
@@ -161,7 +163,7 @@ def growth(results: list[tuple[str, int, list[Run]]], latency: float) -> None:
                 f" {_ratio(sum(b.retrieve_zips), sum(a.retrieve_zips)):>9}"
                 f" {b.calls / a.calls:>6.2f} {fixed_b - fixed_a:>+11d}"
                 f" {_ratio(b.received, a.received):>6} {b.peak_mb / a.peak_mb:>8.2f}"
-                f" {b.wall / a.wall:>6.2f} {compute_b / compute_a:>12.2f}"
+                f" {b.wall / a.wall:>6.2f} {compute_b / compute_a:>12.2f} {b.cpu / a.cpu:>6.2f}"
             )
 
 

@@ -317,8 +317,16 @@ def _audience(assignment: PageAssignment) -> Audience:
     return Audience()
 
 
+# A reason names this many gaps at most; the row's layout_gaps lists them all. In a large
+# org one page's audience can miss our section for thousands of profile and record type
+# pairs, and a reason is a line a person reads.
+GAPS_IN_REASON = 5
+
+
 def _gaps_text(gaps: tuple[LayoutGap, ...]) -> str:
-    return "; ".join(g.describe() for g in gaps)
+    shown = "; ".join(g.describe() for g in gaps[:GAPS_IN_REASON])
+    more = len(gaps) - GAPS_IN_REASON
+    return f"{shown}; and {more} more (layout_gaps lists them)" if more > 0 else shown
 
 
 def _system_default_row(
