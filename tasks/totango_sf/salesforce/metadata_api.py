@@ -635,8 +635,9 @@ class RetrieveLimitExceeded(Failed):
         )
 
 
-class _RetrieveRefused(Exception):
-    """A retrieve answered with status Failed: its error code and message."""
+class _RetrieveRefused(Unreachable):
+    """A retrieve answered with status Failed: its error code and message (a limit is
+    retried in halves; anything else becomes ``MetadataCallFailed``)."""
 
     def __init__(self, code: str, message: str):
         super().__init__(message)
