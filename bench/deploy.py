@@ -5,14 +5,14 @@
 Every HTTP call gets ``--latency`` seconds, and a deploy takes at least
 ``--deploy-seconds``. It prints HTTP calls, deploys and wall time for:
 
-- totango-sf: `totango-sf deploy` (listMetadata, one retrieve, one deploy, a verify
-  retrieve, permission-set assignment);
+- totango-sf: `totango-sf deploy` (listMetadata, a read of two retrieves, one deploy, a
+  verify read of two retrieves, permission-set assignment);
 - CumulusCI's standard tasks chained: `deploy` of the new components,
   `add_page_layout_fields` per layout, `add_permission_set_perms`, and a
   Security.settings `deploy`.
 
 For totango-sf it also prints the HTTP calls per phase beside the phase's floor (the
-physical minimum: one listMetadata, one retrieve, one deploy, one verify retrieve, plus
+physical minimum: one listMetadata, two retrieves, one deploy, two verify retrieves, plus
 polls and the permission-set assignment).
 
 Prints figures; asserts nothing. The emulator is the project's test double.
@@ -144,14 +144,18 @@ FLOOR = {
     "connect": (1, "token refresh; CumulusCI also reads userinfo, versions, Organization"),
     "org kind": (1, "production or not, before anything is sent"),
     "list layouts": (1, "listMetadata for layout globs"),
-    "retrieve": (1, "retrieve; then polls until the zip is ready"),
+    "retrieve": (
+        2,
+        "two retrieves: the second names the record pages and record types"
+        " the first found; then polls until each zip is ready",
+    ),
     "in-flight check": (1, "a deploy already queued or running in the org (DeployRequest)"),
     "deploy": (1, "deploy; then checkDeployStatus polls until done"),
     "assign permission set": (
         3,
         "the permission set's id, the users still without it (one semi-join), one insert",
     ),
-    "verify retrieve": (1, "retrieve; then polls"),
+    "verify retrieve": (2, "the same two retrieves; then polls"),
 }
 
 
@@ -166,7 +170,7 @@ def phases(kinds: list[str]) -> list[tuple[str, list[str]]]:
             phase = "list layouts"
         elif kind == "retrieve":
             retrieves += 1
-            phase = "retrieve" if retrieves == 1 else "verify retrieve"
+            phase = "retrieve" if retrieves <= 2 else "verify retrieve"
         elif kind in ("checkStatus", "checkRetrieveStatus"):
             phase = grouped[-1][0]
         elif kind in ("deploy", "checkDeployStatus"):

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from tests.org_emulator import apex_tests, catalog
+from tests.org_emulator import apex_tests, catalog, limits
 from tests.org_emulator.deploy_engine import Message, Outcome, count_components, run_deploy
 from tests.org_emulator.faults import Faults
 from tests.org_emulator.history import Call
@@ -113,6 +113,10 @@ class MetadataApi:
     # -- deploy ---------------------------------------------------------------------
     def op_deploy(self, op: etree._Element, call: Call) -> etree._Element:
         zip_data = base64.b64decode(op.findtext(f"{_M}ZipFile") or "")
+        too_large = limits.deploy_problem(zip_data)
+        if too_large is not None:
+            # Refused at deploy() itself, before any job exists (limits.py).
+            raise SoapFault(f"sf:{limits.LIMIT_EXCEEDED}", too_large)
         test_level = (op.findtext(f".//{_M}testLevel") or "").strip() or None
         if test_level == "NoTestRun" and self.state.org_flavour == "production":
             # deploy() itself faults (recorded in xjsender/haoide issue 107). Developer
@@ -127,6 +131,7 @@ class MetadataApi:
             call=call,
         )
         job.test_level = test_level
+        call.detail["zip_bytes"] = len(zip_data)
         job.run_tests = [(t.text or "").strip() for t in op.iter(f"{_M}runTests")]
         call.detail["test_level"] = test_level
         return self._async_response("deployResponse", job.id)
@@ -432,7 +437,13 @@ class MetadataApi:
         result = md("result", response)
         md("done", result, job.outcome is not None)
         md("id", result, job.id)
-        md("state", result, "Completed" if job.outcome is not None else "InProgress")
+        failed = job.outcome is not None and job.outcome.error is not None
+        if failed:
+            assert job.outcome is not None
+            md("message", result, job.outcome.error)
+        md("state", result, _retrieve_state(job))
+        if failed:
+            md("statusCode", result, limits.LIMIT_EXCEEDED)
         return response
 
     def op_checkRetrieveStatus(self, op: etree._Element, call: Call) -> etree._Element:
@@ -442,6 +453,17 @@ class MetadataApi:
         response = md("checkRetrieveStatusResponse")
         result = md("result", response)
         md("done", result, outcome is not None)
+        if outcome is not None and outcome.error is not None:
+            # A limit: the recorded answer (limits.py) has errorMessage, errorStatusCode,
+            # status Failed, success false and no zip.
+            md("errorMessage", result, outcome.error)
+            md("errorStatusCode", result, limits.LIMIT_EXCEEDED)
+            md("id", result, job.id)
+            md("status", result, "Failed")
+            md("success", result, False)
+            _nil("zipFile", result)
+            call.success = False
+            return response
         if outcome is not None:
             stamp = now_soap()
             for props in outcome.properties:
@@ -455,6 +477,7 @@ class MetadataApi:
         md("status", result, "Succeeded" if outcome is not None else "InProgress")
         md("success", result, outcome is not None)
         zip_bytes = b"" if outcome is None else outcome.zip_bytes
+        call.detail["zip_bytes"] = len(zip_bytes)
         if job.malformed and outcome is not None:
             zip_bytes = b"PK\x03\x04 this is not a zip archive (emulator fault)"
         md("zipFile", result, base64.b64encode(zip_bytes).decode())
@@ -495,6 +518,13 @@ class MetadataApi:
                     continue
                 response.append(self._file_properties(props, stamp))
         return response
+
+
+def _retrieve_state(job: RetrieveJob) -> str:
+    """AsyncResult.state of a retrieve: Error for one refused for a limit."""
+    if job.outcome is None:
+        return "InProgress"
+    return "Error" if job.outcome.error is not None else "Completed"
 
 
 def _run_test_result(tests: apex_tests.TestRun) -> etree._Element:

@@ -33,15 +33,35 @@ def _kept(
     )
 
 
+def _named(full_name: str, retrieved: Collection[str]) -> bool:
+    """An object's child is in the retrieve when it, or its whole object, is named."""
+    return full_name in retrieved or full_name.split(".")[0] in retrieved
+
+
 def profile_as_retrieved(
-    data: bytes, layouts: Collection[str], record_types: Collection[str]
+    data: bytes,
+    layouts: Collection[str],
+    record_types: Collection[str],
+    fields: Collection[str] | None = None,
 ) -> bytes:
-    """The stored profile with only the layout assignments this retrieve may return.
+    """The stored profile with only the parts this retrieve may return.
 
     ``record_types``: the retrieved objects' names and RecordType full names.
+    ``fields``: the retrieved objects' names and CustomField full names; a profile
+    carries field-level security only for them ("profiles only include field-level
+    security for fields included in custom objects returned in the same
+    RetrieveRequest", quoted above), and record type visibilities only for the
+    retrieved record types (the cautious reading of the same rule). None keeps them.
     """
     root = parse_xml(data)
     for assignment in root.findall("{*}layoutAssignments"):
         if not _kept(assignment, layouts, record_types):
             root.remove(assignment)
+    if fields is not None:
+        for permission in root.findall("{*}fieldPermissions"):
+            if not _named((permission.findtext("{*}field") or "").strip(), fields):
+                root.remove(permission)
+        for visibility in root.findall("{*}recordTypeVisibilities"):
+            if not _named((visibility.findtext("{*}recordType") or "").strip(), record_types):
+                root.remove(visibility)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from tasks.totango_sf.metadata.safe_xml import parse_xml
-from tests.org_emulator import catalog
+from tests.org_emulator import catalog, limits
 from tests.org_emulator.profile_retrieve import profile_as_retrieved
 from tests.org_emulator.state import MD_NS, OrgState
 
@@ -33,6 +33,8 @@ class RetrieveOutcome:
     zip_bytes: bytes
     properties: list[FileProps] = field(default_factory=list)
     messages: list[tuple[str, str]] = field(default_factory=list)  # (fileName, problem)
+    # A retrieve past a Metadata API limit fails whole (``limits.py``): no zip then.
+    error: str | None = None
 
 
 def _namespace(full_name: str) -> str | None:
@@ -47,6 +49,11 @@ def list_components(state: OrgState, type_name: str) -> list[FileProps]:
             FileProps("CustomField", n, f"objects/{n.split('.')[0]}.object", _namespace(n))
             for n in state.names("CustomField")
         ]
+    if type_name == "RecordType":
+        return [
+            FileProps("RecordType", n, f"objects/{n.split('.')[0]}.object", _namespace(n))
+            for n in record_type_names(state)
+        ]
     if type_name not in catalog.TYPES:
         return []
     return [
@@ -55,15 +62,54 @@ def list_components(state: OrgState, type_name: str) -> list[FileProps]:
     ]
 
 
-def _object_file(state: OrgState, sobject: str, only: set[str] | None) -> bytes:
-    # The object's own settings (seeded actionOverrides) come first, the fields
-    # after them, as in the CustomObject sequence.
+def record_type_names(state: OrgState) -> list[str]:
+    """'<Object>.<RecordType>': the record types the objects' files hold."""
+    names = []
+    for sobject in state.names("CustomObject"):
+        base = (state.component("CustomObject", sobject) or {}).get(f"objects/{sobject}.object")
+        if base:
+            names += [
+                f"{sobject}.{(rt.findtext(f'{_M}fullName') or '').strip()}"
+                for rt in parse_xml(base).findall(f"{_M}recordTypes")
+            ]
+    return sorted(names)
+
+
+@dataclass
+class _ObjectPart:
+    """What a retrieve brings of one object: all of it, or the named children only."""
+
+    whole: bool = False
+    fields: set[str] = field(default_factory=set)
+    record_types: set[str] = field(default_factory=set)
+
+
+def _object_file(state: OrgState, sobject: str, part: _ObjectPart) -> bytes:
+    """The object as retrieved: whole (its own settings, every field, list view, record
+    type...) when the retrieve names the object, else only the named fields and record
+    types. Fields go in before the first element the CustomObject sequence puts after
+    them (its order is alphabetical there)."""
     base = (state.component("CustomObject", sobject) or {}).get(f"objects/{sobject}.object")
-    whole = base and only is None
-    root = parse_xml(base) if whole else etree.Element(f"{_M}CustomObject", nsmap={None: MD_NS})
+    root = etree.Element(f"{_M}CustomObject", nsmap={None: MD_NS})
+    if base:
+        stored = parse_xml(base)
+        if part.whole:
+            root = stored
+        else:
+            for rt in stored.findall(f"{_M}recordTypes"):
+                if (rt.findtext(f"{_M}fullName") or "").strip() in part.record_types:
+                    root.append(rt)
+    later = next(
+        (c for c in root if isinstance(c.tag, str) and etree.QName(c).localname > "fields"),
+        None,
+    )
     for name, data in sorted(state.custom_fields(sobject).items()):
-        if only is None or name in only:
-            root.append(parse_xml(data))
+        if part.whole or name in part.fields:
+            element = parse_xml(data)
+            if later is not None:
+                later.addprevious(element)
+            else:
+                root.append(element)
     etree.cleanup_namespaces(root, top_nsmap={None: MD_NS})
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -107,17 +153,16 @@ def retrieve(state: OrgState, requested: dict[str, list[str]], version: str) -> 
                 )
     files: dict[str, bytes] = {}
     props: list[FileProps] = []
-    objects: dict[str, set[str] | None] = {}
+    objects: dict[str, _ObjectPart] = {}
     for type_name, names in found.items():
         for name in sorted(set(names)):
-            if type_name == "CustomField":
-                sobject, _, fname = name.partition(".")
-                current = objects.setdefault(sobject, set())
-                if current is not None:
-                    current.add(fname)
+            if type_name in ("CustomField", "RecordType"):
+                sobject, _, child = name.partition(".")
+                part = objects.setdefault(sobject, _ObjectPart())
+                (part.fields if type_name == "CustomField" else part.record_types).add(child)
                 props.append(FileProps(type_name, name, f"objects/{sobject}.object"))
             elif type_name == "CustomObject":
-                objects[name] = None
+                objects.setdefault(name, _ObjectPart()).whole = True
                 props.append(FileProps(type_name, name, f"objects/{name}.object"))
             elif type_name == "InstalledPackage":
                 path = catalog.file_path(type_name, name)
@@ -127,21 +172,30 @@ def retrieve(state: OrgState, requested: dict[str, list[str]], version: str) -> 
                 path = catalog.file_path(type_name, name)
                 stored = (state.component(type_name, name) or {}).get(path, b"")
                 record_types = [*found.get("CustomObject", []), *found.get("RecordType", [])]
-                files[path] = profile_as_retrieved(stored, found.get("Layout", []), record_types)
+                fields = [*found.get("CustomObject", []), *found.get("CustomField", [])]
+                files[path] = profile_as_retrieved(
+                    stored, found.get("Layout", []), record_types, fields
+                )
                 props.append(FileProps(type_name, name, path))
             else:
                 files.update(state.component(type_name, name) or {})
                 props.append(
                     FileProps(type_name, name, catalog.file_path(type_name, name), _namespace(name))
                 )
-    for sobject, only in objects.items():
-        files[f"objects/{sobject}.object"] = _object_file(state, sobject, only)
+    for sobject, part in objects.items():
+        files[f"objects/{sobject}.object"] = _object_file(state, sobject, part)
     files["package.xml"] = _package_xml(found, version)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, data in sorted(files.items()):
             archive.writestr(f"unpackaged/{path}", data)
     props.append(FileProps("Package", "unpackaged/package.xml", "unpackaged/package.xml"))
+    # Components' files count; the package.xml the org adds does not.
+    problem = limits.retrieve_problem(
+        len(files) - 1, sum(len(d) for d in files.values()), len(buffer.getvalue())
+    )
+    if problem is not None:
+        return RetrieveOutcome(b"", [], [], problem)
     return RetrieveOutcome(buffer.getvalue(), props, messages)
 
 

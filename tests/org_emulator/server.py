@@ -159,6 +159,8 @@ class OrgEmulatorServer:
                 kind = soap.local(soap.parse_request(body)[1].tag)
         call = self.history.add(Call(kind, method, raw_path))
         call.detail["host"] = str(headers.get("Host", "")).rsplit(":", 1)[0]
+        # What crossed the wire, for benchmarks (bodies only, without HTTP headers).
+        call.detail["bytes_in"] = len(body)
         is_soap = route == "soap"
         for hook in self.faults.take_hooks(kind):
             hook()
@@ -187,6 +189,7 @@ class OrgEmulatorServer:
         except RestError as exc:
             status, ctype, payload = exc.status, "application/json", json.dumps(exc.body()).encode()
         call.status = status
+        call.detail["bytes_out"] = len(payload)
         if call.success is None and kind not in ("deploy", "deployRecentValidation"):
             call.success = status < 400
         if self.persist:

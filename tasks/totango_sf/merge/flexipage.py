@@ -65,6 +65,24 @@ class RegionNotFoundError(FlexiPagePatchError):
     """The configured region or tab is not on the page."""
 
 
+# "A Lightning page region can contain up to 100 components." (Metadata API Developer
+# Guide, "FlexiPage", from API 44.0 on; earlier versions of the same page said 25.)
+MAX_REGION_COMPONENTS = 100
+
+
+class RegionFull(FlexiPagePatchError):
+    """The region our component would go into already holds the most a region may."""
+
+    def __init__(self, region: str, count: int):
+        self.region, self.count = region, count
+        super().__init__(
+            f"region {region!r} already holds {count} components, and a Lightning page"
+            f' region holds at most {MAX_REGION_COMPONENTS} (Metadata API "FlexiPage"):'
+            " choose another region with widget.record_page_region, or take a component"
+            " off the page in Lightning App Builder"
+        )
+
+
 @dataclass(frozen=True)
 class WidgetComponent:
     """The component as configured; ``page`` is already namespace-resolved."""
@@ -353,6 +371,11 @@ def place_widget_component(
         # would be ours to remove on rollback while theirs stays.
         return canonical_bytes(root, keep_comments=True), None
     region = _target_region(root, widget)
+    held = len(region.findall(_tag(region, "itemInstances"))) + len(
+        region.findall(_tag(region, "componentInstances"))
+    )
+    if held >= MAX_REGION_COMPONENTS:
+        raise RegionFull(_text(region, "name") or "", held)
     if fmt == "legacy":
         new = _component_element(region, widget, fmt, None)
     else:

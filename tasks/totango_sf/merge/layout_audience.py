@@ -69,15 +69,37 @@ def object_layouts(sobjects: Iterable[str], layout_names: Iterable[str]) -> list
     return sorted(n for n in layout_names if n.startswith(prefixes))
 
 
-def retrieve_members(sobjects: Iterable[str], layout_names: Iterable[str]) -> list[tuple[str, str]]:
+def retrieve_members(
+    sobjects: Iterable[str],
+    layout_names: Iterable[str],
+    record_types: Iterable[str] | None = None,
+) -> list[tuple[str, str]]:
     """Profiles, with every layout of the objects so their assignments come back.
 
-    The objects themselves (for their record types) are retrieved by the caller.
+    ``record_types``: the objects' record types ('Account.Customer'), named so that the
+    record-type-specific assignments come back too. None: the caller retrieves the
+    objects themselves in the same retrieve, which also brings them back, but then
+    every profile carries the field permissions of every field of those objects
+    (Metadata API Developer Guide, "Profile"), thousands of entries per profile in a
+    large org, none of them read here.
     """
     layouts = object_layouts(sobjects, layout_names)
     if not layouts:
         return []
-    return [("Profile", "*"), *[("Layout", name) for name in layouts]]
+    named = [("RecordType", name) for name in sorted(record_types or ())]
+    return [("Profile", "*"), *[("Layout", name) for name in layouts], *named]
+
+
+def record_type_names(object_xml: bytes | None, sobject: str) -> list[str]:
+    """'<Object>.<RecordType>' of every record type an object file holds."""
+    if not object_xml:
+        return []
+    root = parse_xml(object_xml)
+    return [
+        f"{sobject}.{(rt.findtext('{*}fullName') or '').strip()}"
+        for rt in root.findall("{*}recordTypes")
+        if (rt.findtext("{*}fullName") or "").strip()
+    ]
 
 
 def profile_assignments(retrieved: Mapping[str, bytes]) -> list[LayoutAssignment] | None:

@@ -24,6 +24,7 @@ from tasks.totango_sf.merge.flexipage import (
     FlexiPagePatchError,
     LegacyClaim,
     PageFacts,
+    RegionFull,
     WidgetComponent,
     add_widget_component,
     format_for,
@@ -93,6 +94,8 @@ class RecordPagePlan:
     # object -> the created page that is (to be) its org default
     org_defaults: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # Problems that stop a deploy before anything is sent (a region already full).
+    blocking: list[str] = field(default_factory=list)
 
     def to_json(self) -> list[dict[str, Any]]:
         return [row.to_json() for row in self.rows]
@@ -143,6 +146,35 @@ def retrieve_members(config: TotangoConfig) -> list[tuple[str, str]]:
         return []
     apps = [("CustomApplication", name) for name in ("*", *STANDARD_LIGHTNING_APPS)]
     return [*apps, ("FlexiPage", "*")]
+
+
+def assignment_members(config: TotangoConfig) -> list[tuple[str, str]]:
+    """The first read of the record-page plan: where record pages are assigned.
+
+    Every Lightning app (app defaults, app + record type + profile assignments); the
+    objects' org defaults come with the objects, which the caller retrieves anyway.
+    No FlexiPage yet: which ones matter is known only once these are read.
+    """
+    if config.widget.record_pages == "none" and not config.widget.create_record_page.enabled:
+        return []
+    return [("CustomApplication", name) for name in ("*", *STANDARD_LIGHTNING_APPS)]
+
+
+def page_members(config: TotangoConfig, retrieved: Mapping[str, bytes]) -> list[tuple[str, str]]:
+    """The second read: only the FlexiPages the plan judges or merges.
+
+    A record page matters here only when it is assigned to a configured object (the
+    org default in the object file, an app's assignments) or is the page this setup
+    creates; an org's other record pages, home and app pages, often thousands, are
+    never retrieved. ``retrieved`` holds the objects and apps of the first read.
+    """
+    if not assignment_members(config):
+        return []
+    objects = {o: retrieved.get(f"objects/{o}.object") for o in config.insights.objects}
+    names = {a.page for a in assignments(objects, _apps(retrieved)) if a.page is not None}
+    if config.widget.create_record_page.enabled:
+        names |= {created_page_name(o) for o in config.insights.objects}
+    return [("FlexiPage", name) for name in sorted(names)]
 
 
 def _apps(retrieved: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -285,8 +317,16 @@ def _audience(assignment: PageAssignment) -> Audience:
     return Audience()
 
 
+# A reason names this many gaps at most; the row's layout_gaps lists them all. In a large
+# org one page's audience can miss our section for thousands of profile and record type
+# pairs, and a reason is a line a person reads.
+GAPS_IN_REASON = 5
+
+
 def _gaps_text(gaps: tuple[LayoutGap, ...]) -> str:
-    return "; ".join(g.describe() for g in gaps)
+    shown = "; ".join(g.describe() for g in gaps[:GAPS_IN_REASON])
+    more = len(gaps) - GAPS_IN_REASON
+    return f"{shown}; and {more} more (layout_gaps lists them)" if more > 0 else shown
 
 
 def _system_default_row(
@@ -467,6 +507,10 @@ def _row(
         return row("cannot", page_of.unusable)
     try:
         merged, placed = place_widget_component(data, page_of.widget, config.api_version, claim)
+    except RegionFull as exc:
+        # A deploy would fail on this page: stop before anything is sent.
+        plan.blocking.append(f"record page {page}: {exc}")
+        return row("cannot", str(exc))
     except FlexiPagePatchError as exc:
         return row("cannot", str(exc))
     if placed is not None:

@@ -36,6 +36,7 @@ from tasks.totango_sf.salesforce.apex_tests import (
 from tasks.totango_sf.salesforce.connection import OrgUnreachable, org_call_errors
 from tasks.totango_sf.salesforce.metadata_api import (
     MetadataCallFailed,
+    check_package_limits,
     deploy_files,
     quick_deploy,
 )
@@ -210,6 +211,7 @@ def deploy(
         return outcome
     files = state.deploy_files()
     require_valid(files)
+    check_package_limits(files)
     refuse_if_in_flight(session)
     try:
         snapshot = write_snapshot(

@@ -84,21 +84,54 @@ def referenced_pages(config: TotangoConfig, layouts: Mapping[str, str]) -> list[
 def retrieve_members(
     config: TotangoConfig, layouts: Mapping[str, str], layout_names: Iterable[str] = ()
 ) -> list[tuple[str, str]]:
-    """Everything one retrieve must bring back: what we deploy, patch or build on.
+    """The first read: what we deploy, patch or build on, and where record pages are
+    assigned. Each member, and why it is retrieved:
 
-    ``layout_names``: every layout of the org; with record pages in play, the
-    profiles come back with the assignments of the configured objects' layouts.
+    - each new component (fields, permission set, pages...): compared with ours, so a
+      set-up org gets nothing deployed;
+    - each matched layout and Security.settings: merged (a deploy replaces the file);
+    - each configured object (``CustomObject``): that it exists, its org default
+      record page (``actionOverrides``, which no smaller member holds) and its record
+      types' names. It brings every field and list view along: no profile is in this
+      read, so that costs the object file alone, not a copy of each field's
+      permissions in every profile;
+    - each Visualforce page the layouts show: that it exists;
+    - with record pages in play, every Lightning app: where record pages are assigned.
+
+    The FlexiPages and profiles come in a second read (``later_members``), named from
+    this one. ``layout_names`` is unused here and kept for callers.
     """
     members = [package_member(c.type, c.full_name) for c in new_components(config)]
     members += [("Layout", name) for name in layouts]
     members += [("Settings", "Security")]
     members += [("CustomObject", obj) for obj in config.insights.objects]
     members += [("ApexPage", page) for page in referenced_pages(config, layouts)]
-    pages = record_page_plan.retrieve_members(config)
-    members += pages
-    if pages:
-        members += layout_audience.retrieve_members(config.insights.objects, layout_names)
+    members += record_page_plan.assignment_members(config)
     return sorted(set(members))
+
+
+def later_members(
+    config: TotangoConfig, retrieved: Mapping[str, bytes], layout_names: Iterable[str]
+) -> list[tuple[str, str]]:
+    """The second read, with record pages in play: each member, and why.
+
+    - each FlexiPage assigned to a configured object, and the page this setup creates
+      (``record_page_plan.page_members``): judged and merged; no other page;
+    - every profile, with every layout of the objects and each of their record types
+      named, no object: the profiles' layout assignments say which users get a layout
+      without our section (``layout_audience``), and they come back only with those
+      layouts and record types in the same retrieve.
+    """
+    pages = record_page_plan.page_members(config, retrieved)
+    if not record_page_plan.assignment_members(config):
+        return []
+    record_types = [
+        name
+        for obj in config.insights.objects
+        for name in layout_audience.record_type_names(retrieved.get(object_path(obj)), obj)
+    ]
+    audience = layout_audience.retrieve_members(config.insights.objects, layout_names, record_types)
+    return sorted({*pages, *audience})
 
 
 def covered_layouts(
@@ -176,4 +209,5 @@ def desired_state(
         state.originals.update(part.originals)
         state.warnings += part.warnings
         state.blocking += part.blocking
+    state.blocking += pages.blocking
     return state

@@ -17,24 +17,44 @@ from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.org.desired_state import (
     DesiredState,
     desired_state,
+    later_members,
     object_path,
     retrieve_members,
 )
 from tasks.totango_sf.org.ip_ranges_state import ip_ranges_drift
 from tasks.totango_sf.org.results import Drift, VerifyReport
+from tasks.totango_sf.salesforce.limits import merge_file
 from tasks.totango_sf.salesforce.metadata_api import list_metadata, retrieve_files
 from tasks.totango_sf.state.record_page_claims import latest_claims
 from tasks.totango_sf.state.snapshot import snapshot_folder
 
 
-def read_org(
-    session: Any, config: TotangoConfig, snapshot_root: Path | None = None
-) -> tuple[list[str], DesiredState]:
-    """listMetadata(Layout) + one retrieve -> the desired state and its diff."""
-    layout_names = list_metadata(session, "Layout", config.api_version)
+def read_files(session: Any, config: TotangoConfig, layout_names: list[str]) -> dict[str, bytes]:
+    """The org's files the desired state is built from, in at most two reads.
+
+    The first brings what is deployed, merged or checked, and where record pages are
+    assigned; the second, with record pages in play, only the FlexiPages those
+    assignments name and the profiles' layout assignments (``desired_state``
+    ``retrieve_members`` and ``later_members`` say why each member is read). Each read
+    is split into chunks when it would pass the Metadata API's limits.
+    """
     layouts = config.matching_layouts(layout_names)
     members = retrieve_members(config, layouts, layout_names)
     retrieved = retrieve_files(session, members, config.api_version)
+    later = later_members(config, retrieved, layout_names)
+    if later:
+        for path, data in retrieve_files(session, later, config.api_version).items():
+            before = retrieved.get(path)
+            retrieved[path] = data if before is None else merge_file(path, before, data)
+    return retrieved
+
+
+def read_org(
+    session: Any, config: TotangoConfig, snapshot_root: Path | None = None
+) -> tuple[list[str], DesiredState]:
+    """listMetadata(Layout) + the reads of ``read_files`` -> the desired state and its diff."""
+    layout_names = list_metadata(session, "Layout", config.api_version)
+    retrieved = read_files(session, config, layout_names)
     claims = latest_claims(snapshot_folder(snapshot_root), session.name)
     return layout_names, desired_state(config, layout_names, retrieved, claims)
 
@@ -93,9 +113,7 @@ def verify(
     """Drift report; reuses ``layout_names`` to skip the listMetadata after a deploy."""
     if layout_names is None:
         layout_names = list_metadata(session, "Layout", config.api_version)
-    layouts = config.matching_layouts(layout_names)
-    members = retrieve_members(config, layouts, layout_names)
-    retrieved = retrieve_files(session, members, config.api_version)
+    retrieved = read_files(session, config, layout_names)
     claims = latest_claims(snapshot_folder(None), session.name)
     return drift_report(
         session.name, config, desired_state(config, layout_names, retrieved, claims)

@@ -30,6 +30,7 @@ from lxml import etree
 from tasks.totango_sf.errors import Failed, OutcomeUnknown, Unreachable, status_command
 from tasks.totango_sf.metadata.package_xml import package_xml
 from tasks.totango_sf.metadata.safe_xml import parse_xml
+from tasks.totango_sf.salesforce import limits
 from tasks.totango_sf.salesforce.apex_tests import ApexTestPlan, ApexTestReport, parse_test_report
 
 MD_NS = "http://soap.sforce.com/2006/04/metadata"
@@ -564,12 +565,24 @@ def _deploy_classes() -> tuple[type, type, type]:
     return BackoffDeploy, QuickDeploy, FollowDeploy
 
 
-def zip_base64(files: Mapping[str, bytes]) -> str:
+def zip_bytes(files: Mapping[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, data in sorted(files.items()):
             archive.writestr(path, data)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
+
+
+def zip_base64(files: Mapping[str, bytes]) -> str:
+    return base64.b64encode(zip_bytes(files)).decode("ascii")
+
+
+def check_package_limits(files: Mapping[str, bytes]) -> bytes:
+    """The package's zip, or ``PackageTooLarge`` when a deploy of it would pass a
+    Metadata API limit (``limits.py``): refused before anything is sent."""
+    archive = zip_bytes(files)
+    limits.check_deploy(len(files), sum(len(data) for data in files.values()), len(archive))
+    return archive
 
 
 def deploy_files(
@@ -582,10 +595,11 @@ def deploy_files(
     test_plan: ApexTestPlan = NO_TESTS,
 ) -> DeployResult:
     """One atomic deploy of a Metadata API folder's files (package.xml included)."""
+    archive = check_package_limits(files)
     backoff_deploy = _deploy_classes()[0]
     call = backoff_deploy(
         session.api_task,
-        zip_base64(files),
+        base64.b64encode(archive).decode("ascii"),
         api_version=api_version,
         check_only=check_only,
         polling=polling,
@@ -657,23 +671,113 @@ def list_metadata(session: Any, metadata_type: str, api_version: str) -> list[st
     return sorted(row["fullName"] for row in listed[metadata_type] if row.get("fullName"))
 
 
-def retrieve_files(
-    session: Any, members: Iterable[tuple[str, str]], api_version: str
-) -> dict[str, bytes]:
-    """One unpackaged retrieve; zip paths (without ``unpackaged/``) -> bytes."""
-    from cumulusci.salesforce_api.exceptions import MetadataApiError
+class RetrieveLimitExceeded(Failed):
+    """The org refused a retrieve for its size (``LIMIT_EXCEEDED``), even once halved."""
+
+    def __init__(self, message: str):
+        super().__init__(
+            f"the org refused the retrieve: {message}. Each part was halved"
+            f" {limits.MAX_SPLITS} times and one is still too large; retrieve less"
+            " (fewer insights.objects or widget.layouts)"
+        )
+
+
+class _RetrieveRefused(Unreachable):
+    """A retrieve answered with status Failed: its error code and message (a limit is
+    retried in halves; anything else becomes ``MetadataCallFailed``)."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def _retrieve_class() -> type:
     from cumulusci.salesforce_api.metadata import ApiRetrieveUnpackaged
 
+    class Retrieve(_retrying(ApiRetrieveUnpackaged)):  # type: ignore[misc]
+        """CumulusCI's retrieve; a Failed result (a limit) is raised as such, not as an
+        unreadable zip (its zipFile is empty then)."""
+
+        def _get_check_interval(self) -> float:
+            # CumulusCI sleeps after every status check, the last one too: a second
+            # (or more) of waiting on a retrieve already done.
+            if self.status in ("Done", "Failed"):
+                return 0.0
+            interval: float = super()._get_check_interval()
+            return interval
+
+        def _process_response(self, response: Any) -> Any:
+            try:
+                result = _result_element(response.content)
+            except MetadataCallFailed:
+                return super()._process_response(response)
+            if (result.findtext(_m("status")) or "").strip() == "Failed":
+                raise _RetrieveRefused(
+                    (result.findtext(_m("errorStatusCode")) or "").strip(),
+                    (result.findtext(_m("errorMessage")) or "").strip(),
+                )
+            return super()._process_response(response)
+
+    return Retrieve
+
+
+def _retrieve_one(session: Any, members: list[tuple[str, str]], api_version: str) -> Any:
+    from cumulusci.salesforce_api.exceptions import MetadataApiError, MetadataParseError
+
     request = package_xml(members, api_version).decode("utf-8")
-    call = _retrying(ApiRetrieveUnpackaged)(session.api_task, request, api_version)
+    call = _retrieve_class()(session.api_task, request, api_version)
     try:
-        archive = call()
+        return call()
+    except MetadataParseError as exc:
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, _RetrieveRefused):
+            raise cause from None
+        raise MetadataCallFailed(str(exc)) from None
     except MetadataApiError as exc:
         raise MetadataCallFailed(str(exc)) from None
     except zipfile.BadZipFile as exc:
         raise MetadataCallFailed(f"the retrieved zip is unreadable: {exc}") from None
-    return {
-        name: archive.read(name)
-        for name in archive.namelist()
-        if not name.endswith("/") and name != "package.xml"
-    }
+
+
+def _retrieve_chunk(
+    session: Any, chunk: limits.Chunk, api_version: str, splits: int = 0
+) -> list[dict[str, bytes]]:
+    """One chunk's files; a chunk the org refuses for a limit is halved and retried."""
+    try:
+        archive = _retrieve_one(session, chunk.all_members, api_version)
+    except _RetrieveRefused as refused:
+        halves = chunk.halves() if refused.code == limits.LIMIT_EXCEEDED else []
+        if not halves or splits >= limits.MAX_SPLITS:
+            if refused.code == limits.LIMIT_EXCEEDED:
+                raise RetrieveLimitExceeded(str(refused)) from None
+            raise MetadataCallFailed(f"{refused.code}: {refused}") from None
+        return [
+            files
+            for half in halves
+            for files in _retrieve_chunk(session, half, api_version, splits + 1)
+        ]
+    return [
+        {
+            name: archive.read(name)
+            for name in archive.namelist()
+            if not name.endswith("/") and name != "package.xml"
+        }
+    ]
+
+
+def retrieve_files(
+    session: Any, members: Iterable[tuple[str, str]], api_version: str
+) -> dict[str, bytes]:
+    """Unpackaged retrieves of ``members``; zip paths (without ``unpackaged/``) -> bytes.
+
+    One retrieve when the members fit the Metadata API's limits (``limits.py``); else
+    chunks, each within them, whose files are merged (an object split over two chunks
+    comes back whole).
+    """
+    merged: dict[str, bytes] = {}
+    for chunk in limits.retrieve_chunks(list(members)):
+        for files in _retrieve_chunk(session, chunk, api_version):
+            for path, data in files.items():
+                before = merged.get(path)
+                merged[path] = data if before is None else limits.merge_file(path, before, data)
+    return merged
