@@ -9,17 +9,12 @@ refuses). Tests lower them, so a small org reaches them.
 from __future__ import annotations
 
 import io
-import json
 import zipfile
-from pathlib import Path
 
 import pytest
 from lxml import etree
-from typer.testing import CliRunner
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
-from tasks.totango_sf.cli.app import app
-from tasks.totango_sf.cli.org import register
 from tasks.totango_sf.merge.flexipage import (
     MAX_REGION_COMPONENTS,
     RegionFull,
@@ -27,24 +22,10 @@ from tasks.totango_sf.merge.flexipage import (
     add_widget_component,
 )
 from tasks.totango_sf.salesforce import limits
-from tests.cli_json import error_of, result_of
 from tests.org_emulator import limits as org_limits
 from tests.org_emulator.retrieve_engine import retrieve
-
-if not any(c.name == "deploy" for c in app.registered_commands):
-    register(app)
-
-REAL_IPS = ["8.8.8.8", "1.1.1.0/24"]
-
-
-def write_config(folder: Path, **extra) -> Path:
-    path = folder / "totango.yml"
-    path.write_text(json.dumps({"trusted_ip_ranges": {"addresses": REAL_IPS}, **extra}))
-    return path
-
-
-def cli(*args: str):
-    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+from tests.support.cli import cli, write_config
+from tests.support.cli_json import error_of, result_of
 
 
 def retrieved_types(emulator) -> list[dict[str, list[str]]]:

@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from tasks.totango_sf.cli.org import register
 from typer.testing import CliRunner
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.cli.app import app
-from tasks.totango_sf.cli.org import register
-from tests.cli_json import result_of
-from tests.conftest import SHARED_ABSENT
 from tests.org_emulator.emulator import OrgEmulator
 from tests.org_emulator.enterprise import (
     EnterpriseSize,
@@ -24,6 +22,8 @@ from tests.org_emulator.enterprise import (
     corpus_folder,
 )
 from tests.org_emulator.retrieve_engine import retrieve
+from tests.support.cli_json import result_of
+from tests.support.paths import SHARED_ABSENT
 
 pytestmark = pytest.mark.skipif(corpus_folder() is None, reason=SHARED_ABSENT)
 
