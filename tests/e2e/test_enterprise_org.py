@@ -10,11 +10,8 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from tasks.totango_sf.cli.org import register
-from typer.testing import CliRunner
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
-from tasks.totango_sf.cli.app import app
 from tests.org_emulator.emulator import OrgEmulator
 from tests.org_emulator.enterprise import (
     EnterpriseSize,
@@ -22,13 +19,12 @@ from tests.org_emulator.enterprise import (
     corpus_folder,
 )
 from tests.org_emulator.retrieve_engine import retrieve
+from tests.support.cli import cli
 from tests.support.cli_json import result_of
 from tests.support.paths import SHARED_ABSENT
 
 pytestmark = pytest.mark.skipif(corpus_folder() is None, reason=SHARED_ABSENT)
 
-if not any(c.name == "deploy" for c in app.registered_commands):
-    register(app)
 
 SMALL = EnterpriseSize(
     profiles=6, record_types=3, layouts=4, flexipages=60, fields=20, ip_ranges=12,
@@ -83,10 +79,7 @@ def test_deploy_and_verify_on_an_enterprise_org_read_only_the_pages_in_use(
     config = tmp_path / "totango.yml"
     config.write_text(json.dumps({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}))
     enterprise.history.clear()
-    result = CliRunner().invoke(
-        app, ["deploy", "--org", "emu", "--config", str(config), "--json"],
-        catch_exceptions=False,
-    )  # fmt: skip
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
     assert result.exit_code == 0, result.output
     doc = result_of(result.stdout)
     assert doc["status"] == "deployed" and doc["verify"]["in_sync"] is True
