@@ -150,6 +150,8 @@ def text_format(text: str | None, *, rest: bool = False) -> str:
         return "empty"
     if not rest and text in ("true", "false"):
         return "boolean"
+    if _ID.match(text) and sum(c.isdigit() for c in text) >= 4:
+        return f"id{len(text)}"  # before numbers: an id may be all digits
     if re.fullmatch(r"-?\d+", text):
         return "digits" if rest else "integer"
     if re.fullmatch(r"-?\d+\.\d+", text):
@@ -160,8 +162,6 @@ def text_format(text: str | None, *, rest: bool = False) -> str:
         return "dateTime(+0000)"
     if _DATE.match(text):
         return "date"
-    if _ID.match(text) and sum(c.isdigit() for c in text) >= 4:
-        return f"id{len(text)}"
     if rest and text.startswith("/"):
         return "path"
     if rest and text.startswith(("https://", "http://")):

@@ -441,17 +441,10 @@ KNOWN_DIFFERENCES = {
     "cci_global_describe.json",
     "cci_query_invalid_field.json",
     "cci_tooling_query_apexclass.json",
-    "haoide107_fault_notestrun.txt",
-    "ic2753_check_deploy_validation_in_progress.xml",
-    "js_fault_invalid_session.xml",
     "js_list_metadata_results.xml",
     "nelsonic_describe_metadata.xml",
     "nelsonic_fault_insufficient_access.xml",
     "rf_query_paginated_first_page.json",
-    "ss_check_deploy_failed_no_package.xml",
-    "ss_check_deploy_in_progress.xml",
-    "ss_check_deploy_pending.xml",
-    "ss_check_deploy_succeeded.xml",
     "sublimeapex23_malformed_query.txt",
 }
 

@@ -292,17 +292,23 @@ class MetadataApi:
         md("checkOnly", result, job.check_only)
         if job.completed:
             md("completedDate", result, job.completed)
-        md("createdBy", result, self.state.user_id)
+        # DeployResult.createdBy is a 15-character id in every recorded answer
+        # (../shared/recorded/ss_check_deploy_*.xml, ic2753_check_deploy_*.xml).
+        md("createdBy", result, self.state.user_id[:15])
         md("createdByName", result, self.state.user["Name"])
         md("createdDate", result, job.created)
+        # details always holds runTestResult, zeros when no tests ran, from Pending on
+        # (recorded: ss_check_deploy_pending.xml, ss_check_deploy_in_progress.xml,
+        # ss_check_deploy_succeeded.xml, ss_check_deploy_failed_no_package.xml,
+        # ic2753_check_deploy_validation_in_progress.xml). Every recording asked with
+        # includeDetails; without it the component rows and the per-test rows stay out.
         details = md("details", result)
         if outcome is not None and include_details:
             for message in outcome.failures:
                 details.append(_message("componentFailures", message, job.completed or ""))
             for message in outcome.successes:
                 details.append(_message("componentSuccesses", message, job.completed or ""))
-            if job.tests is not None:
-                details.append(_run_test_result(job.tests))
+        details.append(_run_test_result(job.tests, rows=include_details))
         md("done", result, done)
         if outcome is not None and outcome.error_message:
             md("errorMessage", result, outcome.error_message)
@@ -320,9 +326,11 @@ class MetadataApi:
         md("numberTestsTotal", result, len(tests.ran) if tests else 0)
         md("rollbackOnError", result, job.rollback_on_error)
         md("runTestsEnabled", result, tests is not None)
-        md("startDate", result, job.created)
-        if status == "InProgress":
-            md("stateDetail", result, f"Deploying {deployed} of {total} components")
+        # A deploy still Pending has no startDate (ss_check_deploy_pending.xml); neither
+        # recorded InProgress answer carries a stateDetail (ss_check_deploy_in_progress.xml,
+        # ic2753_check_deploy_validation_in_progress.xml), so none is sent.
+        if status != "Pending":
+            md("startDate", result, job.created)
         md("status", result, status)
         md("success", result, job.ok)
         return result
@@ -497,9 +505,16 @@ class MetadataApi:
         return response
 
 
-def _run_test_result(tests: apex_tests.TestRun) -> etree._Element:
-    """details.runTestResult, elements in RunTestsResult's schema order (metadata.wsdl)."""
+def _run_test_result(tests: apex_tests.TestRun | None, rows: bool = True) -> etree._Element:
+    """details.runTestResult, elements in RunTestsResult's schema order (metadata.wsdl);
+    zeros when no tests ran, as real orgs send it."""
     el = md("runTestResult")
+    if tests is None or not rows:
+        ran = len(tests.ran) if tests else 0
+        md("numFailures", el, len(tests.failures) if tests else 0)
+        md("numTestsRun", el, ran)
+        md("totalTime", el, tests.total_time if tests else 0.0)
+        return el
     for name, message in tests.coverage_warnings:
         warning = md("codeCoverageWarnings", el)
         md("id", warning, "01p000000000001AAA")
@@ -555,8 +570,9 @@ def _message(tag: str, message: Message, stamp: str) -> etree._Element:
     md("changed", el, message.changed)
     if message.column is not None:
         md("columnNumber", el, message.column)
-    if message.component_type:
-        md("componentType", el, message.component_type)
+    # Every row holds componentType, empty for package.xml (ss_check_deploy_succeeded.xml,
+    # ss_check_deploy_failed_no_package.xml).
+    md("componentType", el, message.component_type or "")
     md("created", el, message.created)
     md("createdDate", el, stamp)
     md("deleted", el, message.deleted)
