@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.org_emulator import catalog, managed_package
+from tests.org_emulator import apex_tests, catalog, managed_package
 from tests.org_emulator.state import OrgState
 
 SEED = Path(__file__).with_name("seed")
@@ -92,6 +92,7 @@ def build_state(
     )
     _seed_people(state, flavour)
     _seed_metadata(state)
+    apex_tests.seed_classes(state)
     if package_installed:
         managed_package.install(state, package_version)
         if gateway_installed:
@@ -125,6 +126,7 @@ def _seed_people(state: OrgState, flavour: str) -> None:
                 "PermissionsCustomizeApplication": name == "System Administrator",
                 "PermissionsModifyAllData": name == "System Administrator",
                 "PermissionsManageProfilesPermissionsets": name == "System Administrator",
+                "PermissionsModifyMetadata": name == "System Administrator",
             },
         )
     # Totango's connection user: an integration user on a minimal, non-admin profile,
@@ -144,6 +146,7 @@ def _seed_people(state: OrgState, flavour: str) -> None:
             "PermissionsCustomizeApplication": False,
             "PermissionsModifyAllData": False,
             "PermissionsManageProfilesPermissionsets": False,
+            "PermissionsModifyMetadata": False,
         },
     )
     domain = f"{flavour}.emulator.example.com"

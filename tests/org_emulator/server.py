@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tests.org_emulator import soap
+from tests.org_emulator import soap, user_permissions
 from tests.org_emulator.faults import Faults
 from tests.org_emulator.history import Call, History
 from tests.org_emulator.metadata_api import MetadataApi
@@ -252,6 +252,12 @@ class OrgEmulatorServer:
             session, operation = soap.parse_request(body)
             if not self._authorized(headers, session or ""):
                 return 500, "text/xml", soap.invalid_session_fault()
+            if not user_permissions.may_use_metadata_api(
+                self.state, self.state.user_of_token(session or "")
+            ):
+                raise soap.SoapFault(
+                    "sf:INSUFFICIENT_ACCESS", user_permissions.METADATA_API_REFUSED
+                )
             response = self.metadata.handle(operation, call)
             return 200, "text/xml", soap.envelope(response)
         if not self._authorized(headers) or not self._on_current_host(headers, route):

@@ -97,6 +97,8 @@ SOBJECTS: dict[str, SObjectInfo] = {
                 "PermissionsCustomizeApplication",
                 "PermissionsModifyAllData",
                 "PermissionsManageProfilesPermissionsets",
+                # "Modify Metadata Through Metadata API Functions" (user_permissions.py).
+                "PermissionsModifyMetadata",
                 *_AUDIT,
             ),
             relationships={"Profile": ("ProfileId", "Profile")},
@@ -285,6 +287,18 @@ SOBJECTS: dict[str, SObjectInfo] = {
             tooling=True,
             data=False,
             required=("SubscriberPackageVersionKey",),
+        ),
+        # The org's Apex classes (Object Reference and Tooling API, "ApexClass"),
+        # seeded from apex_tests.py; queried by CumulusCI's run_tests through Tooling
+        # (recorded: ../shared/recorded/cci_tooling_query_apexclass.json).
+        SObjectInfo(
+            "ApexClass",
+            "Apex Class",
+            ("Id", "Name", "NamespacePrefix", "ApiVersion", "Status", "IsValid", *_AUDIT),
+            createable=False,
+            updateable=False,
+            deletable=False,
+            tooling=True,
         ),
         SObjectInfo(
             "ApexPage",
