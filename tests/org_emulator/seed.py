@@ -44,6 +44,34 @@ STANDARD_FIELDS = {
     "User": ["Id", "Name", "Username", "Email", "ProfileId", "IsActive"],
 }  # fmt: skip
 
+# The Organization record's other fields, valued as a real Developer Edition org's
+# (recorded: ../shared/recorded/cci_get_organization.json).
+ORGANIZATION_DEFAULTS = {
+    "Division": None, "Street": None, "City": None, "State": None, "PostalCode": None,
+    "Country": "US", "Latitude": None, "Longitude": None, "GeocodeAccuracy": None,
+    "Address": {
+        "city": None, "country": "US", "geocodeAccuracy": None, "latitude": None,
+        "longitude": None, "postalCode": None, "state": None, "street": None,
+    },
+    "Phone": None, "Fax": None, "PrimaryContact": None,
+    "DefaultLocaleSidKey": "en_US", "TimeZoneSidKey": "America/Los_Angeles",
+    "LanguageLocaleKey": "en_US", "ReceivesInfoEmails": True, "ReceivesAdminInfoEmails": True,
+    "PreferencesRequireOpportunityProducts": False,
+    "PreferencesTransactionSecurityPolicy": False, "PreferencesTerminateOldestSession": False,
+    "PreferencesConsentManagementEnabled": True,
+    "PreferencesAutoSelectIndividualOnMerge": False,
+    "PreferencesLightningLoginEnabled": True, "PreferencesOnlyLLPermUserAllowed": False,
+    "FiscalYearStartMonth": 1, "UsesStartDateAsFiscalYearName": False,
+    "DefaultAccountAccess": "Edit", "DefaultContactAccess": "ControlledByParent",
+    "DefaultOpportunityAccess": "Edit", "DefaultLeadAccess": "ReadEditTransfer",
+    "DefaultCaseAccess": "ReadEditTransfer", "DefaultCalendarAccess": "HideDetailsInsert",
+    "DefaultPricebookAccess": "ReadSelect", "DefaultCampaignAccess": "All",
+    "DelegatedAuthenticationServiceUrl": None, "ComplianceBccEmail": None,
+    "UiSkin": "Theme3", "SignupCountryIsoCode": "US", "NumKnowledgeService": 2,
+    "WebToCaseDefaultOrigin": "Web", "MonthlyPageViewsUsed": 0,
+    "MonthlyPageViewsEntitlement": 0, "IsReadOnly": False,
+}  # fmt: skip
+
 INTEGRATION_PROFILE = "Minimum Access - Salesforce"
 USERS = (
     # (first, last, profile, active)
@@ -78,19 +106,17 @@ def build_state(
     state.insert(
         "Organization",
         {
+            **ORGANIZATION_DEFAULTS,
             "Name": f"Emulated {flavour} org (test double)",
             "OrganizationType": org_type,
             "IsSandbox": is_sandbox,
             "InstanceName": "CS42" if is_sandbox else "NA99",
             "NamespacePrefix": None,
             "TrialExpirationDate": trial,
-            "Country": "US",
-            "LanguageLocaleKey": "en_US",
-            "DefaultLocaleSidKey": "en_US",
-            "TimeZoneSidKey": "America/Los_Angeles",
         },
     )
     _seed_people(state, flavour)
+    state.org["PrimaryContact"] = state.user["Name"]
     _seed_metadata(state)
     apex_tests.seed_classes(state)
     if package_installed:
