@@ -109,12 +109,23 @@ class OrgSession:
         return retrying_client(self.org_config)
 
     def query(self, soql: str, tooling: bool = False) -> list[dict[str, Any]]:
+        """Every record of a SOQL query, page after page.
+
+        An org answers with at most 2,000 records and ``done: false``, and the rest
+        behind ``nextRecordsUrl`` (REST API Developer Guide, "Execute a SOQL Query"),
+        Tooling queries as well. ``query_all`` follows the pages of a REST query; a
+        Tooling query's are followed here.
+        """
         client = self.salesforce()
-        if tooling:
-            # params= URL-encodes the query, so names holding & # + stay intact.
-            result = client.toolingexecute("query/", params={"q": soql})
-            return list(result.get("records", []))
-        return list(client.query_all(soql)["records"])
+        if not tooling:
+            return list(client.query_all(soql)["records"])
+        # params= URL-encodes the query, so names holding & # + stay intact.
+        result = client.toolingexecute("query/", params={"q": soql})
+        records = list(result.get("records", []))
+        while not result.get("done", True) and result.get("nextRecordsUrl"):
+            result = client.query_more(result["nextRecordsUrl"], identifier_is_url=True)
+            records += result.get("records", [])
+        return records
 
     def kind(self) -> OrgKind:
         record = self.query(
