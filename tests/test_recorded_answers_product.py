@@ -78,3 +78,23 @@ def test_a_deploy_that_ran_no_tests_says_nothing_of_tests(emulator_factory, tmp_
     assert as_json.returncode == 0, as_json.stdout + as_json.stderr
     document = json.loads(as_json.stdout)
     assert document["result"]["deploy"]["tests"] is None
+
+
+def test_a_refused_query_is_one_line_without_the_echo_of_the_query(emulator):
+    """Real orgs echo a refused query above the message (cci_query_invalid_field.json);
+    the reason the product prints stays one line: the code and the message."""
+    from simple_salesforce import Salesforce
+    from simple_salesforce.exceptions import SalesforceMalformedRequest
+
+    from tasks.totango_sf.salesforce.connection import short_reason
+
+    host = emulator.instance_url.removeprefix("https://")
+    client = Salesforce(instance=host, session_id=emulator.access_token, version="63.0")
+    with pytest.raises(SalesforceMalformedRequest) as refused:
+        client.query("SELECT SetupOwnerId FROM Account")
+    assert "ERROR at Row:1:Column:8" in refused.value.content[0]["message"]
+    assert short_reason(refused.value) == (
+        "INVALID_FIELD: No such column 'SetupOwnerId' on entity 'Account'. If you are"
+        " attempting to use a custom field, be sure to append the '__c' after the custom field"
+        " name. Please reference your WSDL or the describe call for the appropriate names."
+    )

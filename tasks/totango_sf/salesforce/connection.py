@@ -165,6 +165,12 @@ _NETWORK_CAUSES = (
 )
 
 
+# A refused query's message starts with the query echoed and a caret under the
+# offending token: "\n<query>\n   ^\nERROR at Row:1:Column:8\n<message>" (answers
+# recorded from real orgs: CumulusCI's cassettes for INVALID_FIELD and INVALID_TYPE).
+_QUERY_ECHO = re.compile(r"\A\s*\n.*?\n *\^\nERROR at Row:\d+:Column:\d+\n", re.S)
+
+
 def short_reason(exc: BaseException, limit: int = 160) -> str:
     """One short line saying why, never a token: urllib3's retry chain is pages long."""
     # simple-salesforce errors carry Salesforce's own [{"errorCode", "message"}] answer.
@@ -172,6 +178,7 @@ def short_reason(exc: BaseException, limit: int = 160) -> str:
     if isinstance(content, list) and content and isinstance(content[0], dict):
         code, said = content[0].get("errorCode"), content[0].get("message")
         if code:
+            said = " ".join(_QUERY_ECHO.sub("", said).split()) if isinstance(said, str) else said
             return redact(f"{code}: {said}" if said else str(code))
     text = redact(str(exc))
     for marker, reason in _NETWORK_CAUSES:
