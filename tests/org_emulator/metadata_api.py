@@ -593,7 +593,8 @@ def _package_members(
     state: OrgState, requested: dict[str, list[str]], package_names: list[str]
 ) -> dict[str, list[str]]:
     """The members of a retrieve: those asked for, plus every component of each package
-    named (the components carrying the package's namespace)."""
+    named, read as the components carrying the package's namespace (our reading; no
+    recording of a packaged retrieve's contents)."""
     members = {t: list(names) for t, names in requested.items()}
     if package_names:
         for type_name in catalog.TYPES:
