@@ -89,14 +89,18 @@ class Probe:
         test_level: str = "NoTestRun",
     ) -> str:
         if files is None:
-            security = self.emu.state.component("Settings", "Security") or {}
-            files = {**security, "package.xml": package_xml([("Settings", "Security")], API)}
+            files = self.security_package()
         answer = self.soap(
             f'<deploy xmlns="{MD_NS}"><ZipFile>{zip_base64(files)}</ZipFile><DeployOptions>'
             f"<checkOnly>{str(check_only).lower()}</checkOnly><rollbackOnError>true</rollbackOnError>"
             f"<testLevel>{test_level}</testLevel></DeployOptions></deploy>"
         )
         return _text(answer, "id")
+
+    def security_package(self) -> dict[str, bytes]:
+        """The org's own Security.settings and its package.xml: a deploy that changes nothing."""
+        security = self.emu.state.component("Settings", "Security") or {}
+        return {**security, "package.xml": package_xml([("Settings", "Security")], API)}
 
     def check_deploy(self, deploy_id: str, *, details: bool = True) -> Answer:
         return self.soap(
@@ -202,11 +206,9 @@ def rename_keys(value, renamed: dict[str, str]):
 # Metadata API: deploys.
 @case("ss_deploy_queued.xml", 200)
 def _deploy_queued(probe: Probe) -> Answer:
-    security = probe.emu.state.component("Settings", "Security") or {}
-    files = {**security, "package.xml": package_xml([("Settings", "Security")], API)}
     return probe.soap(
-        f'<deploy xmlns="{MD_NS}"><ZipFile>{zip_base64(files)}</ZipFile><DeployOptions>'
-        "<rollbackOnError>true</rollbackOnError></DeployOptions></deploy>"
+        f'<deploy xmlns="{MD_NS}"><ZipFile>{zip_base64(probe.security_package())}</ZipFile>'
+        "<DeployOptions><rollbackOnError>true</rollbackOnError></DeployOptions></deploy>"
     )
 
 
@@ -244,11 +246,9 @@ def _check_failed_no_package(probe: Probe) -> Answer:
 @case("haoide107_fault_notestrun.txt", 500)
 def _fault_no_test_run(probe: Probe) -> Answer:
     probe.org(flavour="production")
-    security = probe.emu.state.component("Settings", "Security") or {}
-    files = {**security, "package.xml": package_xml([("Settings", "Security")], API)}
     return probe.soap(
-        f'<deploy xmlns="{MD_NS}"><ZipFile>{zip_base64(files)}</ZipFile><DeployOptions>'
-        "<testLevel>NoTestRun</testLevel></DeployOptions></deploy>"
+        f'<deploy xmlns="{MD_NS}"><ZipFile>{zip_base64(probe.security_package())}</ZipFile>'
+        "<DeployOptions><testLevel>NoTestRun</testLevel></DeployOptions></deploy>"
     )
 
 
