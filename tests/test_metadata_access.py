@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.cci_run import cci_env
+from tests.cci_run import run_totango_sf
 from tests.org_emulator.user_permissions import set_profile_permission
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -28,15 +27,7 @@ def without_metadata_permissions(emulator):
 
 
 def totango_sf(emulator, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = cci_env(REPO_ROOT, {**emulator.env("emu"), "HOME": str(tmp_path / "home")})
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "totango-sf"), *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_totango_sf(list(args), REPO_ROOT, emulator, tmp_path / "home")
 
 
 def test_the_emulator_refuses_metadata_calls_of_such_a_user(emulator):

@@ -11,8 +11,6 @@ keeps the locator of every page it handed out and nobody asked for
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,7 +18,7 @@ import requests
 
 from tasks.totango_sf.salesforce.connection import OrgSession
 from tasks.totango_sf.state.tracking import recent_deploys
-from tests.cci_run import cci_env
+from tests.cci_run import run_totango_sf
 from tests.org_emulator.rest import QUERY_PAGE_SIZE
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -144,16 +142,8 @@ def test_setup_reads_every_page_at_a_page_size_of_one(emulator_factory, tmp_path
     outcomes = []
     for size in (1, QUERY_PAGE_SIZE):
         emulator = emulator_factory(package_installed=True, query_page_size=size)
-        env = cci_env(REPO_ROOT, {**emulator.env("emu"), "HOME": str(tmp_path / f"home{size}")})
-        ran = subprocess.run(
-            [str(Path(sys.executable).parent / "totango-sf"), "setup", "--org", "emu"]
-            + ["--config", str(config), "--yes", "--allow-manual", "--json"],
-            cwd=REPO_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        setup = ["setup", "--org", "emu", "--config", str(config), "--yes", "--allow-manual"]
+        ran = run_totango_sf([*setup, "--json"], REPO_ROOT, emulator, tmp_path / f"home{size}")
         assert ran.returncode == 0, ran.stdout + ran.stderr
         result = json.loads(ran.stdout)["result"]
         outcomes.append(

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tasks.totango_sf.salesforce.metadata_api import ComponentFailure, parse_deploy_result
-from tests.cci_run import cci_env
+from tests.cci_run import run_totango_sf
 from tests.recorded_answers import RECORDED, RECORDED_ABSENT
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -55,15 +54,7 @@ def test_a_recorded_failure_without_component_type_is_read():
 
 
 def totango_sf(emulator, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = cci_env(REPO_ROOT, {**emulator.env("emu"), "HOME": str(tmp_path / "home")})
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "totango-sf"), *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return run_totango_sf(list(args), REPO_ROOT, emulator, tmp_path / "home")
 
 
 def test_a_deploy_that_ran_no_tests_says_nothing_of_tests(emulator_factory, tmp_path):
