@@ -325,7 +325,7 @@ def test_rest_queries_and_writes(emulator_factory):
     with pytest.raises(SalesforceMalformedRequest, match="entity type cannot be updated"):
         client.ConnectedApplication.update(app["Id"], {"OptionsAllowAdminApprovedUsersOnly": True})
     with pytest.raises(SalesforceMalformedRequest, match="MALFORMED_QUERY"):
-        client.query("SELECT Id FROM User WHERE Name LIKE 'A%'")
+        client.query("SELECT Id FROM User GROUP BY Name")
     with pytest.raises(SalesforceMalformedRequest, match="INVALID_FIELD"):
         client.query("SELECT Nope FROM User")
     isp = client.toolingexecute(

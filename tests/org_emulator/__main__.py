@@ -15,7 +15,9 @@ from pathlib import Path
 
 from tests.org_emulator.emulator import OrgEmulator
 from tests.org_emulator.faults import Faults
+from tests.org_emulator.rest import QUERY_PAGE_SIZE
 from tests.org_emulator.seed import FLAVOURS
+from tests.org_emulator.user_permissions import METADATA_API_PERMISSIONS, set_profile_permission
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,6 +48,17 @@ def main(argv: list[str] | None = None) -> int:
         help="inject a fault, e.g. lost:deploy:1, drop:checkDeployStatus:2, http_503:retrieve:1,"
         " request_limit:query:*, invalid_session:*:1, latency:*:3, stuck:deploy:50 (repeatable)",
     )
+    parser.add_argument(
+        "--query-page-size",
+        type=int,
+        default=QUERY_PAGE_SIZE,
+        help="records per query answer before nextRecordsUrl (a real org: 2000)",
+    )
+    parser.add_argument(
+        "--without-metadata-api",
+        action="store_true",
+        help="the admin's profile lacks Modify All Data and Modify Metadata (INSUFFICIENT_ACCESS)",
+    )
     parser.add_argument("--reset", action="store_true", help="reseed even if DIR holds an org")
     parser.add_argument(
         "--org-name",
@@ -70,8 +83,12 @@ def main(argv: list[str] | None = None) -> int:
         deploy_polls=args.deploy_polls,
         deploy_tick=args.deploy_tick,
         deploy_seconds=args.deploy_seconds,
+        query_page_size=args.query_page_size,
         persist=True,
     )
+    if args.without_metadata_api:
+        for permission in METADATA_API_PERMISSIONS:
+            set_profile_permission(emulator.state, emulator.user_id, permission, False)
     emulator.faults.adopt(faults)
     emulator.save()
     info = emulator.connection_info()

@@ -126,6 +126,24 @@ def run_tests(
     return run
 
 
+def seed_classes(state) -> None:
+    """The org's Apex classes as ApexClass records: the test classes and the classes
+    they cover; a managed class (``ns__Name``) carries its namespace."""
+    names = [*SEEDED_TEST_CLASSES, *MANAGED_TEST_CLASSES, *SEEDED_COVERAGE]
+    for full_name in sorted(names):
+        namespace, _, name = full_name.rpartition("__")
+        state.insert(
+            "ApexClass",
+            {
+                "Name": name,
+                "NamespacePrefix": namespace or None,
+                "ApiVersion": 63.0,
+                "Status": "Active",
+                "IsValid": True,
+            },
+        )
+
+
 def package_types(zip_data: bytes) -> set[str]:
     """The metadata types a deploy's package.xml names (Apex or not decides the default)."""
     try:

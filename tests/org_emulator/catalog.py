@@ -40,6 +40,19 @@ CHILD_TYPES = {"CustomField": "CustomObject"}
 
 # Types the emulator refuses outright, the way an org refuses an unknown type name.
 KNOWN_TYPE_NAMES = set(TYPES) | set(CHILD_TYPES)
+# Types the org lists (listMetadata, describeMetadata) from its records, but the
+# emulator neither deploys nor retrieves: the seeded Apex classes (apex_tests.py).
+LISTED_TYPES = {"ApexClass": TypeInfo("ApexClass", "classes", "cls")}
+# describeMetadata's childXmlNames of a type (Metadata API Developer Guide,
+# "describeMetadata()"; recorded: ../shared/recorded/nelsonic_describe_metadata.xml).
+CHILD_XML_NAMES = {
+    "CustomObject": (
+        "CustomField", "BusinessProcess", "RecordType", "WebLink", "ValidationRule",
+        "SharingReason", "ListView", "FieldSet",
+    ),
+}  # fmt: skip
+# Types whose files come with a -meta.xml companion (describeMetadata's metaFile).
+META_FILE_TYPES = {"ApexPage", "ApexClass"}
 
 
 def root_element(type_name: str, full_name: str) -> str:

@@ -34,7 +34,8 @@ def emulator_ca_folder(tmp_path_factory):
 @pytest.fixture
 def emulator_factory(tmp_path_factory, monkeypatch, fast_cumulusci_polling, emulator_ca_folder):
     """Call with flavour=, package_installed=, namespace=, package_version=,
-    deploy_polls=, retrieve_polls=, install_polls=, folder=, persist=, fault_seed=."""
+    deploy_polls=, retrieve_polls=, install_polls=, query_page_size=, folder=, persist=,
+    fault_seed=."""
     started: list[OrgEmulator] = []
 
     def make(**options) -> OrgEmulator:

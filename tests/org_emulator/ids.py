@@ -26,6 +26,7 @@ KEY_PREFIXES = {
     "SubscriberPackageVersion": "04t",
     "PackageInstallRequest": "0Hf",
     "ApexPage": "066",
+    "ApexClass": "01p",
     "Account": "001",
     "Contact": "003",
     "Lead": "00Q",

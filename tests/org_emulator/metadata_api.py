@@ -65,6 +65,10 @@ class RetrieveJob:
     outcome: RetrieveOutcome | None = None
     malformed: bool = False
     calls: list[Call] = field(default_factory=list)
+    # A packaged retrieve (retrieveRequest.packageNames) instead of an unpackaged one.
+    package_names: list[str] = field(default_factory=list)
+    # Set when the retrieve failed: (errorMessage, errorStatusCode).
+    error: tuple[str, str] | None = None
 
 
 def _bool(op: etree._Element, path: str, default: bool = False) -> bool:
@@ -297,17 +301,23 @@ class MetadataApi:
         md("checkOnly", result, job.check_only)
         if job.completed:
             md("completedDate", result, job.completed)
-        md("createdBy", result, self.state.user_id)
+        # DeployResult.createdBy is a 15-character id in every recorded answer
+        # (../shared/recorded/ss_check_deploy_*.xml, ic2753_check_deploy_*.xml).
+        md("createdBy", result, self.state.user_id[:15])
         md("createdByName", result, self.state.user["Name"])
         md("createdDate", result, job.created)
+        # details always holds runTestResult, zeros when no tests ran, from Pending on
+        # (recorded: ss_check_deploy_pending.xml, ss_check_deploy_in_progress.xml,
+        # ss_check_deploy_succeeded.xml, ss_check_deploy_failed_no_package.xml,
+        # ic2753_check_deploy_validation_in_progress.xml). Every recording asked with
+        # includeDetails; without it the component rows and the per-test rows stay out.
         details = md("details", result)
         if outcome is not None and include_details:
             for message in outcome.failures:
                 details.append(_message("componentFailures", message, job.completed or ""))
             for message in outcome.successes:
                 details.append(_message("componentSuccesses", message, job.completed or ""))
-            if job.tests is not None:
-                details.append(_run_test_result(job.tests))
+        details.append(_run_test_result(job.tests, rows=include_details))
         md("done", result, done)
         if outcome is not None and outcome.error_message:
             md("errorMessage", result, outcome.error_message)
@@ -325,9 +335,11 @@ class MetadataApi:
         md("numberTestsTotal", result, len(tests.ran) if tests else 0)
         md("rollbackOnError", result, job.rollback_on_error)
         md("runTestsEnabled", result, tests is not None)
-        md("startDate", result, job.created)
-        if status == "InProgress":
-            md("stateDetail", result, f"Deploying {deployed} of {total} components")
+        # A deploy still Pending has no startDate (ss_check_deploy_pending.xml); neither
+        # recorded InProgress answer carries a stateDetail (ss_check_deploy_in_progress.xml,
+        # ic2753_check_deploy_validation_in_progress.xml), so none is sent.
+        if status != "Pending":
+            md("startDate", result, job.created)
         md("status", result, status)
         md("success", result, job.ok)
         return result
@@ -399,10 +411,15 @@ class MetadataApi:
     # -- retrieve -------------------------------------------------------------------
     def op_retrieve(self, op: etree._Element, call: Call) -> etree._Element:
         request = op.find(f"{_M}retrieveRequest")
-        if request is None or request.find(f"{_M}unpackaged") is None:
+        package_names = [
+            (p.text or "").strip() for p in op.iterfind(f"{_M}retrieveRequest/{_M}packageNames")
+        ]
+        if request is None or (request.find(f"{_M}unpackaged") is None and not package_names):
+            # specificFiles alone: outside what the emulator serves (no recording either).
             raise SoapFault(
                 "sf:INVALID_CROSS_REFERENCE_KEY",
-                "INVALID_CROSS_REFERENCE_KEY: the emulator only retrieves unpackaged requests",
+                "INVALID_CROSS_REFERENCE_KEY: the emulator only retrieves unpackaged requests"
+                " and packages",
             )
         requested: dict[str, list[str]] = {}
         for types in request.findall(f"{_M}unpackaged/{_M}types"):
@@ -412,6 +429,7 @@ class MetadataApi:
             )
         version = request.findtext(f"{_M}apiVersion") or "63.0"
         job = RetrieveJob(self.state.ids.new("09S"), requested, version, self.retrieve_polls)
+        job.package_names = package_names
         if self.faults.malformed_retrieves > 0:
             self.faults.malformed_retrieves -= 1
             job.malformed = True
@@ -425,8 +443,22 @@ class MetadataApi:
         if job is None:
             raise SoapFault("sf:INVALID_ID_FIELD", f"INVALID_ID_FIELD: Invalid id: {job_id}")
         job.polls += 1
-        if job.outcome is None and job.polls >= job.polls_needed:
-            job.outcome = retrieve(self.state, job.requested, job.version)
+        if job.outcome is None and job.error is None and job.polls >= job.polls_needed:
+            unknown = [n for n in job.package_names if not _is_installed_package(self.state, n)]
+            if unknown:
+                # retrieve() accepts an unknown package; the status then says Failed with
+                # the recorded words and a nil zipFile (CumulusCI's recorded answer,
+                # ../shared/recorded/cci_check_retrieve_unknown_package.xml).
+                job.error = (
+                    f"INVALID_CROSS_REFERENCE_KEY: No package named '{unknown[0]}' found",
+                    "UNKNOWN_EXCEPTION",
+                )
+            else:
+                job.outcome = retrieve(
+                    self.state,
+                    _package_members(self.state, job.requested, job.package_names),
+                    job.version,
+                )
         return job
 
     def op_checkStatus(self, op: etree._Element, call: Call) -> etree._Element:
@@ -435,8 +467,15 @@ class MetadataApi:
         call.deploy_id = job.id
         response = md("checkStatusResponse")
         result = md("result", response)
-        md("done", result, job.outcome is not None)
+        md("done", result, job.outcome is not None or job.error is not None)
         md("id", result, job.id)
+        if job.error is not None:
+            # AsyncResult (metadata.wsdl): done, id, message, state Error, statusCode;
+            # no recording of this answer.
+            md("message", result, job.error[0])
+            md("state", result, "Error")
+            md("statusCode", result, job.error[0].split(":")[0])
+            return response
         failed = job.outcome is not None and job.outcome.error is not None
         if failed:
             assert job.outcome is not None
@@ -452,6 +491,18 @@ class MetadataApi:
         outcome = job.outcome
         response = md("checkRetrieveStatusResponse")
         result = md("result", response)
+        if job.error is not None:
+            # cci_check_retrieve_unknown_package.xml: done, errorMessage, errorStatusCode,
+            # id, status Failed, success false, a nil zipFile.
+            md("done", result, True)
+            md("errorMessage", result, job.error[0])
+            md("errorStatusCode", result, job.error[1])
+            md("id", result, job.id)
+            md("status", result, "Failed")
+            md("success", result, False)
+            md("zipFile", result).set(f"{{{XSI_NS}}}nil", "true")
+            call.success = False
+            return response
         md("done", result, outcome is not None)
         if outcome is not None and outcome.error is not None:
             # A limit: the recorded answer (limits.py) has errorMessage, errorStatusCode,
@@ -493,7 +544,10 @@ class MetadataApi:
         file_name = props.file_name
         md("fileName", el, prefix + file_name if not file_name.startswith(prefix) else file_name)
         md("fullName", el, props.full_name)
-        md("id", el, self.state.ids.new("0Md") if props.type_name != "Package" else "")
+        if props.type_name == "Package":
+            md("id", el, "")
+        else:
+            md("id", el, props.record_id or self.state.ids.new("0Md"))
         md("lastModifiedById", el, user)
         md("lastModifiedByName", el, user_name)
         md("lastModifiedDate", el, stamp)
@@ -503,6 +557,33 @@ class MetadataApi:
         md("type", el, props.type_name)
         return el
 
+    # -- describeMetadata -----------------------------------------------------------
+    def op_describeMetadata(self, op: etree._Element, call: Call) -> etree._Element:
+        """DescribeMetadataResult (Metadata API Developer Guide, "describeMetadata()";
+        recorded: ../shared/recorded/nelsonic_describe_metadata.xml): one
+        metadataObjects per type, then organizationNamespace, partialSaveAllowed and
+        testRequired. A real org lists every type of the API version; the emulator
+        lists the types it stores and lists."""
+        response = md("describeMetadataResponse")
+        result = md("result", response)
+        types = {**catalog.TYPES, **catalog.LISTED_TYPES}
+        for name in sorted(types):
+            info = types[name]
+            item = md("metadataObjects", result)
+            for child in catalog.CHILD_XML_NAMES.get(name, ()):
+                md("childXmlNames", item, child)
+            md("directoryName", item, info.folder)
+            md("inFolder", item, info.in_folder)
+            md("metaFile", item, name in catalog.META_FILE_TYPES)
+            md("suffix", item, info.suffix)
+            md("xmlName", item, name)
+        md("organizationNamespace", result, self.state.org.get("NamespacePrefix") or "")
+        md("partialSaveAllowed", result, True)
+        # "testRequired: Indicates whether tests are required to deploy (true) or not
+        # (false)": production orgs require them.
+        md("testRequired", result, self.state.org_flavour == "production")
+        return response
+
     # -- listMetadata ---------------------------------------------------------------
     def op_listMetadata(self, op: etree._Element, call: Call) -> etree._Element:
         response = md("listMetadataResponse")
@@ -511,7 +592,7 @@ class MetadataApi:
             type_name = (query.findtext(f"{_M}type") or "").strip()
             folder = query.findtext(f"{_M}folder")
             call.detail.setdefault("types", []).append(type_name)
-            if type_name not in catalog.KNOWN_TYPE_NAMES:
+            if type_name not in catalog.KNOWN_TYPE_NAMES | set(catalog.LISTED_TYPES):
                 continue  # an org answers an unknown type with an empty list
             for props in list_components(self.state, type_name):
                 if folder and not props.full_name.startswith(f"{folder.strip()}/"):
@@ -527,9 +608,42 @@ def _retrieve_state(job: RetrieveJob) -> str:
     return "Error" if job.outcome.error is not None else "Completed"
 
 
-def _run_test_result(tests: apex_tests.TestRun) -> etree._Element:
-    """details.runTestResult, elements in RunTestsResult's schema order (metadata.wsdl)."""
+def _is_installed_package(state: OrgState, name: str) -> bool:
+    """A packaged retrieve names an installed package by its name (SubscriberPackage)."""
+    installed = {
+        str(r.get("SubscriberPackageId"))[:15] for r in state.rows("InstalledSubscriberPackage")
+    }
+    return any(
+        str(p["Id"])[:15] in installed and p.get("Name") == name
+        for p in state.rows("SubscriberPackage")
+    )
+
+
+def _package_members(
+    state: OrgState, requested: dict[str, list[str]], package_names: list[str]
+) -> dict[str, list[str]]:
+    """The members of a retrieve: those asked for, plus every component of each package
+    named, read as the components carrying the package's namespace (our reading; no
+    recording of a packaged retrieve's contents)."""
+    members = {t: list(names) for t, names in requested.items()}
+    if package_names:
+        for type_name in catalog.TYPES:
+            for props in list_components(state, type_name):
+                if props.namespace == state.namespace:
+                    members.setdefault(type_name, []).append(props.full_name)
+    return members
+
+
+def _run_test_result(tests: apex_tests.TestRun | None, rows: bool = True) -> etree._Element:
+    """details.runTestResult, elements in RunTestsResult's schema order (metadata.wsdl);
+    zeros when no tests ran, as real orgs send it."""
     el = md("runTestResult")
+    if tests is None or not rows:
+        ran = len(tests.ran) if tests else 0
+        md("numFailures", el, len(tests.failures) if tests else 0)
+        md("numTestsRun", el, ran)
+        md("totalTime", el, tests.total_time if tests else 0.0)
+        return el
     for name, message in tests.coverage_warnings:
         warning = md("codeCoverageWarnings", el)
         md("id", warning, "01p000000000001AAA")
@@ -585,8 +699,9 @@ def _message(tag: str, message: Message, stamp: str) -> etree._Element:
     md("changed", el, message.changed)
     if message.column is not None:
         md("columnNumber", el, message.column)
-    if message.component_type:
-        md("componentType", el, message.component_type)
+    # Every row holds componentType, empty for package.xml (ss_check_deploy_succeeded.xml,
+    # ss_check_deploy_failed_no_package.xml).
+    md("componentType", el, message.component_type or "")
     md("created", el, message.created)
     md("createdDate", el, stamp)
     md("deleted", el, message.deleted)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from tests.org_emulator import field_security, managed_package
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
+
+from tests.org_emulator import describe, field_security, managed_package
 from tests.org_emulator.rest_errors import RestError
-from tests.org_emulator.sobjects import CUSTOMIZABLE, SObjectInfo
+from tests.org_emulator.sobjects import CUSTOMIZABLE, SObjectInfo, lookup
 from tests.org_emulator.soql_engine import QueryContext, run_query
 from tests.org_emulator.state import OrgState
 
@@ -19,30 +22,48 @@ def versions() -> list[dict]:
     ]
 
 
-def describe(info: SObjectInfo) -> dict:
-    """``GET sobjects/<Type>/describe``, cut to what tests read.
+# A query answer holds at most this many records; the rest come page by page through
+# nextRecordsUrl (REST API Developer Guide, "Execute a SOQL Query": "If the initial query
+# returns only part of the results, the end of the response will contain a field called
+# nextRecordsUrl"; "Query Options Header": batchSize "default 2,000"; a first page is
+# recorded in ../shared/recorded/rf_query_paginated_first_page.json).
+QUERY_PAGE_SIZE = 2000
+NOT_FOUND = "The requested resource does not exist"
 
-    REST API Developer Guide, "sObject Describe": "Completely describes the
-    individual metadata at all levels for the specified object", with the
-    object's ``name``, ``label``, ``createable``/``updateable``/``deletable``
-    and a ``fields`` list whose entries carry each field's ``name``.
-    """
-    return {
-        "name": info.name,
-        "label": info.label,
-        "createable": info.createable,
-        "updateable": info.updateable,
-        "deletable": info.deletable,
-        "fields": [{"name": name} for name in info.fields],
-    }
+
+def not_found() -> RestError:
+    """An unknown resource or sObject: HTTP 404 NOT_FOUND (recorded: a composite
+    subrequest ``GET sobjects/Foo``, ../shared/recorded/cci_composite_sobject_not_found.json).
+    Salesforce's sf CLI relies on it: it asks for ``tooling/sobjects/SourceMember/describe``
+    and reads this message as "the org has no source tracking", anything else as a
+    failure (forcedotcom/sfdx-core, ``Org.supportsSourceTracking``)."""
+    return RestError(404, "NOT_FOUND", NOT_FOUND)
+
+
+@dataclass
+class Cursor:
+    """The rows of a query answer not yet sent, for ``query/<locator>``."""
+
+    records: list[dict]
+    total: int
+    tooling: bool
+    entity: str
 
 
 class RestApi:
     """Stateless over ``state``; ``install_polls`` sets how long a package install takes."""
 
-    def __init__(self, state: OrgState, install_polls: int = 2):
+    def __init__(
+        self, state: OrgState, install_polls: int = 2, query_page_size: int = QUERY_PAGE_SIZE
+    ):
         self.state = state
         self.install_polls = install_polls
+        self.query_page_size = query_page_size
+        self.instance_url = ""
+        self.cursors: dict[str, Cursor] = {}
+        # Locators of pages handed out (nextRecordsUrl) and not yet asked for: a client
+        # that reads only the first page of an answer leaves one here.
+        self.unread_pages: set[str] = set()
 
     # -- routing ----------------------------------------------------------------------
     def kind(self, method: str, rest: list[str], tooling: bool) -> str:
@@ -73,23 +94,38 @@ class RestApi:
         # The calling user: record writes are checked against their field-level security.
         self.user_id = user_id or self.state.user_id
         head = rest[0] if rest else ""
+        base = f"/services/data/v{version}/" + ("tooling/" if tooling else "")
         if head == "":
             return 200, {"sobjects": f"/services/data/v{version}/sobjects", "query": "..."}
+        if head in ("query", "queryAll") and method == "GET" and len(rest) == 2:
+            return 200, self.next_page(version, rest[1], tooling)
         if head in ("query", "queryAll") and method == "GET":
             if "q" not in params:
                 raise RestError(400, "MALFORMED_QUERY", "A query string has to be specified")
             if "PackageInstallRequest" in params["q"]:
                 self._advance_installs()
-            return 200, run_query(self.state, params["q"], version, tooling)
+            result = run_query(self.state, params["q"], version, tooling)
+            cursor = Cursor(result["records"], result["totalSize"], tooling, result["entity"])
+            return 200, self._page(version, self.state.ids.new("01g"), cursor, 0)
+        if head == "sobjects" and len(rest) == 1 and method == "GET":
+            # Global describe (recorded: ../shared/recorded/cci_global_describe.json).
+            return 200, describe.global_describe(tooling, base)
         if head == "sobjects" and len(rest) >= 2:
             ctx = QueryContext(self.state, version, tooling)
-            info = ctx.sobject(rest[1])
+            info = lookup(rest[1])
+            if info is None or not (info.tooling if tooling else info.data):
+                raise not_found()
             if len(rest) == 2 and method == "POST":
                 return 201, self.create(ctx, info, body)
             if len(rest) == 2 and method == "GET":
-                return 200, {"objectDescribe": {"name": info.name, "label": info.label}}
+                # REST API Developer Guide, "sObject Basic Information": the object's
+                # describe summary and its recently viewed records (no recording).
+                return 200, {
+                    "objectDescribe": describe.global_entry(info, base),
+                    "recentItems": [],
+                }
             if rest[2:] == ["describe"] and method == "GET":
-                return 200, describe(info)
+                return 200, describe.describe(self.state, info, base, self.instance_url)
             if len(rest) == 3 and method == "GET":
                 return 200, self.read(ctx, info, rest[2])
             if len(rest) == 3 and method == "PATCH":
@@ -100,7 +136,85 @@ class RestApi:
                 return 204, None
         if head == "composite" and rest[1:] == ["sobjects"]:
             return 200, self.composite(method, version, params, body)
-        raise RestError(404, "NOT_FOUND", "The requested resource does not exist")
+        if head == "composite" and len(rest) == 1 and method == "POST" and not tooling:
+            return 200, self.composite_requests(body)
+        raise not_found()
+
+    # -- query pages ------------------------------------------------------------------
+    def _page(self, version: str, locator: str, cursor: Cursor, start: int) -> dict:
+        """One page of a query answer, ``nextRecordsUrl`` pointing at the next.
+
+        REST: totalSize, done, [nextRecordsUrl], records (cci_query_user.json,
+        rf_query_paginated_first_page.json). Tooling adds size, queryLocator and
+        entityTypeName, null when no record came back (cci_tooling_query_apexclass.json
+        and the empty ApexTestQueueItem answer of the same recording).
+        """
+        end = start + self.query_page_size
+        page = cursor.records[start:end]
+        done = end >= len(cursor.records)
+        base = f"/services/data/v{version}/" + ("tooling/" if cursor.tooling else "")
+        next_locator = f"{locator}-{end}"
+        answer: dict = {}
+        if cursor.tooling:
+            # QueryResult.size: "Total number of rows retrieved in the query" (SOAP API
+            # Developer Guide, "QueryResult"); equal to totalSize in the recording.
+            answer["size"] = cursor.total
+        answer["totalSize"] = cursor.total
+        answer["done"] = done
+        if cursor.tooling:
+            answer["queryLocator"] = None if done else next_locator
+            answer["entityTypeName"] = cursor.entity if cursor.records else None
+        if not done:
+            answer["nextRecordsUrl"] = f"{base}query/{next_locator}"
+            self.cursors[locator] = cursor
+            self.unread_pages.add(next_locator)
+        answer["records"] = page
+        return answer
+
+    def next_page(self, version: str, locator: str, tooling: bool) -> dict:
+        cursor_id, _, offset = locator.rpartition("-")
+        cursor = self.cursors.get(cursor_id)
+        if cursor is None or not offset.isdigit() or cursor.tooling != tooling:
+            # ExceptionCode INVALID_QUERY_LOCATOR (SOAP API Developer Guide, "Core Data
+            # Types Used in API Calls"); no recorded answer.
+            raise RestError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        self.unread_pages.discard(locator)
+        return self._page(version, cursor_id, cursor, int(offset))
+
+    # -- composite ------------------------------------------------------------------
+    def composite_requests(self, body) -> dict:
+        """``POST composite``: each subrequest answered as if sent alone, in order
+        (recorded: cci_composite_sobject_not_found.json, cci_composite_query_invalid_type.json:
+        compositeResponse of {body, httpHeaders, httpStatusCode, referenceId})."""
+        answers = []
+        for sub in (body or {}).get("compositeRequest", []):
+            url = urlsplit(str(sub.get("url", "")))
+            parts = url.path.strip("/").split("/")
+            params = {k: v[-1] for k, v in parse_qs(url.query).items()}
+            version = parts[2].lstrip("v") if len(parts) > 2 else ""
+            rest = parts[3:]
+            tooling = bool(rest) and rest[0] == "tooling"
+            try:
+                status, data = self.handle(
+                    str(sub.get("method", "GET")).upper(),
+                    version,
+                    rest[1:] if tooling else rest,
+                    params,
+                    sub.get("body"),
+                    tooling,
+                    user_id=self._caller(),
+                )
+            except RestError as exc:
+                status, data = exc.status, exc.body()
+            answers.append(
+                {
+                    "body": data,
+                    "httpHeaders": {},
+                    "httpStatusCode": status,
+                    "referenceId": sub.get("referenceId"),
+                }
+            )
+        return {"compositeResponse": answers}
 
     # -- sObjects ---------------------------------------------------------------------
     def _caller(self) -> str:

@@ -22,6 +22,8 @@ class FileProps:
     full_name: str
     file_name: str
     namespace: str | None = None
+    # The component's record id where it has one (an ApexClass's 01p id).
+    record_id: str | None = None
 
     @property
     def manageable_state(self) -> str:
@@ -53,6 +55,25 @@ def list_components(state: OrgState, type_name: str) -> list[FileProps]:
         return [
             FileProps("RecordType", n, f"objects/{n.split('.')[0]}.object", _namespace(n))
             for n in record_type_names(state)
+        ]
+    if type_name == "ApexClass":
+        # listMetadata of ApexClass (recorded: ../shared/recorded/js_list_metadata_results.xml):
+        # fullName ns__Name, fileName classes/<fullName>.cls, the class's 01p id.
+        rows = sorted(state.rows("ApexClass"), key=lambda r: str(r["Name"]))
+        return [
+            FileProps(
+                "ApexClass",
+                full,
+                f"classes/{full}.cls",
+                row.get("NamespacePrefix"),
+                str(row["Id"]),
+            )
+            for row in rows
+            for full in [
+                f"{row['NamespacePrefix']}__{row['Name']}"
+                if row.get("NamespacePrefix")
+                else row["Name"]
+            ]
         ]
     if type_name not in catalog.TYPES:
         return []

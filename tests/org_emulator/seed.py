@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tests.org_emulator import catalog, managed_package
+from tests.org_emulator import apex_tests, catalog, managed_package
 from tests.org_emulator.state import OrgState
 
 SEED = Path(__file__).with_name("seed")
@@ -44,6 +44,34 @@ STANDARD_FIELDS = {
     "User": ["Id", "Name", "Username", "Email", "ProfileId", "IsActive"],
 }  # fmt: skip
 
+# The Organization record's other fields, valued as a real Developer Edition org's
+# (recorded: ../shared/recorded/cci_get_organization.json).
+ORGANIZATION_DEFAULTS = {
+    "Division": None, "Street": None, "City": None, "State": None, "PostalCode": None,
+    "Country": "US", "Latitude": None, "Longitude": None, "GeocodeAccuracy": None,
+    "Address": {
+        "city": None, "country": "US", "geocodeAccuracy": None, "latitude": None,
+        "longitude": None, "postalCode": None, "state": None, "street": None,
+    },
+    "Phone": None, "Fax": None, "PrimaryContact": None,
+    "DefaultLocaleSidKey": "en_US", "TimeZoneSidKey": "America/Los_Angeles",
+    "LanguageLocaleKey": "en_US", "ReceivesInfoEmails": True, "ReceivesAdminInfoEmails": True,
+    "PreferencesRequireOpportunityProducts": False,
+    "PreferencesTransactionSecurityPolicy": False, "PreferencesTerminateOldestSession": False,
+    "PreferencesConsentManagementEnabled": True,
+    "PreferencesAutoSelectIndividualOnMerge": False,
+    "PreferencesLightningLoginEnabled": True, "PreferencesOnlyLLPermUserAllowed": False,
+    "FiscalYearStartMonth": 1, "UsesStartDateAsFiscalYearName": False,
+    "DefaultAccountAccess": "Edit", "DefaultContactAccess": "ControlledByParent",
+    "DefaultOpportunityAccess": "Edit", "DefaultLeadAccess": "ReadEditTransfer",
+    "DefaultCaseAccess": "ReadEditTransfer", "DefaultCalendarAccess": "HideDetailsInsert",
+    "DefaultPricebookAccess": "ReadSelect", "DefaultCampaignAccess": "All",
+    "DelegatedAuthenticationServiceUrl": None, "ComplianceBccEmail": None,
+    "UiSkin": "Theme3", "SignupCountryIsoCode": "US", "NumKnowledgeService": 2,
+    "WebToCaseDefaultOrigin": "Web", "MonthlyPageViewsUsed": 0,
+    "MonthlyPageViewsEntitlement": 0, "IsReadOnly": False,
+}  # fmt: skip
+
 INTEGRATION_PROFILE = "Minimum Access - Salesforce"
 USERS = (
     # (first, last, profile, active)
@@ -78,20 +106,19 @@ def build_state(
     state.insert(
         "Organization",
         {
+            **ORGANIZATION_DEFAULTS,
             "Name": f"Emulated {flavour} org (test double)",
             "OrganizationType": org_type,
             "IsSandbox": is_sandbox,
             "InstanceName": "CS42" if is_sandbox else "NA99",
             "NamespacePrefix": None,
             "TrialExpirationDate": trial,
-            "Country": "US",
-            "LanguageLocaleKey": "en_US",
-            "DefaultLocaleSidKey": "en_US",
-            "TimeZoneSidKey": "America/Los_Angeles",
         },
     )
     _seed_people(state, flavour)
+    state.org["PrimaryContact"] = state.user["Name"]
     _seed_metadata(state)
+    apex_tests.seed_classes(state)
     if package_installed:
         managed_package.install(state, package_version)
         if gateway_installed:
@@ -125,6 +152,7 @@ def _seed_people(state: OrgState, flavour: str) -> None:
                 "PermissionsCustomizeApplication": name == "System Administrator",
                 "PermissionsModifyAllData": name == "System Administrator",
                 "PermissionsManageProfilesPermissionsets": name == "System Administrator",
+                "PermissionsModifyMetadata": name == "System Administrator",
             },
         )
     # Totango's connection user: an integration user on a minimal, non-admin profile,
@@ -144,6 +172,7 @@ def _seed_people(state: OrgState, flavour: str) -> None:
             "PermissionsCustomizeApplication": False,
             "PermissionsModifyAllData": False,
             "PermissionsManageProfilesPermissionsets": False,
+            "PermissionsModifyMetadata": False,
         },
     )
     domain = f"{flavour}.emulator.example.com"

@@ -13,11 +13,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tests.org_emulator import soap
+from tests.org_emulator import soap, user_permissions
 from tests.org_emulator.faults import Faults
 from tests.org_emulator.history import Call, History
 from tests.org_emulator.metadata_api import MetadataApi
-from tests.org_emulator.rest import RestApi, versions
+from tests.org_emulator.rest import QUERY_PAGE_SIZE, RestApi, versions
 from tests.org_emulator.rest_errors import RestError, invalid_session, request_limit
 from tests.org_emulator.state import OrgState
 from tests.org_emulator.tls import CA_CERT, load_or_create_ca, server_context
@@ -41,6 +41,7 @@ class OrgEmulatorServer:
         deploy_tick: float = 1.0,
         retrieve_polls: int = 1,
         install_polls: int = 2,
+        query_page_size: int = QUERY_PAGE_SIZE,
         persist: bool = False,
         fault_seed: int = 0,
         ca_folder: Path | None = None,
@@ -58,7 +59,7 @@ class OrgEmulatorServer:
             deploy_seconds=deploy_seconds,
             deploy_tick=deploy_tick,
         )
-        self.rest = RestApi(state, install_polls)
+        self.rest = RestApi(state, install_polls, query_page_size)
         # Emulators may share one CA, so a single REQUESTS_CA_BUNDLE trusts them all.
         ca_folder = Path(ca_folder or self.folder)
         self.ca = load_or_create_ca(ca_folder)
@@ -72,6 +73,7 @@ class OrgEmulatorServer:
         )
         self.port = self._httpd.server_address[1]
         self.instance_url = f"https://127.0.0.1:{self.port}"
+        self.rest.instance_url = self.instance_url
         # Set by the move_instance fault: the host the org now answers on.
         self.moved_to_host: str | None = None
         self._thread: threading.Thread | None = None
@@ -255,6 +257,12 @@ class OrgEmulatorServer:
             session, operation = soap.parse_request(body)
             if not self._authorized(headers, session or ""):
                 return 500, "text/xml", soap.invalid_session_fault()
+            if not user_permissions.may_use_metadata_api(
+                self.state, self.state.user_of_token(session or "")
+            ):
+                raise soap.SoapFault(
+                    "sf:INSUFFICIENT_ACCESS", user_permissions.METADATA_API_REFUSED
+                )
             response = self.metadata.handle(operation, call)
             return 200, "text/xml", soap.envelope(response)
         if not self._authorized(headers) or not self._on_current_host(headers, route):

@@ -57,23 +57,23 @@ def envelope(response: etree._Element) -> bytes:
 
 
 def fault(code: str, message: str) -> bytes:
+    """A Metadata API fault: ``faultcode`` and ``faultstring`` only, ``sf`` bound to the
+    metadata namespace, no ``<detail>`` (recorded: jetstream's SOAP_ERROR_INVALID_SESSION,
+    ../shared/recorded/js_fault_invalid_session.xml, and a real org's INSUFFICIENT_ACCESS
+    fault, nelsonic_fault_insufficient_access.xml)."""
     env = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soapenv": SOAP_NS, "sf": MD_NS})
     body = etree.SubElement(env, f"{{{SOAP_NS}}}Body")
     fault_el = etree.SubElement(body, f"{{{SOAP_NS}}}Fault")
     etree.SubElement(fault_el, "faultcode").text = code
     etree.SubElement(fault_el, "faultstring").text = message
-    detail = etree.SubElement(fault_el, "detail")
-    api_fault = etree.SubElement(detail, f"{{{MD_NS}}}ApiFault")
-    etree.SubElement(api_fault, f"{{{MD_NS}}}exceptionCode").text = code.split(":")[-1]
-    etree.SubElement(api_fault, f"{{{MD_NS}}}exceptionMessage").text = message
     return etree.tostring(env, xml_declaration=True, encoding="UTF-8")
 
 
 def invalid_session_fault() -> bytes:
+    # The recorded words (js_fault_invalid_session.xml).
     return fault(
         "sf:INVALID_SESSION_ID",
-        "INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session. "
-        "Session not found, missing session hash",
+        "INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session",
     )
 
 

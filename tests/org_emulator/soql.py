@@ -1,9 +1,13 @@
 """A deliberately small SOQL subset.
 
-SELECT f[, Rel.f ...] FROM Obj [WHERE c [AND c ...]] [ORDER BY f [ASC|DESC]] [LIMIT n],
-where c is ``f = lit``, ``f != lit`` or ``f IN (lit, ...)``. Anything else raises
-MalformedQuery, so a query the emulator does not understand fails loudly instead
-of answering wrongly.
+SELECT f[, Rel.f ...] | count() FROM Obj [WHERE e] [ORDER BY f [ASC|DESC]] [LIMIT n],
+where e combines conditions with AND, OR, NOT and parentheses, and a condition is
+``f = lit``, ``f != lit``, ``f IN (lit, ...)`` or ``f LIKE 'pattern'``. ``count()`` and
+``LIKE`` are SOQL (SOQL and SOSL Reference, "COUNT()" and "Comparison Operators"); a real
+org was recorded answering both (../shared/recorded/cci_composite_query_invalid_type.json,
+``select count() from Account``; cci_tooling_query_apexclass.json, ``Name LIKE '%_TEST%'``).
+Anything else raises MalformedQuery, so a query the emulator does not understand fails
+loudly instead of answering wrongly.
 """
 
 from __future__ import annotations
@@ -19,18 +23,30 @@ class MalformedQuery(Exception):
 @dataclass
 class Condition:
     path: str
-    op: str  # "=", "!=", "IN"
+    op: str  # "=", "!=", "IN", "LIKE"
     values: list
+
+
+@dataclass
+class Junction:
+    op: str  # "AND", "OR", "NOT"
+    items: list[Condition | Junction]
+
+
+Expression = Condition | Junction
 
 
 @dataclass
 class Query:
     fields: list[str]
     sobject: str
-    where: list[Condition] = field(default_factory=list)
+    where: Expression | None = None
     order_by: str | None = None
     descending: bool = False
     limit: int | None = None
+    # SELECT count(): the answer carries the number of rows and no records.
+    count: bool = False
+    conditions: list[Condition] = field(default_factory=list)
 
 
 _TOKEN = re.compile(
@@ -43,8 +59,11 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
-_KEYWORDS = {"SELECT", "FROM", "WHERE", "AND", "IN", "ORDER", "BY", "ASC", "DESC", "LIMIT"}
-_UNSUPPORTED = {"OR", "NOT", "LIKE", "GROUP", "HAVING", "OFFSET", "WITH", "USING", "TYPEOF"}
+_KEYWORDS = {
+    "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE", "ORDER", "BY", "ASC",
+    "DESC", "LIMIT",
+}  # fmt: skip
+_UNSUPPORTED = {"GROUP", "HAVING", "OFFSET", "WITH", "USING", "TYPEOF"}
 
 
 def _tokens(text: str) -> list[tuple[str, str]]:
@@ -72,9 +91,33 @@ def _literal(kind: str, value: str):
     raise MalformedQuery(f"expected a literal, found {value!r}")
 
 
+def like(pattern: str, value: str) -> bool:
+    """SOQL LIKE: ``%`` any run of characters, ``_`` one character, case-insensitive;
+    a backslash escapes either (SOQL and SOSL Reference, "Comparison Operators")."""
+    regex = ""
+    escaped = False
+    for char in pattern:
+        if escaped:
+            regex += re.escape(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "%":
+            regex += ".*"
+        elif char == "_":
+            regex += "."
+        else:
+            regex += re.escape(char)
+    return re.fullmatch(regex, value, re.IGNORECASE | re.DOTALL) is not None
+
+
 def parse(text: str) -> Query:
     toks = _tokens(text)
     pos = 0
+    if not toks or toks[0][1].upper() != "SELECT":
+        # A real org's words for a query that does not start with SELECT (recorded by
+        # SublimeApex, ../shared/recorded/sublimeapex23_malformed_query.txt).
+        raise MalformedQuery(f"unexpected token: {toks[0][1] if toks else '<EOF>'}")
 
     def peek(upper: bool = True) -> str:
         if pos >= len(toks):
@@ -96,41 +139,80 @@ def parse(text: str) -> Query:
             raise MalformedQuery(f"{value.upper()} is outside the emulator's SOQL subset")
     take("SELECT")
     fields = []
-    while True:
-        kind, value = take()
-        if kind != "word" or value.upper() in _KEYWORDS:
-            raise MalformedQuery(f"expected a field name, found {value!r}")
-        fields.append(value)
-        if peek() != ",":
-            break
-        take(",")
+    counting = False
+    if peek() == "COUNT" and pos + 2 < len(toks) and toks[pos + 1][1] == "(":
+        take()
+        take("(")
+        take(")")
+        counting = True
+    else:
+        while True:
+            kind, value = take()
+            if kind != "word" or value.upper() in _KEYWORDS:
+                raise MalformedQuery(f"expected a field name, found {value!r}")
+            fields.append(value)
+            if peek() != ",":
+                break
+            take(",")
     take("FROM")
     kind, sobject = take()
     if kind != "word" or "." in sobject:
         raise MalformedQuery(f"expected an object name, found {sobject!r}")
-    query = Query(fields=fields, sobject=sobject)
+    query = Query(fields=fields, sobject=sobject, count=counting)
+
+    def condition() -> Condition:
+        kind, path = take()
+        if kind != "word" or path.upper() in _KEYWORDS:
+            raise MalformedQuery(f"expected a field name, found {path!r}")
+        op = take()[1].upper()
+        if op in ("=", "!="):
+            found = Condition(path, op, [_literal(*take())])
+        elif op == "LIKE":
+            kind, value = take()
+            if kind != "string":
+                raise MalformedQuery(f"LIKE needs a string, found {value!r}")
+            found = Condition(path, "LIKE", [_literal(kind, value)])
+        elif op == "IN":
+            take("(")
+            values = [_literal(*take())]
+            while peek() == ",":
+                take(",")
+                values.append(_literal(*take()))
+            take(")")
+            found = Condition(path, "IN", values)
+        else:
+            raise MalformedQuery(f"unsupported operator {op!r}")
+        query.conditions.append(found)
+        return found
+
+    def factor() -> Expression:
+        if peek() == "NOT":
+            take("NOT")
+            return Junction("NOT", [factor()])
+        if peek() == "(":
+            take("(")
+            inner = disjunction()
+            take(")")
+            return inner
+        return condition()
+
+    def conjunction() -> Expression:
+        items = [factor()]
+        while peek() == "AND":
+            take("AND")
+            items.append(factor())
+        return items[0] if len(items) == 1 else Junction("AND", items)
+
+    def disjunction() -> Expression:
+        items = [conjunction()]
+        while peek() == "OR":
+            take("OR")
+            items.append(conjunction())
+        return items[0] if len(items) == 1 else Junction("OR", items)
+
     if peek() == "WHERE":
         take("WHERE")
-        while True:
-            kind, path = take()
-            if kind != "word":
-                raise MalformedQuery(f"expected a field name, found {path!r}")
-            op = take()[1].upper()
-            if op in ("=", "!="):
-                query.where.append(Condition(path, op, [_literal(*take())]))
-            elif op == "IN":
-                take("(")
-                values = [_literal(*take())]
-                while peek() == ",":
-                    take(",")
-                    values.append(_literal(*take()))
-                take(")")
-                query.where.append(Condition(path, "IN", values))
-            else:
-                raise MalformedQuery(f"unsupported operator {op!r}")
-            if peek() != "AND":
-                break
-            take("AND")
+        query.where = disjunction()
     if peek() == "ORDER":
         take("ORDER")
         take("BY")

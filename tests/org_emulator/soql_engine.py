@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.org_emulator.rest_errors import RestError
 from tests.org_emulator.sobjects import CUSTOMIZABLE, SObjectInfo, lookup
-from tests.org_emulator.soql import MalformedQuery, Query, parse
+from tests.org_emulator.soql import (
+    Condition,
+    Expression,
+    MalformedQuery,
+    Query,
+    like,
+    parse,
+)
 from tests.org_emulator.state import OrgState
 
 
@@ -92,36 +101,85 @@ class QueryContext:
         return out
 
 
-def _matches(ctx: QueryContext, info: SObjectInfo, row: dict, query: Query) -> bool:
-    for cond in query.where:
-        _, value = ctx.resolve(info, row, cond.path)
-        if isinstance(value, str) and any(isinstance(v, str) for v in cond.values):
-            # Salesforce compares ids case-sensitively but 15/18-insensitively,
-            # and text case-insensitively.
-            hit = any(
-                isinstance(v, str)
-                and (v.lower() == value.lower() or (len(v) in (15, 18) and v[:15] == value[:15]))
-                for v in cond.values
-            )
-        else:
-            hit = value in cond.values
-        if hit == (cond.op == "!="):
-            return False
-    return True
+def _condition_holds(ctx: QueryContext, info: SObjectInfo, row: dict, cond: Condition) -> bool:
+    _, value = ctx.resolve(info, row, cond.path)
+    if cond.op == "LIKE":
+        return isinstance(value, str) and like(str(cond.values[0]), value)
+    if isinstance(value, str) and any(isinstance(v, str) for v in cond.values):
+        # Salesforce compares ids case-sensitively but 15/18-insensitively,
+        # and text case-insensitively.
+        hit = any(
+            isinstance(v, str)
+            and (v.lower() == value.lower() or (len(v) in (15, 18) and v[:15] == value[:15]))
+            for v in cond.values
+        )
+    else:
+        hit = value in cond.values
+    return hit != (cond.op == "!=")
+
+
+def _holds(ctx: QueryContext, info: SObjectInfo, row: dict, expression: Expression) -> bool:
+    if isinstance(expression, Condition):
+        return _condition_holds(ctx, info, row, expression)
+    if expression.op == "NOT":
+        return not _holds(ctx, info, row, expression.items[0])
+    results = (_holds(ctx, info, row, item) for item in expression.items)
+    return all(results) if expression.op == "AND" else any(results)
+
+
+# Salesforce echoes a refused query above its message: the query, a caret under the
+# offending token, and "ERROR at Row:r:Column:c" (recorded: ../shared/recorded/
+# cci_query_invalid_field.json for INVALID_FIELD, cci_composite_query_invalid_type.json
+# for INVALID_TYPE).
+_ECHOED = ("INVALID_FIELD", "INVALID_TYPE")
+
+
+def _echo(text: str, token: str, after: str = "") -> str:
+    """The echo of ``text`` pointing at ``token`` (after ``after``, when given)."""
+    pattern = (rf"\b{after}\s+" if after else "") + rf"(?<![\w.])({re.escape(token)})(?![\w.])"
+    match = re.search(pattern, text, re.IGNORECASE)
+    offset = match.start(1) if match else 0
+    row = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"\n{text}\n{' ' * (column - 1)}^\nERROR at Row:{row}:Column:{column}\n"
+
+
+def _select(ctx: QueryContext, text: str, query: Query) -> SObjectInfo:
+    """The queried object, every column checked up front; refusals echo the query."""
+    try:
+        info = ctx.sobject(query.sobject)
+    except RestError as exc:
+        raise RestError(
+            exc.status, exc.code, _echo(text, query.sobject, "FROM") + exc.message
+        ) from None
+    paths = [*query.fields, *(c.path for c in query.conditions)]
+    if query.order_by:
+        paths.append(query.order_by)
+    for path in paths:
+        try:
+            ctx.resolve(info, None, path)
+        except RestError as exc:
+            if exc.code not in _ECHOED:
+                raise
+            raise RestError(exc.status, exc.code, _echo(text, path) + exc.message) from None
+    return info
 
 
 def run_query(state: OrgState, text: str, api_version: str, tooling: bool) -> dict:
+    """Every row of the answer (``records``), ``totalSize`` and the object queried;
+    paging is the REST layer's (rest.py)."""
     try:
         query = parse(text)
     except MalformedQuery as exc:
         raise RestError(400, "MALFORMED_QUERY", str(exc)) from exc
     ctx = QueryContext(state, api_version, tooling)
-    info = ctx.sobject(query.sobject)
-    for path in query.fields:
-        ctx.resolve(info, None, path)  # validates every column up front
-    rows = [row for row in state.rows(info.name) if _matches(ctx, info, row, query)]
+    info = _select(ctx, text, query)
+    rows = [
+        row
+        for row in state.rows(info.name)
+        if query.where is None or _holds(ctx, info, row, query.where)
+    ]
     if query.order_by:
-        ctx.resolve(info, None, query.order_by)
         order_by = query.order_by
 
         def sort_key(row: dict):
@@ -132,5 +190,9 @@ def run_query(state: OrgState, text: str, api_version: str, tooling: bool) -> di
         rows.sort(key=sort_key, reverse=query.descending)
     if query.limit is not None:
         rows = rows[: query.limit]
+    if query.count:
+        # SELECT count(): totalSize is the count, records is empty (recorded in
+        # cci_composite_query_invalid_type.json: {totalSize 17, done true, records []}).
+        return {"totalSize": len(rows), "done": True, "records": [], "entity": info.name}
     records = [ctx.shape(info, row, query.fields) for row in rows]
-    return {"totalSize": len(records), "done": True, "records": records}
+    return {"totalSize": len(records), "done": True, "records": records, "entity": info.name}

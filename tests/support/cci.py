@@ -39,3 +39,25 @@ def run_cci(
         timeout=timeout,
         check=False,
     )
+
+
+TOTANGO_SF = Path(sys.executable).parent / "totango-sf"
+
+
+def run_totango_sf(
+    args: list[str],
+    project: Path,
+    emulator,
+    home: Path,
+    timeout: float = 300,
+) -> subprocess.CompletedProcess[str]:
+    """``totango-sf ARGS`` in ``project``, with ``emulator`` as the org ``emu``."""
+    return subprocess.run(
+        [str(TOTANGO_SF), *args],
+        cwd=project,
+        env=cci_env(project, {**emulator.env("emu"), "HOME": str(home)}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -222,6 +222,12 @@ def _number(text: str | None) -> float:
 def parse_test_report(result: etree._Element, tag: Callable[[str], str]) -> ApexTestReport | None:
     """The tests of a DeployResult element, or None when the deploy ran none.
 
+    Real orgs send ``details/runTestResult`` in every checkDeployStatus answer, with
+    zeros when no tests ran (recorded answers of simple-salesforce's tests and of
+    IlluminatedCloud issue 2753). So a runTestResult is no sign that tests ran:
+    ``numTestsRun`` 0 with no failures and no coverage warnings means none did, and the
+    result says nothing of tests (JSON ``tests`` null, no "Apex tests" line).
+
     ``tag`` turns a local name into the Metadata API namespace's tag.
     """
     run = next(result.iter(tag("runTestResult")), None)

@@ -133,12 +133,23 @@ class OrgSession:
         return retrying_client(self.org_config)
 
     def query(self, soql: str, tooling: bool = False) -> list[dict[str, Any]]:
+        """Every record of a SOQL query, page after page.
+
+        An org answers with at most 2,000 records and ``done: false``, and the rest
+        behind ``nextRecordsUrl`` (REST API Developer Guide, "Execute a SOQL Query"),
+        Tooling queries as well. ``query_all`` follows the pages of a REST query; a
+        Tooling query's are followed here.
+        """
         client = self.salesforce()
-        if tooling:
-            # params= URL-encodes the query, so names holding & # + stay intact.
-            result = client.toolingexecute("query/", params={"q": soql})
-            return list(result.get("records", []))
-        return list(client.query_all(soql)["records"])
+        if not tooling:
+            return list(client.query_all(soql)["records"])
+        # params= URL-encodes the query, so names holding & # + stay intact.
+        result = client.toolingexecute("query/", params={"q": soql})
+        records = list(result.get("records", []))
+        while not result.get("done", True) and result.get("nextRecordsUrl"):
+            result = client.query_more(result["nextRecordsUrl"], identifier_is_url=True)
+            records += result.get("records", [])
+        return records
 
     def kind(self) -> OrgKind:
         record = self.query(
@@ -178,6 +189,12 @@ _NETWORK_CAUSES = (
 )
 
 
+# A refused query's message starts with the query echoed and a caret under the
+# offending token: "\n<query>\n   ^\nERROR at Row:1:Column:8\n<message>" (answers
+# recorded from real orgs: CumulusCI's cassettes for INVALID_FIELD and INVALID_TYPE).
+_QUERY_ECHO = re.compile(r"\A\s*\n.*?\n *\^\nERROR at Row:\d+:Column:\d+\n", re.S)
+
+
 def short_reason(exc: BaseException, limit: int = 160) -> str:
     """One short line saying why, never a token: urllib3's retry chain is pages long."""
     # simple-salesforce errors carry Salesforce's own [{"errorCode", "message"}] answer.
@@ -185,6 +202,7 @@ def short_reason(exc: BaseException, limit: int = 160) -> str:
     if isinstance(content, list) and content and isinstance(content[0], dict):
         code, said = content[0].get("errorCode"), content[0].get("message")
         if code:
+            said = " ".join(_QUERY_ECHO.sub("", said).split()) if isinstance(said, str) else said
             return redact(f"{code}: {said}" if said else str(code))
     text = redact(str(exc))
     for marker, reason in _NETWORK_CAUSES:

@@ -77,6 +77,42 @@ class MetadataCallFailed(Unreachable):
         return f"Metadata API call failed: {self}"
 
 
+class MetadataAccessDenied(MetadataCallFailed):
+    """The connected user may not use the Metadata API (exit code 4, nothing was changed).
+
+    An org refuses every Metadata API call of a user who has neither "Modify Metadata
+    Through Metadata API Functions" nor "Modify All Data" (Metadata API Developer Guide,
+    "User Permissions") with HTTP 500 and the fault ``sf:INSUFFICIENT_ACCESS`` ("use of
+    the Metadata API requires a user with the ModifyAllData permission", the words a
+    real org was recorded using).
+    """
+
+    def __init__(self, username: str | None):
+        self.username = username or "the connected user"
+        super().__init__(
+            f"{self.username} lacks the Modify Metadata Through Metadata API Functions (or"
+            " Modify All Data) permission, which the Metadata API needs (Salesforce refused"
+            " the call: INSUFFICIENT_ACCESS); connect as an admin, or give this user the"
+            " permission, and run again"
+        )
+
+    def verdict_message(self) -> str:
+        return str(self)
+
+
+INSUFFICIENT_ACCESS = "sf:INSUFFICIENT_ACCESS"
+
+
+def fault_code(content: bytes) -> str | None:
+    """The ``faultcode`` of a SOAP fault answer, None for anything else."""
+    try:
+        root = parse_xml(content)
+    except etree.XMLSyntaxError:
+        return None
+    code = next(root.iter("faultcode"), None)
+    return (code.text or "").strip() if code is not None else None
+
+
 class DeployTimeout(Failed):
     """The deploy did not finish in time; a cancelDeploy was sent."""
 
@@ -308,6 +344,9 @@ def _retrying(call_class: type) -> type:
         def _handle_soap_error(
             self, headers: Any, envelope: Any, refresh: Any, response: Any
         ) -> Any:
+            # Said plainly, in one line (CumulusCI would log the fault, then raise it).
+            if fault_code(response.content) == INSUFFICIENT_ACCESS:
+                raise MetadataAccessDenied(getattr(self.task.org_config, "username", None))
             # An expired session (sf:INVALID_SESSION_ID: "Session expired or invalid",
             # recorded in CumulusCI's cassettes) is renewed once and the call repeated,
             # as CumulusCI does, but through the session's own keychain: CumulusCI reads
