@@ -23,20 +23,39 @@ from tasks.totango_sf.org.desired_state import (
 from tasks.totango_sf.org.ip_ranges_state import ip_ranges_drift
 from tasks.totango_sf.org.results import Drift, VerifyReport
 from tasks.totango_sf.salesforce.metadata_api import list_metadata, retrieve_files
+from tasks.totango_sf.state.ownership import current_ownership
 from tasks.totango_sf.state.record_page_claims import latest_claims
 from tasks.totango_sf.state.snapshot import snapshot_folder
+from tasks.totango_sf.state.tracking import last_unfinished
 
 
 def read_org(
-    session: Any, config: TotangoConfig, snapshot_root: Path | None = None
+    session: Any,
+    config: TotangoConfig,
+    snapshot_root: Path | None = None,
+    adopt: bool = False,
+    layout_names: list[str] | None = None,
 ) -> tuple[list[str], DesiredState]:
-    """listMetadata(Layout) + one retrieve -> the desired state and its diff."""
-    layout_names = list_metadata(session, "Layout", config.api_version)
+    """listMetadata(Layout) + one retrieve -> the desired state and its diff.
+
+    What is ours comes from the org's snapshots (``state/ownership.py``); ``adopt``
+    makes sections and ranges made by hand ours."""
+    root = snapshot_folder(snapshot_root)
+    if layout_names is None:
+        layout_names = list_metadata(session, "Layout", config.api_version)
     layouts = config.matching_layouts(layout_names)
-    members = retrieve_members(config, layouts, layout_names)
+    ownership = current_ownership(root, session.name)
+    members = retrieve_members(config, layouts, layout_names, ownership.sections)
     retrieved = retrieve_files(session, members, config.api_version)
-    claims = latest_claims(snapshot_folder(snapshot_root), session.name)
-    return layout_names, desired_state(config, layout_names, retrieved, claims)
+    claims = latest_claims(root, session.name)
+    state = desired_state(config, layout_names, retrieved, claims, ownership, adopt)
+    unsettled = last_unfinished(root, session.name)
+    if unsettled is not None:
+        state.warnings.append(
+            f"snapshot {unsettled.snapshot.id}: the outcome of its {unsettled.operation} is not"
+            " settled; what it made is not counted as ours until `totango-sf status` settles it"
+        )
+    return layout_names, state
 
 
 def drift_report(org: str, config: TotangoConfig, state: DesiredState) -> VerifyReport:
@@ -55,6 +74,9 @@ def drift_report(org: str, config: TotangoConfig, state: DesiredState) -> Verify
 def _detail(config: TotangoConfig, state: DesiredState, diff: Any) -> str:
     if diff.type == "Layout":
         before = state.originals.get(f"layouts/{diff.name}.layout")
+        record = state.record.sections.get(diff.name)
+        if diff.name not in state.layouts or (record is not None and record.origin != "created"):
+            return diff.summary
         if before is not None:
             obj = diff.name.split("-", 1)[0]
             section_state = widget_section_state(before, widget_section_for(config, obj))
@@ -73,7 +95,7 @@ def _detail(config: TotangoConfig, state: DesiredState, diff: Any) -> str:
     if diff.type == "Settings" and diff.name == "Security":
         before = state.originals.get("settings/Security.settings")
         if before is not None:
-            return ip_ranges_drift(before, config.trusted_ip_ranges)
+            return ip_ranges_drift(before, config.trusted_ip_ranges, owned_ranges(state))
     changed = [
         line
         for line in diff.diff.splitlines()
@@ -87,16 +109,17 @@ def org_default_drift(before: bytes | None, wanted: str | None) -> str:
     return f"org default record page {now} → {wanted}"
 
 
+def owned_ranges(state: DesiredState) -> dict[tuple[str, str, str], str]:
+    """The ranges of ours the state was computed with: those it removes as stale, and those
+    it keeps (created or adopted); enough for the drift detail."""
+    owned = {key: "created" for key in state.record.ranges_removed}
+    owned.update({key: "adopted" for key in state.record.ranges_adopted})
+    return owned
+
+
 def verify(
     session: Any, config: TotangoConfig, layout_names: list[str] | None = None
 ) -> VerifyReport:
     """Drift report; reuses ``layout_names`` to skip the listMetadata after a deploy."""
-    if layout_names is None:
-        layout_names = list_metadata(session, "Layout", config.api_version)
-    layouts = config.matching_layouts(layout_names)
-    members = retrieve_members(config, layouts, layout_names)
-    retrieved = retrieve_files(session, members, config.api_version)
-    claims = latest_claims(snapshot_folder(None), session.name)
-    return drift_report(
-        session.name, config, desired_state(config, layout_names, retrieved, claims)
-    )
+    _, state = read_org(session, config, None, layout_names=layout_names)
+    return drift_report(session.name, config, state)
