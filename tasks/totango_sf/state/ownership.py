@@ -200,16 +200,17 @@ class Ownership:
                 self.sections.pop(layout, None)
             else:
                 self.sections[layout] = section
+        for key in record.ranges_adopted:
+            self.ranges[key] = "adopted"
+        for key in record.ranges_created:
+            self.ranges[key] = "created"
         for key in record.ranges_removed:
-            # An adopted range removed as stale is still the admin's to get back.
-            if self.ranges.get(key) == "adopted":
+            # An adopted range removed as stale (by this deploy or a later one) is still
+            # the admin's to get back.
+            if self.ranges.get(key) in ("adopted", ADOPTED_REMOVED):
                 self.ranges[key] = ADOPTED_REMOVED
             else:
                 self.ranges.pop(key, None)
-        for key in record.ranges_created:
-            self.ranges[key] = "created"
-        for key in record.ranges_adopted:
-            self.ranges[key] = "adopted"
         for component in added:
             self.components[component] = snapshot_id
 
