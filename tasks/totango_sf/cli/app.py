@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gc
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -37,7 +38,10 @@ from tasks.totango_sf.cli.common import (
     styled,
 )
 from tasks.totango_sf.cli.mapping import register as register_mapping
+from tasks.totango_sf.cli.option_sets import options_command
+from tasks.totango_sf.cli.org import AdoptOption
 from tasks.totango_sf.cli.org import register as register_org_commands
+from tasks.totango_sf.cli.snapshots import register as register_snapshots
 from tasks.totango_sf.cli.status import register as register_status
 from tasks.totango_sf.cli.steps import register as register_org_steps
 
@@ -80,42 +84,59 @@ def _global_options(
     """Totango's Salesforce setup as one reviewed, repeatable, atomic deployment."""
 
 
-@app.command()
-def plan(
-    config: ConfigOption = None,
-    org: OrgOption = None,
+@dataclass(frozen=True)
+class PlanOptions:
+    """The options of `totango-sf plan`."""
+
+    config: ConfigOption = None
+    org: OrgOption = None
     out_dir: Annotated[Path, typer.Option("--out", help="Where to write the package.")] = Path(
         "build/totango"
-    ),
+    )
     output_format: Annotated[
         str, typer.Option("--format", help="mdapi (Metadata API folder) or source (sfdx).")
-    ] = "mdapi",
+    ] = "mdapi"
     diff: Annotated[
         bool, typer.Option("--diff", help="With --org: the unified XML diff of each change.")
-    ] = False,
+    ] = False
     detailed_exitcode: Annotated[
         bool,
         typer.Option(
             "--detailed-exitcode",
             help="With --org: exit 3 when changes are pending, 0 when in sync (as Terraform).",
         ),
-    ] = False,
+    ] = False
     force: Annotated[
         bool, typer.Option("--force", help="Let --out replace files this command did not write.")
-    ] = False,
-    as_json: JsonOption = False,
-) -> None:
+    ] = False
+    as_json: JsonOption = False
+    adopt: AdoptOption = False
+
+
+@app.command()
+@options_command(PlanOptions)
+def plan(options: PlanOptions) -> None:
     """Render and validate the setup package and show what it would change.
 
     Offline unless --org is given. Writes the package to OUT/package and the
     layout and settings fragments that the merge adds to OUT/patches. With --org it
     reads the org and diffs; it never deploys, not even check-only.
     """
+    config, org, out_dir, output_format = (
+        options.config, options.org, options.out_dir, options.output_format
+    )  # fmt: skip
+    diff, detailed_exitcode, force, as_json = (
+        options.diff, options.detailed_exitcode, options.force, options.as_json
+    )  # fmt: skip
     if output_format not in ("mdapi", "source"):
         fail(f"--format must be 'mdapi' or 'source', not {output_format!r}", 2, as_json)
-    if (diff or detailed_exitcode) and not org:
-        option = "--diff" if diff else "--detailed-exitcode"
+    if (diff or detailed_exitcode or options.adopt) and not org:
+        option = "--diff" if diff else "--detailed-exitcode" if detailed_exitcode else "--adopt"
         fail(f"{option} compares with an org: add --org NAME", EXIT_BAD_INPUT, as_json)
+    if org and output_format != "mdapi":
+        fail(
+            "plan --org writes a Metadata API package; use --format mdapi", EXIT_BAD_INPUT, as_json
+        )
     if not org:
         from tasks.totango_sf.metadata.schema import start_loading_toolkit_schema
 
@@ -128,11 +149,11 @@ def plan(
             cfg,
             org,
             out_dir,
-            output_format,
             as_json,
             diff=diff,
             detailed=detailed_exitcode,
             force=force,
+            adopt=options.adopt,
         )
         return
 
@@ -303,6 +324,7 @@ register_org_steps(app)
 register_mapping(app)
 
 register_status(app)
+register_snapshots(app)
 
 
 def _command_name(command: Any) -> str:

@@ -64,6 +64,15 @@ from tasks.totango_sf.cli.record_pages import print_record_pages
 from tasks.totango_sf.errors import status_command
 
 NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
+AdoptOption = Annotated[
+    bool,
+    typer.Option(
+        "--adopt",
+        help="Adopt the Totango sections and ranges an admin made by hand: from then on they"
+        " are the setup's (kept items, given back as they were on rollback). Without it they"
+        " are left as they are.",
+    ),
+]
 
 
 @contextmanager
@@ -235,6 +244,7 @@ class DeployOptions:
     as_json: JsonOption = False
     test_level: TestLevelOption = None
     tests: TestsOption = None
+    adopt: AdoptOption = False
 
 
 @options_command(DeployOptions)
@@ -253,8 +263,21 @@ def deploy_command(options: DeployOptions) -> None:
     if options.quick_id and (options.test_level or options.tests):
         fail("--quick runs no tests: the validation ran them", EXIT_BAD_INPUT, options.as_json)
     check_test_options(options.test_level, options.tests, options.as_json)
+    if options.adopt and options.quick_id:
+        fail(
+            "--quick deploys a validation as it was validated: validate with --adopt instead",
+            EXIT_BAD_INPUT,
+            options.as_json,
+        )
     org = single_org(options.org_names, options.orgs_glob, options.as_json)
     if org is None:
+        if options.adopt:
+            fail(
+                "--adopt applies to one org: review its plan (`totango-sf plan --org NAME"
+                " --adopt`) and deploy it alone",
+                EXIT_BAD_INPUT,
+                options.as_json,
+            )
         if options.test_level or options.tests:
             fail(
                 "--test-level and --tests apply to a single --org; fleets use each org's default",
@@ -291,7 +314,12 @@ def deploy_command(options: DeployOptions) -> None:
     yes = options.yes
     if not (yes or options.check_only or options.as_json) and _interactive():
         yes = _confirm_production(
-            session, org, options.as_json, None if options.quick_id else cfg, options.diff
+            session,
+            org,
+            options.as_json,
+            None if options.quick_id else cfg,
+            options.diff,
+            options.adopt,
         )
         plan_shown = yes and not options.quick_id
 
@@ -328,6 +356,7 @@ def deploy_command(options: DeployOptions) -> None:
                         timeout=options.timeout,
                         test_level=options.test_level,
                         tests=options.tests,
+                        adopt=options.adopt,
                     ),
                     RunHooks(progress=update, on_plan=show_plan, on_started=announce(org)),
                 )
@@ -347,7 +376,7 @@ def _interactive() -> bool:
 
 
 def _confirm_production(
-    session: Any, org: str, as_json: bool, cfg: Any = None, diff: bool = False
+    session: Any, org: str, as_json: bool, cfg: Any = None, diff: bool = False, adopt: bool = False
 ) -> bool:
     """In a terminal, ask instead of refusing; CI (no TTY) still needs --yes.
 
@@ -359,7 +388,7 @@ def _confirm_production(
         if production and cfg is not None:
             from tasks.totango_sf.org import org_plan
 
-            state = org_plan.plan_against_org(session, cfg).state
+            state = org_plan.plan_against_org(session, cfg, adopt).state
     except _org_errors() as exc:
         _handle_org_errors(session, as_json, exc)
     if not production:
@@ -762,28 +791,25 @@ def plan_against_org(
     cfg: Any,
     org: str,
     out_dir: Path,
-    output_format: str,
     as_json: bool,
     diff: bool = False,
     detailed: bool = False,
     force: bool = False,
+    adopt: bool = False,
 ) -> None:
     """``totango-sf plan --org``: read the org, show what deploy would do, change nothing.
 
     No check-only deploy: the diff is between the org's retrieved files and the merge.
     ``detailed`` exits 3 (drift) when changes are pending, as Terraform's
-    ``-detailed-exitcode`` distinguishes "changes present" from success.
+    ``-detailed-exitcode`` distinguishes "changes present" from success. ``adopt``: the
+    plan of ``deploy --adopt`` (sections and ranges made by hand become ours).
     """
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org import org_plan
     from tasks.totango_sf.render.plan import write_files
 
-    if output_format != "mdapi":
-        fail(
-            "plan --org writes a Metadata API package; use --format mdapi", EXIT_BAD_INPUT, as_json
-        )
     try:
-        result = org_plan.plan_against_org(session, cfg)
+        result = org_plan.plan_against_org(session, cfg, adopt)
         package = {f"package/{p}": d for p, d in result.files.items()}
         written = write_files(package, out_dir, force=force)
     except _org_errors() as exc:
