@@ -171,11 +171,17 @@ def desired_state(
         )
     current = current_components(retrieved)
     layout_part = layouts_part(config, layouts, retrieved, owned.sections, adopt)
+    # The layouts as this deploy leaves them: one it takes our section out of no longer
+    # shows the widget.
+    after = {
+        **retrieved,
+        **{f"layouts/{c.full_name}.layout": c.xml for c in layout_part.components},
+    }
     pages = record_page_plan.plan_record_pages(
         config,
         retrieved,
         shipped_pages,
-        covered_layouts=covered_layouts(config, layout_part.covered, retrieved),
+        covered_layouts=covered_layouts(config, layout_part.covered, after),
         legacy_claims=legacy_claims,
     )
     parts = [
