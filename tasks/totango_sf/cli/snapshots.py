@@ -62,8 +62,12 @@ def snapshots_command(
     from rich.table import Table
 
     table = Table(title=f"snapshots of {org}", title_justify="left")
-    for column in ("id", "date", "kind", "outcome", "deploy id"):
-        table.add_column(column, overflow="fold")
+    # Ids are what a reader copies (--snapshot, status --deploy-id): never wrapped.
+    table.add_column("id", no_wrap=True)
+    table.add_column("date", overflow="fold")
+    table.add_column("kind", overflow="fold")
+    table.add_column("outcome", overflow="fold")
+    table.add_column("deploy id", no_wrap=True)
     for row in rows:
         table.add_row(row.id, row.date, row.kind, row.outcome, row.deploy_id or "")
     out.print(table)
