@@ -247,9 +247,7 @@ def test_a_merge_that_adds_an_error_writes_nothing(tmp_path: Path, monkeypatch):
 
     def misplacing(data: bytes, section: object, record: object = None) -> SectionPlan:
         plan = plan_section(data, section, record)  # type: ignore[arg-type]
-        merged = plan.layout.replace(
-            b"<label>Totango</label>", b"<label>Totango</label><oops/>", 1
-        )
+        merged = plan.layout.replace(b"<label>Totango</label>", b"<label>Totango</label><oops/>", 1)
         return replace(plan, layout=merged)
 
     monkeypatch.setattr("tasks.totango_sf.merge.source_dir.plan_section", misplacing)
