@@ -24,6 +24,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from tasks.totango_sf.errors import BadInput
 from tasks.totango_sf.merge.layout_ownership import SectionRecord
 from tasks.totango_sf.merge.security import RangeKey
 
@@ -31,7 +32,7 @@ LEDGER_FILE = "totango-ownership.json"
 LEDGER_VERSION = 1
 
 
-class LedgerUnreadable(ValueError):
+class LedgerUnreadable(BadInput):
     """The ledger is not the JSON this module writes."""
 
 
