@@ -169,6 +169,7 @@ def record_pages_part(
 ) -> Part:
     """The org's record pages with our component added or removed, and the pages we create."""
     part = Part(warnings=list(pages.warnings))
+    part.record.record_pages = dict(pages.ours)
     for name, merged in sorted(pages.merged.items()):
         before = pages.originals[name]
         part.originals[record_page_plan.flexipage_path(name)] = before

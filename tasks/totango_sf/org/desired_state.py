@@ -89,6 +89,7 @@ def retrieve_members(
     layouts: Mapping[str, str],
     layout_names: Iterable[str] = (),
     owned_layouts: Iterable[str] = (),
+    owned_pages: Iterable[str] = (),
 ) -> list[tuple[str, str]]:
     """Everything one retrieve must bring back: what we deploy, patch or build on.
 
@@ -108,6 +109,8 @@ def retrieve_members(
     members += pages
     if pages:
         members += layout_audience.retrieve_members(config.insights.objects, layout_names)
+    # Record pages holding our component, which the config may no longer select.
+    members += [("FlexiPage", name) for name in owned_pages]
     return sorted(set(members))
 
 
@@ -183,6 +186,7 @@ def desired_state(
         shipped_pages,
         covered_layouts=covered_layouts(config, layout_part.covered, after),
         legacy_claims=legacy_claims,
+        owned=record_page_ownership(ownership),
     )
     parts = [
         new_components_part(new, current),
@@ -204,8 +208,19 @@ def desired_state(
         state.record.ranges_created += part.record.ranges_created
         state.record.ranges_adopted += part.record.ranges_adopted
         state.record.ranges_removed += part.record.ranges_removed
+        state.record.record_pages.update(part.record.record_pages)
     state.warnings += stale_components(config, owned, new)
     return state
+
+
+def record_page_ownership(
+    ownership: Ownership | None,
+) -> record_page_plan.RecordPageOwnership | None:
+    """The record pages of ours; None without a record at all (tests, older callers)."""
+    if ownership is None:
+        return None
+    created = frozenset(name for kind, name in ownership.components if kind == "FlexiPage")
+    return record_page_plan.RecordPageOwnership(frozenset(ownership.record_pages), created)
 
 
 def stale_components(

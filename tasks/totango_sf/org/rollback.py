@@ -463,11 +463,13 @@ def rollback(
             )
         files = exact_files(snapshot)
         released = exact_release(scope)
+        released.record_pages = _pages_released(scope)
         files.update(pages_without_widget(snapshot, current))
         files.update(objects.files)
         outcome.warnings.extend(objects.warnings)
     else:
         files, more, released = surgical_files(scope, current)
+        released.record_pages = _pages_released(scope)
         outcome.warnings.extend(more)
         more_files, more_warnings, objects_restored = _pages_and_objects(scope, current)
         files.update(more_files)
@@ -537,6 +539,15 @@ def _pages_and_objects(
         warnings += [w for w in objects.warnings if w not in warnings]
         restored += [key for key in objects.restored if key not in restored]
     return files, warnings, restored
+
+
+def _pages_released(scope: Scope) -> list[str]:
+    """The record pages our component is taken out of: those the undone deploys patched
+    (and, for an uninstall, every page of ours)."""
+    pages = {n for d in scope.deploys for k, n in d.patched if k == "FlexiPage"}
+    if scope.uninstall:
+        pages |= scope.ownership.record_pages
+    return sorted(pages)
 
 
 def _keys_of(files: Mapping[str, bytes]) -> list[tuple[str, str]]:

@@ -45,7 +45,9 @@ def read_org(
         layout_names = list_metadata(session, "Layout", config.api_version)
     layouts = config.matching_layouts(layout_names)
     ownership = current_ownership(root, session.name)
-    members = retrieve_members(config, layouts, layout_names, ownership.sections)
+    members = retrieve_members(
+        config, layouts, layout_names, ownership.sections, ownership.record_pages
+    )
     retrieved = retrieve_files(session, members, config.api_version)
     claims = latest_claims(root, session.name)
     state = desired_state(config, layout_names, retrieved, claims, ownership, adopt)

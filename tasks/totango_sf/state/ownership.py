@@ -38,6 +38,7 @@ from typing import Any
 from tasks.totango_sf.merge.layout import LayoutPatchError
 from tasks.totango_sf.merge.layout_ownership import SectionRecord, derive_record
 from tasks.totango_sf.merge.security import RangeKey, SecurityPatchError, ip_ranges_in, range_key
+from tasks.totango_sf.state.record_page_claims import WIDGETS_KEY
 from tasks.totango_sf.state.rollback_mark import rolled_back_at
 from tasks.totango_sf.state.snapshot import (
     Snapshot,
@@ -87,6 +88,8 @@ class DeployRecord:
     # Layouts with a hand-made section the deploy left alone, and why.
     left: dict[str, str] = field(default_factory=dict)
     adopt: bool = False
+    # Record pages holding our component after the deploy (True), or no longer (False).
+    record_pages: dict[str, bool] = field(default_factory=dict)
 
     @property
     def adopted_anything(self) -> bool:
@@ -104,6 +107,7 @@ class DeployRecord:
             "ranges_removed": [list(k) for k in self.ranges_removed],
             "left": dict(sorted(self.left.items())),
             "adopt": self.adopt,
+            "record_pages": dict(sorted(self.record_pages.items())),
         }
 
     @classmethod
@@ -112,6 +116,7 @@ class DeployRecord:
             return cls()
         sections = data.get("sections")
         left = data.get("left")
+        pages = data.get("record_pages")
         return cls(
             {
                 str(name): SectionRecord.from_json(value)
@@ -122,6 +127,7 @@ class DeployRecord:
             _keys(data.get("ranges_removed")),
             {str(k): str(v) for k, v in (left.items() if isinstance(left, dict) else [])},
             bool(data.get("adopt")),
+            {str(k): bool(v) for k, v in (pages.items() if isinstance(pages, dict) else [])},
         )
 
 
@@ -132,12 +138,14 @@ class Released:
     sections: list[str] = field(default_factory=list)
     ranges: list[RangeKey] = field(default_factory=list)
     components: list[Key] = field(default_factory=list)
+    record_pages: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "sections": sorted(set(self.sections)),
             "ranges": [list(k) for k in self.ranges],
             "components": [list(k) for k in self.components],
+            "record_pages": sorted(set(self.record_pages)),
         }
 
     @classmethod
@@ -145,14 +153,16 @@ class Released:
         if not isinstance(data, dict):
             return cls()
         sections = data.get("sections")
+        pages = data.get("record_pages")
         return cls(
             [str(s) for s in sections] if isinstance(sections, list) else [],
             _keys(data.get("ranges")),
             _components(data.get("components")),
+            [str(p) for p in pages] if isinstance(pages, list) else [],
         )
 
     def __bool__(self) -> bool:
-        return bool(self.sections or self.ranges or self.components)
+        return bool(self.sections or self.ranges or self.components or self.record_pages)
 
 
 def record_release(snapshot: Snapshot, released: Released, now: Any = None) -> None:
@@ -188,6 +198,8 @@ class Ownership:
     ranges: dict[RangeKey, str] = field(default_factory=dict)
     # component -> the snapshot whose deploy created it
     components: dict[Key, str] = field(default_factory=dict)
+    # record pages a deploy placed our component on
+    record_pages: set[str] = field(default_factory=set)
 
     @property
     def live_ranges(self) -> dict[RangeKey, str]:
@@ -213,8 +225,14 @@ class Ownership:
                 self.ranges.pop(key, None)
         for component in added:
             self.components[component] = snapshot_id
+        for page, ours in record.record_pages.items():
+            if ours:
+                self.record_pages.add(page)
+            else:
+                self.record_pages.discard(page)
 
     def apply_release(self, released: Released) -> None:
+        self.record_pages.difference_update(released.record_pages)
         for layout in released.sections:
             self.sections.pop(layout, None)
         for key in released.ranges:
@@ -249,6 +267,13 @@ def legacy_record(snapshot: Snapshot) -> DeployRecord:
             continue
         if section is not None:
             record.sections[name] = section
+    widgets = snapshot.extra.get(WIDGETS_KEY)
+    if isinstance(widgets, dict):
+        # Pages it placed our component on or took it out of: the files cannot tell which,
+        # and our identifier finds nothing on a page it was taken out of.
+        record.record_pages = {
+            name: True for kind, name in snapshot.patched if kind == "FlexiPage" and name in widgets
+        }
     if SECURITY_PATH in deployed:
         added = _range_keys(deployed[SECURITY_PATH]) - _range_keys(
             snapshot.originals.get(SECURITY_PATH)
@@ -267,8 +292,10 @@ def deploy_record(snapshot: Snapshot) -> DeployRecord:
 def legacy_release(manifest: dict[str, Any], record: DeployRecord) -> Released:
     """What a rollback marked before releases were recorded took out: the layouts and the
     ranges of the deploy it undid."""
-    layouts = [c["name"] for c in manifest.get("components_patched", []) if c["type"] == "Layout"]
-    return Released(layouts, list(record.ranges_created) + list(record.ranges_adopted), [])
+    patched = manifest.get("components_patched", [])
+    layouts = [c["name"] for c in patched if c["type"] == "Layout"]
+    pages = [c["name"] for c in patched if c["type"] == "FlexiPage"]
+    return Released(layouts, list(record.ranges_created) + list(record.ranges_adopted), [], pages)
 
 
 def current_ownership(root: Path, org: str) -> Ownership:
