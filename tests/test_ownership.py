@@ -373,3 +373,32 @@ def test_adopting_a_range_removes_it_as_stale_and_rollback_gives_it_back(
     now = security(emulator)
     assert b"<start>5.5.5.5</start>" in now and b"<description>Totango</description>" in now
     assert b"8.8.8.8" not in now
+
+
+def test_adopting_on_an_org_in_sync_is_recorded_without_a_deploy(emulator, use_org, tmp_path):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    deploy(config)
+    put_ranges(emulator, ADMIN_SAME_AS_OURS.replace(b"8.8.8.8", b"6.6.6.6"))
+    (tmp_path / "six").mkdir()
+    with_six = write_config(
+        tmp_path / "six", trusted_ip_ranges={"addresses": ["8.8.8.8", "1.1.1.0/24", "6.6.6.6"]}
+    )
+    plain = deploy(with_six)
+    assert plain["status"] == "in_sync" and plain["snapshot"] is None
+    adopted = deploy(with_six, "--adopt")
+    assert adopted["status"] == "in_sync" and adopted["snapshot"]
+    listing = as_json(cli("snapshots", "--org", "emu", "--json"))
+    assert [r["kind"] for r in listing["snapshots"]] == ["deploy", "adopt"]
+    origins = {r["start"]: r["origin"] for r in listing["owned"]["ranges"]}
+    assert origins["6.6.6.6"] == "adopted"
+    # Adopted: once the config drops it, it is stale like ours, and rollback gives it back.
+    deploy(config)
+    assert b"6.6.6.6" not in security(emulator)
+    rollback(config)  # the inverse of that last deploy: the adopted range is back
+    now = security(emulator)
+    assert b"<start>6.6.6.6</start>" in now and b"<start>8.8.8.8</start>" in now
+    # The uninstall gives adopted ranges back and takes ours out.
+    rollback(config, "--remove-components")
+    now = security(emulator)
+    assert b"<start>6.6.6.6</start>" in now and b"8.8.8.8" not in now

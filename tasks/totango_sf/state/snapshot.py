@@ -120,10 +120,15 @@ def list_snapshots(root: Path, org: str) -> list[str]:
 
 
 def load_snapshot(root: Path, org: str, snapshot_id: str | None = None) -> Snapshot:
-    """The given snapshot, or the latest one of a deploy that succeeded."""
+    """The given snapshot, or the latest one of a deploy that succeeded (an adoption
+    recorded without a deploy is no deploy to roll back: ``org/deploy.record_adoption``)."""
     ids = list_snapshots(root, org)
     if snapshot_id is None:
-        usable = [i for i in ids if _manifest(root, org, i).get("deploy_success")]
+        usable = [
+            i
+            for i in ids
+            if (m := _manifest(root, org, i)).get("deploy_success") and m.get("kind") != "adopt"
+        ]
         if not usable:
             raise SnapshotNotFound(f"no snapshot of a successful deploy to {org!r} in {root}")
         snapshot_id = usable[-1]
