@@ -15,6 +15,7 @@ import pytest
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.metadata.xml import canonical_bytes
 from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
+from tests.test_json_schemas import check
 from tests.test_org_deploy import as_json, cli, write_config
 
 LAYOUTS = ("Account-Account Layout", "Lead-Lead Layout", "Opportunity-Opportunity Layout")
@@ -187,3 +188,33 @@ def test_snapshots_lists_every_run_with_its_kind_outcome_and_deploy_id(emulator,
     assert "3 section(s), 2 range(s)" in table.stdout
     empty = cli("snapshots", "--org", "other", "--json")
     assert empty.exit_code == 0 and json.loads(empty.stdout)["result"]["snapshots"] == []
+    # Both documents follow the published schema.
+    check("snapshots", cli("snapshots", "--org", "emu", "--json").stdout, 0)
+    check("snapshots", empty.stdout, 0)
+
+
+def test_uninstall_gives_an_adopted_section_back_and_leaves_a_hand_made_one(
+    emulator_factory, use_org, tmp_path
+):
+    from tests.test_ownership import RATING, item, put_section, section
+
+    # The admin's section shows the package's page, which existed before any deploy.
+    emulator = use_org(emulator_factory(flavour="sandbox", package_installed=True))
+    before_lead = canonical_bytes(emulator.state.metadata_xml("Layout", "Lead-Lead Layout"))
+    health = section("Customer Health", RATING, item("totango__Totango_Account_Insights", 200))
+    adopted = put_section(emulator, "Account-Account Layout", health)
+    config = write_config(tmp_path)
+    run("deploy", "--config", str(config), "--adopt")
+    # After the deploy an admin adds a "Totango" section of their own to the Lead layout.
+    theirs = section("Totango", RATING)
+    lead = put_section(emulator, "Lead-Lead Layout", theirs)
+    assert lead.count(b"<label>Totango</label>") == 2
+    deploy(config)  # in sync: ours is known by its record, theirs is left
+    doc = uninstall(config)
+    assert doc["status"] == "rolled_back"
+    account = canonical_bytes(emulator.state.metadata_xml("Layout", "Account-Account Layout"))
+    assert account == adopted
+    lead_now = canonical_bytes(emulator.state.metadata_xml("Layout", "Lead-Lead Layout"))
+    assert lead_now == canonical_bytes(
+        before_lead.replace(b"<layoutSections>", theirs + b"<layoutSections>", 1)
+    )
