@@ -37,6 +37,7 @@ import difflib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
@@ -212,7 +213,7 @@ class Scope:
     uninstall: bool = False
 
 
-def rollback_scope(root: Any, snapshot: Snapshot, uninstall: bool) -> Scope:
+def rollback_scope(root: Path, snapshot: Snapshot, uninstall: bool) -> Scope:
     """The inverse of ``snapshot``'s deploy; with ``uninstall`` of every deploy not yet
     undone, so that what the setup owns from all of them goes."""
     ownership = current_ownership(root, snapshot.org)
@@ -263,16 +264,18 @@ def surgical_files(
     for name in scope.layouts:
         record = scope.ownership.sections[name]
         path = f"layouts/{name}.layout"
-        released.sections.append(name)
         have = current.get(path)
         if have is None:
+            released.sections.append(name)
             warnings.append(f"layout {name!r} is no longer in the org; nothing to remove")
             continue
         try:
             wanted, outcome, note = take_out_section(have, record)
         except LayoutPatchError as exc:
+            # Still ours: a later run may take it out.
             warnings.append(f"layout {name!r}: {exc}; left as it is")
             continue
+        released.sections.append(name)
         if note:
             warnings.append(f"layout {name}: {note}")
         if outcome != "not_found" and canonical_bytes(wanted) != canonical_bytes(have):
