@@ -15,6 +15,7 @@ import pytest
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.metadata.xml import canonical_bytes
 from tests.org_emulator.fixtures import *  # noqa: F403 - fixtures until conftest loads the plugin
+from tests.test_deploy_tracking import fast_retries as fast_retries  # noqa: F401 - a fixture
 from tests.test_org_deploy import as_json, cli, write_config
 
 ACCOUNT = "Account-Account Layout"
@@ -173,3 +174,30 @@ def test_ranges_of_ours_no_longer_configured_are_removed_those_by_hand_stay(
     assert cli("deploy", "--org", "emu", "--config", str(narrowed)).exit_code == 0
     now = security(emulator)
     assert b"1.1.1.0" not in now and b"<start>7.7.7.7</start>" in now
+
+
+@pytest.mark.usefixtures("fast_retries")
+def test_an_unsettled_deploy_counts_once_status_settles_it_and_so_does_a_rollback(
+    emulator, use_org, tmp_path
+):
+    use_org(emulator)
+    config = write_config(tmp_path)
+    emulator.faults.drop_connection("checkDeployStatus", count=50)
+    assert cli("deploy", "--org", "emu", "--config", str(config), "--json").exit_code == 5
+    emulator.faults.clear()
+    # Until it is settled nothing of it is ours, and the plan says why.
+    plan = cli(
+        "plan", "--org", "emu", "--config", str(config), "--json", "--out", str(tmp_path / "o")
+    )
+    assert any("not counted as ours" in w for w in json.loads(plan.stdout)["warnings"])
+    assert cli("status", "--org", "emu", "--config", str(config)).exit_code == 0
+    owned = as_json(cli("snapshots", "--org", "emu", "--json"))["owned"]
+    assert len(owned["sections"]) == 3
+
+    emulator.faults.drop_connection("checkDeployStatus", count=50)
+    lost = cli("rollback", "--org", "emu", "--config", str(config), "--json")
+    assert lost.exit_code == 5, lost.output
+    emulator.faults.clear()
+    assert cli("status", "--org", "emu", "--config", str(config)).exit_code == 0
+    owned = as_json(cli("snapshots", "--org", "emu", "--json"))["owned"]
+    assert owned["sections"] == [] and owned["ranges"] == []
