@@ -13,6 +13,7 @@ import difflib
 import json
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from typer.testing import CliRunner
 from tasks.totango_sf.cli.app import app
 from tasks.totango_sf.config.model import build_config
 from tasks.totango_sf.merge.layout import add_widget_section
+from tasks.totango_sf.merge.layout_ownership import SectionPlan, plan_section
 from tasks.totango_sf.merge.security import add_ip_ranges
 from tasks.totango_sf.merge.source_dir import PlaceholderRangesError, apply_to_source
 from tasks.totango_sf.merge.text_splice import splice
@@ -244,11 +246,12 @@ def test_a_merge_that_adds_an_error_writes_nothing(tmp_path: Path, monkeypatch):
     shutil.copytree(FIXTURE, tmp_path, dirs_exist_ok=True)
     before = snapshot(tmp_path)
 
-    def misplacing(data: bytes, section: object) -> bytes:
-        merged = add_widget_section(data, section)  # type: ignore[arg-type]
-        return merged.replace(b"<label>Totango</label>", b"<label>Totango</label><oops/>", 1)
+    def misplacing(data: bytes, section: object, record: object = None) -> SectionPlan:
+        plan = plan_section(data, section, record)  # type: ignore[arg-type]
+        merged = plan.layout.replace(b"<label>Totango</label>", b"<label>Totango</label><oops/>", 1)
+        return replace(plan, layout=merged)
 
-    monkeypatch.setattr("tasks.totango_sf.merge.source_dir.add_widget_section", misplacing)
+    monkeypatch.setattr("tasks.totango_sf.merge.source_dir.plan_section", misplacing)
     with pytest.raises(SchemaValidationError) as caught:
         apply_to_source(build_config(REAL_IPS), tmp_path)
     # Only the added error is reported; the file's own old-API error is not the reason.

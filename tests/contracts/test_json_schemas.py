@@ -15,32 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
 from typer.testing import CliRunner
 
 from tasks.totango_sf.cli.app import app
 from tasks.totango_sf.config.model import config_json_schema
 from tests.support.paths import REPO_ROOT
+from tests.support.schemas import check, schema_file, validator
 
 SCHEMAS = REPO_ROOT / "schemas"
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "repo_habits"
 REAL_CONFIG = "trusted_ip_ranges:\n  addresses: [8.8.8.8, 1.1.1.0/24]\n"
 VERSION_ID = "04t5g000000ABCDAAA"
-
-
-def registry() -> Registry:
-    resources = [
-        (path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8"))))
-        for path in SCHEMAS.glob("*.json")
-    ]
-    return Registry().with_resources(resources)
-
-
-def validator(name: str) -> Draft202012Validator:
-    schema = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, registry=registry())
 
 
 def command_names() -> list[str]:
@@ -54,25 +39,6 @@ def command_names() -> list[str]:
         else:
             names.append(name)
     return sorted(names)
-
-
-def schema_file(command: str) -> str:
-    return f"{command.replace(' ', '-')}.result.schema.json"
-
-
-def check(command: str, stdout: str, exit_code: int) -> dict[str, Any]:
-    """The document validates; a result validates against its command's schema."""
-    document = json.loads(stdout)
-    errors = sorted(validator("envelope.schema.json").iter_errors(document), key=str)
-    assert not errors, (command, [e.message for e in errors])
-    assert document["status"] == exit_code
-    if "result" in document:
-        # A fleet run (several --org) has one result shape whatever the command.
-        fleet = {"command", "orgs", "summary"} <= set(document["result"])
-        name = "fleet.result.schema.json" if fleet else schema_file(command)
-        result_errors = list(validator(name).iter_errors(document["result"]))
-        assert not result_errors, (command, [f"{e.json_path}: {e.message}" for e in result_errors])
-    return document
 
 
 def run(args: list[str], command: str) -> dict[str, Any]:

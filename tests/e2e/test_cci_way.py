@@ -66,8 +66,10 @@ def test_cci_verify_applies_the_org_overlay_like_the_cli(emulator, config_dir, t
     in_sync = run_cci(verify, REPO_ROOT, env)
     assert in_sync.returncode == 0, (in_sync.stdout + in_sync.stderr)[-3000:]
 
-    # Drift that only this org's overlay causes.
-    (config_dir / "emu.yml").write_text("widget:\n  height: 300\n")
+    # Drift that only this org's overlay causes. (Not a section height: these runs read
+    # the project's own snapshots, where the in-process deploy left no record, so the
+    # section it made is not known as ours there and is left, not compared.)
+    (config_dir / "emu.yml").write_text("trusted_ip_ranges:\n  addresses: [8.8.8.8, 9.9.9.9]\n")
     cli = totango_sf(["verify", "--org", "emu", "--config", str(config)], env)
     assert cli.returncode == 3, cli.stderr[-3000:]
     cci = run_cci(verify, REPO_ROOT, env)

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from cumulusci.core.exceptions import TaskOptionsError
 from cumulusci.tasks.salesforce.tests.util import create_task
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.cci.org import TotangoDeploy, TotangoRollback, TotangoVerify
-
-
-@pytest.fixture
-def config_file(tmp_path, monkeypatch):
-    monkeypatch.setattr("tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
-    monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.FIRST_POLL_INTERVAL", 0.001)
-    path = tmp_path / "totango.yml"
-    path.write_text(json.dumps({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}))
-    return str(path)
-
-
-def run_task(task_class, emulator, **options):
-    org_config = emulator.org_config()
-    task = create_task(task_class, options, org_config=org_config)
-    task()
-    return task
+from tests.support.cci import run_task
 
 
 def test_check_only_then_quick_then_verify_then_rollback(emulator, config_file):

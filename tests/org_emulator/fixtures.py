@@ -9,6 +9,7 @@ retries of what the emulator's faults break.
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
@@ -100,3 +101,13 @@ def fast_retries(monkeypatch):
 @pytest.fixture
 def fast_retries_and_cancels(monkeypatch):
     make_retries_fast(monkeypatch, cancel_confirm=True)
+
+
+@pytest.fixture
+def config_file(tmp_path, monkeypatch):
+    """A setup config with a real-looking range for the cci tasks, snapshots under tmp."""
+    monkeypatch.setattr("tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", tmp_path / "snapshots")
+    monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.FIRST_POLL_INTERVAL", 0.001)
+    path = tmp_path / "totango.yml"
+    path.write_text(json.dumps({"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}))
+    return str(path)

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +62,12 @@ def run_totango_sf(
         timeout=timeout,
         check=False,
     )
+
+
+def run_task(task_class: Any, emulator: Any, **options: Any) -> Any:
+    """A CumulusCI task of ours run in-process against ``emulator``, as cci runs it."""
+    from cumulusci.tasks.salesforce.tests.util import create_task
+
+    task = create_task(task_class, options, org_config=emulator.org_config())
+    task()
+    return task

@@ -221,8 +221,9 @@ class TotangoDeploy(TotangoOrgTask):
     Retrieves the org's layouts and Security.settings, merges the Totango section and
     trusted IP ranges, diffs against the org and deploys every change in one atomic
     deploy (rollbackOnError; tests per ``test_level``); then assigns the permission set
-    and verifies. An org already in sync gets no deploy. Production needs ``yes: True``. With
-    ``check_only`` the validation id is in return_values["validation_id"], for a
+    and verifies. A Totango section or range an admin made by hand is left as it is
+    unless ``adopt: True``. An org already in sync gets no deploy. Production needs
+    ``yes: True``. With ``check_only`` the validation id is in return_values["validation_id"], for a
     following step with ``quick: ^^deploy_step.validation_id``.
     """
 
@@ -232,12 +233,21 @@ class TotangoDeploy(TotangoOrgTask):
             None, description="Validation id to quick-deploy (deployRecentValidation)."
         )
         yes: bool = Field(False, description="Required to deploy to a production org.")
+        adopt: bool = Field(
+            False,
+            description="Adopt the Totango sections and trusted ranges an admin made by hand"
+            " (kept as they are otherwise); the plan logged first names each one.",
+        )
 
     parsed_options: Options
 
     def _init_options(self, kwargs: dict[str, Any]) -> None:
         super()._init_options(kwargs)
         quick = self.parsed_options.quick
+        if self.parsed_options.adopt and quick:
+            raise TaskOptionsError(
+                "Options adopt and quick exclude each other: validate with adopt instead"
+            )
         if quick is not None and (problem := deploy_id_problem(quick)):
             # An empty id must not fall back to a full, unvalidated deploy.
             raise TaskOptionsError(f"Option 'quick': {problem}")
@@ -279,6 +289,7 @@ class TotangoDeploy(TotangoOrgTask):
                         timeout=options.timeout,
                         test_level=self.test_level,
                         tests=list(self.tests),
+                        adopt=options.adopt,
                     ),
                     RunHooks(progress=progress),
                 )

@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "setup": ("setup", "setup_command"),
     "mapping": ("mapping", "mapping_command"),
     "status": ("status", "status_command"),
+    "snapshots": ("snapshots", "snapshots_command"),
 }
 # Each group of subcommands: its module and its typer app; --help lists them last.
 GROUPS: dict[str, tuple[str, str]] = {

@@ -167,6 +167,17 @@ TestsOption = Annotated[
 ]
 
 
+AdoptOption = Annotated[
+    bool,
+    typer.Option(
+        "--adopt",
+        help="Adopt the Totango sections and ranges an admin made by hand: from then on they"
+        " are the setup's (kept items, given back as they were on rollback). Without it they"
+        " are left as they are.",
+    ),
+]
+
+
 @dataclass(frozen=True)
 class FleetTarget:
     """The options every command that runs on one org or a fleet starts with: which orgs,

@@ -220,15 +220,29 @@ def _claim_of(component: etree._Element) -> LegacyClaim:
 
 
 def _owned(
-    root: etree._Element, widget: WidgetComponent, claim: LegacyClaim | None = None
+    root: etree._Element,
+    widget: WidgetComponent,
+    claim: LegacyClaim | None = None,
+    identifiers: bool = True,
 ) -> etree._Element | None:
-    """Our component: by identifier, else (pre-49.0, no identifiers) by the claim alone."""
-    for component in _components(root):
+    """Our component: by identifier, else (pre-49.0, no identifiers) by the claim alone.
+
+    ``identifiers`` False: the page is not one a deploy of ours placed the component on
+    (``state/ownership.py``), so a component carrying our identifier there was not placed
+    by us (a copy of one of our pages, say): it is the admin's."""
+    for component in _components(root) if identifiers else []:
         if _is_visualforce(component) and (_text(component, "identifier") or "").startswith(
             IDENTIFIER_BASE
         ):
             return component
     return _claimed(root, claim) if claim is not None else None
+
+
+def holds_our_component(
+    data: bytes, widget: WidgetComponent, claim: LegacyClaim | None = None
+) -> bool:
+    """Whether the page holds a component this setup places (by identifier or claim)."""
+    return _owned(_root(data), widget, claim) is not None
 
 
 def _shows_page(root: etree._Element, page: str) -> bool:
@@ -339,7 +353,11 @@ def add_widget_component(
 
 
 def place_widget_component(
-    data: bytes, widget: WidgetComponent, api_version: str, claim: LegacyClaim | None = None
+    data: bytes,
+    widget: WidgetComponent,
+    api_version: str,
+    claim: LegacyClaim | None = None,
+    identifiers: bool = True,
 ) -> tuple[bytes, LegacyClaim | None]:
     """``add_widget_component``, and on a pre-49.0 page the claim of our component.
 
@@ -353,7 +371,7 @@ def place_widget_component(
             f"the page is in the {page_format(root)} format but API {api_version} needs the"
             f" {fmt} one: retrieve and deploy at one API version"
         )
-    owned = _owned(root, widget, claim)
+    owned = _owned(root, widget, claim, identifiers)
     if owned is not None:
         if not _same(owned, widget):
             fresh = _component_element(owned, widget, fmt, _text(owned, "identifier"))
@@ -397,11 +415,14 @@ def _placed(root: etree._Element, ours: etree._Element) -> tuple[bytes, LegacyCl
 
 
 def remove_widget_component(
-    data: bytes, widget: WidgetComponent, claim: LegacyClaim | None = None
+    data: bytes,
+    widget: WidgetComponent,
+    claim: LegacyClaim | None = None,
+    identifiers: bool = True,
 ) -> bytes:
     """The page without the component ``add_widget_component`` owns; nothing else changes."""
     root = _root(data)
-    owned = _owned(root, widget, claim)
+    owned = _owned(root, widget, claim, identifiers)
     if owned is not None:
         holder = owned.getparent() if local_name(owned) == "componentInstance" else owned
         assert holder is not None
@@ -412,10 +433,13 @@ def remove_widget_component(
 
 
 def widget_component_state(
-    data: bytes, widget: WidgetComponent, claim: LegacyClaim | None = None
+    data: bytes,
+    widget: WidgetComponent,
+    claim: LegacyClaim | None = None,
+    identifiers: bool = True,
 ) -> ComponentState:
     root = _root(data)
-    owned = _owned(root, widget, claim)
+    owned = _owned(root, widget, claim, identifiers)
     if owned is None:
         return ComponentState("missing", f"no component with page {widget.page}")
     if _same(owned, widget):

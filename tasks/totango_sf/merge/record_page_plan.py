@@ -28,6 +28,7 @@ from tasks.totango_sf.merge.flexipage import (
     WidgetComponent,
     add_widget_component,
     format_for,
+    holds_our_component,
     page_facts,
     page_selected,
     place_widget_component,
@@ -82,6 +83,15 @@ class RecordPageRow:
         }
 
 
+@dataclass(frozen=True)
+class RecordPageOwnership:
+    """What of the record pages is ours, as recorded (``state/ownership.py``): the pages a
+    deploy placed our component on, and the pages a deploy created."""
+
+    pages: frozenset[str] = frozenset()
+    created: frozenset[str] = frozenset()
+
+
 @dataclass
 class RecordPagePlan:
     rows: list[RecordPageRow] = field(default_factory=list)
@@ -96,6 +106,8 @@ class RecordPagePlan:
     warnings: list[str] = field(default_factory=list)
     # Problems that stop a deploy before anything is sent (a region already full).
     blocking: list[str] = field(default_factory=list)
+    # Pages holding our component once deployed (True), or no longer (False).
+    ours: dict[str, bool] = field(default_factory=dict)
 
     def to_json(self) -> list[dict[str, Any]]:
         return [row.to_json() for row in self.rows]
@@ -217,6 +229,7 @@ def plan_record_pages(
     local_project: bool = False,
     covered_layouts: Collection[str] | None = None,
     legacy_claims: Mapping[str, LegacyClaim] | None = None,
+    owned: RecordPageOwnership | None = None,
 ) -> RecordPagePlan:
     """The record-page rows of every configured object, and the merged pages.
 
@@ -232,6 +245,11 @@ def plan_record_pages(
 
     ``legacy_claims``: page name -> where an earlier deploy put our component on a
     pre-49.0 page; there, only a claimed component is ours.
+
+    ``owned``: the pages a deploy placed our component on or created. A component with
+    our identifier on another page, or a page with our created page's name that no
+    deploy created, is the admin's and is left as it is. None (a local project, no
+    record): the identifier and the name count.
     """
     plan = RecordPagePlan()
     claims = dict(legacy_claims or {})
@@ -257,6 +275,13 @@ def plan_record_pages(
             )
             plan.warnings.append(f"record pages of {sobject}: {unusable}")
         creating = config.widget.create_record_page.enabled and not unusable
+        name = created_page_name(sobject)
+        if creating and flexipage_path(name) in retrieved and not _created_by_us(owned, name):
+            creating = False
+            plan.warnings.append(
+                f"record pages of {sobject}: a record page named {name} exists and was not"
+                " made by this setup: left as it is, and none is created"
+            )
         for assignment in (a for a in found if a.sobject == sobject and a.page is None):
             replaced = ""
             if creating:
@@ -266,7 +291,7 @@ def plan_record_pages(
                     replaced = f"; replaced as the org default by {row.page}"
             plan.rows.append(_system_default_row(sobject, assignment, check, replaced))
         for page in sorted(p for p, a in by_page.items() if a[0].sobject == sobject):
-            if creating and page == created_page_name(sobject):
+            if creating and page == created_page_name(sobject) and _created_by_us(owned, page):
                 if page in plan.created:  # already listed beside the system default
                     continue
                 # Ours from an earlier deploy, in use (the org default): still the page
@@ -282,11 +307,56 @@ def plan_record_pages(
                     config,
                     retrieved,
                     claims.get(page),
+                    owned is None or page in owned.pages,
                 )
             )
         if creating and not local_project:
             _org_default_taken(plan, config, sobject, widget, retrieved)
+    if owned is not None:
+        _owned_elsewhere(plan, config, retrieved, owned, claims)
     return plan
+
+
+def _owned_elsewhere(
+    plan: RecordPagePlan,
+    config: TotangoConfig,
+    retrieved: Mapping[str, bytes],
+    owned: RecordPageOwnership,
+    claims: Mapping[str, LegacyClaim],
+) -> None:
+    """Pages a deploy put our component on that no row above covers (no longer assigned
+    where this plan looks, ``widget.record_pages: none``): our component comes out."""
+    covered = {row.page for row in plan.rows}
+    for page in sorted(owned.pages - covered - set(plan.created)):
+        data = retrieved.get(flexipage_path(page))
+        if data is None:
+            continue
+        try:
+            sobject = (parse_xml(data).findtext("{*}sobjectType") or "").strip()
+            widget = widget_component_for(config, sobject)
+            if widget_component_state(data, widget, claims.get(page)).status == "missing":
+                continue
+            without = remove_widget_component(data, widget, claims.get(page))
+        except FlexiPagePatchError:
+            continue
+        plan.merged[page] = without
+        plan.originals[page] = data
+        plan.widgets[page] = widget
+        plan.ours[page] = False
+        plan.rows.append(
+            RecordPageRow(
+                sobject,
+                page,
+                (),
+                "component",
+                "remove",
+                "ours, on a page widget.record_pages no longer selects: remove our component",
+            )  # fmt: skip
+        )
+
+
+def _created_by_us(owned: RecordPageOwnership | None, page: str) -> bool:
+    return owned is None or page in owned.created
 
 
 @dataclass(frozen=True)
@@ -460,7 +530,9 @@ def _row(
     config: TotangoConfig,
     retrieved: Mapping[str, bytes],
     claim: LegacyClaim | None = None,
+    mine: bool = True,
 ) -> RecordPageRow:
+    """``mine``: a deploy of ours placed the component on this page (see ``_owned``)."""
     sobject = assigned[0].sobject
     data = retrieved.get(flexipage_path(page))
     if data is None:
@@ -469,7 +541,7 @@ def _row(
         )
     try:
         facts = page_facts(
-            remove_widget_component(data, page_of.widget, claim), page_of.widget.page
+            remove_widget_component(data, page_of.widget, claim, mine), page_of.widget.page
         )
     except FlexiPagePatchError as exc:
         return RecordPageRow(sobject, page, assigned, "never", "cannot", str(exc))
@@ -495,18 +567,21 @@ def _row(
         page_selected(page, page_of.selection, facts) or (page_of.selection == "auto" and gaps)
     ):
         reason = _left_alone(facts, page_of.selection, page_of.check.checked, gaps)
-        without = remove_widget_component(data, page_of.widget, claim)
-        if widget_component_state(data, page_of.widget, claim).status != "missing":
+        without = remove_widget_component(data, page_of.widget, claim, mine)
+        if widget_component_state(data, page_of.widget, claim, mine).status != "missing":
             # Ours from an earlier selection: take it out, so the org follows the config.
             plan.merged[page] = without
             plan.originals[page] = data
             plan.widgets[page] = page_of.widget
+            plan.ours[page] = False
             return row("remove", f"{reason}: remove our component")
         return row("leave", reason)
     if page_of.unusable:
         return row("cannot", page_of.unusable)
     try:
-        merged, placed = place_widget_component(data, page_of.widget, config.api_version, claim)
+        merged, placed = place_widget_component(
+            data, page_of.widget, config.api_version, claim, mine
+        )
     except RegionFull as exc:
         # A deploy would fail on this page: stop before anything is sent.
         plan.blocking.append(f"record page {page}: {exc}")
@@ -515,6 +590,8 @@ def _row(
         return row("cannot", str(exc))
     if placed is not None:
         plan.claims[page] = placed
+    if (mine or merged != data) and holds_our_component(merged, page_of.widget, placed or claim):
+        plan.ours[page] = True
     plan.merged[page] = merged
     plan.originals[page] = data
     plan.widgets[page] = page_of.widget

@@ -123,21 +123,44 @@ def ip_ranges_in(settings_xml: bytes) -> list[IpRange]:
     return _existing_ranges(_root(settings_xml))
 
 
-def stale_ip_ranges(
-    settings_xml: bytes, ranges: Sequence[IpRange], description: str
-) -> list[IpRange]:
-    """Ranges that carry our description but are no longer configured.
+RangeKey = tuple[str, str, str]
 
-    The description is how the setup knows its own ranges again: a range it added
-    and the config since dropped must go, or a removed address stays trusted.
-    """
-    if not description:
-        return []
+
+def range_key(rng: IpRange) -> RangeKey:
+    """What identifies a range in the org's list: its start, end and description."""
+    return (str(rng.start), str(rng.end), rng.description)
+
+
+def range_of(key: RangeKey) -> IpRange:
+    return IpRange(ipaddress.ip_address(key[0]), ipaddress.ip_address(key[1]), key[2])
+
+
+def owned_stale_ranges(
+    settings_xml: bytes, ranges: Sequence[IpRange], owned: Iterable[RangeKey]
+) -> list[IpRange]:
+    """Ranges of ours (recorded when a deploy added or adopted them) that are no longer
+    configured: they must go, or a removed address stays trusted."""
+    keys = set(owned)
     wanted = {(rng.start, rng.end) for rng in ranges}
     return [
         rng
         for rng in _existing_ranges(_root(settings_xml))
-        if rng.description == description and (rng.start, rng.end) not in wanted
+        if range_key(rng) in keys and (rng.start, rng.end) not in wanted
+    ]
+
+
+def hand_made_ranges(
+    settings_xml: bytes, description: str, owned: Iterable[RangeKey]
+) -> list[IpRange]:
+    """Ranges carrying our description that no deploy of ours added: an admin's, made by
+    hand (Totango's article tells them to describe the ranges "Totango")."""
+    if not description:
+        return []
+    keys = set(owned)
+    return [
+        rng
+        for rng in _existing_ranges(_root(settings_xml))
+        if rng.description == description and range_key(rng) not in keys
     ]
 
 

@@ -12,6 +12,10 @@ lie inside the project; nothing is written through a symlink; and in a Metadata
 API folder only the top-level ``layouts/`` and ``settings/`` are patched, a
 nested copy such as ``zz_backup/layouts/`` is reported and left alone.
 
+What apply made is recorded in the project's ledger (``source_ledger``): only a section
+or range listed there is ours, to update, or to remove once the config drops it; a
+"Totango" section or range an admin made by hand is left as it is, and the run says so.
+
 Real repositories hold files retrieved at older API versions, with elements today's
 schema lacks. A merge is judged by the errors it adds: errors a file already had are
 reported as warnings (``file:line``) and the file is still written; only an error our
@@ -32,9 +36,24 @@ from lxml import etree
 
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.errors import BadInput
-from tasks.totango_sf.merge.layout import LayoutPatchError, add_widget_section
+from tasks.totango_sf.merge.layout import LayoutPatchError
+from tasks.totango_sf.merge.layout_ownership import SectionPlan, plan_section, take_out_section
 from tasks.totango_sf.merge.record_page_plan import plan_record_pages
-from tasks.totango_sf.merge.security import SecurityPatchError, add_ip_ranges
+from tasks.totango_sf.merge.security import (
+    SecurityPatchError,
+    add_ip_ranges,
+    hand_made_ranges,
+    ip_ranges_in,
+    owned_stale_ranges,
+    range_key,
+    remove_ip_ranges,
+)
+from tasks.totango_sf.merge.source_ledger import (
+    LEDGER_FILE,
+    LedgerUnreadable,
+    SourceLedger,
+    read_ledger,
+)
 from tasks.totango_sf.merge.text_splice import splice
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.components import Component, mdapi_files, source_files
@@ -287,9 +306,14 @@ def _component_files(
 
 def _read_xml(root: Path, path: Path, merge: Any, argument: Any) -> bytes:
     """``merge(current bytes, argument)``; any unreadable or malformed file names itself."""
+    return bytes(_read_with(root, path, merge, argument))
+
+
+def _read_with(root: Path, path: Path, merge: Any, *arguments: Any) -> Any:
+    """``merge(current bytes, *arguments)``, whatever it returns; errors name the file."""
     shown = path.relative_to(root) if path.is_relative_to(root) else path
     try:
-        return bytes(merge(path.read_bytes(), argument))
+        return merge(path.read_bytes(), *arguments)
     except (LayoutPatchError, SecurityPatchError) as exc:
         raise ApplySourceError(f"{shown}: {exc}") from None
     except etree.XMLSyntaxError as exc:
@@ -310,13 +334,39 @@ def desired_files(
 
     ignored: list[str] = []
     layouts = find_layouts(root, project_format, ignored)
+    ledger = _ledger(root)
+    ours = SourceLedger()
     for pattern in config.unmatched_layout_patterns(layouts):
         warnings.append(f"no layout in {root} matches widget.layouts entry {pattern!r}")
-    for name, object_name in config.matching_layouts(layouts).items():
+    matching = config.matching_layouts(layouts)
+    for name, object_name in matching.items():
+        rel = layouts[name].relative_to(root).as_posix()
         section = widget_section_for(config, object_name)
-        files[layouts[name]] = _read_xml(root, layouts[name], add_widget_section, section)
-        details[layouts[name]] = f"section '{section.label}' with page {section.page}"
+        layout_plan: SectionPlan = _read_with(
+            root, layouts[name], plan_section, section, ledger.sections.get(rel)
+        )
+        files[layouts[name]] = layout_plan.layout
+        details[layouts[name]] = layout_plan.note
+        if layout_plan.action == "leave":
+            warnings.append(f"{rel}: {layout_plan.note}")
+        elif layout_plan.record is not None:
+            ours.sections[rel] = layout_plan.record
+            if layout_plan.record.origin == "created":
+                details[layouts[name]] = f"section '{section.label}' with page {section.page}"
         members.append(("Layout", name))
+    by_rel = {path.relative_to(root).as_posix(): path for path in layouts.values()}
+    for rel, record in sorted(ledger.sections.items()):
+        path = by_rel.get(rel)
+        if rel in ours.sections or path is None or path in files:
+            continue
+        # Ours, on a layout widget.layouts no longer selects: taken out, as recorded.
+        out, outcome, note = _read_with(root, path, take_out_section, record)
+        files[path] = out
+        details[path] = (
+            f"removed our section {record.label!r}: the layout is no longer in widget.layouts"
+        )
+        warnings += [f"{rel}: {note}"] if note else []
+        members.append(("Layout", layout_name(path, project_format)))
 
     pages, page_warnings = _record_pages(config, root, project_format, plan.components, ignored)
     warnings += page_warnings
@@ -333,9 +383,29 @@ def desired_files(
             " (a deploy to an org merges them with the org's current ranges)"
         )
     for path in security:
-        files[path] = _read_xml(root, path, add_ip_ranges, ranges)
-        details[path] = f"{len(ranges)} trusted IP range(s) ensured"
+        rel = path.relative_to(root).as_posix()
+        owned = ledger.ranges.get(rel, [])
+        merged, stale, kept = _read_with(root, path, _merge_ranges, ranges, owned)
+        files[path] = merged
+        ours.ranges[rel] = kept
+        details[path] = f"{len(ranges)} trusted IP range(s) ensured" + (
+            f"; removed {len(stale)} stale range(s) apply had added: "
+            + ", ".join(str(r) for r in stale)
+            if stale
+            else ""
+        )
+        hand = _read_with(root, path, hand_made_ranges, config.trusted_ip_ranges.description, owned)
+        warnings += [
+            f"{rel}: found an existing range described {r.description!r} made by hand:"
+            f" leaving it ({r.start}-{r.end})"
+            for r in hand
+        ]
         members.append(("Settings", "Security"))
+
+    ledger_path = root / LEDGER_FILE
+    if ledger_path.exists() or not ours.empty:
+        files[ledger_path] = ours.to_bytes()
+        details[ledger_path] = "what apply made here; keep it in version control"
 
     if project_format == "mdapi":
         package = root / "package.xml"
@@ -352,6 +422,31 @@ def desired_files(
         for rel in ignored
     ]
     return files, details, warnings
+
+
+def _ledger(root: Path) -> SourceLedger:
+    path = root / LEDGER_FILE
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ApplySourceError(f"{LEDGER_FILE} must be a plain file")
+    try:
+        return read_ledger(path.read_bytes() if path.exists() else None)
+    except LedgerUnreadable as exc:
+        raise ApplySourceError(str(exc)) from None
+    except OSError as exc:
+        raise ApplySourceError(f"{LEDGER_FILE} cannot be read: {exc.strerror}") from None
+
+
+def _merge_ranges(
+    data: bytes, ranges: list[Any], owned: list[tuple[str, str, str]]
+) -> tuple[bytes, list[Any], list[tuple[str, str, str]]]:
+    """The settings with our ranges ensured and our stale ones (per the ledger) removed;
+    the ranges removed; the ranges of ours afterwards (the ledger's, and the new ones)."""
+    stale = owned_stale_ranges(data, ranges, owned)
+    merged = add_ip_ranges(remove_ip_ranges(data, stale), ranges)
+    had = {range_key(r) for r in ip_ranges_in(data)}
+    now = [range_key(r) for r in ip_ranges_in(merged)]
+    kept = [key for key in now if key in set(owned) or key not in had]
+    return merged, stale, kept
 
 
 def project_api_version(root: Path, project_format: ProjectFormat) -> str | None:
@@ -483,7 +578,7 @@ def _merge_and_write(
     originals = {path: path.read_bytes() if path.exists() else None for path in files}
     reformatted = []
     for path, original in originals.items():
-        if original is None:
+        if original is None or path.name == LEDGER_FILE:
             continue
         spliced = splice(original, canonical_or_none(original), files[path])
         files[path] = spliced.data

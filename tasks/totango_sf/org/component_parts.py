@@ -2,8 +2,10 @@
 
 Each builder takes the config and the org's retrieved files and returns its ``Part``: the
 components it wants, how each compares with the org, the org's files it patches (what a
-rollback gives back), and its warnings and blocking problems. ``desired_state`` joins the
-parts in a fixed order: new components, layouts, record pages, org defaults, trusted ranges.
+rollback gives back), its warnings and blocking problems, and what of it is ours once
+deployed (``record``: the layouts' sections and the trusted ranges, ``state/ownership.py``).
+``desired_state`` joins the parts in a fixed order: new components, layouts, record pages,
+org defaults, trusted ranges.
 """
 
 from __future__ import annotations
@@ -15,16 +17,22 @@ from typing import Any
 from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.errors import BadInput
 from tasks.totango_sf.merge import record_page_plan
-from tasks.totango_sf.merge.layout import add_widget_section
+from tasks.totango_sf.merge.layout_ownership import (
+    SectionRecord,
+    plan_section,
+    take_out_section,
+)
 from tasks.totango_sf.merge.org_default import (
     assign_org_default,
     org_default_page,
     overrides_only,
 )
+from tasks.totango_sf.merge.security import RangeKey, range_key
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.components import Component
 from tasks.totango_sf.org.component_diff import ComponentDiff, compare
 from tasks.totango_sf.org.ip_ranges_state import merged_security
+from tasks.totango_sf.state.ownership import DeployRecord
 
 SECURITY_PATH = "settings/Security.settings"
 
@@ -53,6 +61,9 @@ class Part:
     originals: dict[str, bytes] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     blocking: list[str] = field(default_factory=list)
+    record: DeployRecord = field(default_factory=DeployRecord)
+    # Layouts that show the widget after the deploy (our section, or one made by hand).
+    covered: set[str] = field(default_factory=set)
 
     def add(self, component: Component, diff: ComponentDiff) -> None:
         self.components.append(component)
@@ -85,27 +96,72 @@ def new_components_part(new: list[Component], current: Mapping[tuple[str, str], 
 
 
 def layouts_part(
-    config: TotangoConfig, layouts: Mapping[str, str], retrieved: Mapping[str, bytes]
+    config: TotangoConfig,
+    layouts: Mapping[str, str],
+    retrieved: Mapping[str, bytes],
+    owned: Mapping[str, SectionRecord] | None = None,
+    adopt: bool = False,
 ) -> Part:
-    """Each matching layout, the org's own file with our section merged in."""
+    """Each matching layout, the org's own file with our section merged in; a layout with
+    a section made by hand is left as it is (or, with ``adopt``, that section adopted);
+    a layout holding our section that the config no longer selects gets it taken out.
+
+    ``owned``: our section per layout, as recorded (``state/ownership.py``)."""
     part = Part()
+    owned = owned or {}
     for name, object_name in sorted(layouts.items()):
         path = f"layouts/{name}.layout"
         before = retrieved.get(path)
         if before is None:
             raise OrgPrerequisiteMissing([f"layout {name!r} was listed but not retrieved"])
-        part.originals[path] = before
         section = widget_section_for(config, object_name)
-        merged = add_widget_section(before, section)
-        comp = Component(
-            "Layout",
-            name,
-            merged,
-            action="patch",
-            summary=f"section '{section.label}' with page {section.page}",
-        )
+        plan = plan_section(before, section, owned.get(name), adopt)
+        part.record.sections[name] = plan.record
+        if plan.covered:
+            part.covered.add(name)
+        if plan.action == "leave":
+            part.record.left[name] = plan.note
+            part.warnings.append(f"layout {name}: {plan.note}")
+            part.diffs.append(ComponentDiff("Layout", name, "unchanged", plan.note))
+            continue
+        part.originals[path] = before
+        summary = plan.note
+        if plan.action == "adopt":
+            part.warnings.append(f"layout {name}: {plan.note}")
+        elif plan.record is not None and plan.record.origin == "created":
+            summary = f"section '{section.label}' with page {section.page}"
+        comp = Component("Layout", name, plan.layout, action="patch", summary=summary)
         part.add(comp, compare(comp, Component("Layout", name, before), comp.summary))
+    for name, record in sorted(owned.items()):
+        if name in layouts:
+            continue
+        _take_out(part, name, record, retrieved.get(f"layouts/{name}.layout"))
     return part
+
+
+def _take_out(part: Part, name: str, record: SectionRecord, before: bytes | None) -> None:
+    """Our section on a layout ``widget.layouts`` no longer selects: out, as recorded."""
+    part.record.sections[name] = None
+    if before is None:
+        part.warnings.append(
+            f"layout {name!r}, which held our section {record.label!r}, is no longer in the"
+            " org; nothing to take out"
+        )
+        return
+    after, outcome, note = take_out_section(before, record)
+    if outcome == "not_found":
+        part.warnings.append(f"layout {name}: {note}")
+        return
+    what = (
+        f"remove our section {record.label!r} (page {record.page})"
+        if record.origin == "created"
+        else f"give back section {record.label!r} as it was before it was adopted"
+    )
+    summary = f"{what}: the layout is no longer in widget.layouts"
+    part.warnings.append(f"layout {name}: {summary}" + (f"; {note}" if note else ""))
+    part.originals[f"layouts/{name}.layout"] = before
+    comp = Component("Layout", name, after, action="patch", summary=summary)
+    part.add(comp, compare(comp, Component("Layout", name, before), comp.summary))
 
 
 def record_pages_part(
@@ -113,6 +169,7 @@ def record_pages_part(
 ) -> Part:
     """The org's record pages with our component added or removed, and the pages we create."""
     part = Part(warnings=list(pages.warnings))
+    part.record.record_pages = dict(pages.ours)
     for name, merged in sorted(pages.merged.items()):
         before = pages.originals[name]
         part.originals[record_page_plan.flexipage_path(name)] = before
@@ -169,9 +226,14 @@ def org_defaults_part(
     return part
 
 
-def security_part(config: TotangoConfig, retrieved: Mapping[str, bytes]) -> Part:
-    """The org's Security.settings with the trusted ranges merged in."""
-    security = merged_security(config, retrieved.get(SECURITY_PATH))
+def security_part(
+    config: TotangoConfig,
+    retrieved: Mapping[str, bytes],
+    owned: Mapping[RangeKey, str] | None = None,
+    adopt: bool = False,
+) -> Part:
+    """The org's Security.settings with the trusted ranges merged in, our stale ones out."""
+    security = merged_security(config, retrieved.get(SECURITY_PATH), owned, adopt)
     if security is None:
         return Part()
     part = Part(
@@ -179,6 +241,9 @@ def security_part(config: TotangoConfig, retrieved: Mapping[str, bytes]) -> Part
         warnings=list(security.warnings),
         blocking=list(security.blocking),
     )
+    part.record.ranges_created = [range_key(r) for r in security.created]
+    part.record.ranges_adopted = [range_key(r) for r in security.adopted]
+    part.record.ranges_removed = [range_key(r) for r in security.stale]
     comp = Component(
         "Settings", "Security", security.merged, action="patch", summary=security.summary
     )

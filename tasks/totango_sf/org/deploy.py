@@ -42,6 +42,7 @@ from tasks.totango_sf.salesforce.metadata_api import (
 )
 from tasks.totango_sf.salesforce.org_identity import org_id_of
 from tasks.totango_sf.salesforce.retry_policy import with_retries
+from tasks.totango_sf.state.ownership import OWNERSHIP_KEY
 from tasks.totango_sf.state.record_page_claims import claims_extra
 from tasks.totango_sf.state.snapshot import (
     Snapshot,
@@ -49,6 +50,7 @@ from tasks.totango_sf.state.snapshot import (
     readable_snapshots,
     record_deploy,
     save_deployed,
+    save_manifest,
     snapshot_folder,
     write_snapshot,
 )
@@ -92,7 +94,9 @@ def _added(state: DesiredState) -> list[tuple[str, str]]:
 
 
 def _patched(state: DesiredState) -> list[tuple[str, str]]:
-    return [d.key for d in state.diffs if _is_patch(state, d.key)]
+    # A layout left alone (a section made by hand) has a plan row but no component.
+    built = {c.key for c in state.components}
+    return [d.key for d in state.diffs if _is_patch(state, d.key) and d.key in built]
 
 
 def apex_test_plan_for(
@@ -196,7 +200,7 @@ def deploy(
     # "validate, review, then --quick" the easy path.
     kind = check_safety(session, config, request.yes or check_only)
     test_plan = apex_test_plan_for(session, kind, request.test_level, request.tests, check_only)
-    layout_names, state = read_org(session, config, snapshot_root)
+    layout_names, state = read_org(session, config, snapshot_root, request.adopt)
     timings.measure("read_org", started)
     if state.blocking:
         raise DeployRefused("; ".join(state.blocking))
@@ -207,6 +211,8 @@ def deploy(
         hooks.on_plan(state)
     if state.in_sync:
         if not check_only:
+            if state.record.adopted_anything:
+                outcome.snapshot_id = record_adoption(session, state, snapshot_root)
             _after_deploy(session, config, outcome, layout_names)
         return outcome
     files = state.deploy_files()
@@ -231,6 +237,7 @@ def deploy(
     if state.record_pages is not None and state.record_pages.widgets:
         snapshot.extra[WIDGETS_KEY] = {n: w.page for n, w in state.record_pages.widgets.items()}
     snapshot.extra.update(claims_extra(state.record_pages))
+    snapshot.extra[OWNERSHIP_KEY] = state.record.to_json()
     started = time.monotonic()
     tracker = Tracker(snapshot, "deploy")
     result = run_tracked(
@@ -265,6 +272,18 @@ def deploy(
 def damaged_warnings(snapshot_root: Path | None, org: str) -> list[str]:
     """One warning per damaged snapshot of ``org``: skipped, never in the way of new work."""
     return [d.warning for d in damaged_snapshots(snapshot_folder(snapshot_root), org)]
+
+
+def record_adoption(session: Any, state: DesiredState, snapshot_root: Path | None) -> str:
+    """An org in sync whose sections or ranges made by hand are adopted: nothing to deploy,
+    but from now on they are ours, so a snapshot records it (kind ``adopt``, no deploy)."""
+    snapshot = write_snapshot(snapshot_folder(snapshot_root), session.name, {}, [], [])
+    snapshot.extra["kind"] = "adopt"
+    snapshot.extra["org_id"] = org_id_of(session)
+    snapshot.extra[OWNERSHIP_KEY] = state.record.to_json()
+    snapshot.extra["deploy_success"] = True
+    save_manifest(snapshot)
+    return snapshot.id
 
 
 def _snapshot_of_validation(root: Path, org: str, validation_id: str) -> Snapshot | None:

@@ -32,6 +32,7 @@ from tasks.totango_sf.org.component_parts import (
     security_part,
 )
 from tasks.totango_sf.render.plan import NO_INTEGRATION_USER_WARNING, build_plan
+from tasks.totango_sf.state.ownership import DeployRecord, Ownership
 
 __all__ = ["SECURITY_PATH", "ComponentDiff", "OrgPrerequisiteMissing", "object_path"]
 
@@ -50,6 +51,8 @@ class DesiredState:
     # Problems that stop a deploy before anything is sent (exit code 2).
     blocking: list[str] = field(default_factory=list)
     record_pages: record_page_plan.RecordPagePlan | None = None
+    # What of it is ours once deployed: sections, ranges (``state/ownership.py``).
+    record: DeployRecord = field(default_factory=DeployRecord)
 
     @property
     def changed(self) -> list[ComponentDiff]:
@@ -82,7 +85,11 @@ def referenced_pages(config: TotangoConfig, layouts: Mapping[str, str]) -> list[
 
 
 def retrieve_members(
-    config: TotangoConfig, layouts: Mapping[str, str], layout_names: Iterable[str] = ()
+    config: TotangoConfig,
+    layouts: Mapping[str, str],
+    layout_names: Iterable[str] = (),
+    owned_layouts: Iterable[str] = (),
+    owned_pages: Iterable[str] = (),
 ) -> list[tuple[str, str]]:
     """The first read: what we deploy, patch or build on, and where record pages are
     assigned. Each member, and why it is retrieved:
@@ -99,14 +106,20 @@ def retrieve_members(
     - with record pages in play, every Lightning app: where record pages are assigned.
 
     The FlexiPages and profiles come in a second read (``later_members``), named from
-    this one. ``layout_names`` is unused here and kept for callers.
+    this one. ``layout_names``: every layout of the org. ``owned_layouts``: layouts
+    holding a section of ours (``state/ownership.py``), which the config may no longer
+    select; ``owned_pages``: record pages holding our component, likewise.
     """
+    names = set(layout_names)
     members = [package_member(c.type, c.full_name) for c in new_components(config)]
     members += [("Layout", name) for name in layouts]
+    members += [("Layout", name) for name in owned_layouts if name in names]
     members += [("Settings", "Security")]
     members += [("CustomObject", obj) for obj in config.insights.objects]
     members += [("ApexPage", page) for page in referenced_pages(config, layouts)]
     members += record_page_plan.assignment_members(config)
+    # Record pages holding our component, which the config may no longer select.
+    members += [("FlexiPage", name) for name in owned_pages]
     return sorted(set(members))
 
 
@@ -137,8 +150,8 @@ def later_members(
 def covered_layouts(
     config: TotangoConfig, layouts: Iterable[str], retrieved: Mapping[str, bytes]
 ) -> set[str]:
-    """Layouts that hold our section after this deploy: the patched ones, and any
-    retrieved layout already showing a widget page."""
+    """Layouts that show the widget after this deploy: ``layouts`` (ours, or covered by a
+    section made by hand), and any retrieved layout already showing a widget page."""
     pages = {config.page_reference(obj) for obj in config.insights.objects}
     return set(layouts) | layout_audience.layouts_showing(retrieved, pages)
 
@@ -169,11 +182,16 @@ def desired_state(
     layout_names: Iterable[str],
     retrieved: Mapping[str, bytes],
     legacy_claims: Mapping[str, LegacyClaim] | None = None,
+    ownership: Ownership | None = None,
+    adopt: bool = False,
 ) -> DesiredState:
     """Desired components and their diff against the org's ``retrieved`` files.
 
     ``legacy_claims``: where the last deploy put our component on pre-49.0 pages.
+    ``ownership``: what of the setup is ours (``state/ownership.py``); without it nothing
+    in the org is. ``adopt``: sections and ranges made by hand become ours.
     """
+    owned = ownership or Ownership()
     names = list(layout_names)
     layouts = config.matching_layouts(names)
     new = new_components(config)
@@ -188,26 +206,66 @@ def desired_state(
             NO_INTEGRATION_USER_WARNING.format(permission_set=config.integration.permission_set)
         )
     current = current_components(retrieved)
+    layout_part = layouts_part(config, layouts, retrieved, owned.sections, adopt)
+    # The layouts as this deploy leaves them: one it takes our section out of no longer
+    # shows the widget.
+    after = {
+        **retrieved,
+        **{f"layouts/{c.full_name}.layout": c.xml for c in layout_part.components},
+    }
     pages = record_page_plan.plan_record_pages(
         config,
         retrieved,
         shipped_pages,
-        covered_layouts=covered_layouts(config, layouts, retrieved),
+        covered_layouts=covered_layouts(config, layout_part.covered, after),
         legacy_claims=legacy_claims,
+        owned=record_page_ownership(ownership),
     )
     parts = [
         new_components_part(new, current),
-        layouts_part(config, layouts, retrieved),
+        layout_part,
         record_pages_part(pages, current),
         org_defaults_part(pages, retrieved),
-        security_part(config, retrieved),
+        security_part(config, retrieved, owned.live_ranges, adopt),
     ]
     state = DesiredState(config.api_version, [], [], {}, sorted(layouts), warnings, [], pages)
+    state.record.adopt = adopt
     for part in parts:
         state.components += part.components
         state.diffs += part.diffs
         state.originals.update(part.originals)
         state.warnings += part.warnings
         state.blocking += part.blocking
+        state.record.sections.update(part.record.sections)
+        state.record.left.update(part.record.left)
+        state.record.ranges_created += part.record.ranges_created
+        state.record.ranges_adopted += part.record.ranges_adopted
+        state.record.ranges_removed += part.record.ranges_removed
+        state.record.record_pages.update(part.record.record_pages)
+    state.warnings += stale_components(config, owned, new)
     state.blocking += pages.blocking
     return state
+
+
+def record_page_ownership(
+    ownership: Ownership | None,
+) -> record_page_plan.RecordPageOwnership | None:
+    """The record pages of ours; None without a record at all (tests, older callers)."""
+    if ownership is None:
+        return None
+    created = frozenset(name for kind, name in ownership.components if kind == "FlexiPage")
+    return record_page_plan.RecordPageOwnership(frozenset(ownership.record_pages), created)
+
+
+def stale_components(
+    config: TotangoConfig, ownership: Ownership, new: Iterable[Component]
+) -> list[str]:
+    """Components of ours (created by a deploy) that the config no longer makes: a deploy
+    never deletes a component, so they stay until ``rollback --remove-components``."""
+    wanted = {c.key for c in new}
+    return [
+        f"{kind} {name}: created by this setup (snapshot {snapshot}), no longer configured;"
+        " it stays in the org until `totango-sf rollback --remove-components` deletes it"
+        for (kind, name), snapshot in sorted(ownership.components.items())
+        if (kind, name) not in wanted and kind != "FlexiPage"
+    ]

@@ -2,24 +2,32 @@
 
 A deploy replaces ``networkAccess`` whole, so what the org holds afterwards is
 exactly the merged file. Salesforce's cap on the total of all ranges therefore
-applies to that file, and is checked here, before anything is sent. Ranges that
-carry our description but left the config are removed, so a dropped address
-does not stay trusted.
+applies to that file, and is checked here, before anything is sent. Ranges of ours
+that left the config are removed, so a dropped address does not stay trusted.
+
+Ours are the ranges a deploy added (or adopted), as recorded (``state/ownership.py``);
+a range carrying our description that no deploy added is an admin's, made by hand:
+it stays as it is, and the plan says so. With ``adopt`` such ranges become ours: kept
+while configured, removed as stale when not (a rollback gives them back).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from tasks.totango_sf.config.ip_limits import FamilyTotal, IpTotalsExceeded, check_totals
 from tasks.totango_sf.config.ip_ranges import IpRange
 from tasks.totango_sf.config.model import TotangoConfig, TrustedIpRangesConfig
 from tasks.totango_sf.merge.security import (
+    RangeKey,
     add_ip_ranges,
+    hand_made_ranges,
     ip_ranges_in,
     missing_ip_ranges,
+    owned_stale_ranges,
+    range_key,
     remove_ip_ranges,
-    stale_ip_ranges,
 )
 
 EMPTY_SECURITY = (
@@ -37,6 +45,11 @@ class SecurityMerge:
     totals: list[FamilyTotal] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     blocking: list[str] = field(default_factory=list)
+    # Ours after this deploy: the ranges it adds, and the hand-made ones it adopts.
+    created: list[IpRange] = field(default_factory=list)
+    adopted: list[IpRange] = field(default_factory=list)
+    # Carrying our description, made by hand, and left as they are.
+    hand_made: list[IpRange] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
@@ -45,24 +58,49 @@ class SecurityMerge:
             text += f"; removes {len(self.stale)} stale range(s): " + ", ".join(
                 str(r) for r in self.stale
             )
+        if self.adopted:
+            text += f"; adopts {len(self.adopted)} range(s) made by hand"
+        elif self.hand_made:
+            text += f"; leaves {len(self.hand_made)} range(s) made by hand"
         return text
 
 
-def merged_security(config: TotangoConfig, retrieved: bytes | None) -> SecurityMerge | None:
-    """The Security.settings to deploy, or None when there is nothing to add or remove."""
+def merged_security(
+    config: TotangoConfig,
+    retrieved: bytes | None,
+    owned: Mapping[RangeKey, str] | None = None,
+    adopt: bool = False,
+) -> SecurityMerge | None:
+    """The Security.settings to deploy, or None when there is nothing to add, remove or
+    say. ``owned``: the ranges of ours (``state/ownership.py``)."""
     settings = config.trusted_ip_ranges
     ranges = settings.ranges()
     before = retrieved if retrieved is not None else EMPTY_SECURITY
-    stale = stale_ip_ranges(before, ranges, settings.description)
-    if not ranges and not stale:
+    owned_keys = set(owned or {})
+    hand = hand_made_ranges(before, settings.description, owned_keys)
+    if adopt:
+        owned_keys |= {range_key(r) for r in hand}
+    stale = owned_stale_ranges(before, ranges, owned_keys)
+    if not ranges and not stale and not hand:
         return None
     merged = add_ip_ranges(remove_ip_ranges(before, stale), ranges)
-    result = SecurityMerge(before, merged, ranges, stale)
+    had = {range_key(r) for r in ip_ranges_in(before)}
+    created = [r for r in ip_ranges_in(merged) if range_key(r) not in had]
+    result = SecurityMerge(
+        before, merged, ranges, stale, created=created, adopted=hand if adopt else []
+    )
+    result.hand_made = [] if adopt else hand
     if stale:
         result.warnings.append(
-            f"{len(stale)} trusted IP range(s) described {settings.description!r} are no"
-            " longer in trusted_ip_ranges.addresses and will be removed: "
+            f"{len(stale)} trusted IP range(s) of ours (added by an earlier deploy) are no"
+            " longer in trusted_ip_ranges.addresses and will be removed (stale): "
             + ", ".join(str(r) for r in stale)
+        )
+    for rng in hand:
+        how = "adopting it" if adopt else "leaving it"
+        result.warnings.append(
+            f"found an existing range described {rng.description!r} made by hand: {how}"
+            f" ({rng.start}-{rng.end})"
         )
     try:
         result.totals = check_totals(
@@ -74,11 +112,15 @@ def merged_security(config: TotangoConfig, retrieved: bytes | None) -> SecurityM
     return result
 
 
-def ip_ranges_drift(settings_xml: bytes, settings: TrustedIpRangesConfig) -> str:
+def ip_ranges_drift(
+    settings_xml: bytes,
+    settings: TrustedIpRangesConfig,
+    owned: Mapping[RangeKey, str] | None = None,
+) -> str:
     """What differs in the org's ranges: ours missing, and stale ones of ours present."""
     ranges = settings.ranges()
     missing = missing_ip_ranges(settings_xml, ranges)
-    stale = stale_ip_ranges(settings_xml, ranges, settings.description)
+    stale = owned_stale_ranges(settings_xml, ranges, set(owned or {}))
     parts = []
     if missing:
         parts.append(
@@ -87,7 +129,7 @@ def ip_ranges_drift(settings_xml: bytes, settings: TrustedIpRangesConfig) -> str
         )
     if stale:
         parts.append(
-            f"{len(stale)} stale range(s) still trusted (described {settings.description!r},"
-            " no longer configured): " + ", ".join(f"{r.start}-{r.end}" for r in stale)
+            f"{len(stale)} stale range(s) of ours still trusted (no longer configured): "
+            + ", ".join(f"{r.start}-{r.end}" for r in stale)
         )
     return "; ".join(parts) or "trusted IP ranges differ"

@@ -29,8 +29,8 @@ class OrgPlan:
         }
 
 
-def plan_against_org(session: Any, config: TotangoConfig) -> OrgPlan:
-    """What deploy would do; reads the org, changes nothing."""
-    _, state = read_org(session, config)
+def plan_against_org(session: Any, config: TotangoConfig, adopt: bool = False) -> OrgPlan:
+    """What deploy would do (``adopt``: with ``--adopt``); reads the org, changes nothing."""
+    _, state = read_org(session, config, adopt=adopt)
     files = state.deploy_files() if not state.in_sync else {}
     return OrgPlan(session.name, state, files)

@@ -30,6 +30,7 @@ from tasks.totango_sf.salesforce.metadata_api import (
     follow_deploy,
 )
 from tasks.totango_sf.state import snapshot as snapshots
+from tasks.totango_sf.state.ownership import settle_pending_release
 from tasks.totango_sf.state.rollback_mark import mark_rolled_back
 from tasks.totango_sf.state.tracking import find_tracked, last_unfinished, lost_start
 
@@ -158,6 +159,8 @@ def follow(
                 # Its first deploy takes pages, objects and ranges back; were this the
                 # second, the first went through and left the mark already.
                 mark_rolled_back(tracker.snapshot, None, deploy_id)
+                # What it took out is no longer ours (``state/ownership.py``).
+                settle_pending_release(tracker.snapshot)
         if not result.success:
             report.state = "canceled" if result.status == "Canceled" else "failed"
             return report

@@ -46,6 +46,8 @@ class DeployRequest:
     timeout: float = DEFAULT_TIMEOUT
     # Where snapshots are kept; None is the project's .totango/snapshots.
     snapshot_root: Path | None = None
+    # Sections and ranges made by hand become ours (``state/ownership.py``).
+    adopt: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,19 @@
 Restoring a snapshot's files replaces whole layouts and every trusted range, so a
 range an admin added, or a layout edit made after the deploy, would be silently
 lost. So the default rollback is surgical: it retrieves the org's *current*
-layouts and Security.settings and takes out only what the setup owns, with the
-same inverse merges the setup uses (``remove_widget_section``,
-``remove_ip_ranges``): our section, the ranges the deploy added, and with
+layouts and Security.settings and takes out only what the setup owns, as recorded
+when it was made (``state/ownership.py``), never what today's config would make:
+our section as the deploy left it (an adopted one gets its original back), the
+ranges the deploy added (an adopted range it removed comes back), and with
 ``remove_components`` our components.
+
+What is taken out is the inverse of the snapshot's deploy. With ``remove_components``
+(the uninstall) it is everything the setup owns, from every deploy the org has seen:
+every section and range of ours, our component on every record page, the org defaults
+it assigned, and every component a deploy created and no rollback deleted since. A
+component that existed before the first deploy was never created by it and is never
+deleted. Each rollback records what it took out (``record_release``), so what is ours
+afterwards is known without reading the org.
 
 Exact restore of the snapshot stays available (``exact``). It first compares the
 org's current files with what the deploy left there and refuses, with a diff,
@@ -28,24 +37,24 @@ import difflib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from ipaddress import ip_address
+from pathlib import Path
 from typing import Any, Literal
 
-from lxml import etree
-
-from tasks.totango_sf.config.ip_ranges import IpRange
 from tasks.totango_sf.config.model import TotangoConfig
-from tasks.totango_sf.merge.layout import remove_widget_section
+from tasks.totango_sf.merge.layout import LayoutPatchError
+from tasks.totango_sf.merge.layout_ownership import holds_section, take_out_section
 from tasks.totango_sf.merge.record_page_plan import flexipage_path
 from tasks.totango_sf.merge.security import (
-    missing_ip_ranges,
+    RangeKey,
+    add_ip_ranges,
+    ip_ranges_in,
+    range_key,
+    range_of,
     remove_ip_ranges,
     with_explicit_network_access,
 )
 from tasks.totango_sf.merge.security_scope import network_access_only, same_network_access
-from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.package_xml import package_member, package_xml
-from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.metadata.xml import canonical_bytes
 from tasks.totango_sf.org.desired_state import SECURITY_PATH, object_path
@@ -67,7 +76,17 @@ from tasks.totango_sf.salesforce.metadata_api import (
     retrieve_files,
 )
 from tasks.totango_sf.salesforce.org_identity import org_id_of, same_org
-from tasks.totango_sf.state.rollback_mark import is_rolled_back, mark_rolled_back
+from tasks.totango_sf.state.ownership import (
+    ADOPTED_REMOVED,
+    Ownership,
+    Released,
+    current_ownership,
+    deploy_record,
+    record_pending_release,
+    record_release,
+    unreleased_deploys,
+)
+from tasks.totango_sf.state.rollback_mark import mark_rolled_back
 from tasks.totango_sf.state.snapshot import (
     Snapshot,
     load_deployed,
@@ -181,75 +200,120 @@ def _files_patched(snapshot: Snapshot) -> list[tuple[str, str]]:
     return [key for key in snapshot.patched if key[0] in ("Layout", "Settings")]
 
 
-def _files_to_read(snapshot: Snapshot) -> list[tuple[str, str]]:
-    """Every patched file the rollback needs as the org holds it now, in one retrieve:
-    layouts and settings, record pages (``record_page_rollback``) and objects
-    (``org_default_rollback``)."""
-    kinds = ("Layout", "Settings", "FlexiPage", "CustomObject")
-    return [key for key in snapshot.patched if key[0] in kinds]
+@dataclass
+class Scope:
+    """What one rollback takes out: the deploys it undoes and what of theirs is ours."""
+
+    snapshot: Snapshot
+    ownership: Ownership
+    # The snapshots whose record pages and org defaults are undone, newest first.
+    deploys: list[Snapshot]
+    layouts: list[str]
+    ranges: list[RangeKey]
+    uninstall: bool = False
 
 
-def _range_keys(settings_xml: bytes) -> set[tuple[str, str, str]]:
-    root = parse_xml(settings_xml)
-    keys = set()
-    for network in root:
-        if not isinstance(network.tag, str) or etree.QName(network).localname != "networkAccess":
-            continue
-        for element in network:
-            if not isinstance(element.tag, str):
-                continue
-            values = {etree.QName(c).localname: (c.text or "").strip() for c in element}
-            keys.add(
-                (values.get("start", ""), values.get("end", ""), values.get("description", ""))
-            )
-    return keys
+def rollback_scope(root: Path, snapshot: Snapshot, uninstall: bool) -> Scope:
+    """The inverse of ``snapshot``'s deploy; with ``uninstall`` of every deploy not yet
+    undone, so that what the setup owns from all of them goes."""
+    ownership = current_ownership(root, snapshot.org)
+    if uninstall:
+        deploys = [
+            load_snapshot(root, snapshot.org, i)
+            for i in reversed(unreleased_deploys(root, snapshot.org))
+        ]
+        if all(d.id != snapshot.id for d in deploys):
+            deploys.append(snapshot)
+        return Scope(
+            snapshot, ownership, deploys, sorted(ownership.sections), sorted(ownership.ranges),
+            uninstall=True,
+        )  # fmt: skip
+    record = deploy_record(snapshot)
+    layouts = set(record.sections) | {n for k, n in snapshot.patched if k == "Layout"}
+    ranges = set(record.ranges_created) | set(record.ranges_adopted) | set(record.ranges_removed)
+    return Scope(
+        snapshot,
+        ownership,
+        [snapshot],
+        sorted(n for n in layouts if n in ownership.sections),
+        sorted(k for k in ranges if k in ownership.ranges),
+    )
 
 
-def ranges_added(
-    config: TotangoConfig, snapshot: Snapshot, deployed: Mapping[str, bytes]
-) -> list[IpRange]:
-    """The trusted ranges the deploy added: in what it deployed, not in the original.
-
-    None once a rollback of the snapshot took them out: one there now was added since.
-    """
-    original = snapshot.originals.get(SECURITY_PATH)
-    if original is None or is_rolled_back(snapshot):
-        return []
-    if SECURITY_PATH not in deployed:
-        # A snapshot from before deployed files were kept: the config's ranges the
-        # org lacked then are the ones the deploy added.
-        return missing_ip_ranges(original, config.trusted_ip_ranges.ranges())
-    added = _range_keys(deployed[SECURITY_PATH]) - _range_keys(original)
-    return [IpRange(ip_address(s), ip_address(e), d) for s, e, d in sorted(added)]
+def _files_to_read(scope: Scope) -> list[tuple[str, str]]:
+    """Every file the rollback needs as the org holds it now, in one retrieve: layouts
+    holding our section, Security.settings, record pages (``record_page_rollback``) and
+    objects (``org_default_rollback``)."""
+    keys = {("Layout", name) for name in scope.layouts}
+    keys |= {key for key in scope.snapshot.patched if key[0] in ("Layout", "Settings")}
+    if scope.ranges:
+        keys.add(("Settings", "Security"))
+    for deploy in scope.deploys:
+        keys |= {k for k in deploy.patched if k[0] in ("FlexiPage", "CustomObject")}
+    return sorted(keys)
 
 
 def surgical_files(
-    config: TotangoConfig,
-    snapshot: Snapshot,
-    current: Mapping[str, bytes],
-    deployed: Mapping[str, bytes],
-) -> tuple[dict[str, bytes], list[str]]:
-    """The org's current files without what the setup owns; only those that change."""
+    scope: Scope, current: Mapping[str, bytes]
+) -> tuple[dict[str, bytes], list[str], Released]:
+    """The org's current files without what the setup owns (as recorded, whatever the
+    config says now); only those that change, and what was released."""
     files: dict[str, bytes] = {}
     warnings: list[str] = []
-    for type_name, name in _files_patched(snapshot):
-        path = _path(type_name, name)
+    released = Released()
+    for name in scope.layouts:
+        record = scope.ownership.sections[name]
+        path = f"layouts/{name}.layout"
         have = current.get(path)
         if have is None:
-            if type_name == "Layout":
-                warnings.append(f"layout {name!r} is no longer in the org; nothing to remove")
-                continue
-            have = b'<SecuritySettings xmlns="http://soap.sforce.com/2006/04/metadata"/>'
-        if type_name == "Layout":
-            section = widget_section_for(config, name.split("-", 1)[0])
-            wanted = remove_widget_section(have, section)
-            if canonical_bytes(wanted) != canonical_bytes(have):
-                files[path] = wanted
-        else:
-            wanted = remove_ip_ranges(have, ranges_added(config, snapshot, deployed))
-            if not same_network_access(wanted, have):
-                files[path] = network_access_only(wanted)
-    return files, warnings
+            released.sections.append(name)
+            warnings.append(f"layout {name!r} is no longer in the org; nothing to remove")
+            continue
+        try:
+            wanted, outcome, note = take_out_section(have, record)
+        except LayoutPatchError as exc:
+            # Still ours: a later run may take it out.
+            warnings.append(f"layout {name!r}: {exc}; left as it is")
+            continue
+        released.sections.append(name)
+        if note:
+            warnings.append(f"layout {name}: {note}")
+        if outcome != "not_found" and canonical_bytes(wanted) != canonical_bytes(have):
+            files[path] = wanted
+    if scope.ranges:
+        have = current.get(SECURITY_PATH) or EMPTY_SECURITY
+        origins = scope.ownership.ranges
+        ours = [range_of(k) for k in scope.ranges if origins[k] == "created"]
+        wanted = remove_ip_ranges(have, ours)
+        present = {range_key(r) for r in ip_ranges_in(wanted)}
+        back = [k for k in scope.ranges if origins[k] == ADOPTED_REMOVED and k not in present]
+        if back:
+            # Adopted from an admin, then removed as stale by a deploy: theirs again.
+            wanted = add_ip_ranges(wanted, [range_of(k) for k in back])
+        released.ranges = list(scope.ranges)
+        if not same_network_access(wanted, have):
+            files[SECURITY_PATH] = network_access_only(wanted)
+    return files, warnings, released
+
+
+EMPTY_SECURITY = b'<SecuritySettings xmlns="http://soap.sforce.com/2006/04/metadata"/>'
+
+
+def exact_release(scope: Scope) -> Released:
+    """What an exact restore of the snapshot's files gives back: our sections absent from
+    the layouts as they were before its deploy, and the ranges it added or adopted."""
+    released = Released()
+    for name in scope.layouts:
+        original = scope.snapshot.originals.get(f"layouts/{name}.layout")
+        record = scope.ownership.sections[name]
+        try:
+            kept = original is not None and holds_section(original, record)
+        except LayoutPatchError:
+            kept = False
+        if not kept:
+            released.sections.append(name)
+    released.ranges = list(scope.ranges)
+    return released
 
 
 def _diff(path: str, before: bytes, after: bytes | None) -> str:
@@ -326,15 +390,22 @@ def rollback_package(
     return dict(sorted(package.items()))
 
 
+REMOVABLE_ORDER = {name: index for index, name in enumerate((*REMOVABLE_TYPES, "CustomField"))}
+
+
 def rollback_plan(
-    snapshot: Snapshot, remove_components: bool, delete_fields: bool
+    scope: Scope, remove_components: bool, delete_fields: bool
 ) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(components patched back, components deleted)."""
+    """(components patched back, components deleted): every component a deploy created
+    and no rollback deleted since, from every deploy the org has seen."""
     deleted: list[tuple[str, str]] = []
     if remove_components:
         removable = REMOVABLE_TYPES + (("CustomField",) if delete_fields else ())
-        deleted = [key for key in snapshot.added if key[0] in removable]
-    return list(snapshot.patched), deleted
+        deleted = sorted(
+            (key for key in scope.ownership.components if key[0] in removable),
+            key=lambda key: (REMOVABLE_ORDER[key[0]], key[1]),
+        )
+    return list(scope.snapshot.patched), deleted
 
 
 # -- the rollback --------------------------------------------------------------------
@@ -367,18 +438,20 @@ def rollback(
     except ApexTestLevelRefused as exc:
         raise DeployRefused(str(exc)) from None
     warnings = check_snapshot_org(session, snapshot)
-    restored, deleted = rollback_plan(snapshot, request.remove_components, request.delete_fields)
+    root = snapshot_folder(request.snapshot_root)
+    scope = rollback_scope(root, snapshot, request.remove_components)
+    restored, deleted = rollback_plan(scope, request.remove_components, request.delete_fields)
     outcome = RollbackOutcome(
         session.name, snapshot.id, "exact" if exact else "surgical", restored, deleted,
         warnings=warnings,
     )  # fmt: skip
     started = time.monotonic()
-    to_read = _files_to_read(snapshot)
+    to_read = _files_to_read(scope)
     current = retrieve_files(session, to_read, config.api_version) if to_read else {}
     outcome.timings.measure("read_org", started)
     deployed = load_deployed(snapshot)
-    objects = plan_object_rollback(snapshot, current, exact=exact)
     if exact:
+        objects = plan_object_rollback(snapshot, current, exact=True)
         diffs = {**changes_since_deploy(snapshot, current, deployed), **objects.diffs}
         if diffs and not force:
             raise OrgChangedSinceDeploy(
@@ -392,43 +465,108 @@ def rollback(
                 f"--force: overwriting changes made since the deploy in {', '.join(diffs)}"
             )
         files = exact_files(snapshot)
+        released = exact_release(scope)
+        released.record_pages = _pages_released(scope)
+        files.update(pages_without_widget(snapshot, current))
+        files.update(objects.files)
+        outcome.warnings.extend(objects.warnings)
     else:
-        files, more = surgical_files(config, snapshot, current, deployed)
+        files, more, released = surgical_files(scope, current)
+        released.record_pages = _pages_released(scope)
         outcome.warnings.extend(more)
-        outcome.restored = [key for key in restored if _path(*key) in files]
-    record_pages = pages_without_widget(snapshot, current)
-    files.update(record_pages)
-    files.update(objects.files)
-    outcome.warnings.extend(objects.warnings)
-    if not exact:
-        outcome.restored += objects.restored
-    outcome.restored += [key for key in restored if key[0] == "FlexiPage" and _path(*key) in files]
+        more_files, more_warnings, objects_restored = _pages_and_objects(scope, current)
+        files.update(more_files)
+        outcome.warnings.extend(more_warnings)
+        outcome.restored = [
+            key for key in _keys_of(files) if key[0] in ("Layout", "Settings")
+        ] + objects_restored
+    outcome.restored += [key for key in _keys_of(files) if key[0] == "FlexiPage"]
     if hooks.on_plan is not None:
         hooks.on_plan(outcome.restored, deleted)
     last = _after_assignments(deleted, _permission_sets(config))
     first = [key for key in deleted if key not in last]
+    released.components = list(first)
     if not files and not first and not last:
         outcome.status = "nothing_to_do"
-        mark_rolled_back(snapshot, outcome.mode, None)  # nothing of the deploy is left
+        _settle(scope, outcome.mode, None, released)  # nothing of the deploy is left
         return outcome
     deploy_options: dict[str, Any] = {
         "polling": polling(request, hooks), "test_plan": test_plan, "snapshot": snapshot,
     }  # fmt: skip
     refuse_if_in_flight(session)
     if files or first:
-        package = rollback_package(files, snapshot.patched, first, config.api_version)
+        package = rollback_package(files, _keys_of(files), first, config.api_version)
         require_valid(package)
+        record_pending_release(snapshot, released)
         started = time.monotonic()
         outcome.deploy = _tracked_deploy(session, package, config.api_version, **deploy_options)
         outcome.timings.measure("deploy", started)
         if not outcome.deploy.success:
             return outcome
     # Pages, objects and ranges are back (the permission set may follow): rollback_mark.
-    mark_rolled_back(snapshot, outcome.mode, outcome.deploy.id if outcome.deploy else None)
-    if last and not _remove_after_assignments(session, config, outcome, last, deploy_options):
-        return outcome
+    _settle(scope, outcome.mode, outcome.deploy.id if outcome.deploy else None, released)
+    if last:
+        record_pending_release(snapshot, Released(components=list(last)))
+        if not _remove_after_assignments(session, config, outcome, last, deploy_options):
+            return outcome
+        record_release(snapshot, Released(components=list(last)))
     outcome.status = "rolled_back"
     return outcome
+
+
+def _settle(scope: Scope, mode: str, deploy_id: str | None, released: Released) -> None:
+    """The rollback's first deploy went through (or there was nothing to send): mark the
+    snapshot (and, for an uninstall, every deploy it undid) and record what it released."""
+    for deploy in scope.deploys:
+        mark_rolled_back(deploy, mode, deploy_id)
+    mark_rolled_back(scope.snapshot, mode, deploy_id)
+    record_release(scope.snapshot, released)
+
+
+def _pages_and_objects(
+    scope: Scope, current: Mapping[str, bytes]
+) -> tuple[dict[str, bytes], list[str], list[tuple[str, str]]]:
+    """Our component out of the record pages, and the org defaults given back, for each
+    deploy the rollback undoes, newest first, each on the files the one before left."""
+    view = dict(current)
+    files: dict[str, bytes] = {}
+    warnings: list[str] = []
+    restored: list[tuple[str, str]] = []
+    for deploy in scope.deploys:
+        pages = pages_without_widget(deploy, view)
+        objects = plan_object_rollback(deploy, view, exact=False)
+        for path, data in {**pages, **objects.files}.items():
+            if data != view.get(path):
+                files[path] = data
+                view[path] = data
+        warnings += [w for w in objects.warnings if w not in warnings]
+        restored += [key for key in objects.restored if key not in restored]
+    return files, warnings, restored
+
+
+def _pages_released(scope: Scope) -> list[str]:
+    """The record pages our component is taken out of: those the undone deploys patched
+    (and, for an uninstall, every page of ours)."""
+    pages = {n for d in scope.deploys for k, n in d.patched if k == "FlexiPage"}
+    if scope.uninstall:
+        pages |= scope.ownership.record_pages
+    return sorted(pages)
+
+
+def _keys_of(files: Mapping[str, bytes]) -> list[tuple[str, str]]:
+    """The component of each file of a rollback package, by its Metadata API path."""
+    keys = []
+    for path in sorted(files):
+        folder, _, name = path.partition("/")
+        if folder == "layouts":
+            keys.append(("Layout", name.removesuffix(".layout")))
+        elif folder == "settings":
+            keys.append(("Settings", name.removesuffix(".settings")))
+        elif folder == "flexipages":
+            keys.append(("FlexiPage", name.removesuffix(".flexipage")))
+        elif folder == "objects":
+            keys.append(("CustomObject", name.removesuffix(".object")))
+    return keys
 
 
 def _tracked_deploy(

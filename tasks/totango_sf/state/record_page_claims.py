@@ -20,6 +20,8 @@ from tasks.totango_sf.state.rollback_mark import released_since
 from tasks.totango_sf.state.snapshot import Snapshot, latest_successful
 
 CLAIMS_KEY = "record_page_legacy_claims"
+# Per record page the deploy patched, the widget page of our component there.
+WIDGETS_KEY = "record_page_widgets"
 
 
 def claims_extra(plan: Any) -> dict[str, Any]:

@@ -225,7 +225,9 @@ def latest_successful(root: Path, org: str) -> Snapshot | None:
 
 
 def load_snapshot(root: Path, org: str, snapshot_id: str | None = None) -> Snapshot:
-    """The given snapshot, or the latest one of a deploy that succeeded, with its files.
+    """The given snapshot, or the latest one of a deploy that succeeded, with its files
+    (an adoption recorded without a deploy is no deploy to roll back:
+    ``org/deploy.record_adoption``).
 
     Raises ``DamagedSnapshot`` when that snapshot is damaged, or when a damaged
     manifest newer than the latest usable one might be the latest deploy.
@@ -243,7 +245,7 @@ def load_snapshot(root: Path, org: str, snapshot_id: str | None = None) -> Snaps
                     " an older one with --snapshot ID (rollback), or move that snapshot's"
                     " folder out of the way",
                 ) from None
-            if manifest.get("deploy_success"):
+            if manifest.get("deploy_success") and manifest.get("kind") != "adopt":
                 snapshot_id = candidate
                 break
         else:

@@ -7,10 +7,13 @@ from tasks.totango_sf.config.ip_ranges import IpRange, parse_address_spec
 from tasks.totango_sf.merge.security import (
     SecurityPatchError,
     add_ip_ranges,
+    hand_made_ranges,
     ip_ranges_in,
     missing_ip_ranges,
+    owned_stale_ranges,
+    range_key,
+    range_of,
     remove_ip_ranges,
-    stale_ip_ranges,
     with_explicit_network_access,
 )
 from tasks.totango_sf.metadata.safe_xml import parse_xml
@@ -296,22 +299,47 @@ OURS_AND_OTHERS = settings(
 )
 
 
-def test_stale_ranges_carry_our_description_and_are_no_longer_configured():
-    # Still configured: kept. Dropped from the config, or configured with another end: stale.
-    # Another description (or none) is the org's own range, whatever the config says.
-    assert stale_ip_ranges(OURS_AND_OTHERS, [r("198.51.100.7")], "Totango") == [
+def key(spec: str, description: str = "Totango") -> tuple[str, str, str]:
+    return range_key(r(spec, description))
+
+
+def test_stale_ranges_are_those_a_deploy_recorded_and_the_config_dropped():
+    # Recorded as ours: the /24 and the 7-8 range. Still configured: kept. Dropped, or
+    # configured with another end: stale. The description alone claims nothing.
+    owned = [key("203.0.113.0/24"), key("198.51.100.7-198.51.100.8"), key("198.51.100.7")]
+    assert owned_stale_ranges(OURS_AND_OTHERS, [r("198.51.100.7")], owned) == [
         r("203.0.113.0/24"),
         r("198.51.100.7-198.51.100.8"),
     ]
 
 
-def test_a_range_is_ours_by_its_description_alone():
-    everything = [r("198.51.100.7"), r("203.0.113.0/24"), r("198.51.100.7-198.51.100.8")]
-    assert stale_ip_ranges(OURS_AND_OTHERS, everything, "Totango") == []
-    assert stale_ip_ranges(OURS_AND_OTHERS, [], "Office") == [r("192.0.2.9", "Office")]
+def test_a_range_with_our_description_but_no_record_is_never_stale():
+    # The article tells admins to describe their ranges "Totango": that proves nothing.
+    assert owned_stale_ranges(OURS_AND_OTHERS, [], []) == []
+    assert owned_stale_ranges(OURS_AND_OTHERS, [], [key("203.0.113.0/24")]) == [r("203.0.113.0/24")]
+    # The record names start, end and description: another description is another range.
+    assert owned_stale_ranges(OURS_AND_OTHERS, [], [key("192.0.2.9", "Totango")]) == []
+    assert owned_stale_ranges(OURS_AND_OTHERS, [], [key("192.0.2.9", "Office")]) == [
+        r("192.0.2.9", "Office")
+    ]
 
 
-def test_without_a_description_no_range_is_ours():
-    # An empty description would otherwise claim every unlabelled range of the org.
-    assert stale_ip_ranges(OURS_AND_OTHERS, [], "") == []
-    assert stale_ip_ranges(settings(PASSWORD), [r("198.51.100.7")], "Totango") == []
+def test_hand_made_ranges_carry_our_description_and_no_record():
+    owned = [key("203.0.113.0/24")]
+    assert hand_made_ranges(OURS_AND_OTHERS, "Totango", owned) == [
+        r("198.51.100.7"),
+        r("198.51.100.7-198.51.100.8"),
+    ]
+    assert hand_made_ranges(OURS_AND_OTHERS, "Office", []) == [r("192.0.2.9", "Office")]
+
+
+def test_without_a_description_no_range_is_hand_made_of_ours():
+    # An empty description would otherwise name every unlabelled range of the org.
+    assert hand_made_ranges(OURS_AND_OTHERS, "", []) == []
+    assert hand_made_ranges(settings(PASSWORD), "Totango", []) == []
+    assert owned_stale_ranges(settings(PASSWORD), [], [key("198.51.100.7")]) == []
+
+
+def test_a_range_key_round_trips():
+    for spec in ("198.51.100.7", "203.0.113.0/24", "2606:4700::/48"):
+        assert range_of(key(spec)) == r(spec)

@@ -25,6 +25,7 @@ from tasks.totango_sf.cli.guard import announce, changing, fail_interrupted_befo
 from tasks.totango_sf.cli.hints import rerun_command
 from tasks.totango_sf.cli.option_sets import options_command
 from tasks.totango_sf.cli.options import (
+    AdoptOption,
     FleetTarget,
     JsonOption,
     QuickOption,
@@ -76,6 +77,7 @@ class DeployOptions(FleetTarget):
     as_json: JsonOption = False
     test_level: TestLevelOption = None
     tests: TestsOption = None
+    adopt: AdoptOption = False
 
 
 @options_command(DeployOptions)
@@ -94,8 +96,21 @@ def deploy_command(options: DeployOptions) -> None:
     if options.quick_id and (options.test_level or options.tests):
         fail("--quick runs no tests: the validation ran them", EXIT_BAD_INPUT, options.as_json)
     apex_test_options_or_exit(options.test_level, options.tests, options.as_json)
+    if options.adopt and options.quick_id:
+        fail(
+            "--quick deploys a validation as it was validated: validate with --adopt instead",
+            EXIT_BAD_INPUT,
+            options.as_json,
+        )
     org = single_org(options.org_names, options.orgs_glob, options.as_json)
     if org is None:
+        if options.adopt:
+            fail(
+                "--adopt applies to one org: review its plan (`totango-sf plan --org NAME"
+                " --adopt`) and deploy it alone",
+                EXIT_BAD_INPUT,
+                options.as_json,
+            )
         if options.test_level or options.tests:
             fail(
                 "--test-level and --tests apply to a single --org; fleets use each org's default",
@@ -131,9 +146,7 @@ def deploy_command(options: DeployOptions) -> None:
     org_plan_shown = False
     yes = options.yes
     if not (yes or options.check_only or options.as_json) and _interactive():
-        yes = _confirm_production(
-            session, org, options.as_json, None if options.quick_id else cfg, options.diff
-        )
+        yes = _confirm_production(session, org, options, None if options.quick_id else cfg)
         org_plan_shown = yes and not options.quick_id
 
     def show_org_plan(state: Any) -> None:
@@ -165,6 +178,7 @@ def deploy_command(options: DeployOptions) -> None:
                         timeout=options.timeout,
                         test_level=options.test_level,
                         tests=options.tests,
+                        adopt=options.adopt,
                     ),
                     RunHooks(progress=update, on_plan=show_org_plan, on_started=announce(org)),
                 )
@@ -183,20 +197,19 @@ def _interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
-def _confirm_production(
-    session: Any, org: str, as_json: bool, cfg: Any = None, diff: bool = False
-) -> bool:
+def _confirm_production(session: Any, org: str, options: DeployOptions, cfg: Any = None) -> bool:
     """In a terminal, ask instead of refusing; CI (no TTY) still needs --yes.
 
     With ``cfg`` the org plan (read from the org, nothing sent) is shown first, so the
     question comes after the answer to "what will change?".
     """
+    as_json, diff = options.as_json, options.diff
     try:
         production = session.kind().is_production
         if production and cfg is not None:
             from tasks.totango_sf.org.org_plan import plan_against_org
 
-            state = plan_against_org(session, cfg).state
+            state = plan_against_org(session, cfg, options.adopt).state
     except org_errors() as exc:
         handle_org_errors(session, as_json, exc)
     if not production:

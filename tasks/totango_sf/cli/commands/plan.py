@@ -7,12 +7,14 @@ an ``OrgPlan``) reads the org and diffs, as deploy would. Neither sends anything
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgOption
+from tasks.totango_sf.cli.option_sets import options_command
+from tasks.totango_sf.cli.options import AdoptOption, ConfigOption, JsonOption, OrgOption
 from tasks.totango_sf.cli.org_errors import handle_org_errors, org_errors
 from tasks.totango_sf.cli.org_tables import component_rows, print_diffs
 from tasks.totango_sf.cli.output import (
@@ -29,59 +31,61 @@ from tasks.totango_sf.cli.session import connect_or_exit, load_config_or_exit
 from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_DEPLOY_FAILED, EXIT_DRIFT
 
 
-def plan_command(
-    config: ConfigOption = None,
-    org: OrgOption = None,
+@dataclass(frozen=True)
+class PlanOptions:
+    """The options of `totango-sf plan`."""
+
+    config: ConfigOption = None
+    org: OrgOption = None
     out_dir: Annotated[Path, typer.Option("--out", help="Where to write the package.")] = Path(
         "build/totango"
-    ),
+    )
     output_format: Annotated[
         str, typer.Option("--format", help="mdapi (Metadata API folder) or source (sfdx).")
-    ] = "mdapi",
+    ] = "mdapi"
     diff: Annotated[
         bool, typer.Option("--diff", help="With --org: the unified XML diff of each change.")
-    ] = False,
+    ] = False
     detailed_exitcode: Annotated[
         bool,
         typer.Option(
             "--detailed-exitcode",
             help="With --org: exit 3 when changes are pending, 0 when in sync (as Terraform).",
         ),
-    ] = False,
+    ] = False
     force: Annotated[
         bool, typer.Option("--force", help="Let --out replace files this command did not write.")
-    ] = False,
-    as_json: JsonOption = False,
-) -> None:
+    ] = False
+    as_json: JsonOption = False
+    adopt: AdoptOption = False
+
+
+@options_command(PlanOptions)
+def plan_command(options: PlanOptions) -> None:
     """Render and validate the setup package and show what it would change.
 
     Offline unless --org is given. Writes the package to OUT/package and the
     layout and settings fragments that the merge adds to OUT/patches. With --org it
     reads the org and diffs; it never deploys, not even check-only.
     """
-    if output_format not in ("mdapi", "source"):
-        fail(f"--format must be 'mdapi' or 'source', not {output_format!r}", 2, as_json)
-    if (diff or detailed_exitcode) and not org:
-        option = "--diff" if diff else "--detailed-exitcode"
+    as_json, org = options.as_json, options.org
+    if options.output_format not in ("mdapi", "source"):
+        fail(f"--format must be 'mdapi' or 'source', not {options.output_format!r}", 2, as_json)
+    if (options.diff or options.detailed_exitcode or options.adopt) and not org:
+        option = (
+            "--diff" if options.diff else "--detailed-exitcode" if options.detailed_exitcode
+            else "--adopt"
+        )  # fmt: skip
         fail(f"{option} compares with an org: add --org NAME", EXIT_BAD_INPUT, as_json)
     if not org:
         from tasks.totango_sf.metadata.schema import start_loading_toolkit_schema
 
         start_loading_toolkit_schema()
-    cfg = load_config_or_exit(config, org, as_json)
+    cfg = load_config_or_exit(options.config, org, as_json)
     if org:
-        _show_org_plan(
-            cfg,
-            org,
-            out_dir,
-            output_format,
-            as_json,
-            diff=diff,
-            detailed=detailed_exitcode,
-            force=force,
-        )
+        _show_org_plan(cfg, org, options)
         return
-    _write_offline_plan(cfg, out_dir, output_format, force, as_json)
+    _write_offline_plan(cfg, options.out_dir, options.output_format, options.force, as_json)
 
 
 def _write_offline_plan(
@@ -125,38 +129,31 @@ def _write_offline_plan(
     print_warnings(offline_plan.warnings)
 
 
-def _show_org_plan(
-    cfg: Any,
-    org: str,
-    out_dir: Path,
-    output_format: str,
-    as_json: bool,
-    diff: bool = False,
-    detailed: bool = False,
-    force: bool = False,
-) -> None:
+def _show_org_plan(cfg: Any, org: str, options: PlanOptions) -> None:
     """``totango-sf plan --org``: the org plan (``org/org_plan.py``); changes nothing.
 
     It reads the org and shows what deploy would do. No check-only deploy: the diff is
     between the org's retrieved files and the merge. ``detailed`` exits 3 (drift) when
     changes are pending, as Terraform's ``-detailed-exitcode`` distinguishes "changes
-    present" from success.
+    present" from success. ``--adopt``: the plan of ``deploy --adopt`` (sections and
+    ranges made by hand become ours).
     """
+    as_json, out_dir, diff = options.as_json, options.out_dir, options.diff
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org.org_plan import plan_against_org
     from tasks.totango_sf.render.plan import write_files
 
-    if output_format != "mdapi":
+    if options.output_format != "mdapi":
         fail(
             "plan --org writes a Metadata API package; use --format mdapi", EXIT_BAD_INPUT, as_json
         )
     try:
-        org_plan = plan_against_org(session, cfg)
+        org_plan = plan_against_org(session, cfg, options.adopt)
         package = {f"package/{p}": d for p, d in org_plan.files.items()}
-        written = write_files(package, out_dir, force=force)
+        written = write_files(package, out_dir, force=options.force)
     except org_errors() as exc:
         handle_org_errors(session, as_json, exc)
-    code = EXIT_DRIFT if detailed and not org_plan.state.in_sync else 0
+    code = EXIT_DRIFT if options.detailed_exitcode and not org_plan.state.in_sync else 0
     if as_json:
         document = {
             **org_plan.to_json(with_diff=diff),
