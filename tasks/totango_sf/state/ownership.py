@@ -41,12 +41,12 @@ from tasks.totango_sf.merge.security import RangeKey, SecurityPatchError, ip_ran
 from tasks.totango_sf.state.record_page_claims import WIDGETS_KEY
 from tasks.totango_sf.state.rollback_mark import rolled_back_at
 from tasks.totango_sf.state.snapshot import (
+    DamagedSnapshot,
     Snapshot,
-    list_snapshots,
     load_deployed,
     load_snapshot,
     new_snapshot_id,
-    read_manifest,
+    readable_manifests,
     save_manifest,
 )
 
@@ -303,8 +303,7 @@ def current_ownership(root: Path, org: str) -> Ownership:
     # (time, order, snapshot id, the release at that time or None for the deploy)
     events: list[tuple[str, int, str, Released | None]] = []
     manifests: dict[str, dict[str, Any]] = {}
-    for snapshot_id in list_snapshots(root, org):
-        manifest = read_manifest(root, org, snapshot_id)
+    for snapshot_id, manifest in readable_manifests(root, org):
         manifests[snapshot_id] = manifest
         if manifest.get("deploy_success"):
             events.append((snapshot_id, 0, snapshot_id, None))
@@ -320,7 +319,12 @@ def current_ownership(root: Path, org: str) -> Ownership:
     for _, kind, snapshot_id, released in sorted(events, key=lambda e: e[:3]):
         manifest = manifests[snapshot_id]
         if snapshot_id not in records:
-            records[snapshot_id] = _record_of(root, org, snapshot_id, manifest)
+            try:
+                records[snapshot_id] = _record_of(root, org, snapshot_id, manifest)
+            except DamagedSnapshot:
+                # An original it lists is gone: its record cannot be rebuilt, so it
+                # claims nothing (what no record names is left alone).
+                records[snapshot_id] = DeployRecord()
         record = records[snapshot_id]
         if kind == 0:
             added = [(c["type"], c["name"]) for c in manifest.get("components_added", [])]
@@ -341,8 +345,7 @@ def _record_of(root: Path, org: str, snapshot_id: str, manifest: dict[str, Any])
 def unreleased_deploys(root: Path, org: str) -> list[str]:
     """Snapshots of deploys that went through and that no rollback undid, oldest first."""
     found = []
-    for snapshot_id in list_snapshots(root, org):
-        manifest = read_manifest(root, org, snapshot_id)
+    for snapshot_id, manifest in readable_manifests(root, org):
         if manifest.get("deploy_success") and rolled_back_at(manifest) is None:
             found.append(snapshot_id)
     return found

@@ -278,6 +278,18 @@ def _loaded(root: Path, org: str, snapshot_id: str, eager: bool) -> Snapshot:
     )
 
 
+def readable_manifests(root: Path, org: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(id, manifest) of each snapshot of ``org``, oldest first, skipping damaged ones: a
+    damaged old snapshot never blocks new work (``damaged_snapshots`` names them, and the
+    commands warn). What it recorded then counts for nothing, which loses nothing: a
+    section or range no record names is left alone."""
+    for snapshot_id in list_snapshots(root, org):
+        try:
+            yield snapshot_id, _manifest(root, org, snapshot_id)
+        except DamagedSnapshot:
+            continue
+
+
 def read_manifest(root: Path, org: str, snapshot_id: str) -> dict[str, Any]:
     """One snapshot's manifest alone, without reading its files (DamagedSnapshot if bad)."""
     return _manifest(root, org, snapshot_id)

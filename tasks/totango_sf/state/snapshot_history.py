@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.totango_sf.state.rollback_mark import MARK_KEY, rolled_back_at
-from tasks.totango_sf.state.snapshot import list_snapshots, read_manifest
+from tasks.totango_sf.state.snapshot import readable_manifests
 
 
 @dataclass(frozen=True)
@@ -83,8 +83,7 @@ def _outcome(manifest: dict[str, Any]) -> str:
 
 def snapshot_history(root: Path, org: str) -> list[SnapshotRow]:
     rows = []
-    for snapshot_id in list_snapshots(root, org):
-        manifest = read_manifest(root, org, snapshot_id)
+    for snapshot_id, manifest in readable_manifests(root, org):
         mark = manifest.get(MARK_KEY)
         rows.append(
             SnapshotRow(
