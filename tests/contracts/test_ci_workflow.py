@@ -188,7 +188,9 @@ def run_the_jobs(runner: JobRunner) -> dict[str, object]:
     for name in runner.workflow["jobs"]:
         if runner.job_runs(name, {}):
             job = runner.run(name)
-            assert job.result == "success", [(s.name, s.code, s.output[-3000:]) for s in job.steps]
+            # The failing steps first, whole: a long list is cut in pytest's report.
+            failed = [(s.name, s.code, s.output[-3000:]) for s in job.steps if s.code]
+            assert job.result == "success", failed
             ran[name] = job
     return ran
 
