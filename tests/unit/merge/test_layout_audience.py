@@ -20,6 +20,7 @@ from tasks.totango_sf.merge.layout_audience import (
     layouts_showing,
     object_layouts,
     profile_assignments,
+    record_type_names,
     retrieve_members,
 )
 from tasks.totango_sf.metadata.schema import load_schema
@@ -110,6 +111,41 @@ def test_retrieve_members_bring_the_profiles_with_every_layout_of_the_objects_so
         ("Layout", MAIN),
         ("Layout", PARTNER),
     ]
+
+
+def test_record_types_are_named_after_the_layouts_sorted():
+    # Named so that the record-type-specific assignments come back, without the object
+    # (whose fields would bring every field permission into every profile).
+    members = retrieve_members(["Account"], [MAIN], ["Account.Partner", "Account.Customer"])
+    assert members == [
+        ("Profile", "*"),
+        ("Layout", MAIN),
+        ("RecordType", "Account.Customer"),
+        ("RecordType", "Account.Partner"),
+    ]
+    assert retrieve_members(["Account"], [MAIN], []) == [("Profile", "*"), ("Layout", MAIN)]
+    # No layout of the objects: no profile read, whatever record types there are.
+    assert retrieve_members(["Lead"], [MAIN], ["Lead.Web"]) == []
+
+
+def object_xml(*record_types: str) -> bytes:
+    types = "".join(
+        f"<recordTypes><fullName>{name}</fullName><active>true</active></recordTypes>"
+        for name in record_types
+    )
+    return f'<CustomObject xmlns="{MD}">{types}<label>Account</label></CustomObject>'.encode()
+
+
+def test_record_type_names_are_object_dot_name_in_file_order():
+    assert record_type_names(object_xml("Customer", "Partner"), "Account") == [
+        "Account.Customer",
+        "Account.Partner",
+    ]
+    # Surrounding space is not part of the name; an empty name names nothing.
+    assert record_type_names(object_xml(" Customer ", "", "  "), "Account") == ["Account.Customer"]
+    assert record_type_names(object_xml(), "Account") == []
+    assert record_type_names(None, "Account") == []
+    assert record_type_names(b"", "Account") == []
 
 
 def test_no_layout_of_the_objects_means_no_profile_retrieve():

@@ -23,10 +23,13 @@ from tasks.totango_sf.merge.flexipage import (
 )
 from tasks.totango_sf.merge.record_page_plan import (
     STANDARD_LIGHTNING_APPS,
+    RecordPageOwnership,
     RecordPagePlan,
     RecordPageRow,
+    assignment_members,
     created_page_name,
     flexipage_path,
+    page_members,
     plan_record_pages,
     retrieve_members,
     widget_component_for,
@@ -1015,3 +1018,76 @@ def test_every_other_page_of_the_object_is_planned_beside_our_created_page():
     ]
     assert plan.rows[2].reason == "created by this setup, in use (org default; app Service)"
     assert "Contact_Z_Page" in plan.merged
+
+
+# --- the two reads and pages owned elsewhere -------------------------------------------
+
+
+def test_assignment_members_name_every_app_and_no_page():
+    apps = [("CustomApplication", "*")] + [
+        ("CustomApplication", name) for name in STANDARD_LIGHTNING_APPS
+    ]
+    assert assignment_members(config()) == apps
+    assert assignment_members(config(record_pages="none", create_record_page=True)) == apps
+    assert assignment_members(config(record_pages="none")) == []
+
+
+def test_page_members_are_the_assigned_pages_of_the_objects_and_the_created_ones():
+    files = retrieve(("flexipages/Unassigned.flexipage", WITH_DETAIL))
+    assert page_members(config(), files) == [
+        ("FlexiPage", "Account_Record_Page"),
+        ("FlexiPage", "Sales_Account"),
+    ]
+    # The page this setup creates is read too, for each configured object.
+    created = page_members(config(create_record_page=True), files)
+    assert ("FlexiPage", created_page_name("Contact")) in created
+    assert ("FlexiPage", created_page_name("Account")) in created
+    assert created == sorted(created)
+    # An app that is not a Lightning app file, or an object not configured, adds nothing.
+    extra = retrieve(
+        ("applications/Sales.txt", app_file(override("Elsewhere", target="Account"))),
+        ("objects/Case.object", sobject_file(override("Case_Page"))),
+    )
+    assert ("FlexiPage", "Elsewhere") not in page_members(config(), extra)
+    assert ("FlexiPage", "Case_Page") not in page_members(config(), extra)
+    assert page_members(config(record_pages="none"), files) == []
+
+
+def owned_on(page: str, data: bytes) -> tuple[dict[str, bytes], RecordPageOwnership]:
+    files = retrieve((flexipage_path(page), data))
+    return files, RecordPageOwnership(pages=frozenset({page}))
+
+
+def test_our_component_on_an_owned_page_no_row_covers_comes_out():
+    widget = WidgetComponent(page=WIDGET_PAGE, height=290)
+    with_ours = add_widget_component(WITH_DETAIL, widget, "63.0")
+    files, owned = owned_on("Old_Account_Page", with_ours)
+    plan = plan_record_pages(config(record_pages="none"), files, owned=owned)
+    sent(plan)
+    (row,) = [r for r in plan.rows if r.page == "Old_Account_Page"]
+    assert (row.sobject, row.action, row.shows) == ("Account", "remove", "component")
+    assert row.reason == (
+        "ours, on a page widget.record_pages no longer selects: remove our component"
+    )
+    assert plan.merged["Old_Account_Page"] == remove_widget_component(with_ours, widget)
+    assert plan.originals["Old_Account_Page"] == with_ours
+    assert plan.widgets["Old_Account_Page"] == widget
+    assert plan.ours["Old_Account_Page"] is False
+
+
+def test_an_owned_page_without_our_component_unreadable_or_absent_is_left():
+    # Our component already gone: nothing to take out.
+    files, owned = owned_on("Old_Account_Page", WITH_DETAIL)
+    plan = plan_record_pages(config(record_pages="none"), files, owned=owned)
+    assert "Old_Account_Page" not in plan.merged
+    assert all(r.page != "Old_Account_Page" for r in plan.rows)
+    # Not in the read (deleted since): skipped.
+    gone = RecordPageOwnership(pages=frozenset({"Gone_Page"}))
+    plan = plan_record_pages(config(record_pages="none"), retrieve(), owned=gone)
+    assert all(r.page != "Gone_Page" for r in plan.rows)
+    # A page no deploy recorded is not ours, whatever it shows.
+    widget = WidgetComponent(page=WIDGET_PAGE, height=290)
+    with_ours = add_widget_component(WITH_DETAIL, widget, "63.0")
+    files = retrieve(("flexipages/Old_Account_Page.flexipage", with_ours))
+    plan = plan_record_pages(config(record_pages="none"), files, owned=RecordPageOwnership())
+    assert "Old_Account_Page" not in plan.merged
