@@ -103,6 +103,9 @@ def _global_options(
     ] = False,
 ) -> None:
     """Totango's Salesforce setup as one reviewed, repeatable, atomic deployment."""
+    from tasks.totango_sf.cli.output import new_run
+
+    new_run()
 
 
 def _new_app(names: Collection[str] | None = None) -> typer.Typer:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from tasks.totango_sf.cli.options import ConfigOption, JsonOption
-from tasks.totango_sf.cli.output import fail, out, print_result, print_warnings
+from tasks.totango_sf.cli.output import Column, fail, print_result, print_table, print_warnings
 from tasks.totango_sf.cli.session import load_config_or_exit
 from tasks.totango_sf.errors import EXIT_BAD_INPUT
 
@@ -45,12 +45,14 @@ def mapping_command(
 
         typer.echo(json.dumps(mapping.to_json()["mappings"], indent=2))
         return
-    from rich.table import Table
-
-    table = Table(title="Totango field mapping")
-    for column in ("object", "Totango field", "Salesforce API name", "type"):
-        table.add_column(column)
-    for row in mapping.rows:
-        table.add_row(row.object, row.totango_field, row.salesforce_field, row.type)
-    out.print(table)
+    print_table(
+        "Totango field mapping",
+        [
+            Column("object", whole=True),
+            Column("Totango field"),
+            Column("Salesforce API name", whole=True),
+            Column("type", whole=True),
+        ],
+        [[r.object, r.totango_field, r.salesforce_field, r.type] for r in mapping.rows],
+    )
     print_warnings(mapping.warnings)
