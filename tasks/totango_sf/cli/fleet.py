@@ -265,7 +265,10 @@ def _connect_and_run(org: str, config: Any, lane: Any, job: Job, runtime: Any) -
         lane.finish(f"{OUTCOMES.get(verdict.code, ('failed', ''))[0]} (exit {verdict.code})")
         return OrgReport(org, verdict.code, error=document)
     warnings = list(result.pop("warnings", None) or [])
-    word = OUTCOMES.get(code, (f"exit {code}", ""))[0]
+    if code == EXIT_OK:
+        word = _OK_WORDS.get(str(result.get("status")), "in sync" if "drift" in result else "ok")
+    else:
+        word = OUTCOMES.get(code, (f"exit {code}", ""))[0]
     lane.finish(f"{word} (exit {code})")
     return OrgReport(org, code, result=result, warnings=warnings)
 

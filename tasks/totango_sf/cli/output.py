@@ -386,10 +386,16 @@ def new_run() -> None:
     _printed_warnings.clear()
 
 
-def print_warnings(warnings: list[str]) -> None:
-    """Each warning once per run, however many steps of the run name it."""
+# The setup's own advice about the integration user: said by the commands that deploy it
+# (plan and deploy), not again by every command that reads the org.
+SETUP_ADVICE = ("integration.username is not set", "package.version_id is not set")
+
+
+def print_warnings(warnings: list[str], advice: bool = True) -> None:
+    """Each warning once per run, however many steps of the run name it; ``advice=False``
+    leaves out the setup's advice (verify, rollback and status do not deploy it)."""
     for warning in warnings:
-        if warning in _printed_warnings:
+        if warning in _printed_warnings or (not advice and warning.startswith(SETUP_ADVICE)):
             continue
         _printed_warnings.add(warning)
         out.print(styled(("warning:", "bold yellow"), " ", warning))

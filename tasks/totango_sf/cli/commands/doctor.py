@@ -17,6 +17,7 @@ from tasks.totango_sf.cli.options import (
     ParallelOption,
 )
 from tasks.totango_sf.cli.output import Column, print_result, print_table, step_status
+from tasks.totango_sf.cli.progress import ObservedSession, reading
 from tasks.totango_sf.cli.session import guarded, session_and_config
 from tasks.totango_sf.errors import EXIT_STEP_FAILED
 
@@ -44,7 +45,8 @@ def doctor_command(
         return
 
     session, cfg = session_and_config(org, config, as_json)
-    report = guarded(org, as_json, lambda: run_doctor(session, cfg, org))
+    with reading(f"doctor {org}") as say:
+        report = guarded(org, as_json, lambda: run_doctor(ObservedSession(session, say), cfg, org))
     document = runnable_hints({"org": org, **report.to_json()}, org, config)
     if as_json:
         print_result(document, 0 if report.ok else EXIT_STEP_FAILED)

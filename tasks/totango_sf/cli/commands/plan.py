@@ -24,6 +24,7 @@ from tasks.totango_sf.cli.output import (
     print_warnings,
     styled,
 )
+from tasks.totango_sf.cli.progress import ObservedSession, reading
 from tasks.totango_sf.cli.record_pages import print_record_pages
 from tasks.totango_sf.cli.session import connect_or_exit, load_config_or_exit
 from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_DEPLOY_FAILED, EXIT_DRIFT
@@ -151,7 +152,8 @@ def _show_org_plan(
             "plan --org writes a Metadata API package; use --format mdapi", EXIT_BAD_INPUT, as_json
         )
     try:
-        org_plan = plan_against_org(session, cfg)
+        with reading(f"plan {org}") as say:
+            org_plan = plan_against_org(ObservedSession(session, say), cfg)
         package = {f"package/{p}": d for p, d in org_plan.files.items()}
         written = write_files(package, out_dir, force=force)
     except org_errors() as exc:

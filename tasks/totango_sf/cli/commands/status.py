@@ -107,5 +107,5 @@ def status_command(
             print_drift(follow_up.verify)
     if report.snapshot_id:
         out.print(f"snapshot: {report.snapshot_id}")
-    print_warnings(report.warnings)
+    print_warnings(report.warnings, advice=False)
     raise typer.Exit(code)
