@@ -61,7 +61,9 @@ def single_org(org_names: list[str] | None, orgs_glob: str | None, as_json: bool
     """The org of a single-org run, or None when the options name a fleet."""
     names = org_names or []
     if not names and not orgs_glob:
-        fail("missing option '--org' (or '--orgs GLOB')", EXIT_BAD_INPUT, as_json)
+        from tasks.totango_sf.cli.default_org import org_or_default
+
+        return org_or_default(None, as_json)
     if len(names) == 1 and not orgs_glob:
         return names[0]
     return None

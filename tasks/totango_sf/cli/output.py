@@ -127,15 +127,57 @@ def print_result(result: dict[str, Any], status: int = EXIT_OK) -> None:
     print_json({"status": status, "result": body, "warnings": warnings})
 
 
+# What the run knows that an error document carries: its command and its config.
+_run: dict[str, Any] = {"command": None, "config": None}
+
+
+def note_command(name: str | None) -> None:
+    _run["command"] = name
+
+
+def note_config(config: Any) -> None:
+    """The config the run loaded: its warnings go into an error document too."""
+    _run["config"] = config
+
+
+def _command_name() -> str:
+    if _run["command"]:
+        return str(_run["command"])
+    words = [a for a in sys.argv[1:] if not a.startswith("-")]
+    return words[0] if words else ""
+
+
+def _config_warnings() -> list[str]:
+    if _run["config"] is None:
+        return []
+    from tasks.totango_sf.render.plan import plan_warnings
+
+    return plan_warnings(_run["config"])
+
+
+def fixes_named_in(message: str) -> list[str]:
+    """The commands a message names (in backticks or parentheses), as actions to take."""
+    return [c.strip("`()") for c in _commands(message)]
+
+
 def error_document(
     message: str, code: int, name: str | None = None, actions: list[str] | None = None, **data: Any
 ) -> dict[str, Any]:
-    """sf CLI's error envelope: ``{"status", "name", "message", "actions"}`` plus any data."""
+    """sf CLI's error JSON (sf-plugins-core's ``SfCommandError.toJson``): ``name``,
+    ``message``, ``exitCode``, ``actions``, ``context``, ``data``, ``warnings``, ``code``,
+    ``status``, ``commandName``; never a stack trace. ``actions`` holds the commands the
+    message names when none are given."""
+    command = _command_name()
     document: dict[str, Any] = {
-        "status": code,
         "name": name or ERROR_NAMES.get(code, "Error"),
         "message": message,
-        "actions": actions or [],
+        "exitCode": code,
+        "actions": list(actions or fixes_named_in(message)),
+        "context": command,
+        "commandName": command,
+        "code": str(code),
+        "status": code,
+        "warnings": _config_warnings(),
     }
     if data:
         document["data"] = data
@@ -381,9 +423,10 @@ def print_component_table(rows: list[dict[str, str]], title: str) -> None:
 _printed_warnings: set[str] = set()
 
 
-def new_run() -> None:
-    """Forget what the last run printed (tests run many commands in one process)."""
+def new_run(command: str | None = None) -> None:
+    """Forget what the last run printed and loaded (tests run many commands in one process)."""
     _printed_warnings.clear()
+    _run.update(command=command, config=None)
 
 
 # The setup's own advice about the integration user: said by the commands that deploy it

@@ -96,6 +96,7 @@ def progress_display(as_json: bool, title: str) -> Iterator[DeployDisplay]:
                 completed=progress.deployed,
                 status=progress.status,
                 count=f"{progress.deployed}/{progress.total} components",
+                refresh=True,
             )
 
         def note(text: str) -> None:

@@ -19,7 +19,7 @@ FIXTURE = REPO_ROOT / "tests" / "fixtures" / "repo_habits"
 
 def test_help_shows_bracketed_text_literally():
     plan = cli("plan", "--help")
-    assert "[default: orgconfig/totango.yml]" in plan.output
+    assert "[default: orgconfig/totango.yml]" in " ".join(plan.output.split())
     setup = cli("setup", "--help")
     assert "[browser]" in setup.output and "--allow-manual" in setup.output
 

@@ -26,7 +26,10 @@ from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_DEPLOY_FAILED
 
 def apply_command(
     source_dir: Annotated[
-        Path, typer.Option("--source-dir", help="sfdx project or Metadata API folder to edit.")
+        Path,
+        typer.Option(
+            "--source-dir", metavar="DIR", help="sfdx project or Metadata API folder to edit."
+        ),
     ],
     config: ConfigOption = None,
     allow_placeholders: Annotated[

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from tasks.totango_sf.cli.default_org import org_or_default
 from tasks.totango_sf.cli.guard import changing
 from tasks.totango_sf.cli.hints import runnable_hint
 from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired
@@ -15,7 +16,7 @@ from tasks.totango_sf.errors import EXIT_OUTCOME_UNKNOWN, EXIT_STEP_FAILED
 
 
 def connected_app_command(
-    org: OrgRequired,
+    org: OrgRequired = None,
     config: ConfigOption = None,
     revoke: Annotated[
         bool, typer.Option("--revoke", help="Remove the configured profiles' access instead.")
@@ -33,6 +34,7 @@ def connected_app_command(
         revoke_profiles,
     )
 
+    org = org_or_default(org, as_json)
     session, cfg = session_and_config(org, config, as_json)
     action = revoke_profiles if revoke else grant_profiles
     try:

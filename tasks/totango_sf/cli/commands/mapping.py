@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tasks.totango_sf.cli.options import ConfigOption, JsonOption
+from tasks.totango_sf.cli.options import ConfigOption, JsonOption, completer
 from tasks.totango_sf.cli.output import Column, fail, print_result, print_table, print_warnings
 from tasks.totango_sf.cli.session import load_config_or_exit
 from tasks.totango_sf.errors import EXIT_BAD_INPUT
@@ -20,7 +20,11 @@ def mapping_command(
         str,
         typer.Option(
             "--format",
-            help="table, csv or json: per object, Totango's field and its Salesforce API name.",
+            metavar="table|csv|json",
+            autocompletion=completer(FORMATS),
+            help="table, csv or json: per object, Totango's field and its Salesforce API name."
+            " json is the bare list of mappings, for Totango's import; --json is the"
+            " envelope every command prints ({status, result: {mappings, ...}, warnings}).",
         ),
     ] = "table",
     as_json: JsonOption = False,

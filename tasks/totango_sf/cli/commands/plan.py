@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgOption
+from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgOption, completer
 from tasks.totango_sf.cli.org_errors import handle_org_errors, org_errors
 from tasks.totango_sf.cli.org_tables import component_rows, print_diffs
 from tasks.totango_sf.cli.output import (
@@ -33,11 +33,17 @@ from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_DEPLOY_FAILED, EXIT_DRI
 def plan_command(
     config: ConfigOption = None,
     org: OrgOption = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the package.")] = Path(
-        "build/totango"
-    ),
+    out_dir: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Where to write the package.")
+    ] = Path("build/totango"),
     output_format: Annotated[
-        str, typer.Option("--format", help="mdapi (Metadata API folder) or source (sfdx).")
+        str,
+        typer.Option(
+            "--format",
+            metavar="mdapi|source",
+            autocompletion=completer(("mdapi", "source")),
+            help="mdapi (Metadata API folder with package.xml) or source (sfdx).",
+        ),
     ] = "mdapi",
     diff: Annotated[
         bool, typer.Option("--diff", help="With --org: the unified XML diff of each change.")

@@ -20,8 +20,8 @@ from tasks.totango_sf.cli.option_sets import options_command
 from tasks.totango_sf.cli.options import (
     FleetTarget,
     JsonOption,
+    RollbackTestLevelOption,
     SnapshotOption,
-    TestLevelOption,
     TestsOption,
     apex_test_options_or_exit,
     missing_snapshot_problem,
@@ -73,7 +73,7 @@ class RollbackOptions(FleetTarget):
     force: Annotated[
         bool, typer.Option("--force", help="With --exact, overwrite changes made since.")
     ] = False
-    test_level: TestLevelOption = None
+    test_level: RollbackTestLevelOption = None
     tests: TestsOption = None
 
 

@@ -14,7 +14,9 @@ from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_DEPLOY_FAILED
 
 
 def validate_command(
-    paths: Annotated[list[Path], typer.Argument(help="Metadata files or folders.")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH...", help="Metadata files or folders.")
+    ],
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
