@@ -131,5 +131,17 @@ def wide_table_lines(text: str, width: int) -> list[str]:
     return [line for line in text.splitlines() if BOX.search(line) and len(line) > width]
 
 
+def bar_left_on_screen(raw: bytes) -> bool:
+    """Whether a progress bar's last drawing stays on screen: after it, the terminal gets
+    no erase of that line before the next text."""
+    last = raw.rfind("━".encode())
+    if last < 0:
+        return False
+    after = raw[last:]
+    line_end = after.find(b"\n")
+    erased = after.find(b"\x1b[2K")
+    return erased < 0 or (0 <= line_end < erased and b"\x1b[1A" not in after[:erased])
+
+
 def no_ellipsis(text: str) -> bool:
     return "\u2026" not in text

@@ -302,7 +302,10 @@ def _print_follow_ups(outcome: Any, config: Path | None) -> None:
         i = outcome.integration
         word = _INTEGRATION_WORDS.get(i.state, (i.state.replace("_", " "), ""))
         who = f" to {i.username}" if i.username else ""
-        detail = f" ({i.detail})" if i.detail and i.state not in ("assigned",) else ""
+        if i.state == "not_configured":
+            detail = " (set integration.username in the config)"
+        else:
+            detail = f" ({i.detail})" if i.detail and i.state != "assigned" else ""
         out.print(styled(f"integration user: {i.permission_set}{who} ", word, detail))
         # The line above says it; the deploy's warning of the same would say it twice.
         warnings = [w for w in warnings if "not assigned to Totango's connection user" not in w]
