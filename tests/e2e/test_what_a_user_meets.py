@@ -281,3 +281,15 @@ def test_error_json_carries_sf_fields_actions_and_config_warnings(
     assert document["context"] == document["commandName"] == "verify"
     assert "cci org info emu" in document["actions"]
     assert any("package.version_id is not set" in w for w in document["warnings"])
+
+
+# -- 8. help fills the terminal it is read in --------------------------------------------
+
+
+@pytest.mark.parametrize("columns", WIDTHS)
+def test_help_wraps_to_the_terminal(columns: int, tmp_path):
+    for run in (piped(["deploy", "--help"], columns), in_pty(["deploy", "--help"], columns)):
+        widest = max(map(len, run.lines))
+        assert run.code == 0 and widest <= columns, run.text
+        if columns > 120:
+            assert widest > 100, "help stopped at 80 columns"

@@ -216,15 +216,20 @@ SnapshotOption = Annotated[
         callback=_snapshot,
     ),
 ]
-_TEST_LEVEL_METAVAR = "|".join(TEST_LEVELS)
+# The choices are in the help, not the metavar: as one word they would not fit 80 columns.
+_TEST_LEVEL_METAVAR = "LEVEL"
+_TEST_LEVELS_HELP = (
+    "Apex tests to run: NoTestRun, RunLocalTests, RunSpecifiedTests, RunAllTestsInOrg, or"
+    " default (leaves testLevel out)."
+)
 TestLevelOption = Annotated[
     str | None,
     typer.Option(
         "--test-level",
         metavar=_TEST_LEVEL_METAVAR,
         autocompletion=complete_test_level,
-        help="Apex tests to run; default leaves testLevel out. [default: NoTestRun outside"
-        " production; in production default for a deploy and RunLocalTests for --check-only]",
+        help=_TEST_LEVELS_HELP + " [default: NoTestRun outside production; in production"
+        " default for a deploy and RunLocalTests for --check-only]",
     ),
 ]
 # rollback has no --check-only: its help does not name one.
@@ -234,8 +239,7 @@ RollbackTestLevelOption = Annotated[
         "--test-level",
         metavar=_TEST_LEVEL_METAVAR,
         autocompletion=complete_test_level,
-        help="Apex tests to run; default leaves testLevel out. [default: NoTestRun outside"
-        " production, default in production]",
+        help=_TEST_LEVELS_HELP + " [default: NoTestRun outside production, default in production]",
     ),
 ]
 TestsOption = Annotated[
