@@ -195,7 +195,12 @@ def test_org_tables_keep_every_name_whole(
     verify = cli("verify", *c)
     drift = result_of(cli("verify", *c, "--json").stdout)["drift"]
     assert cut_names(verify.output, [d["name"] for d in drift]) == [], verify.output
+    plan_args = ["plan", *c, "--out", str(tmp_path / "b")]
+    plan = cli(*plan_args)
+    pages = result_of(cli(*plan_args, "--json").stdout)["record_pages"]
+    page_names = [p["page"] for p in pages] + [a for p in pages for a in p["assigned"]]
+    assert page_names and cut_names(plan.output, page_names) == [], plan.output
     rollback = cli("rollback", *c)
-    for output in (doctor.output, setup.output, verify.output, rollback.output):
+    for output in (doctor.output, setup.output, verify.output, plan.output, rollback.output):
         assert wide_table_lines(output, width) == []
         assert no_ellipsis(output), "a cell was cut"

@@ -51,4 +51,6 @@ def install_command(
     if as_json:
         print_result({"org": org, **result.to_json()})
         return
-    out.print(f"{result.action}: {result.detail}")
+    # "skipped" is the JSON's word; a person reads why nothing was installed.
+    word = "installed" if result.action == "installed" else "nothing to install"
+    out.print(f"{word}: {result.detail}", soft_wrap=True)
