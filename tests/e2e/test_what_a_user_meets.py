@@ -105,6 +105,7 @@ def test_setup_hints_name_the_org_and_config_and_stages_say_what_is_open(
     assert "already installed" in stages["install"]["detail"]
     assert stages["verify"]["status"] == "open", stages["verify"]
     assert "already installed" in text.output and "skipped" not in text.output
+    assert not RAW_TOKENS.search(text.output), RAW_TOKENS.search(text.output)
     verify_row = next(line for line in text.output.splitlines() if "still open" in line)
     assert "open" in verify_row.replace("still open", "") and " ok " not in verify_row
     for output in (text.output, json.dumps(document)):

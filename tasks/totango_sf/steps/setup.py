@@ -195,9 +195,12 @@ def _deploy_stage(session: Any, config: Any, yes: bool, progress: Progress) -> S
             f"the deploy failed; run `totango-sf deploy --org {session.name}`"
             " for the component errors",
         )
-    return StageResult(
-        "deploy", "changed" if outcome.status == "deployed" else "ok", outcome.status
-    )
+    if outcome.status == "deployed":
+        deploy_id = outcome.deploy.id if outcome.deploy is not None else ""
+        return StageResult("deploy", "changed", f"deployed {deploy_id}".strip())
+    if outcome.status == "in_sync":
+        return StageResult("deploy", "already done", "the org already matches the setup")
+    return StageResult("deploy", "ok", outcome.status.replace("_", " "))
 
 
 def _connected_app_stage(session: Any, config: Any, org_name: str) -> StageResult:
