@@ -129,7 +129,7 @@ def test_ci_log_gets_one_line_per_stage_change_prefixed_with_the_org(
         assert any(s.startswith("deploying") for s in stages) and "verifying" in stages
         assert len(stages) == len(set(stages))  # a line per change, not per poll
         assert stages[-1] == "deployed (exit 0)"
-    assert "2 of 2 org(s) succeeded" in result.stdout
+    assert "2 org(s): 2 deployed" in result.stdout
 
 
 # -- the CumulusCI task ------------------------------------------------------------

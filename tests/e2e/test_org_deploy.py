@@ -151,8 +151,8 @@ def test_production_in_a_terminal_asks(emulator_factory, use_org, tmp_path, monk
     declined = CliRunner().invoke(
         app, ["deploy", "--org", "emu", "--config", str(config)], input="n\n"
     )
-    assert declined.exit_code == 2
-    assert "PRODUCTION" in declined.output
+    assert declined.exit_code == 1, declined.output
+    assert "PRODUCTION" in declined.output and "not confirmed, nothing sent" in declined.output
     assert deploy_kinds(prod) == []
     accepted = CliRunner().invoke(
         app, ["deploy", "--org", "emu", "--config", str(config)], input="y\n"

@@ -15,6 +15,7 @@ import pytest
 from tasks.totango_sf.cli import output as common
 from tests.support.cli import cli, deploy_kinds, write_config
 from tests.support.cli_json import error_of, result_of
+from tests.support.terminal import WIDTHS, cut_names, no_ellipsis, wide_table_lines
 
 CONFIG_NAME = "my config.yml"  # a space: hints must quote it
 
@@ -113,7 +114,8 @@ def test_production_confirmation_comes_after_the_plan(
     monkeypatch.setattr("tasks.totango_sf.cli.commands.deploy._interactive", lambda: True)
     args = ["deploy", "--org", "emu", "--config", str(config)]
     declined = cli(*args, input="n\n")
-    assert declined.exit_code == 2
+    assert declined.exit_code == 1 and "not confirmed, nothing sent" in declined.output
+    assert "error:" not in declined.output
     assert declined.output.index("Totango setup on emu") < declined.output.index("PRODUCTION")
     assert deploy_kinds(prod, check_only_apart=True) == []
     accepted = cli(*args, input="y\n")
@@ -169,22 +171,36 @@ def test_a_production_refusal_names_the_command_with_yes(emulator_factory, use_o
     assert deploy_kinds(prod, check_only_apart=True) == ["deploy"]
 
 
-@pytest.mark.parametrize("width", [80, 160])
-def test_org_tables_fit_80_and_160_columns(
+@pytest.mark.parametrize("width", WIDTHS)
+def test_org_tables_keep_every_name_whole(
     width: int, emulator_factory, use_org, tmp_path, monkeypatch
 ):
+    """doctor, setup, verify and rollback at 80, 120 and 200 columns: each check, stage,
+    component and command is on one line, never cut; a drawn table fits the width."""
     monkeypatch.setattr(common.out, "width", width)
     monkeypatch.setattr(common.err, "width", width)
     use_org(emulator_factory(flavour="sandbox", package_installed=True))
     config = write_config(tmp_path, file_name=CONFIG_NAME)
     c = ["--org", "emu", "--config", str(config)]
-    outputs = [
-        cli("doctor", *c).output,
-        cli("setup", *c, "--allow-manual").output,
-        cli("rollback", *c).output,
-        cli("verify", *c).output,
+    doctor = cli("doctor", *c)
+    checks = result_of(cli("doctor", *c, "--json").stdout)["checks"]
+    names = [check["name"] for check in checks]
+    commands = [
+        m for check in checks for m in re.findall(r"totango-sf [^()`]*?'[^']+'", check["fix"])
     ]
-    for output in outputs:
-        lines = output.splitlines()
-        assert all(len(line) <= width for line in lines), max(map(len, lines))
-        assert "…" not in output, "a cell was cut instead of folded"
+    assert commands and cut_names(doctor.output, names + commands) == [], doctor.output
+    setup = cli("setup", *c, "--allow-manual")
+    stages = result_of(cli("setup", *c, "--allow-manual", "--json").stdout)["stages"]
+    assert cut_names(setup.output, [s["stage"] for s in stages]) == [], setup.output
+    verify = cli("verify", *c)
+    drift = result_of(cli("verify", *c, "--json").stdout)["drift"]
+    assert cut_names(verify.output, [d["name"] for d in drift]) == [], verify.output
+    plan_args = ["plan", *c, "--out", str(tmp_path / "b")]
+    plan = cli(*plan_args)
+    pages = result_of(cli(*plan_args, "--json").stdout)["record_pages"]
+    page_names = [p["page"] for p in pages] + [a for p in pages for a in p["assigned"]]
+    assert page_names and cut_names(plan.output, page_names) == [], plan.output
+    rollback = cli("rollback", *c)
+    for output in (doctor.output, setup.output, verify.output, plan.output, rollback.output):
+        assert wide_table_lines(output, width) == []
+        assert no_ellipsis(output), "a cell was cut"

@@ -301,7 +301,8 @@ class TotangoDeploy(TotangoOrgTask):
             self._log(warning, True)
         if outcome.verify is not None:
             self._log_verify(outcome.verify)
-        self._log(f"{outcome.status}; snapshot {outcome.snapshot_id or '-'}")
+        said = {"in_sync": "in sync: nothing deployed"}.get(outcome.status, outcome.status)
+        self._log(said + (f"; snapshot {outcome.snapshot_id}" if outcome.snapshot_id else ""))
         self.return_values = {
             "status": outcome.status,
             "deploy_id": document["deploy_id"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.totango_sf.cli.output import err, out, styled
+from tasks.totango_sf.cli.output import Column, err, out, print_table, styled
 
 
 def print_tests(result: Any) -> None:
@@ -17,8 +17,6 @@ def print_tests(result: Any) -> None:
     report = result.tests if result is not None else None
     if report is None:
         return
-    from rich.table import Table
-
     console = err if report.org_tests_failed else out
     console.print(
         f"Apex tests: {report.tests_run} run, {report.failures_count} failed,"
@@ -26,20 +24,19 @@ def print_tests(result: Any) -> None:
         soft_wrap=True,
     )
     if report.failures:
-        table = Table(title="failing Apex tests", title_justify="left")
-        table.add_column("class", no_wrap=True)
-        table.add_column("method", no_wrap=True)
-        table.add_column("message", overflow="fold")
-        for failure in report.failures:
-            table.add_row(failure.class_name, failure.method, failure.message)
-        err.print(table)
+        print_table(
+            "failing Apex tests",
+            [Column("class", whole=True), Column("method", whole=True), Column("message")],
+            [[f.class_name, f.method, f.message] for f in report.failures],
+            err,
+        )
     if report.coverage_warnings:
-        table = Table(title="code coverage warnings", title_justify="left")
-        table.add_column("name", no_wrap=True)
-        table.add_column("message", overflow="fold")
-        for warning in report.coverage_warnings:
-            table.add_row(warning.name, warning.message)
-        console.print(table)
+        print_table(
+            "code coverage warnings",
+            [Column("name", whole=True), Column("message")],
+            [[w.name, w.message] for w in report.coverage_warnings],
+            console,
+        )
     if report.org_tests_failed:
         from tasks.totango_sf.salesforce.apex_tests import ORG_TESTS_FAILED
 

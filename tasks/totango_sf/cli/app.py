@@ -63,7 +63,50 @@ _APP_SETTINGS: dict[str, Any] = dict(
     # Plain help: brackets such as "[default: ...]" print literally instead of being read
     # as rich markup, and --help skips typer's rich formatter (markdown-it and friends).
     rich_markup_mode=None,
+    # Help fills the terminal (click stops at 80 columns unless told), and -h is --help.
+    context_settings={"max_content_width": 10_000, "help_option_names": ["-h", "--help"]},
 )
+
+# Each command's examples, shown at the end of its --help.
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "plan": (
+        "totango-sf plan --config orgconfig/totango.yml",
+        "totango-sf plan --org uat --diff --detailed-exitcode",
+    ),
+    "apply": (
+        "totango-sf apply --source-dir ../my-sfdx-project --dry-run",
+        "totango-sf apply --source-dir ../my-sfdx-project",
+    ),
+    "validate": ("totango-sf validate build/totango/package",),
+    "deploy": (
+        "totango-sf deploy --org uat",
+        "totango-sf deploy --org prod --check-only --test-level RunLocalTests",
+        "totango-sf deploy --org prod --quick 0Af... --yes",
+    ),
+    "verify": ("totango-sf verify --org uat", "totango-sf verify --orgs 'uat-*' --json"),
+    "rollback": (
+        "totango-sf rollback --org uat",
+        "totango-sf rollback --org uat --remove-components --snapshot 20250101T120000Z",
+    ),
+    "org-id": ("totango-sf org-id --org prod",),
+    "doctor": ("totango-sf doctor --org uat", "totango-sf doctor --orgs 'uat-*'"),
+    "install": ("totango-sf install --org uat", "totango-sf install --org prod --yes"),
+    "connected-app": (
+        "totango-sf connected-app --org uat",
+        "totango-sf connected-app --org uat --revoke",
+    ),
+    "setup": ("totango-sf setup --org uat", "totango-sf setup --org uat --browser --allow-manual"),
+    "mapping": ("totango-sf mapping", "totango-sf mapping --format csv > mapping.csv"),
+    "status": ("totango-sf status --org uat", "totango-sf status --org uat --deploy-id 0Af..."),
+}
+
+
+def epilog(name: str) -> str | None:
+    """The examples of a command as its help's last paragraph, kept as written (``\b``)."""
+    examples = EXAMPLES.get(name)
+    if not examples:
+        return None
+    return "Examples:\n\n\b\n" + "\n".join(f"  {line}" for line in examples)
 
 
 def _load(module: str, attribute: str) -> Any:
@@ -77,7 +120,7 @@ def register(app: typer.Typer, names: Collection[str] | None = None) -> None:
     """
     for name, (module, function) in COMMANDS.items():
         if names is None or name in names:
-            app.command(name)(_load(module, function))
+            app.command(name, epilog=epilog(name))(_load(module, function))
     for name, (module, group) in GROUPS.items():
         if names is None or name in names:
             app.add_typer(_load(module, group), name=name)
@@ -96,6 +139,7 @@ def _print_version(value: bool) -> None:
 
 
 def _global_options(
+    ctx: typer.Context,
     show_version: Annotated[
         bool,
         typer.Option(
@@ -104,6 +148,9 @@ def _global_options(
     ] = False,
 ) -> None:
     """Totango's Salesforce setup as one reviewed, repeatable, atomic deployment."""
+    from tasks.totango_sf.cli.output import new_run
+
+    new_run(ctx.invoked_subcommand)
 
 
 def _new_app(names: Collection[str] | None = None) -> typer.Typer:

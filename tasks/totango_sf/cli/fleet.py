@@ -61,7 +61,9 @@ def single_org(org_names: list[str] | None, orgs_glob: str | None, as_json: bool
     """The org of a single-org run, or None when the options name a fleet."""
     names = org_names or []
     if not names and not orgs_glob:
-        fail("missing option '--org' (or '--orgs GLOB')", EXIT_BAD_INPUT, as_json)
+        from tasks.totango_sf.cli.default_org import org_or_default
+
+        return org_or_default(None, as_json)
     if len(names) == 1 and not orgs_glob:
         return names[0]
     return None
@@ -262,10 +264,14 @@ def _connect_and_run(org: str, config: Any, lane: Any, job: Job, runtime: Any) -
         else:
             verdict_data = verdict.data
         document = error_document(verdict.message, verdict.code, **verdict_data)
-        lane.finish(f"failed (exit {verdict.code})")
+        lane.finish(f"{OUTCOMES.get(verdict.code, ('failed', ''))[0]} (exit {verdict.code})")
         return OrgReport(org, verdict.code, error=document)
     warnings = list(result.pop("warnings", None) or [])
-    lane.finish(f"{result.get('status') or 'done'} (exit {code})")
+    if code == EXIT_OK:
+        word = _OK_WORDS.get(str(result.get("status")), "in sync" if "drift" in result else "ok")
+    else:
+        word = OUTCOMES.get(code, (f"exit {code}", ""))[0]
+    lane.finish(f"{word} (exit {code})")
     return OrgReport(org, code, result=result, warnings=warnings)
 
 
@@ -320,24 +326,124 @@ def _summary(reports: list[OrgReport], interrupted: bool) -> dict[str, Any]:
     }
 
 
+# What each exit code means for one org of a fleet, as a person reads it, and its colour.
+OUTCOMES: dict[int, tuple[str, str]] = {
+    EXIT_OK: ("ok", "green"),
+    EXIT_DEPLOY_FAILED: ("failed", "red"),
+    EXIT_BAD_INPUT: ("bad input", "red"),
+    EXIT_DRIFT: ("drift", "yellow"),
+    EXIT_ORG_UNREACHABLE: ("unreachable", "red"),
+    EXIT_OUTCOME_UNKNOWN: ("unknown", "bold red"),
+    EXIT_ORG_BUSY: ("busy", "yellow"),
+    EXIT_MANUAL_STEP_OPEN: ("manual step open", "yellow"),
+    EXIT_INTERRUPTED: ("interrupted", "red"),
+}
+# What "ok" is called for each command's result status (the JSON keeps its value).
+_OK_WORDS = {
+    "in_sync": "in sync",
+    "deployed": "deployed",
+    "validated": "validated",
+    "rolled_back": "rolled back",
+    "nothing_to_do": "nothing to roll back",
+}
+
+
+def outcome_of(command: str, report: OrgReport) -> str:
+    """The one word or two for an org's end: in sync, drift, unreachable, failed, ..."""
+    if report.code == EXIT_OK:
+        status = str((report.result or {}).get("status") or "")
+        if command == "verify":
+            return "in sync"
+        return _OK_WORDS.get(status, "ok")
+    return OUTCOMES.get(report.code, (f"exit {report.code}", "red"))[0]
+
+
+def _drift_of(result: dict[str, Any]) -> list[dict[str, Any]]:
+    verify = result.get("verify") if "drift" not in result else result
+    return list((verify or {}).get("drift") or [])
+
+
+def outcome_detail(report: OrgReport) -> str:
+    """What the outcome is about: the error's first line, the drift, the failed checks."""
+    if report.error is not None:
+        return str(report.error["message"]).splitlines()[0]
+    result = report.result or {}
+    drift = _drift_of(result)
+    if drift:
+        names = ", ".join(f"{d['type']} {d['name']}" for d in drift[:3])
+        more = f" and {len(drift) - 3} more" if len(drift) > 3 else ""
+        return f"{len(drift)} component(s) differ: {names}{more}"
+    checks = [c for c in result.get("checks") or [] if c.get("status") == "fail"]
+    if checks:
+        return f"{len(checks)} check(s) failed: " + ", ".join(c["name"] for c in checks)
+    open_steps = [
+        s["step"]
+        for s in result.get("steps") or []
+        if s.get("status") != "done" and s.get("status") != "already done"
+    ]
+    if result.get("steps") and open_steps:
+        return "step(s) not done: " + ", ".join(open_steps)
+    return str(result.get("deploy_id") or result.get("snapshot") or "")
+
+
 def _print_summary(
     command: str, reports: list[OrgReport], summary: dict[str, Any], interrupted: bool
 ) -> None:
-    from rich.table import Table
+    from tasks.totango_sf.cli.output import Column, print_table, styled
 
-    table = Table(title=f"{command}: {len(reports)} org(s)", title_justify="left")
-    for column in ("org", "exit", "elapsed", "result"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for report in reports:
-        if report.error is not None:
-            text = str(report.error["message"]).splitlines()[0]
-        else:
-            text = str((report.result or {}).get("status", "ok"))
-        table.add_row(report.org, str(report.code), f"{report.elapsed:.1f}s", text)
-    out.print(table)
+        word = outcome_of(command, report)
+        colour = OUTCOMES.get(report.code, ("", "red"))[1]
+        rows.append(
+            [
+                report.org,
+                styled((word, colour)),
+                str(report.code),
+                f"{report.elapsed:.1f}s",
+                outcome_detail(report),
+            ]
+        )
+    print_table(
+        f"{command}: {len(reports)} org(s)",
+        [
+            Column("org", whole=True),
+            Column("outcome", whole=True),
+            Column("exit", whole=True, justify="right"),
+            Column("elapsed", whole=True, justify="right"),
+            Column("detail"),
+        ],
+        rows,
+    )
+    for report in reports:
+        drift = _drift_of(report.result or {})
+        if drift:
+            print_table(
+                f"drift on {report.org}",
+                [
+                    Column("type", whole=True),
+                    Column("name", whole=True),
+                    Column("state", whole=True),
+                    Column("detail"),
+                ],
+                [
+                    [
+                        d["type"],
+                        d["name"],
+                        styled((d["state"].replace("_", " "), "yellow")),
+                        d.get("detail") or "",
+                    ]
+                    for d in drift
+                ],
+            )
+    counts: dict[str, int] = {}
+    for report in reports:
+        word = outcome_of(command, report)
+        counts[word] = counts.get(word, 0) + 1
+    tally = ", ".join(f"{n} {word}" for word, n in counts.items())
     out.print(
-        f"{summary['succeeded']} of {summary['orgs']} org(s) succeeded"
-        + (" (interrupted)" if interrupted else "")
+        f"{summary['orgs']} org(s): {tally}" + (" (interrupted)" if interrupted else ""),
+        soft_wrap=True,
     )
 
 
@@ -361,8 +467,9 @@ def _fleet_display(
 
     def table(boards: list[Any]) -> Table:
         grid = Table(title=f"{command} on {len(orgs)} org(s)", title_justify="left")
-        for column in ("org", "stage", "elapsed"):
-            grid.add_column(column, overflow="fold")
+        grid.add_column("org", no_wrap=True, overflow="ignore")
+        grid.add_column("stage", overflow="fold")
+        grid.add_column("elapsed", no_wrap=True, justify="right")
         for board in boards:
             grid.add_row(board.org, board.stage, f"{board.elapsed():.1f}s")
         return grid

@@ -34,14 +34,19 @@ def changing(org: str, command: str, as_json: bool) -> Iterator[None]:
         lock.release()
 
 
-def announce(org: str) -> Callable[[str], None]:
-    """The on-started callback: the id on stderr before the first poll."""
+def announce(org: str, note: Callable[[str], None] | None = None) -> Callable[[str], None]:
+    """The on-started callback: the id on a line of its own before the first poll.
+
+    ``note`` is the progress display's: the line goes above a live bar, never into it.
+    The follow-up command is on a line of its own too, whole, so it can be copied.
+    """
 
     def started(deploy_id: str) -> None:
-        err.print(
-            f"deploy id {deploy_id} (recorded in the snapshot manifest; follow it with:"
-            f" {status_command(org, deploy_id)})"
+        text = (
+            f"deploy id {deploy_id} (recorded in the snapshot manifest); follow it with:\n"
+            f"  {status_command(org, deploy_id)}"
         )
+        (note or (lambda line: err.print(line, soft_wrap=True)))(text)
 
     return started
 

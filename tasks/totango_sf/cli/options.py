@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -91,30 +91,79 @@ def apex_test_options_or_exit(test_level: str | None, tests: str | None, as_json
         fail(str(exc), EXIT_BAD_INPUT, as_json)
 
 
+# -- completion: what a shell offers after an option -----------------------------------
+
+TEST_LEVELS = ("NoTestRun", "RunLocalTests", "RunSpecifiedTests", "RunAllTestsInOrg", "default")
+
+
+def complete_org(incomplete: str) -> list[str]:
+    from tasks.totango_sf.cli.default_org import org_names_for_completion
+
+    return org_names_for_completion(incomplete)
+
+
+def complete_test_level(incomplete: str) -> list[str]:
+    return [level for level in TEST_LEVELS if level.startswith(incomplete)]
+
+
+def completer(choices: tuple[str, ...]) -> Any:
+    """A completion function offering ``choices``."""
+    return lambda incomplete: [c for c in choices if c.startswith(incomplete)]
+
+
 # -- every command -------------------------------------------------------------------
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Setup config YAML [default: orgconfig/totango.yml]."),
+    typer.Option(
+        "--config",
+        "-c",
+        metavar="FILE",
+        help="Setup config YAML [default: orgconfig/totango.yml].",
+    ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document only.")]
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json",
+        help="Print one JSON document only: sf CLI's envelope, {status, result, warnings}.",
+    ),
+]
 
 # -- which org: one, or a fleet ------------------------------------------------------
 
+# As sf: -o and --target-org name the org too.
+ORG_FLAGS = ("--org", "-o", "--target-org")
+_ORG_HELP = (
+    "CumulusCI org name or sf alias; applies orgconfig/<org>.yml."
+    " [default: `cci org default`, else sf's target-org]"
+)
+# install, connected-app, org-id and status act on one org: the default when left out.
 OrgRequired = Annotated[
-    str,
-    typer.Option("--org", help="CumulusCI org name; applies orgconfig/<org>.yml.", callback=_org),
+    str | None,
+    typer.Option(
+        *ORG_FLAGS, metavar="NAME", help=_ORG_HELP, callback=_org, autocompletion=complete_org
+    ),
 ]
+# plan and config show: offline without it, so no default org is picked.
 OrgOption = Annotated[
     str | None,
-    typer.Option("--org", help="CumulusCI org name; applies orgconfig/<org>.yml.", callback=_org),
+    typer.Option(
+        *ORG_FLAGS,
+        metavar="NAME",
+        help="CumulusCI org name or sf alias; applies orgconfig/<org>.yml.",
+        callback=_org,
+        autocompletion=complete_org,
+    ),
 ]
 OrgNames = Annotated[
     list[str] | None,
     typer.Option(
-        "--org",
-        help="CumulusCI org name; applies orgconfig/<org>.yml. Repeat it to run on several orgs.",
+        *ORG_FLAGS,
+        metavar="NAME",
+        help=_ORG_HELP + " Repeat it to run on several orgs.",
         callback=_org_names,
+        autocompletion=complete_org,
     ),
 ]
 OrgsGlob = Annotated[
@@ -127,7 +176,13 @@ OrgsGlob = Annotated[
 ]
 ParallelOption = Annotated[
     int,
-    typer.Option("--parallel", min=1, max=64, help="Orgs worked on at once in a fleet run."),
+    typer.Option(
+        "--parallel",
+        min=1,
+        max=64,
+        metavar="N",
+        help="Orgs worked on at once (1-64) in a fleet run.",
+    ),
 ]
 DEFAULT_PARALLEL = 4
 
@@ -145,25 +200,51 @@ QuickOption = Annotated[
 TimeoutOption = Annotated[
     float,
     typer.Option(
-        "--timeout", help="Give up (and cancel) after this many seconds.", callback=_timeout
+        "--timeout",
+        metavar="SECONDS",
+        help="Give up after this many seconds and cancel the deploy (sf's --wait hands back"
+        " control and leaves it running).",
+        callback=_timeout,
     ),
 ]
 SnapshotOption = Annotated[
     str | None,
-    typer.Option("--snapshot", help="Snapshot id [default: the latest].", callback=_snapshot),
+    typer.Option(
+        "--snapshot",
+        metavar="SNAPSHOT_ID",
+        help="Snapshot id (under .totango/snapshots/<org>/) [default: the latest].",
+        callback=_snapshot,
+    ),
 ]
+# The choices are in the help, not the metavar: as one word they would not fit 80 columns.
+_TEST_LEVEL_METAVAR = "LEVEL"
+_TEST_LEVELS_HELP = (
+    "Apex tests to run: NoTestRun, RunLocalTests, RunSpecifiedTests, RunAllTestsInOrg, or"
+    " default (leaves testLevel out)."
+)
 TestLevelOption = Annotated[
     str | None,
     typer.Option(
         "--test-level",
-        help="NoTestRun | RunLocalTests | RunSpecifiedTests | RunAllTestsInOrg | default"
-        " (leave testLevel out). Default: NoTestRun outside production; in production"
-        " default for a deploy and RunLocalTests for --check-only.",
+        metavar=_TEST_LEVEL_METAVAR,
+        autocompletion=complete_test_level,
+        help=_TEST_LEVELS_HELP + " [default: NoTestRun outside production; in production"
+        " default for a deploy and RunLocalTests for --check-only]",
+    ),
+]
+# rollback has no --check-only: its help does not name one.
+RollbackTestLevelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--test-level",
+        metavar=_TEST_LEVEL_METAVAR,
+        autocompletion=complete_test_level,
+        help=_TEST_LEVELS_HELP + " [default: NoTestRun outside production, default in production]",
     ),
 ]
 TestsOption = Annotated[
     str | None,
-    typer.Option("--tests", metavar="A,B", help="Test classes for RunSpecifiedTests."),
+    typer.Option("--tests", metavar="CLASS,CLASS", help="Apex test classes for RunSpecifiedTests."),
 ]
 
 

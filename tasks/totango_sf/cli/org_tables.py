@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.totango_sf.cli.output import err, out, styled
+from tasks.totango_sf.cli.output import Column, err, out, print_table, styled
 
 NOT_CHANGED = "The deploy failed and was rolled back as a whole: the org was not changed."
 
@@ -25,16 +25,17 @@ def component_rows(state: Any) -> list[dict[str, str]]:
 
 
 def print_failures(result: Any) -> None:
-    from rich.table import Table
-
-    table = Table(title="component failures", title_justify="left")
-    # The file is what the reader acts on: never wrapped, the problem folds instead.
-    table.add_column("file", overflow="fold")
-    table.add_column("line", justify="right")
-    table.add_column("problem", overflow="fold")
-    for f in result.failures:
-        table.add_row(f.file, str(f.line or ""), f.problem)
-    err.print(table)
+    # The file is what the reader acts on: never wrapped, the problem wraps instead.
+    print_table(
+        "component failures",
+        [
+            Column("file", whole=True),
+            Column("line", whole=True, justify="right"),
+            Column("problem"),
+        ],
+        [[f.file, str(f.line or ""), f.problem] for f in result.failures],
+        err,
+    )
     if result.error_message:
         err.print(styled((result.error_message, "red")))
 
@@ -46,11 +47,7 @@ def print_diffs(state: Any) -> None:
 
 
 def print_drift(report: Any) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"verify {report.org}", title_justify="left")
-    for column in ("type", "name", "state", "detail"):
-        table.add_column(column, overflow="fold")
+    rows: list[list[Any]] = []
     colour = {"in_sync": "green", "missing": "red", "changed": "yellow"}
     # Drift first, one row each; what is in sync folds into one row per type so the
     # table stays readable with dozens of fields (--json keeps every component).
@@ -60,10 +57,11 @@ def print_drift(report: Any) -> None:
             in_sync[item.type] = in_sync.get(item.type, 0) + 1
             continue
         state = styled((item.state.replace("_", " "), colour[item.state]))
-        table.add_row(item.type, item.name, state, item.detail)
+        rows.append([item.type, item.name, state, item.detail])
     for type_name, count in in_sync.items():
-        table.add_row(type_name, f"{count} component(s)", styled(("in sync", "green")), "")
-    out.print(table)
+        rows.append([type_name, f"{count} component(s)", styled(("in sync", "green")), ""])
+    columns = [Column("type", whole=True), Column("name", whole=True), Column("state", whole=True)]
+    print_table(f"verify {report.org}", [*columns, Column("detail")], rows)
     if report.in_sync:
         out.print(styled(("in sync", "green")))
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tasks.totango_sf.cli.output import out, styled
+from tasks.totango_sf.cli.output import Column, print_table, styled
 
 # Each cell's text and its style.
 _SHOWS = {
@@ -27,19 +27,26 @@ def print_record_pages(page_plan: Any, title: str = "Lightning record pages") ->
     """The record-page plan (a RecordPagePlan); nothing when no object has a page in use."""
     if page_plan is None or not page_plan.rows:
         return
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left")
-    for column in ("object", "page", "assigned", "widget shows through", "deploy", "why"):
-        table.add_column(column)
+    rows = []
     for row in page_plan.rows:
         data = row.to_json()
-        table.add_row(
-            data["object"],
-            data["page"],
-            "; ".join(data["assigned"]),
-            styled(_SHOWS[row.shows]),
-            styled(_ACTION[row.action], *([_ORG_DEFAULT] if row.becomes_org_default else [])),
-            data["reason"],
+        rows.append(
+            [
+                data["object"],
+                data["page"],
+                # One assignment a line: each names an app, a profile or a record type.
+                "\n".join(data["assigned"]),
+                styled(_SHOWS[row.shows]),
+                styled(_ACTION[row.action], *([_ORG_DEFAULT] if row.becomes_org_default else [])),
+                data["reason"],
+            ]
         )
-    out.print(table)
+    columns = [
+        Column("object", whole=True),
+        Column("page", whole=True),
+        Column("assigned", whole=True),
+        Column("widget shows through"),
+        Column("deploy", whole=True),
+        Column("why"),
+    ]
+    print_table(title, columns, rows)

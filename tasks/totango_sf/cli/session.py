@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tasks.totango_sf.cli.output import fail
+from tasks.totango_sf.cli.output import fail, note_config
 from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_ORG_UNREACHABLE
 
 
@@ -22,7 +22,7 @@ def load_config_or_exit(config: Path | None, org: str | None, as_json: bool) -> 
     from tasks.totango_sf.config.model import ConfigError, load_config
 
     try:
-        return load_config(config, org)
+        loaded = load_config(config, org)
     except ConfigError as exc:
         lines = "\n".join(f"  {p}" for p in exc.problems)
         fail(
@@ -31,6 +31,8 @@ def load_config_or_exit(config: Path | None, org: str | None, as_json: bool) -> 
             as_json,
             problems=exc.problems,
         )
+    note_config(loaded)
+    return loaded
 
 
 def require_project(as_json: bool) -> None:

@@ -147,9 +147,10 @@ def find_connected_apps(session: Any, names: Iterable[str]) -> dict[str, Connect
 def find_connected_app(session: Any, name: str) -> ConnectedApp:
     app = find_connected_apps(session, [name]).get(name)
     if app is None:
+        org_name = getattr(session, "name", None) or "NAME"
         raise ConnectedAppNotFound(
             f"the connected app {name!r} is not in the org; it comes with the Totango managed"
-            " package, so install the package first (`totango-sf install --org NAME`)"
+            f" package, so install the package first (`totango-sf install --org {org_name}`)"
         )
     return app
 

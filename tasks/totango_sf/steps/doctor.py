@@ -151,14 +151,14 @@ def check_permissions(session: Any) -> Check:
     )
 
 
-def check_package(session: Any, config: Any) -> Check:
+def check_package(session: Any, config: Any, org_name: str = "NAME") -> Check:
     installed = installed_totango_package(session, config.namespace, config.package.version_id)
     if installed is None:
         return Check(
             PACKAGE,
             "fail",
             "the Totango managed package is not installed",
-            "totango-sf install --org NAME (needs package.version_id in the config)",
+            f"totango-sf install --org {org_name} (needs package.version_id in the config)",
         )
     return _ok(PACKAGE, f"{installed.name} {installed.version} ({installed.version_id})")
 
@@ -180,7 +180,7 @@ def connected_app_checks(session: Any, config: Any, org_name: str) -> list[Check
             CONNECTED_APPS,
             "fail",
             f"{settings.name} is missing",
-            "install the Totango package (totango-sf install --org NAME)",
+            f"install the Totango package (totango-sf install --org {org_name})",
         )
     ]
     checks.append(
@@ -462,7 +462,7 @@ def run_doctor(
     report.checks.append(check_edition(org))
     report.checks.append(_ok(API_ACCESS, "REST and Tooling API answer"))
     report.checks.append(check_permissions(session))
-    report.checks.append(check_package(session, config))
+    report.checks.append(check_package(session, config, org_name))
     report.checks.extend(connected_app_checks(session, config, org_name))
     report.checks.extend(integration_checks(session, config, org_name, Check))
     if include_metadata:

@@ -10,6 +10,7 @@ failed; the final doctor, not the stages' own claims, decides what is done.
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -33,8 +34,20 @@ from tasks.totango_sf.steps.install import (
 from tasks.totango_sf.steps.org_id import read_org_identity
 
 StepStatus = Literal["done", "already done", "manual step needed", "failed"]
-StageStatus = Literal["ok", "skipped", "failed", "not available", "changed"]
-Runner = Callable[[Sequence[str]], int]
+StageStatus = Literal["ok", "already done", "skipped", "failed", "not available", "changed", "open"]
+
+
+@dataclass(frozen=True)
+class TaskRun:
+    """How a ``cci task run`` ended: its exit code and the last error line it printed."""
+
+    code: int
+    last_error: str = ""
+
+
+Runner = Callable[[Sequence[str]], "int | TaskRun"]
+# How much of a task's output is kept to find its last error line.
+_TAIL_LINES = 200
 Progress = Callable[[str], None]
 
 # The seed article's steps, in its order: (step, title, doctor check that verifies it).
@@ -88,25 +101,73 @@ class SetupReport:
         }
 
 
-def run_cci_task(args: Sequence[str]) -> int:
-    """Run ``cci task run ...`` in a subprocess (Robot browser tasks need their own process)."""
-    return subprocess.run(["cci", "task", "run", *args], check=False).returncode
+def run_cci_task(args: Sequence[str]) -> TaskRun:
+    """Run ``cci task run ...`` in a subprocess (Robot browser tasks need their own process).
+
+    Its output is passed on to stderr as it comes (so a person sees it, and ``--json``
+    keeps stdout to its document) and its tail is kept: a task that crashes (a traceback,
+    a Robot failure) is reported by its exit code and its last error line.
+    """
+    import collections
+    import sys
+
+    tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
+    try:
+        process = subprocess.Popen(
+            ["cci", "task", "run", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+    except OSError as exc:
+        return TaskRun(127, f"could not start cci: {exc.strerror or exc}")
+    assert process.stdout is not None
+    for line in process.stdout:
+        sys.stderr.write(line)
+        tail.append(line.rstrip("\n"))
+    code = process.wait()
+    return TaskRun(code, last_error_line(list(tail)) if code else "")
+
+
+_ERROR_LINE = re.compile(
+    r"^(?:[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b.*|Error: .+|.*\bFAIL\b.*)$"
+)
+
+
+def last_error_line(lines: Sequence[str]) -> str:
+    """The last line that reads as an error (a Python exception, ``Error:``, a Robot FAIL),
+    else the last non-empty line."""
+    stripped = [line.strip() for line in lines if line.strip()]
+    for line in reversed(stripped):
+        if _ERROR_LINE.match(line):
+            return line
+    return stripped[-1] if stripped else ""
+
+
+def _task_run(outcome: int | TaskRun) -> TaskRun:
+    return outcome if isinstance(outcome, TaskRun) else TaskRun(outcome)
 
 
 def deploy_available() -> bool:
     return importlib.util.find_spec("tasks.totango_sf.org.deploy") is not None
 
 
-def _install_stage(session: Any, config: Any, yes: bool, progress: Progress) -> StageResult:
+def _install_stage(
+    session: Any, config: Any, yes: bool, progress: Progress, before: Any = None
+) -> StageResult:
+    package = before.get(checks.PACKAGE) if before is not None else None
     try:
         result = install_package(session, config, yes=yes, progress=progress)
     except MissingVersionId as exc:
+        if package is not None and package.status == "ok":
+            return StageResult("install", "already done", f"already installed: {package.detail}")
         return StageResult("install", "skipped", str(exc))
     except (ProductionNeedsYes, PackageInstallFailed) as exc:
         return StageResult("install", "failed", str(exc))
-    return StageResult(
-        "install", "changed" if result.action == "installed" else "ok", result.detail
-    )
+    if result.action == "installed":
+        return StageResult("install", "changed", result.detail)
+    return StageResult("install", "already done", result.detail)
 
 
 def _deploy_stage(session: Any, config: Any, yes: bool, progress: Progress) -> StageResult:
@@ -134,9 +195,12 @@ def _deploy_stage(session: Any, config: Any, yes: bool, progress: Progress) -> S
             f"the deploy failed; run `totango-sf deploy --org {session.name}`"
             " for the component errors",
         )
-    return StageResult(
-        "deploy", "changed" if outcome.status == "deployed" else "ok", outcome.status
-    )
+    if outcome.status == "deployed":
+        deploy_id = outcome.deploy.id if outcome.deploy is not None else ""
+        return StageResult("deploy", "changed", f"deployed {deploy_id}".strip())
+    if outcome.status == "in_sync":
+        return StageResult("deploy", "already done", "the org already matches the setup")
+    return StageResult("deploy", "ok", outcome.status.replace("_", " "))
 
 
 def _connected_app_stage(session: Any, config: Any, org_name: str) -> StageResult:
@@ -158,10 +222,12 @@ def _browser_stages(
         if check is not None and check.status == "ok":
             stages.append(StageResult(task, "ok", "already in place"))
             continue
-        code = runner([task, "--org", org_name])
-        stages.append(
-            StageResult(task, "changed" if code == 0 else "failed", f"cci task exit code {code}")
-        )
+        run = _task_run(runner([task, "--org", org_name]))
+        if run.code == 0:
+            stages.append(StageResult(task, "changed", "cci task exit code 0"))
+            continue
+        why = f": {run.last_error}" if run.last_error else ""
+        stages.append(StageResult(task, "failed", f"cci task exit code {run.code}{why}"))
     return stages
 
 
@@ -185,10 +251,24 @@ def _step_row(
     # failed, what is left is a manual step with its instructions.
     browser_task = {checks.POLICY: POLICY_TASK, checks.GATEWAY: GATEWAY_TASK}.get(check_name)
     if browser_task is not None:
-        ran = _stage(report, browser_task) in ("changed", "failed")
-        if not ran:
+        ran = _stage(report, browser_task)
+        if ran == "failed":
+            # The task itself failed: its own error, not the org's state, is the reason.
+            detail = _stage_detail(report, browser_task)
+            return StepRow(
+                step,
+                title,
+                "failed",
+                f"{browser_task} failed ({detail}); do it by hand: {after.fix}",
+            )
+        if ran != "changed":
             return StepRow(step, title, "manual step needed", after.fix)
-        return StepRow(step, title, "failed", f"{browser_task} ran but {after.detail}; {after.fix}")
+        return StepRow(
+            step,
+            title,
+            "failed",
+            f"{browser_task} exited 0 but the org still shows: {after.detail}; {after.fix}",
+        )
     if after.status == "warn" or (
         check_name == checks.PACKAGE and _stage(report, "install") == "skipped"
     ):
@@ -203,6 +283,10 @@ def _step_row(
 
 def _stage(report: SetupReport, name: str) -> str | None:
     return next((s.status for s in report.stages if s.stage == name), None)
+
+
+def _stage_detail(report: SetupReport, name: str) -> str:
+    return next((s.detail for s in report.stages if s.stage == name), "")
 
 
 def run_setup(
@@ -238,7 +322,7 @@ def run_setup(
         return report
     report.stages.append(StageResult("doctor", "ok", "prerequisites met"))
     say("install")
-    report.stages.append(_install_stage(session, config, yes, say))
+    report.stages.append(_install_stage(session, config, yes, say, report.before))
     say("deploy")
     report.stages.append(_deploy_stage(session, config, yes, say))
     say("connected-app")
@@ -249,13 +333,11 @@ def run_setup(
     say("verify")
     report.after = checks.run_doctor(session, config, org_name, include_metadata)
     open_checks = [c.name for c in report.after.checks if c.status != "ok"]
-    # Open checks become manual or failed steps below; the verify stage itself ran fine.
+    # Open checks become manual or failed steps below; the stage says they are open.
     report.stages.append(
-        StageResult(
-            "verify",
-            "ok",
-            "still open: " + ", ".join(open_checks) if open_checks else "all checks ok",
-        )
+        StageResult("verify", "open", "still open: " + ", ".join(open_checks))
+        if open_checks
+        else StageResult("verify", "ok", "all checks ok")
     )
     report.steps = [
         _step_row(step, title, name, report, identity_detail) for step, title, name in SEED_STEPS

@@ -36,8 +36,11 @@ def test_a_terminal_progress_bar_shows_the_org_status_verbatim(monkeypatch):
     screen = io.StringIO()
     monkeypatch.setattr(out, "_file", screen)  # restored to None, not to pytest's capture
     monkeypatch.setattr(out, "_force_terminal", True)
+    monkeypatch.setenv("TERM", "xterm-256color")  # a terminal that draws a live bar
+    monkeypatch.setattr(out, "is_interactive", True)
     status = "[/] In[red]Progress :thumbs_up:"
     with progress_display(False, "deploy [/]") as update:
         update(SimpleNamespace(total=4, deployed=1, status=status))
-    assert status in screen.getvalue()
-    assert "deploy [/]" in screen.getvalue()
+        shown = screen.getvalue()  # the bar is drawn while the deploy runs, then goes
+    assert status in shown
+    assert "deploy [/]" in shown

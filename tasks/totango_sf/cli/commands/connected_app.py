@@ -6,16 +6,17 @@ from typing import Annotated
 
 import typer
 
+from tasks.totango_sf.cli.default_org import org_or_default
 from tasks.totango_sf.cli.guard import changing
 from tasks.totango_sf.cli.hints import runnable_hint
 from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired
-from tasks.totango_sf.cli.output import fail, out, print_result, styled
+from tasks.totango_sf.cli.output import Column, fail, out, print_result, print_table, styled
 from tasks.totango_sf.cli.session import guarded, session_and_config
 from tasks.totango_sf.errors import EXIT_OUTCOME_UNKNOWN, EXIT_STEP_FAILED
 
 
 def connected_app_command(
-    org: OrgRequired,
+    org: OrgRequired = None,
     config: ConfigOption = None,
     revoke: Annotated[
         bool, typer.Option("--revoke", help="Remove the configured profiles' access instead.")
@@ -33,6 +34,7 @@ def connected_app_command(
         revoke_profiles,
     )
 
+    org = org_or_default(org, as_json)
     session, cfg = session_and_config(org, config, as_json)
     action = revoke_profiles if revoke else grant_profiles
     try:
@@ -48,14 +50,11 @@ def connected_app_command(
     if as_json:
         print_result({"org": org, **result.to_json()})
         return
-    from rich.table import Table
-
-    table = Table(title=f"{result.app.name}: profile access on {org}", title_justify="left")
-    table.add_column("profile")
-    table.add_column("access")
-    for row in result.profiles:
-        table.add_row(row.profile, row.action)
-    out.print(table)
+    print_table(
+        f"{result.app.name}: profile access on {org}",
+        [Column("profile", whole=True), Column("access", whole=True)],
+        [[row.profile, row.action] for row in result.profiles],
+    )
     out.print(f"Permitted Users policy: {policy_label(result.app.admin_approved)}")
     if result.policy_advice:
         out.print(styled(("not set:", "bold yellow"), " ", result.policy_advice))

@@ -51,7 +51,7 @@ from tasks.totango_sf.cli.output import (
     print_warnings,
     styled,
 )
-from tasks.totango_sf.cli.progress import progress_display
+from tasks.totango_sf.cli.progress import ObservedSession, progress_display
 from tasks.totango_sf.cli.record_pages import print_record_pages
 from tasks.totango_sf.cli.session import connect_or_exit, load_config_or_exit
 from tasks.totango_sf.errors import (
@@ -163,14 +163,14 @@ def deploy_command(options: DeployOptions) -> None:
         ):
             if options.quick_id:
                 outcome = flow.quick(
-                    session,
+                    ObservedSession(session, update.step),
                     cfg,
                     DeployRequest(yes=yes, timeout=options.timeout, quick_id=options.quick_id),
-                    RunHooks(progress=update, on_started=announce(org)),
+                    RunHooks(progress=update, on_started=announce(org, update.note)),
                 )
             else:
                 outcome = flow.deploy(
-                    session,
+                    ObservedSession(session, update.step),
                     cfg,
                     DeployRequest(
                         check_only=options.check_only,
@@ -180,7 +180,11 @@ def deploy_command(options: DeployOptions) -> None:
                         tests=options.tests,
                         adopt=options.adopt,
                     ),
-                    RunHooks(progress=update, on_plan=show_org_plan, on_started=announce(org)),
+                    RunHooks(
+                        progress=update,
+                        on_plan=show_org_plan,
+                        on_started=announce(org, update.note),
+                    ),
                 )
     except org_errors() as exc:
         flags = ["--quick", options.quick_id] if options.quick_id else []
@@ -220,7 +224,9 @@ def _confirm_production(session: Any, org: str, options: DeployOptions, cfg: Any
             return True
     if typer.confirm(f"{org} is a PRODUCTION org. Deploy the Totango setup to it?"):
         return True
-    fail("not confirmed; nothing was sent", EXIT_BAD_INPUT, as_json)
+    # A "no" is an answer, not an error: exit 1 (nothing done), said plainly.
+    err.print("not confirmed, nothing sent", soft_wrap=True)
+    raise typer.Exit(EXIT_DEPLOY_FAILED)
 
 
 def _print_org_plan(state: Any, org: str, diff: bool) -> None:
@@ -278,20 +284,54 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool, config: Path | None 
         print_tests(result)
         out.print(styled(("deployed", "green"), f" {result.id} ({result.status})"))
     if not as_json:
-        if outcome.assignments is not None:
-            a = outcome.assignments
-            out.print(
-                f"permission set {a.permission_set}: {a.assigned} assigned,"
-                f" {a.already_assigned} already assigned, {len(a.failed)} failed"
-            )
-        if outcome.verify is not None and not outcome.verify.in_sync:
-            print_drift(outcome.verify)
-        if outcome.snapshot_id:
-            out.print(f"snapshot: {outcome.snapshot_id}")
-        print_warnings(outcome.warnings)
+        _print_follow_ups(outcome, config)
     code = _deploy_exit_code(outcome)
     if code:
         raise typer.Exit(code)
+
+
+# What the integration user's assignment came to, as a person reads it.
+_INTEGRATION_WORDS = {
+    "assigned": ("assigned", "green"),
+    "already_assigned": ("already assigned", "green"),
+    "not_configured": ("not configured", "yellow"),
+    "user_not_found": ("user not found", "red"),
+    "user_inactive": ("user inactive", "red"),
+    "failed": ("failed", "red"),
+}
+
+
+def _print_follow_ups(outcome: Any, config: Path | None) -> None:
+    """What a deploy did after it went through, as ``--json`` holds it: the permission set
+    assignments, the integration user's, the verify and the snapshot to roll back to."""
+    warnings = list(outcome.warnings)
+    if outcome.assignments is not None:
+        a = outcome.assignments
+        out.print(
+            f"permission set {a.permission_set}: {a.assigned} assigned,"
+            f" {a.already_assigned} already assigned, {len(a.failed)} failed"
+        )
+    if outcome.integration is not None:
+        i = outcome.integration
+        word = _INTEGRATION_WORDS.get(i.state, (i.state.replace("_", " "), ""))
+        who = f" to {i.username}" if i.username else ""
+        if i.state == "not_configured":
+            detail = " (set integration.username in the config)"
+        else:
+            detail = f" ({i.detail})" if i.detail and i.state != "assigned" else ""
+        out.print(styled(f"integration user: {i.permission_set}{who} ", word, detail))
+        # The line above says it; the deploy's warning of the same would say it twice.
+        warnings = [w for w in warnings if "not assigned to Totango's connection user" not in w]
+    if outcome.verify is not None:
+        if outcome.verify.in_sync:
+            count = len(outcome.verify.items)
+            out.print(styled("verify: ", ("in sync", "green"), f" ({count} component(s) checked)"))
+        else:
+            print_drift(outcome.verify)
+    if outcome.snapshot_id:
+        rollback = rerun_command("rollback", outcome.org, config, "--snapshot", outcome.snapshot_id)
+        out.print(f"snapshot: {outcome.snapshot_id} (undo with: {rollback})")
+    print_warnings(warnings)
 
 
 def _deploy_exit_code(outcome: Any) -> int:

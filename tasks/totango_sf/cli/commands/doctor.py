@@ -16,7 +16,8 @@ from tasks.totango_sf.cli.options import (
     OrgsGlob,
     ParallelOption,
 )
-from tasks.totango_sf.cli.output import out, print_result, step_status
+from tasks.totango_sf.cli.output import Column, print_result, print_table, step_status
+from tasks.totango_sf.cli.progress import ObservedSession, reading
 from tasks.totango_sf.cli.session import guarded, session_and_config
 from tasks.totango_sf.errors import EXIT_STEP_FAILED
 
@@ -37,28 +38,31 @@ def doctor_command(
         def job(session: Any, cfg: Any, lane: Any) -> tuple[int, dict[str, Any]]:
             lane.stage("checking")
             report = run_doctor(session, cfg, session.name)
-            return (0 if report.ok else EXIT_STEP_FAILED), report.to_json()
+            document = runnable_hints(report.to_json(), session.name, config)
+            return (0 if report.ok else EXIT_STEP_FAILED), document
 
         run_on_fleet("doctor", org_names, orgs_glob, parallel, config, as_json, job)
         return
 
     session, cfg = session_and_config(org, config, as_json)
-    report = guarded(org, as_json, lambda: run_doctor(session, cfg, org))
+    with reading(f"doctor {org}") as say:
+        report = guarded(org, as_json, lambda: run_doctor(ObservedSession(session, say), cfg, org))
     document = runnable_hints({"org": org, **report.to_json()}, org, config)
     if as_json:
         print_result(document, 0 if report.ok else EXIT_STEP_FAILED)
     else:
-        from rich.table import Table
-
-        table = Table(title=f"doctor: {org}", title_justify="left")
-        table.add_column("check")
-        table.add_column("status")
-        table.add_column("detail", overflow="fold")
-        table.add_column("fix", overflow="fold")
-        for check in document["checks"]:
-            table.add_row(
-                check["name"], step_status(check["status"]), check["detail"], check["fix"]
-            )
-        out.print(table)
+        print_table(
+            f"doctor: {org}",
+            [
+                Column("check", whole=True),
+                Column("status", whole=True),
+                Column("detail"),
+                Column("fix"),
+            ],
+            [
+                [c["name"], step_status(c["status"]), c["detail"], c["fix"]]
+                for c in document["checks"]
+            ],
+        )
     if not report.ok:
         raise typer.Exit(EXIT_STEP_FAILED)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from tasks.totango_sf.cli.default_org import org_or_default
 from tasks.totango_sf.cli.hints import rerun_command
 from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired
 from tasks.totango_sf.cli.output import fail, out, print_result
@@ -15,7 +16,7 @@ from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_STEP_FAILED
 
 
 def install_command(
-    org: OrgRequired,
+    org: OrgRequired = None,
     config: ConfigOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Allow installing into production.")] = False,
     as_json: JsonOption = False,
@@ -28,6 +29,7 @@ def install_command(
         install_package,
     )
 
+    org = org_or_default(org, as_json)
     cfg = load_config_or_exit(config, org, as_json)
     if not cfg.package.version_id:
         # Checked before connecting: a missing id is bad input, whatever the org.
@@ -49,4 +51,6 @@ def install_command(
     if as_json:
         print_result({"org": org, **result.to_json()})
         return
-    out.print(f"{result.action}: {result.detail}")
+    # "skipped" is the JSON's word; a person reads why nothing was installed.
+    word = "installed" if result.action == "installed" else "nothing to install"
+    out.print(f"{word}: {result.detail}", soft_wrap=True)

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from tasks.totango_sf.cli.options import ConfigOption, JsonOption
-from tasks.totango_sf.cli.output import fail, out, print_result, print_warnings
+from tasks.totango_sf.cli.options import ConfigOption, JsonOption, completer
+from tasks.totango_sf.cli.output import Column, fail, print_result, print_table, print_warnings
 from tasks.totango_sf.cli.session import load_config_or_exit
 from tasks.totango_sf.errors import EXIT_BAD_INPUT
 
@@ -20,7 +20,11 @@ def mapping_command(
         str,
         typer.Option(
             "--format",
-            help="table, csv or json: per object, Totango's field and its Salesforce API name.",
+            metavar="table|csv|json",
+            autocompletion=completer(FORMATS),
+            help="table, csv or json: per object, Totango's field and its Salesforce API name."
+            " json is the bare list of mappings, for Totango's import; --json is the"
+            " envelope every command prints ({status, result: {mappings, ...}, warnings}).",
         ),
     ] = "table",
     as_json: JsonOption = False,
@@ -45,12 +49,14 @@ def mapping_command(
 
         typer.echo(json.dumps(mapping.to_json()["mappings"], indent=2))
         return
-    from rich.table import Table
-
-    table = Table(title="Totango field mapping")
-    for column in ("object", "Totango field", "Salesforce API name", "type"):
-        table.add_column(column)
-    for row in mapping.rows:
-        table.add_row(row.object, row.totango_field, row.salesforce_field, row.type)
-    out.print(table)
+    print_table(
+        "Totango field mapping",
+        [
+            Column("object", whole=True),
+            Column("Totango field"),
+            Column("Salesforce API name", whole=True),
+            Column("type", whole=True),
+        ],
+        [[r.object, r.totango_field, r.salesforce_field, r.type] for r in mapping.rows],
+    )
     print_warnings(mapping.warnings)

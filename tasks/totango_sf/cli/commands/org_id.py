@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from tasks.totango_sf.cli.default_org import org_or_default
 from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired
 from tasks.totango_sf.cli.output import out, print_result, styled
 from tasks.totango_sf.cli.session import guarded, session_and_config
 
 
 def org_id_command(
-    org: OrgRequired, config: ConfigOption = None, as_json: JsonOption = False
+    org: OrgRequired = None, config: ConfigOption = None, as_json: JsonOption = False
 ) -> None:
     """Print the 15- and 18-character Organization ID and where to paste it in Totango."""
     from tasks.totango_sf.steps.org_id import read_org_identity
 
+    org = org_or_default(org, as_json)
     session, _ = session_and_config(org, config, as_json)
     identity = guarded(org, as_json, lambda: read_org_identity(session))
     if as_json:

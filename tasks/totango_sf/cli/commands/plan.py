@@ -14,7 +14,13 @@ from typing import Annotated, Any
 import typer
 
 from tasks.totango_sf.cli.option_sets import options_command
-from tasks.totango_sf.cli.options import AdoptOption, ConfigOption, JsonOption, OrgOption
+from tasks.totango_sf.cli.options import (
+    AdoptOption,
+    ConfigOption,
+    JsonOption,
+    OrgOption,
+    completer,
+)
 from tasks.totango_sf.cli.org_errors import handle_org_errors, org_errors
 from tasks.totango_sf.cli.org_tables import component_rows, print_diffs
 from tasks.totango_sf.cli.output import (
@@ -26,6 +32,7 @@ from tasks.totango_sf.cli.output import (
     print_warnings,
     styled,
 )
+from tasks.totango_sf.cli.progress import ObservedSession, reading
 from tasks.totango_sf.cli.record_pages import print_record_pages
 from tasks.totango_sf.cli.session import connect_or_exit, load_config_or_exit
 from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_DEPLOY_FAILED, EXIT_DRIFT
@@ -37,11 +44,17 @@ class PlanOptions:
 
     config: ConfigOption = None
     org: OrgOption = None
-    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the package.")] = Path(
-        "build/totango"
-    )
+    out_dir: Annotated[
+        Path, typer.Option("--out", metavar="DIR", help="Where to write the package.")
+    ] = Path("build/totango")
     output_format: Annotated[
-        str, typer.Option("--format", help="mdapi (Metadata API folder) or source (sfdx).")
+        str,
+        typer.Option(
+            "--format",
+            metavar="mdapi|source",
+            autocompletion=completer(("mdapi", "source")),
+            help="mdapi (Metadata API folder with package.xml) or source (sfdx).",
+        ),
     ] = "mdapi"
     diff: Annotated[
         bool, typer.Option("--diff", help="With --org: the unified XML diff of each change.")
@@ -148,7 +161,8 @@ def _show_org_plan(cfg: Any, org: str, options: PlanOptions) -> None:
             "plan --org writes a Metadata API package; use --format mdapi", EXIT_BAD_INPUT, as_json
         )
     try:
-        org_plan = plan_against_org(session, cfg, options.adopt)
+        with reading(f"plan {org}") as say:
+            org_plan = plan_against_org(ObservedSession(session, say), cfg, options.adopt)
         package = {f"package/{p}": d for p, d in org_plan.files.items()}
         written = write_files(package, out_dir, force=options.force)
     except org_errors() as exc:

@@ -20,8 +20,8 @@ from tasks.totango_sf.cli.option_sets import options_command
 from tasks.totango_sf.cli.options import (
     FleetTarget,
     JsonOption,
+    RollbackTestLevelOption,
     SnapshotOption,
-    TestLevelOption,
     TestsOption,
     apex_test_options_or_exit,
     missing_snapshot_problem,
@@ -37,7 +37,7 @@ from tasks.totango_sf.cli.output import (
     print_warnings,
     styled,
 )
-from tasks.totango_sf.cli.progress import progress_display
+from tasks.totango_sf.cli.progress import ObservedSession, progress_display
 from tasks.totango_sf.cli.session import connect_or_exit, load_config_or_exit
 from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_DEPLOY_FAILED, EXIT_OUTCOME_UNKNOWN
 
@@ -73,7 +73,7 @@ class RollbackOptions(FleetTarget):
     force: Annotated[
         bool, typer.Option("--force", help="With --exact, overwrite changes made since.")
     ] = False
-    test_level: TestLevelOption = None
+    test_level: RollbackTestLevelOption = None
     tests: TestsOption = None
 
 
@@ -130,7 +130,8 @@ def rollback_command(options: RollbackOptions) -> None:
         if options.as_json:
             return
         rows = [
-            {"type": t, "name": n, "action": "update", "summary": "restore"} for t, n in restored
+            {"type": t, "name": n, "action": "restore", "summary": "as before the deploy"}
+            for t, n in restored
         ]
         rows += [{"type": t, "name": n, "action": "delete", "summary": ""} for t, n in deleted]
         print_component_table(rows, f"rollback of {org}")
@@ -141,7 +142,7 @@ def rollback_command(options: RollbackOptions) -> None:
             progress_display(options.as_json, "rollback") as update,
         ):
             outcome = rollback_flow.rollback(
-                session,
+                ObservedSession(session, update.step),
                 cfg,
                 RollbackRequest(
                     snapshot_id=options.snapshot,
@@ -153,7 +154,11 @@ def rollback_command(options: RollbackOptions) -> None:
                     test_level=options.test_level,
                     tests=options.tests,
                 ),
-                RunHooks(progress=update, on_plan=show_rollback_plan, on_started=announce(org)),
+                RunHooks(
+                    progress=update,
+                    on_plan=show_rollback_plan,
+                    on_started=announce(org, update.note),
+                ),
             )
     except org_errors() as exc:
         flags = ["--snapshot", options.snapshot] if options.snapshot else []
@@ -193,7 +198,7 @@ def rollback_command(options: RollbackOptions) -> None:
             )
         )
     if not options.as_json:
-        print_warnings(outcome.warnings)
+        print_warnings(outcome.warnings, advice=False)
     if code:
         raise typer.Exit(code)
 

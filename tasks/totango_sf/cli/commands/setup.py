@@ -20,7 +20,7 @@ from tasks.totango_sf.cli.options import (
     OrgsGlob,
     ParallelOption,
 )
-from tasks.totango_sf.cli.output import out, print_result, step_status
+from tasks.totango_sf.cli.output import Column, out, print_result, print_table, step_status
 from tasks.totango_sf.cli.progress import step_progress
 from tasks.totango_sf.cli.session import guarded, session_and_config
 from tasks.totango_sf.errors import EXIT_MANUAL_STEP_OPEN, EXIT_OK, EXIT_STEP_FAILED
@@ -76,7 +76,8 @@ def setup_command(
                 yes=yes,
                 progress=lambda message: lane.stage(message.splitlines()[0][:60]),
             )
-            return setup_exit_code(report, allow_manual), report.to_json()
+            document = runnable_hints(report.to_json(), session.name, config)
+            return setup_exit_code(report, allow_manual), document
 
         run_on_fleet("setup", org_names, orgs_glob, parallel, config, as_json, job, lock=True)
         return
@@ -95,21 +96,27 @@ def setup_command(
         document = {"org": org, **report.to_json(), "manual_steps_open": open_steps}
         print_result(runnable_hints(document, org, config), code)
     else:
-        from rich.table import Table
-
-        stages = Table(title=f"setup stages: {org}", title_justify="left")
-        for column in ("stage", "status", "detail"):
-            stages.add_column(column, overflow="fold")
-        for stage in report.stages:
-            stages.add_row(stage.stage, step_status(stage.status), stage.detail)
-        out.print(stages)
-        steps = Table(title="the article's steps", title_justify="left")
-        for column in ("step", "what", "status", "detail"):
-            steps.add_column(column, overflow="fold")
-        for step in report.steps:
-            detail = runnable_hint(step.detail, org, config)
-            steps.add_row(step.step, step.title, step_status(step.status), detail)
-        out.print(steps)
+        print_table(
+            f"setup stages: {org}",
+            [Column("stage", whole=True), Column("status", whole=True), Column("detail")],
+            [
+                [s.stage, step_status(s.status), runnable_hint(s.detail, org, config)]
+                for s in report.stages
+            ],
+        )
+        print_table(
+            "the article's steps",
+            [
+                Column("step", whole=True),
+                Column("what"),
+                Column("status", whole=True),
+                Column("detail"),
+            ],
+            [
+                [s.step, s.title, step_status(s.status), runnable_hint(s.detail, org, config)]
+                for s in report.steps
+            ],
+        )
         if code == EXIT_MANUAL_STEP_OPEN:
             rerun = rerun_command("setup", org, config, allow_manual=True, yes=yes)
             out.print(

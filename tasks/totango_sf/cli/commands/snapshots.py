@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tasks.totango_sf.cli.default_org import org_or_default
 from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired
 from tasks.totango_sf.cli.output import out, print_result, styled
 from tasks.totango_sf.cli.session import load_config_or_exit
@@ -39,6 +40,7 @@ def snapshots_command(
 
     Local only: reads .totango/snapshots/<org>/, never the org.
     """
+    org = org_or_default(org, as_json)
     if config is not None:
         load_config_or_exit(config, org, as_json)
     from tasks.totango_sf.state.ownership import current_ownership

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 
+from tasks.totango_sf.cli.default_org import org_or_default
 from tasks.totango_sf.cli.guard import changing, fail_unknown
 from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired, deploy_id_checked
 from tasks.totango_sf.cli.org_errors import handle_org_errors, org_errors
@@ -54,18 +55,24 @@ def exit_code(report: Any) -> int:
 
 
 def status_command(
-    org: OrgRequired,
+    org: OrgRequired = None,
     config: ConfigOption = None,
     deploy_id: Annotated[
         str | None,
         typer.Option(
             "--deploy-id",
+            metavar="DEPLOY_ID",
             help="The deploy to follow [default: the last unfinished].",
             callback=deploy_id_checked,
         ),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", help="Stop waiting (the deploy runs on) after S seconds.")
+        float,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="Stop waiting after this many seconds (the deploy runs on).",
+        ),
     ] = 1800.0,
     as_json: JsonOption = False,
 ) -> None:
@@ -75,6 +82,7 @@ def status_command(
     unchanged), 3 deployed but drift, 4 org unreachable, 5 still unknown or a
     follow-up failed again, 6 another change to the org is running.
     """
+    org = org_or_default(org, as_json)
     cfg = load_config_or_exit(config, org, as_json)
     session = connect_or_exit(org, as_json)
     from tasks.totango_sf.org.reattach import follow
@@ -107,5 +115,5 @@ def status_command(
             print_drift(follow_up.verify)
     if report.snapshot_id:
         out.print(f"snapshot: {report.snapshot_id}")
-    print_warnings(report.warnings)
+    print_warnings(report.warnings, advice=False)
     raise typer.Exit(code)

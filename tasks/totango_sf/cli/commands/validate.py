@@ -14,17 +14,23 @@ from tasks.totango_sf.errors import EXIT_BAD_INPUT, EXIT_DEPLOY_FAILED
 
 
 def validate_command(
-    paths: Annotated[list[Path], typer.Argument(help="Metadata files or folders.")],
+    # Hidden from the arguments list, which would print its Python type; the usage line
+    # and the text below name it.
+    paths: Annotated[list[Path] | None, typer.Argument(metavar="PATH", hidden=True)] = None,
     config: ConfigOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check metadata files against the Metadata API schema (file:line: problem).
+
+    Each PATH is a metadata file or a folder of them.
 
     Exit codes: 0 every file valid, 1 a file has a problem (as a linter's findings),
     2 bad input (a path that does not exist, a broken --config).
     """
     from tasks.totango_sf.metadata.validation import collect_metadata_files, validate_files
 
+    if not paths:
+        fail("missing PATH: name a metadata file or folder", EXIT_BAD_INPUT, as_json)
     load_config_or_exit(config, None, as_json)
     try:
         files = collect_metadata_files(paths)

@@ -19,6 +19,7 @@ from tasks.totango_sf.cli.options import (
 from tasks.totango_sf.cli.org_errors import handle_org_errors, org_errors
 from tasks.totango_sf.cli.org_tables import print_drift
 from tasks.totango_sf.cli.output import print_result, print_warnings
+from tasks.totango_sf.cli.progress import ObservedSession, reading
 from tasks.totango_sf.cli.session import connect_or_exit, load_config_or_exit
 from tasks.totango_sf.errors import EXIT_DRIFT
 
@@ -43,14 +44,15 @@ def verify_command(
     from tasks.totango_sf.org import verify as verify_flow
 
     try:
-        report = verify_flow.verify(session, cfg)
+        with reading(f"verify {org}") as say:
+            report = verify_flow.verify(ObservedSession(session, say), cfg)
     except org_errors() as exc:
         handle_org_errors(session, as_json, exc)
     if as_json:
         print_result(report.to_json(), 0 if report.in_sync else EXIT_DRIFT)
     else:
         print_drift(report)
-        print_warnings(report.warnings)
+        print_warnings(report.warnings, advice=False)
     if not report.in_sync:
         raise typer.Exit(EXIT_DRIFT)
 
