@@ -254,25 +254,42 @@ def _listed_as(key: tuple[str, str]) -> tuple[str, str]:
     return (type_name.removesuffix("Folder"), name) if type_name.endswith("Folder") else key
 
 
+def _folder_member(type_name: str, member: str) -> str:
+    """A folder of an in-folder type (Report, Dashboard) is listed bare (``Totango_Reports``)
+    or with a trailing slash (``Totango_Reports/``): Salesforce's sf CLI appends the slash
+    "so the metadata API can identify it as a folder" (forcedotcom/source-deploy-retrieve
+    pull request 1407, ``constructFullName`` in ``src/collections/componentSet.ts``), and
+    real orgs deploy both."""
+    info = catalog.TYPES.get(type_name)
+    if info is not None and info.in_folder and member.endswith("/"):
+        return member.rstrip("/")
+    return member
+
+
 def _match_package(listed: dict[str, list[str]], components, outcome: Outcome) -> None:
     by_listed_key = {_listed_as(k): k for k in components}
     present = set(by_listed_key)
     wanted: set[tuple[str, str]] = set()
+    # The member as package.xml spelled it, for the messages.
+    spelled: dict[tuple[str, str], str] = {}
     for type_name, members in listed.items():
         for member in members:
             if member == "*":
                 wanted |= {k for k in present if k[0] == type_name}
             else:
-                wanted.add((type_name, member))
+                key = (type_name, _folder_member(type_name, member))
+                wanted.add(key)
+                spelled.setdefault(key, member)
     objects_listed = {n for t, n in wanted if t == "CustomObject"}
     for key in sorted(wanted - present):
         if key[0] in catalog.KNOWN_TYPE_NAMES:
+            member = spelled.get(key, key[1])
             _fail(
                 outcome,
                 key[0],
-                key[1],
+                member,
                 "package.xml",
-                f"An object '{key[1]}' of type {key[0]} was named in package.xml, "
+                f"An object '{member}' of type {key[0]} was named in package.xml, "
                 "but was not found in zipped directory",
             )
     for listed_key in sorted(present - wanted):

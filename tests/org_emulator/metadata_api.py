@@ -391,7 +391,8 @@ class MetadataApi:
         return response
 
     def op_cancelDeploy(self, op: etree._Element, call: Call) -> etree._Element:
-        job = self._deploy_job(op.findtext(f"{_M}String"))
+        parameter = _single_parameter(op)
+        job = self._deploy_job(None if parameter is None else parameter.text)
         call.deploy_id = job.id
         if job.outcome is not None:
             raise SoapFault(
@@ -410,10 +411,12 @@ class MetadataApi:
 
     # -- retrieve -------------------------------------------------------------------
     def op_retrieve(self, op: etree._Element, call: Call) -> etree._Element:
-        request = op.find(f"{_M}retrieveRequest")
-        package_names = [
-            (p.text or "").strip() for p in op.iterfind(f"{_M}retrieveRequest/{_M}packageNames")
-        ]
+        request = _single_parameter(op)
+        package_names = (
+            []
+            if request is None
+            else [(p.text or "").strip() for p in request.iterfind(f"{_M}packageNames")]
+        )
         if request is None or (request.find(f"{_M}unpackaged") is None and not package_names):
             # specificFiles alone: outside what the emulator serves (no recording either).
             raise SoapFault(
@@ -599,6 +602,19 @@ class MetadataApi:
                     continue
                 response.append(self._file_properties(props, stamp))
         return response
+
+
+def _single_parameter(op: etree._Element) -> etree._Element | None:
+    """The one parameter of retrieve() or cancelDeploy(), whatever its element is called.
+
+    metadata.wsdl names them ``retrieveRequest`` and ``String``; Salesforce's sf CLI sends
+    ``<retrieve><request>`` and ``<cancelDeploy><id>`` (its SOAP client, jsforce/jsforce
+    ``src/api/metadata.ts``: ``this._invoke('retrieve', { request })`` and
+    ``this._invoke('cancelDeploy', { id })``), and real orgs serve both forms, so the
+    element is read by its place, not by its name.
+    """
+    children = [c for c in op if isinstance(c.tag, str)]
+    return children[0] if len(children) == 1 else None
 
 
 def _retrieve_state(job: RetrieveJob) -> str:
