@@ -160,3 +160,25 @@ def test_columns_true_answers_the_query_columns(emulator):
 def test_columns_true_refuses_what_the_query_refuses(emulator):
     answer = _columns(emulator, "SELECT Nope FROM User")
     assert answer.status_code == 400 and answer.json()[0]["errorCode"] == "INVALID_FIELD"
+
+
+def test_an_objects_children_are_listed_by_their_own_types(emulator):
+    # As sf CLI deploys a retrieved object: the object, and each record type and list
+    # view in its file under RecordType and ListView.
+    archive = _retrieve(emulator, "request", {"CustomObject": ["Account"]})
+    account = archive.read("unpackaged/objects/Account.object").decode()
+    assert "<recordTypes>" in account
+    files = {
+        "package.xml": package_xml(
+            {"CustomObject": ["Account"], "RecordType": ["Account.Customer"]}
+        ),
+        "objects/Account.object": account,
+    }
+    content = _deploy_status(emulator, _deploy(emulator, files))
+    assert b"<success>true</success>" in content, content[:2000]
+    assert b"<componentType>RecordType</componentType>" in content
+    # A child listed without its object is still a child: only a type nobody knows is refused.
+    files["package.xml"] = package_xml({"RecordType": ["Account.Customer"], "Nonsense": ["X"]})
+    content = _deploy_status(emulator, _deploy(emulator, files))
+    assert b"Unknown type name 'Nonsense'" in content
+    assert b"Unknown type name 'RecordType'" not in content

@@ -232,6 +232,7 @@ def _collect(files: dict[str, bytes], outcome: Outcome) -> dict[tuple[str, str],
             comp.file_name = path
         if entry.type_name == "CustomObject":
             _expand_fields(comp, data, components, outcome)
+            _expand_children(comp, data, components)
     return components
 
 
@@ -246,6 +247,22 @@ def _expand_fields(obj: Component, data: bytes, components, outcome: Outcome) ->
         components[("CustomField", full_name)] = Component(
             "CustomField", full_name, {}, obj.file_name, field_element=field_el
         )
+
+
+def _expand_children(obj: Component, data: bytes, components) -> None:
+    """The object's other children (record types, list views, ...) as components of their
+    own type, so package.xml may list them; they stay in the object's file."""
+    try:
+        root = parse_xml(data)
+    except etree.XMLSyntaxError:
+        return  # the schema check reports it
+    for tag, type_name in catalog.CHILD_ELEMENTS.items():
+        if type_name == "CustomField":
+            continue
+        for child in root.findall(f"{_M}{tag}"):
+            name = (child.findtext(f"{_M}fullName") or "").strip()
+            full_name = f"{obj.full_name}.{name}"
+            components[(type_name, full_name)] = Component(type_name, full_name, {}, obj.file_name)
 
 
 def _listed_as(key: tuple[str, str]) -> tuple[str, str]:
@@ -295,15 +312,15 @@ def _match_package(listed: dict[str, list[str]], components, outcome: Outcome) -
     for listed_key in sorted(present - wanted):
         key = by_listed_key[listed_key]
         comp = components[key]
-        if key[0] == "CustomField":
-            # Fields ride along with a listed object; unlisted ones are not deployed.
+        if key[0] in catalog.CHILD_TYPES:
+            # Children ride along with a listed object; unlisted ones are not deployed.
             if key[1].split(".")[0] not in objects_listed:
                 del components[key]
             continue
         if key[0] == "CustomObject" and any(
-            t == "CustomField" and n.startswith(f"{key[1]}.") for t, n in wanted
+            t in catalog.CHILD_TYPES and n.startswith(f"{key[1]}.") for t, n in wanted
         ):
-            continue  # the .object file only carries listed fields
+            continue  # the .object file only carries listed children
         _fail(
             outcome,
             key[0],
@@ -405,6 +422,8 @@ def _sync_permission_set_records(view: OrgState, components, deletions) -> None:
 
 
 def _apply(view: OrgState, comp: Component) -> None:
+    if comp.type_name in catalog.CHILD_TYPES and comp.type_name != "CustomField":
+        return  # kept in its object's file, which the CustomObject component applies
     if comp.type_name == "CustomField":
         assert comp.field_element is not None
         element = copy.deepcopy(comp.field_element)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from tests.org_emulator import tooling_objects
 from tests.org_emulator.rest_errors import RestError
 from tests.org_emulator.sobjects import CUSTOMIZABLE, SObjectInfo, lookup
 from tests.org_emulator.soql import (
@@ -176,7 +177,7 @@ def run_query(state: OrgState, text: str, api_version: str, tooling: bool) -> di
     info = check_columns(ctx, text, query)
     rows = [
         row
-        for row in state.rows(info.name)
+        for row in tooling_objects.rows(state, info.name)
         if query.where is None or _holds(ctx, info, row, query.where)
     ]
     if query.order_by:
