@@ -1,10 +1,11 @@
-"""The request forms Salesforce's sf CLI sends, served as real orgs serve them.
+"""The request forms real clients send, served as real orgs serve them.
 
 sf CLI names the one parameter of retrieve() ``request`` and of cancelDeploy() ``id``
 (jsforce ``src/api/metadata.ts``), lists a report folder as ``Folder/`` in package.xml
 (source-deploy-retrieve pull request 1407) and asks for a query's columns with
-``columns=true`` (plugin-data ``retrieveColumns``). The tier that runs sf itself is
-tests/clients; these tests need no Node.
+``columns=true`` (plugin-data ``retrieveColumns``); simple-salesforce puts a retrieve's
+``<types>`` in no namespace. The tier that runs the clients themselves is tests/clients;
+these tests need no Node.
 """
 
 from __future__ import annotations
@@ -182,3 +183,18 @@ def test_an_objects_children_are_listed_by_their_own_types(emulator):
     content = _deploy_status(emulator, _deploy(emulator, files))
     assert b"Unknown type name 'Nonsense'" in content
     assert b"Unknown type name 'RecordType'" not in content
+
+
+def test_a_retrieve_reads_its_request_elements_by_local_name(emulator):
+    # As simple-salesforce's RETRIEVE_MSG sends them: <met:unpackaged> holding <types>,
+    # <members> and <name> in no namespace.
+    status, content = soap_call(
+        emulator,
+        f'<met:retrieve xmlns:met="{MD}"><met:retrieveRequest><met:apiVersion>63.0'
+        "</met:apiVersion><met:unpackaged><types><members>Account-Account Layout</members>"
+        "<name>Layout</name></types></met:unpackaged></met:retrieveRequest></met:retrieve>",
+    )
+    assert status == 200, content
+    assert emulator.history.of("retrieve")[-1].detail["types"] == {
+        "Layout": ["Account-Account Layout"]
+    }

@@ -411,13 +411,17 @@ class MetadataApi:
 
     # -- retrieve -------------------------------------------------------------------
     def op_retrieve(self, op: etree._Element, call: Call) -> etree._Element:
+        # The request's elements are read by local name: simple-salesforce sends
+        # <met:unpackaged><types><members>... with the inner elements in no namespace
+        # (simple-salesforce/simple-salesforce, simple_salesforce/metadata.py, retrieve()
+        # with messages.py RETRIEVE_MSG), and real orgs retrieve what it names.
         request = _single_parameter(op)
         package_names = (
             []
             if request is None
-            else [(p.text or "").strip() for p in request.iterfind(f"{_M}packageNames")]
+            else [(p.text or "").strip() for p in request.iterfind("{*}packageNames")]
         )
-        if request is None or (request.find(f"{_M}unpackaged") is None and not package_names):
+        if request is None or (request.find("{*}unpackaged") is None and not package_names):
             # specificFiles alone: outside what the emulator serves (no recording either).
             raise SoapFault(
                 "sf:INVALID_CROSS_REFERENCE_KEY",
@@ -425,12 +429,12 @@ class MetadataApi:
                 " and packages",
             )
         requested: dict[str, list[str]] = {}
-        for types in request.findall(f"{_M}unpackaged/{_M}types"):
-            name = (types.findtext(f"{_M}name") or "").strip()
+        for types in request.findall("{*}unpackaged/{*}types"):
+            name = (types.findtext("{*}name") or "").strip()
             requested.setdefault(name, []).extend(
-                (m.text or "").strip() for m in types.findall(f"{_M}members")
+                (m.text or "").strip() for m in types.findall("{*}members")
             )
-        version = request.findtext(f"{_M}apiVersion") or "63.0"
+        version = request.findtext("{*}apiVersion") or "63.0"
         job = RetrieveJob(self.state.ids.new("09S"), requested, version, self.retrieve_polls)
         job.package_names = package_names
         if self.faults.malformed_retrieves > 0:
