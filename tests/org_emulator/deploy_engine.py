@@ -11,6 +11,7 @@ from lxml import etree
 
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tests.org_emulator import catalog, field_security, flexipage_rules, rules
+from tests.org_emulator.profile_deploy import overlay_profile
 from tests.org_emulator.schema_check import Problem, check_document, check_page_markup
 from tests.org_emulator.settings_merge import merge_settings
 from tests.org_emulator.state import MD_NS, OrgState
@@ -434,6 +435,10 @@ def _apply(view: OrgState, comp: Component) -> None:
         stored = (view.component("CustomObject", comp.full_name) or {}).get(path)
         merged = flexipage_rules.merge_object_overrides(stored, comp.files[path])
         view.put("CustomObject", comp.full_name, {path: merged} if merged else {})
+    elif comp.type_name == "Profile":
+        path = catalog.file_path("Profile", comp.full_name)
+        merged = overlay_profile(view.metadata_xml("Profile", comp.full_name), comp.files[path])
+        view.put("Profile", comp.full_name, {path: merged})
     elif comp.type_name == "Settings":
         path = catalog.file_path("Settings", comp.full_name)
         merged = merge_settings(view.metadata_xml("Settings", comp.full_name), comp.files[path])

@@ -199,7 +199,11 @@ def retrieve(state: OrgState, requested: dict[str, list[str]], version: str) -> 
                 record_types = [*found.get("CustomObject", []), *found.get("RecordType", [])]
                 fields = [*found.get("CustomObject", []), *found.get("CustomField", [])]
                 files[path] = profile_as_retrieved(
-                    stored, found.get("Layout", []), record_types, fields
+                    stored,
+                    found.get("Layout", []),
+                    record_types,
+                    fields,
+                    _custom_fields(state, found),
                 )
                 props.append(FileProps(type_name, name, path))
             elif type_name.endswith("Folder"):
@@ -227,6 +231,18 @@ def retrieve(state: OrgState, requested: dict[str, list[str]], version: str) -> 
     if problem is not None:
         return RetrieveOutcome(b"", [], [], problem)
     return RetrieveOutcome(buffer.getvalue(), props, messages)
+
+
+def _custom_fields(state: OrgState, found: dict[str, list[str]]) -> list[str]:
+    """The custom fields a retrieve brings: those of each object it names, and each one
+    it names itself."""
+    names = [
+        f"{sobject}.{field}"
+        for sobject in found.get("CustomObject", [])
+        for field, data in state.custom_fields(sobject).items()
+        if field.endswith("__c") and b"<required>true</required>" not in data
+    ]
+    return sorted({*names, *(f for f in found.get("CustomField", []) if f.endswith("__c"))})
 
 
 def _folders(state: OrgState, type_name: str) -> set[str]:
