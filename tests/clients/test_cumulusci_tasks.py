@@ -84,16 +84,16 @@ def test_cci_deploys_a_metadata_folder_retrieves_and_lists_types(
 ):
     emulator = emulator_factory(flavour=flavour)
     home = tmp_path / "home"
-    _cci(["deploy", "--org", "emu", "--path", str(_plan_package(tmp_path))], project, emulator,
-         home)  # fmt: skip
+    package = str(_plan_package(tmp_path))
+    _cci(["deploy", "--org", "emu", "--path", package], project, emulator, home)
     assert emulator.history.deploys[-1].success is True
     assert emulator.state.has("CustomField", FIELD)
     assert emulator.state.has("ReportFolder", "Totango_Reports")
 
     (project / "retrieve.xml").write_text(RETRIEVE)
     out = tmp_path / "retrieved"
-    _cci(["retrieve_unpackaged", "--org", "emu", "-o", "package_xml", "retrieve.xml",
-          "-o", "path", str(out)], project, emulator, home)  # fmt: skip
+    options = ["-o", "package_xml", "retrieve.xml", "-o", "path", str(out)]
+    _cci(["retrieve_unpackaged", "--org", "emu", *options], project, emulator, home)
     assert (out / "layouts" / f"{LAYOUT}.layout").read_bytes() == emulator.state.metadata_xml(
         "Layout", LAYOUT
     )
@@ -104,8 +104,8 @@ def test_cci_deploys_a_metadata_folder_retrieves_and_lists_types(
     assert "<fullName>Customer</fullName>" in account
 
     # list_metadata_types reads a package.xml, here the one the org sent back.
-    listed = _cci(["list_metadata_types", "-o", "package_xml", str(out / "package.xml")],
-                  project, emulator, home)  # fmt: skip
+    listing = ["list_metadata_types", "-o", "package_xml", str(out / "package.xml")]
+    listed = _cci(listing, project, emulator, home)
     for type_name in ("CustomObject", "Layout", "RecordType", "Report"):
         assert f"\n{type_name}" in listed.replace(" ", ""), listed
 
@@ -116,8 +116,8 @@ def test_cci_update_admin_profile_grants_the_admin_every_field(
 ):
     emulator = emulator_factory(flavour=flavour)
     home = tmp_path / "home"
-    _cci(["deploy", "--org", "emu", "--path", str(_plan_package(tmp_path))], project, emulator,
-         home)  # fmt: skip
+    package = str(_plan_package(tmp_path))
+    _cci(["deploy", "--org", "emu", "--path", package], project, emulator, home)
     assignments_before = _layout_assignments(emulator, "Admin")
     assert assignments_before
 
@@ -136,8 +136,8 @@ def test_cci_update_admin_profile_grants_the_admin_every_field(
 
 def test_cci_deploys_source_converting_it_with_sf(emulator, project, tmp_path, sf_cli: SfCli):
     # CumulusCI converts an sfdx folder with `sf project convert source` before deploying.
-    _cci(["deploy", "--org", "emu", "--path", "force-app"], project, emulator,
-         tmp_path / "home", path_first=str(BIN))  # fmt: skip
+    deploy = ["deploy", "--org", "emu", "--path", "force-app"]
+    _cci(deploy, project, emulator, tmp_path / "home", path_first=str(BIN))
     assert emulator.history.deploys[-1].success is True
     assert emulator.state.has("ReportFolder", "Totango_Reports")
     assert emulator.state.has("CustomField", FIELD)

@@ -148,8 +148,8 @@ def test_sf_deploys_validates_quick_deploys_reports_retrieves_and_queries(
 
 
 def _verify(emulator, config: Path, home: Path) -> dict:
-    run = run_totango_sf(["verify", "--org", "emu", "--config", str(config), "--json"], REPO_ROOT,
-                         emulator, home)  # fmt: skip
+    args = ["verify", "--org", "emu", "--config", str(config), "--json"]
+    run = run_totango_sf(args, REPO_ROOT, emulator, home)
     assert run.returncode in (0, 3), run.stderr[-3000:]
     return json.loads(run.stdout)["result"]
 
@@ -170,8 +170,8 @@ def test_sf_deploys_metadata_folders_and_the_toolkit_output_and_verify_agrees(
     home = tmp_path / "home"
 
     # Converted source: package.xml names the report folder "Totango_Reports/".
-    sf_cli(["project", "convert", "source", "--source-dir", "force-app", "--output-dir",
-            "converted"], project).result  # fmt: skip
+    convert = ["project", "convert", "source", "--source-dir", "force-app"]
+    sf_cli([*convert, "--output-dir", "converted"], project).result
     converted_package = (project / "converted" / "package.xml").read_bytes()
     assert b"<members>Totango_Reports/</members>" in converted_package
     converted = sf_cli(["project", "deploy", "start", "--metadata-dir", "converted"], project)
@@ -181,8 +181,8 @@ def test_sf_deploys_metadata_folders_and_the_toolkit_output_and_verify_agrees(
     # The toolkit's own plan output, deployed by sf: every component it holds is in sync
     # for verify; layouts, Security.settings and record pages (patched in the org by
     # totango-sf deploy, not part of the package) still differ.
-    plan = run_totango_sf(["plan", "--config", str(config), "--out", str(tmp_path / "plan")],
-                          REPO_ROOT, emulator, home)  # fmt: skip
+    plan_args = ["plan", "--config", str(config), "--out", str(tmp_path / "plan")]
+    plan = run_totango_sf(plan_args, REPO_ROOT, emulator, home)
     assert plan.returncode == 0, plan.stderr[-3000:]
     package = tmp_path / "plan" / "package"
     by_plan = sf_cli(["project", "deploy", "start", "--metadata-dir", str(package)], project)
@@ -204,8 +204,8 @@ def test_sf_deploys_metadata_folders_and_the_toolkit_output_and_verify_agrees(
     ]  # fmt: skip
     fetched = sf_cli(["project", "retrieve", "start", "--metadata", *members], team)
     assert fetched.result["status"] == "Succeeded", fetched
-    applied = run_totango_sf(["apply", "--source-dir", str(team), "--config", str(config),
-                              "--json"], REPO_ROOT, emulator, home)  # fmt: skip
+    apply_args = ["apply", "--source-dir", str(team), "--config", str(config), "--json"]
+    applied = run_totango_sf(apply_args, REPO_ROOT, emulator, home)
     assert applied.returncode == 0, applied.stderr[-3000:]
     patched = {
         Path(f["path"]).name.split(".")[0]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -151,14 +152,9 @@ class SfCli:
         return run.result
 
 
-PROJECT_FILES = ("sfdx-project.json", "force-app")
-
-
 def sfdx_project(folder: Path, *, with_source: bool = True) -> Path:
     """An sfdx project: this repository's sfdx-project.json, and its force-app unless
     ``with_source`` is False (then an empty default package directory)."""
-    import shutil
-
     folder.mkdir(parents=True)
     shutil.copy(REPO_ROOT / "sfdx-project.json", folder)
     if with_source:
