@@ -32,7 +32,15 @@ def schema() -> MetadataSchema:
 pytest_plugins = ["tests.org_emulator.fixtures"]
 
 TESTS = Path(__file__).parent
-TIERS = ("unit", "e2e", "emulator", "contracts")
+TIERS = ("unit", "e2e", "emulator", "contracts", "clients")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clients",
+        action="store_true",
+        help="run the clients tier's sf CLI tests (./dev test --clients installs sf CLI first)",
+    )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -35,8 +35,24 @@ TYPES: dict[str, TypeInfo] = {
     )
 }
 
+# An object file's child elements that package.xml may list under their own type
+# (Metadata API Developer Guide, "CustomObject"; describeMetadata's childXmlNames,
+# recorded in ../shared/recorded/nelsonic_describe_metadata.xml). Salesforce's sf CLI
+# lists each child of a retrieved object (RecordType: Account.Customer, ListView:
+# Account.AllAccounts, ...) beside the CustomObject it belongs to.
+CHILD_ELEMENTS = {
+    "fields": "CustomField",
+    "recordTypes": "RecordType",
+    "listViews": "ListView",
+    "validationRules": "ValidationRule",
+    "webLinks": "WebLink",
+    "businessProcesses": "BusinessProcess",
+    "fieldSets": "FieldSet",
+    "sharingReasons": "SharingReason",
+    "compactLayouts": "CompactLayout",
+}
 # Types whose members live inside another type's file.
-CHILD_TYPES = {"CustomField": "CustomObject"}
+CHILD_TYPES = {child: "CustomObject" for child in CHILD_ELEMENTS.values()}
 
 # Types the emulator refuses outright, the way an org refuses an unknown type name.
 KNOWN_TYPE_NAMES = set(TYPES) | set(CHILD_TYPES)

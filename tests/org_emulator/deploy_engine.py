@@ -11,6 +11,7 @@ from lxml import etree
 
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tests.org_emulator import catalog, field_security, flexipage_rules, rules
+from tests.org_emulator.profile_deploy import overlay_profile
 from tests.org_emulator.schema_check import Problem, check_document, check_page_markup
 from tests.org_emulator.settings_merge import merge_settings
 from tests.org_emulator.state import MD_NS, OrgState
@@ -232,6 +233,7 @@ def _collect(files: dict[str, bytes], outcome: Outcome) -> dict[tuple[str, str],
             comp.file_name = path
         if entry.type_name == "CustomObject":
             _expand_fields(comp, data, components, outcome)
+            _expand_children(comp, data, components)
     return components
 
 
@@ -248,45 +250,78 @@ def _expand_fields(obj: Component, data: bytes, components, outcome: Outcome) ->
         )
 
 
+def _expand_children(obj: Component, data: bytes, components) -> None:
+    """The object's other children (record types, list views, ...) as components of their
+    own type, so package.xml may list them; they stay in the object's file."""
+    try:
+        root = parse_xml(data)
+    except etree.XMLSyntaxError:
+        return  # the schema check reports it
+    for tag, type_name in catalog.CHILD_ELEMENTS.items():
+        if type_name == "CustomField":
+            continue
+        for child in root.findall(f"{_M}{tag}"):
+            name = (child.findtext(f"{_M}fullName") or "").strip()
+            full_name = f"{obj.full_name}.{name}"
+            components[(type_name, full_name)] = Component(type_name, full_name, {}, obj.file_name)
+
+
 def _listed_as(key: tuple[str, str]) -> tuple[str, str]:
     """package.xml names a folder under the type it holds (a ReportFolder as Report)."""
     type_name, name = key
     return (type_name.removesuffix("Folder"), name) if type_name.endswith("Folder") else key
 
 
+def _folder_member(type_name: str, member: str) -> str:
+    """A folder of an in-folder type (Report, Dashboard) is listed bare (``Totango_Reports``)
+    or with a trailing slash (``Totango_Reports/``): Salesforce's sf CLI appends the slash
+    "so the metadata API can identify it as a folder" (forcedotcom/source-deploy-retrieve
+    pull request 1407, ``constructFullName`` in ``src/collections/componentSet.ts``), and
+    real orgs deploy both."""
+    info = catalog.TYPES.get(type_name)
+    if info is not None and info.in_folder and member.endswith("/"):
+        return member.rstrip("/")
+    return member
+
+
 def _match_package(listed: dict[str, list[str]], components, outcome: Outcome) -> None:
     by_listed_key = {_listed_as(k): k for k in components}
     present = set(by_listed_key)
     wanted: set[tuple[str, str]] = set()
+    # The member as package.xml spelled it, for the messages.
+    spelled: dict[tuple[str, str], str] = {}
     for type_name, members in listed.items():
         for member in members:
             if member == "*":
                 wanted |= {k for k in present if k[0] == type_name}
             else:
-                wanted.add((type_name, member))
+                key = (type_name, _folder_member(type_name, member))
+                wanted.add(key)
+                spelled.setdefault(key, member)
     objects_listed = {n for t, n in wanted if t == "CustomObject"}
     for key in sorted(wanted - present):
         if key[0] in catalog.KNOWN_TYPE_NAMES:
+            member = spelled.get(key, key[1])
             _fail(
                 outcome,
                 key[0],
-                key[1],
+                member,
                 "package.xml",
-                f"An object '{key[1]}' of type {key[0]} was named in package.xml, "
+                f"An object '{member}' of type {key[0]} was named in package.xml, "
                 "but was not found in zipped directory",
             )
     for listed_key in sorted(present - wanted):
         key = by_listed_key[listed_key]
         comp = components[key]
-        if key[0] == "CustomField":
-            # Fields ride along with a listed object; unlisted ones are not deployed.
+        if key[0] in catalog.CHILD_TYPES:
+            # Children ride along with a listed object; unlisted ones are not deployed.
             if key[1].split(".")[0] not in objects_listed:
                 del components[key]
             continue
         if key[0] == "CustomObject" and any(
-            t == "CustomField" and n.startswith(f"{key[1]}.") for t, n in wanted
+            t in catalog.CHILD_TYPES and n.startswith(f"{key[1]}.") for t, n in wanted
         ):
-            continue  # the .object file only carries listed fields
+            continue  # the .object file only carries listed children
         _fail(
             outcome,
             key[0],
@@ -388,6 +423,8 @@ def _sync_permission_set_records(view: OrgState, components, deletions) -> None:
 
 
 def _apply(view: OrgState, comp: Component) -> None:
+    if comp.type_name in catalog.CHILD_TYPES and comp.type_name != "CustomField":
+        return  # kept in its object's file, which the CustomObject component applies
     if comp.type_name == "CustomField":
         assert comp.field_element is not None
         element = copy.deepcopy(comp.field_element)
@@ -398,6 +435,10 @@ def _apply(view: OrgState, comp: Component) -> None:
         stored = (view.component("CustomObject", comp.full_name) or {}).get(path)
         merged = flexipage_rules.merge_object_overrides(stored, comp.files[path])
         view.put("CustomObject", comp.full_name, {path: merged} if merged else {})
+    elif comp.type_name == "Profile":
+        path = catalog.file_path("Profile", comp.full_name)
+        merged = overlay_profile(view.metadata_xml("Profile", comp.full_name), comp.files[path])
+        view.put("Profile", comp.full_name, {path: merged})
     elif comp.type_name == "Settings":
         path = catalog.file_path("Settings", comp.full_name)
         merged = merge_settings(view.metadata_xml("Settings", comp.full_name), comp.files[path])

@@ -281,6 +281,11 @@ def _children(info: SObjectInfo) -> list[dict[str, Any]]:
     return rows
 
 
+def object_fields(state: OrgState, info: SObjectInfo) -> dict[str, dict[str, Any]]:
+    """The describe entry of each field of the object, by name."""
+    return {f["name"]: f for f in _fields(state, info)}
+
+
 def _fields(state: OrgState, info: SObjectInfo) -> list[dict[str, Any]]:
     references = {fk: (rel, target) for rel, (fk, target) in info.relationships.items()}
     fields = [_standard_field(info, name, references) for name in info.fields]

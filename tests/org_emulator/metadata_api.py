@@ -391,7 +391,8 @@ class MetadataApi:
         return response
 
     def op_cancelDeploy(self, op: etree._Element, call: Call) -> etree._Element:
-        job = self._deploy_job(op.findtext(f"{_M}String"))
+        parameter = _single_parameter(op)
+        job = self._deploy_job(None if parameter is None else parameter.text)
         call.deploy_id = job.id
         if job.outcome is not None:
             raise SoapFault(
@@ -410,11 +411,17 @@ class MetadataApi:
 
     # -- retrieve -------------------------------------------------------------------
     def op_retrieve(self, op: etree._Element, call: Call) -> etree._Element:
-        request = op.find(f"{_M}retrieveRequest")
-        package_names = [
-            (p.text or "").strip() for p in op.iterfind(f"{_M}retrieveRequest/{_M}packageNames")
-        ]
-        if request is None or (request.find(f"{_M}unpackaged") is None and not package_names):
+        # The request's elements are read by local name: simple-salesforce sends
+        # <met:unpackaged><types><members>... with the inner elements in no namespace
+        # (simple-salesforce/simple-salesforce, simple_salesforce/metadata.py, retrieve()
+        # with messages.py RETRIEVE_MSG), and real orgs retrieve what it names.
+        request = _single_parameter(op)
+        package_names = (
+            []
+            if request is None
+            else [(p.text or "").strip() for p in request.iterfind("{*}packageNames")]
+        )
+        if request is None or (request.find("{*}unpackaged") is None and not package_names):
             # specificFiles alone: outside what the emulator serves (no recording either).
             raise SoapFault(
                 "sf:INVALID_CROSS_REFERENCE_KEY",
@@ -422,12 +429,12 @@ class MetadataApi:
                 " and packages",
             )
         requested: dict[str, list[str]] = {}
-        for types in request.findall(f"{_M}unpackaged/{_M}types"):
-            name = (types.findtext(f"{_M}name") or "").strip()
+        for types in request.findall("{*}unpackaged/{*}types"):
+            name = (types.findtext("{*}name") or "").strip()
             requested.setdefault(name, []).extend(
-                (m.text or "").strip() for m in types.findall(f"{_M}members")
+                (m.text or "").strip() for m in types.findall("{*}members")
             )
-        version = request.findtext(f"{_M}apiVersion") or "63.0"
+        version = request.findtext("{*}apiVersion") or "63.0"
         job = RetrieveJob(self.state.ids.new("09S"), requested, version, self.retrieve_polls)
         job.package_names = package_names
         if self.faults.malformed_retrieves > 0:
@@ -599,6 +606,19 @@ class MetadataApi:
                     continue
                 response.append(self._file_properties(props, stamp))
         return response
+
+
+def _single_parameter(op: etree._Element) -> etree._Element | None:
+    """The one parameter of retrieve() or cancelDeploy(), whatever its element is called.
+
+    metadata.wsdl names them ``retrieveRequest`` and ``String``; Salesforce's sf CLI sends
+    ``<retrieve><request>`` and ``<cancelDeploy><id>`` (its SOAP client, jsforce/jsforce
+    ``src/api/metadata.ts``: ``this._invoke('retrieve', { request })`` and
+    ``this._invoke('cancelDeploy', { id })``), and real orgs serve both forms, so the
+    element is read by its place, not by its name.
+    """
+    children = [c for c in op if isinstance(c.tag, str)]
+    return children[0] if len(children) == 1 else None
 
 
 def _retrieve_state(job: RetrieveJob) -> str:

@@ -43,6 +43,7 @@ def profile_as_retrieved(
     layouts: Collection[str],
     record_types: Collection[str],
     fields: Collection[str] | None = None,
+    custom_fields: Collection[str] = (),
 ) -> bytes:
     """The stored profile with only the parts this retrieve may return.
 
@@ -52,6 +53,11 @@ def profile_as_retrieved(
     security for fields included in custom objects returned in the same
     RetrieveRequest", quoted above), and record type visibilities only for the
     retrieved record types (the cautious reading of the same rule). None keeps them.
+    ``custom_fields``: the custom fields of the retrieve ("Account.X__c"); each gets a
+    ``fieldPermissions`` entry, readable and editable false where the profile grants
+    nothing, as CumulusCI's update_admin_profile expects: it turns every false entry of
+    the retrieved profile true and adds none (SFDO-Tooling/CumulusCI
+    ``cumulusci/tasks/salesforce/update_profile.py``, ``_set_elements_visible``).
     """
     root = parse_xml(data)
     for assignment in root.findall("{*}layoutAssignments"):
@@ -64,4 +70,25 @@ def profile_as_retrieved(
         for visibility in root.findall("{*}recordTypeVisibilities"):
             if not _named((visibility.findtext("{*}recordType") or "").strip(), record_types):
                 root.remove(visibility)
+    granted = {(p.findtext("{*}field") or "").strip() for p in root.findall("{*}fieldPermissions")}
+    missing = sorted(set(custom_fields) - granted)
+    if missing:
+        namespace = etree.QName(root).namespace
+        later = next(
+            (
+                c
+                for c in root
+                if isinstance(c.tag, str) and etree.QName(c).localname > "fieldPermissions"
+            ),
+            None,
+        )
+        for field in missing:
+            entry = etree.Element(f"{{{namespace}}}fieldPermissions")
+            for tag, text in (("editable", "false"), ("field", field), ("readable", "false")):
+                etree.SubElement(entry, f"{{{namespace}}}{tag}").text = text
+            if later is not None:
+                later.addprevious(entry)
+            else:
+                root.append(entry)
+        etree.indent(root, space="    ")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from tests.org_emulator import describe, field_security, managed_package
+from tests.org_emulator.query_columns import column_metadata
 from tests.org_emulator.rest_errors import RestError
 from tests.org_emulator.sobjects import CUSTOMIZABLE, SObjectInfo, lookup
 from tests.org_emulator.soql_engine import QueryContext, run_query
@@ -102,6 +103,9 @@ class RestApi:
         if head in ("query", "queryAll") and method == "GET":
             if "q" not in params:
                 raise RestError(400, "MALFORMED_QUERY", "A query string has to be specified")
+            if params.get("columns") == "true":
+                # The columns of the query, not its rows (query_columns.py).
+                return 200, column_metadata(self.state, params["q"], version, tooling)
             if "PackageInstallRequest" in params["q"]:
                 self._advance_installs()
             result = run_query(self.state, params["q"], version, tooling)

@@ -154,7 +154,11 @@ def retrieve(state: OrgState, requested: dict[str, list[str]], version: str) -> 
             names = [state.namespace] if state.rows("InstalledSubscriberPackage") else []
         else:
             names = [p.full_name for p in list_components(state, type_name)]
+        folders = _folders(state, type_name)
         for member in members:
+            if member.rstrip("/") in folders and member != "*":
+                found.setdefault(f"{type_name}Folder", []).append(member.rstrip("/"))
+                continue
             if member == "*":
                 # "The wildcard symbol does not apply to all metadata types ... will
                 # not retrieve standard objects" (Metadata API Developer Guide,
@@ -195,9 +199,18 @@ def retrieve(state: OrgState, requested: dict[str, list[str]], version: str) -> 
                 record_types = [*found.get("CustomObject", []), *found.get("RecordType", [])]
                 fields = [*found.get("CustomObject", []), *found.get("CustomField", [])]
                 files[path] = profile_as_retrieved(
-                    stored, found.get("Layout", []), record_types, fields
+                    stored,
+                    found.get("Layout", []),
+                    record_types,
+                    fields,
+                    _custom_fields(state, found),
                 )
                 props.append(FileProps(type_name, name, path))
+            elif type_name.endswith("Folder"):
+                # The folder's own file, reports/<Folder>-meta.xml, as deployed.
+                stored = state.component(type_name, name) or {}
+                files.update(stored)
+                props.append(FileProps(type_name, name, next(iter(stored), "")))
             else:
                 files.update(state.component(type_name, name) or {})
                 props.append(
@@ -205,7 +218,7 @@ def retrieve(state: OrgState, requested: dict[str, list[str]], version: str) -> 
                 )
     for sobject, part in objects.items():
         files[f"objects/{sobject}.object"] = _object_file(state, sobject, part)
-    files["package.xml"] = _package_xml(found, version)
+    files["package.xml"] = _package_xml(_as_listed(found), version)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path, data in sorted(files.items()):
@@ -218,6 +231,36 @@ def retrieve(state: OrgState, requested: dict[str, list[str]], version: str) -> 
     if problem is not None:
         return RetrieveOutcome(b"", [], [], problem)
     return RetrieveOutcome(buffer.getvalue(), props, messages)
+
+
+def _custom_fields(state: OrgState, found: dict[str, list[str]]) -> list[str]:
+    """The custom fields a retrieve brings: those of each object it names, and each one
+    it names itself."""
+    names = [
+        f"{sobject}.{field}"
+        for sobject in found.get("CustomObject", [])
+        for field, data in state.custom_fields(sobject).items()
+        if field.endswith("__c") and b"<required>true</required>" not in data
+    ]
+    return sorted({*names, *(f for f in found.get("CustomField", []) if f.endswith("__c"))})
+
+
+def _folders(state: OrgState, type_name: str) -> set[str]:
+    """The folders of an in-folder type (Report, Dashboard). A retrieve names a folder
+    under the type it holds, bare or with a trailing slash (forcedotcom/source-deploy-retrieve
+    pull request 1407 appends one "so the metadata API can identify it as a folder")."""
+    info = catalog.TYPES.get(type_name)
+    return set(state.names(f"{type_name}Folder")) if info and info.in_folder else set()
+
+
+def _as_listed(found: dict[str, list[str]]) -> dict[str, list[str]]:
+    """package.xml lists a folder under the type it holds (a ReportFolder as Report)."""
+    listed: dict[str, list[str]] = {}
+    for type_name, names in found.items():
+        folder_of = type_name.removesuffix("Folder")
+        key = folder_of if folder_of != type_name and folder_of in catalog.TYPES else type_name
+        listed.setdefault(key, []).extend(names)
+    return listed
 
 
 def _installed_package(version: str) -> bytes:

@@ -356,6 +356,17 @@ SOBJECTS: dict[str, SObjectInfo] = {
             deletable=False,
             tooling=True,
         ),
+        # Tooling only; its rows are the org's custom objects (tooling_objects.py).
+        SObjectInfo(
+            "CustomObject",
+            "Custom Object",
+            ("Id", "DeveloperName", "NamespacePrefix", "ManageableState"),
+            createable=False,
+            updateable=False,
+            deletable=False,
+            tooling=True,
+            data=False,
+        ),
         SObjectInfo(
             "Account",
             "Account",

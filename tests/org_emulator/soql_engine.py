@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from tests.org_emulator import tooling_objects
 from tests.org_emulator.rest_errors import RestError
 from tests.org_emulator.sobjects import CUSTOMIZABLE, SObjectInfo, lookup
 from tests.org_emulator.soql import (
@@ -144,7 +145,7 @@ def _echo(text: str, token: str, after: str = "") -> str:
     return f"\n{text}\n{' ' * (column - 1)}^\nERROR at Row:{row}:Column:{column}\n"
 
 
-def _select(ctx: QueryContext, text: str, query: Query) -> SObjectInfo:
+def check_columns(ctx: QueryContext, text: str, query: Query) -> SObjectInfo:
     """The queried object, every column checked up front; refusals echo the query."""
     try:
         info = ctx.sobject(query.sobject)
@@ -173,10 +174,10 @@ def run_query(state: OrgState, text: str, api_version: str, tooling: bool) -> di
     except MalformedQuery as exc:
         raise RestError(400, "MALFORMED_QUERY", str(exc)) from exc
     ctx = QueryContext(state, api_version, tooling)
-    info = _select(ctx, text, query)
+    info = check_columns(ctx, text, query)
     rows = [
         row
-        for row in state.rows(info.name)
+        for row in tooling_objects.rows(state, info.name)
         if query.where is None or _holds(ctx, info, row, query.where)
     ]
     if query.order_by:
