@@ -32,7 +32,7 @@ def schema() -> MetadataSchema:
 pytest_plugins = ["tests.org_emulator.fixtures"]
 
 TESTS = Path(__file__).parent
-TIERS = ("unit", "e2e", "emulator", "contracts")
+TIERS = ("unit", "e2e", "emulator", "contracts", "live")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
