@@ -89,7 +89,15 @@ def recordings(traffic):
         )
     day = datetime.now(UTC).strftime("%Y-%m-%d")
     written = write_recordings(folder, traffic.exchanges, scrubber, description, day)
-    print(f"\nrecorded {len(written)} answer(s) of the live org, scrubbed, into {folder}")
+    RECORDED_NOTE.append(f"recorded {len(written)} answer(s) of the org, scrubbed, into {folder}")
+
+
+RECORDED_NOTE: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for line in RECORDED_NOTE:
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(autouse=True)

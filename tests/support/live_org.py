@@ -82,7 +82,8 @@ def write_refusal(record: dict[str, Any], name: str) -> str | None:
     trial = record.get("TrialExpirationDate")
     return (
         f"write mode refused: org {name!r} is a production org (OrganizationType"
-        f" {record.get('OrganizationType')!r}, IsSandbox {record.get('IsSandbox')!r}"
+        f" {json.dumps(record.get('OrganizationType'))}, IsSandbox"
+        f" {json.dumps(record.get('IsSandbox'))}"
         + (f", a trial until {trial}" if trial else "")
         + f"); the tests that change an org run only on {WRITABLE}. Nothing was changed."
     )

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from lxml import etree
 
@@ -49,7 +49,8 @@ INSTANCE_NAME = "XX0"
 SOURCES_COLUMNS = ("file", "repo_or_url", "path", "commit", "what")
 SOURCE = "live org, recorded by totango-sf's live tests (./dev test --live --record)"
 
-_SESSION = re.compile(r"00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?![A-Za-z0-9._\-]+")
+# A session id: the org id, "!" (or "%21" in a URL), then the secret.
+_SESSION = re.compile(r"00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?(?:!|%21)[A-Za-z0-9._\-]+")
 _ORG_ID = re.compile(r"(?<![A-Za-z0-9])00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?(?![A-Za-z0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _SF_HOST = re.compile(
@@ -117,6 +118,7 @@ class Scrubber:
         self.org_ids: set[str] = set()
         self.usernames: set[str] = set()
         self.hosts: set[str] = set()
+        self.names: set[str] = set()  # people's and the company's, wherever they recur
 
     # -- learning ------------------------------------------------------------------------
     def know(
@@ -126,8 +128,11 @@ class Scrubber:
         org_ids: Iterable[str | None] = (),
         usernames: Iterable[str | None] = (),
         urls: Iterable[str | None] = (),
+        names: Iterable[str | None] = (),
     ) -> None:
         self.secrets |= {s for s in secrets if s and len(s) >= 8}
+        # Short names ("Jane") would hit ordinary words; their fields are scrubbed anyway.
+        self.names |= {n.strip() for n in names if n and len(n.strip()) >= 5}
         for org_id in org_ids:
             if org_id and len(org_id) >= 15:
                 self.org_ids |= {org_id, org_id[:15]}
@@ -153,16 +158,38 @@ class Scrubber:
                 usernames=[form.get("username")],
             )
         self.know(org_ids=_ORG_ID.findall(exchange.url))
+        if exchange.soap:
+            try:
+                root = parse_xml(exchange.content)
+            except (etree.XMLSyntaxError, ValueError):
+                return
+            self.know(
+                names=[
+                    e.text
+                    for e in root.iter()
+                    if isinstance(e.tag, str) and etree.QName(e).localname in XML_NAME_TAGS
+                ]
+            )
+            return
         try:
             value = json.loads(exchange.content)
         except ValueError:
             return
-        self._learn_json(value)
+        identity = "/oauth2/userinfo" in exchange.path or "/id/" in exchange.path
+        self._learn_json(value, identity)
 
-    def _learn_json(self, value: Any) -> None:
+    def _learn_json(self, value: Any, identity: bool, record: str | None = None) -> None:
         if isinstance(value, dict):
+            attributes = value.get("attributes")
+            kind = attributes.get("type") if isinstance(attributes, dict) else record
             for key, item in value.items():
                 if isinstance(item, str):
+                    if (
+                        key in PERSON_KEYS
+                        or (identity and key in IDENTITY_KEYS)
+                        or (key == "Name" and kind in NAMED_RECORDS)
+                    ):
+                        self.know(names=[item])
                     if key in SECRET_KEYS:
                         self.know(secrets=[item])
                     elif key in USER_KEYS:
@@ -177,16 +204,17 @@ class Scrubber:
                         self.know(org_ids=[item])
                     self.know(org_ids=_ORG_ID.findall(item))
                 else:
-                    self._learn_json(item)
+                    self._learn_json(item, identity, kind)
         elif isinstance(value, list):
             for item in value:
-                self._learn_json(item)
+                self._learn_json(item, identity, record)
 
     # -- scrubbing -----------------------------------------------------------------------
     def text(self, text: str) -> str:
         """Every learned secret and every pattern of one, replaced by its stand-in."""
         for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, SESSION_ID if _SESSION.fullmatch(secret) else TOKEN)
+            stand_in = SESSION_ID if _SESSION.fullmatch(secret) else TOKEN
+            text = text.replace(secret, stand_in).replace(quote(secret, safe=""), stand_in)
         text = _SESSION.sub(SESSION_ID, text)
         text = _REFRESH_TOKEN.sub(TOKEN, text)
         for org_id in sorted(self.org_ids, key=len, reverse=True):
@@ -196,6 +224,9 @@ class Scrubber:
         for username in sorted(self.usernames, key=len, reverse=True):
             text = re.sub(re.escape(username), USER, text, flags=re.I)
         text = _EMAIL.sub(USER, text)
+        for name in sorted(self.names - {NAME}, key=len, reverse=True):
+            # Never inside a tag's name: <Name> and </Name> stay as they are.
+            text = re.sub(rf"(?<![\w</]){re.escape(name)}(?!\w)", NAME, text)
         for host in sorted(self.hosts, key=len, reverse=True):
             text = re.sub(re.escape(host), HOST, text, flags=re.I)
         return _SF_HOST.sub(
@@ -206,7 +237,7 @@ class Scrubber:
         """What a scrubbed text still holds of the run's secrets (kinds, never values)."""
         found = []
         lowered = text.lower()
-        if any(s in text for s in self.secrets):
+        if any(s in text or quote(s, safe="") in text for s in self.secrets):
             found.append("a token or session id")
         if _SESSION.search(text):
             found.append("a session id")
