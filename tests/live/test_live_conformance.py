@@ -35,6 +35,8 @@ from tests.support.recorded_answers import (
 
 # Seconds to wait for each check-only deploy a case started to end, before the next case.
 DEPLOY_SETTLE_POLLS = 120
+# A real org's deploys and retrieves take longer than the suite's 300 s allows a test.
+pytestmark = pytest.mark.timeout(900)
 
 
 class Probe(LiveProbe):
@@ -153,7 +155,7 @@ def _check_failed_no_package(probe: Probe) -> Answer:
 
 def _in_progress(probe: Probe) -> Answer:
     _, deploy_id = probe.check_only(probe.setup_package())
-    answer = probe.check_deploy_until(deploy_id, {"InProgress"}, polls=600, pause=0.05)
+    answer = probe.check_deploy_until(deploy_id, {"InProgress"}, polls=200, pause=0.05)
     if answer is None:
         pytest.skip("the org finished the check-only deploy before a poll saw it InProgress")
     return answer
@@ -168,7 +170,7 @@ def _check_pending(probe: Probe) -> Answer:
     # A deploy waits (Pending) while another one runs.
     probe.check_only(probe.setup_package())
     _, waiting = probe.check_only(empty_package())
-    answer = probe.check_deploy_until(waiting, {"Pending"}, polls=600, pause=0.05)
+    answer = probe.check_deploy_until(waiting, {"Pending"}, polls=200, pause=0.05)
     if answer is None:
         pytest.skip("the org started the second check-only deploy before a poll saw it Pending")
     return answer

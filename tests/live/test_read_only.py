@@ -16,6 +16,9 @@ import requests
 from tests.support.cli import as_json, cli
 from tests.support.live_org import LiveOrg, live_config, schema_problems
 
+# A large org's reads take longer than the suite's 300 s allows a test.
+pytestmark = pytest.mark.timeout(900)
+
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:

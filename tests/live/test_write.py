@@ -44,6 +44,8 @@ def field_names(org, sobject: str) -> set[str]:
     return {f["name"] for f in answer.json()["fields"]}
 
 
+# A real org takes minutes: three fingerprints (two retrieves each), five deploys.
+@pytest.mark.timeout(1800)
 def test_deploy_verify_and_rollback_leave_the_org_as_found(writable, tmp_path: Path):
     from tasks.totango_sf.config.model import load_config
 
