@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -94,8 +95,6 @@ class OrgProbe:
     ) -> Answer | None:
         """The first answer whose status is one of ``statuses``; None once the deploy is
         done in another status, or after ``polls`` answers."""
-        import time
-
         for _ in range(polls):
             answer = self.check_deploy(deploy_id)
             status = answer_text(answer, "status")
@@ -114,8 +113,6 @@ class OrgProbe:
         return answer_text(answer, "id")
 
     def check_retrieve(self, retrieve_id: str, polls: int = 10, pause: float = 0.0) -> Answer:
-        import time
-
         for _ in range(polls):
             answer = self.soap(
                 f'<checkRetrieveStatus xmlns="{MD_NS}"><asyncProcessId>{retrieve_id}'

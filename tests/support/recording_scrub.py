@@ -491,11 +491,13 @@ def write_recordings(
         name = f"{stem}.{extension}" if taken[stem] == 1 else f"{stem}_{taken[stem]}.{extension}"
         text = content.decode("utf-8", "replace")
         request = request_line(exchange, scrubber)
-        compared = "; ".join(exchange.labels)
+        notes = [*exchange.labels]
+        if exchange.test:
+            notes.append(f"sent during {exchange.test.rsplit('/', 1)[-1]}")
         what = (
             f"{exchange.operation if exchange.soap else 'REST'} answer, HTTP {exchange.status}:"
             f" a live {org.organization_type} org ({org.kind}), API {org.api_version}, {day}"
-            + (f"; {compared}" if compared else "")
+            + "".join(f"; {note}" for note in notes)
         )
         what = " ".join(scrubber.text(what).split())
         for field, value in (("file", text), ("name", name), ("request", request), ("what", what)):
