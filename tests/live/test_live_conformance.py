@@ -75,7 +75,8 @@ class Probe(LiveProbe):
         from tasks.totango_sf.metadata.package_xml import package_member, package_xml
         from tasks.totango_sf.render.plan import build_plan
 
-        components = build_plan(load_config(live_config(self.folder))).components
+        config = load_config(live_config(self.folder), self.org.name)
+        components = build_plan(config).components
         files = mdapi_files(components)
         members = [package_member(c.type, c.full_name) for c in components]
         return {**files, "package.xml": package_xml(members, API)}

@@ -51,7 +51,7 @@ def test_deploy_verify_and_rollback_leave_the_org_as_found(writable, tmp_path: P
 
     org = writable
     config_path = live_config(tmp_path)
-    config = load_config(config_path, None)
+    config = load_config(config_path, org.name)  # as --org reads it, overlay included
     target = ("--org", org.name, "--config", str(config_path))
     # --yes: a Developer Edition org is production to the product; the guard let it in.
     changing = (*target, "--yes")
