@@ -32,7 +32,7 @@ def schema() -> MetadataSchema:
 pytest_plugins = ["tests.org_emulator.fixtures"]
 
 TESTS = Path(__file__).parent
-TIERS = ("unit", "e2e", "emulator", "contracts", "clients")
+TIERS = ("unit", "e2e", "emulator", "contracts", "clients", "live")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -13,26 +13,22 @@ differ from the recorded one (the recorded org held other objects), the case say
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote
 
 import pytest
-import requests
-from lxml import etree
 
 from tasks.totango_sf.metadata.package_xml import package_xml
-from tasks.totango_sf.metadata.schema import load_schema
 from tasks.totango_sf.salesforce.metadata_api import zip_base64
 from tests.org_emulator.emulator import OrgEmulator
+from tests.support.org_probe import API, Answer, OrgProbe
 from tests.support.recorded_answers import (
     MD_NS,
     RECORDED,
     RECORDED_ABSENT,
     SOAP_NS,
     RecordingUnreadable,
+    answer_problems,
     body_child,
     compare_json,
     compare_xml,
@@ -41,18 +37,11 @@ from tests.support.recorded_answers import (
     sources,
 )
 
-API = "63.0"
-
 
 @dataclass
-class Answer:
-    status: int
-    content: bytes
-
-
-@dataclass
-class Probe:
-    """A fresh emulator per case (``make`` builds it) and the calls a case sends."""
+class Probe(OrgProbe):
+    """A fresh emulator per case (``make`` builds it) and the calls a case sends
+    (``OrgProbe``; the same calls reach a live org in tests/live)."""
 
     make: Callable[..., OrgEmulator]
     emulator: OrgEmulator | None = None
@@ -65,21 +54,17 @@ class Probe:
     def emu(self) -> OrgEmulator:
         return self.emulator or self.org()
 
-    # -- Metadata API ----------------------------------------------------------------
-    def soap(self, operation: str, session: str | None = None) -> Answer:
-        token = self.emu.access_token if session is None else session
-        envelope = (
-            f'<soapenv:Envelope xmlns:soapenv="{SOAP_NS}"><soapenv:Header>'
-            f'<SessionHeader xmlns="{MD_NS}"><sessionId>{token}</sessionId></SessionHeader>'
-            f"</soapenv:Header><soapenv:Body>{operation}</soapenv:Body></soapenv:Envelope>"
-        )
-        response = requests.post(
-            f"{self.emu.instance_url}/services/Soap/m/{API}/{self.emu.org_id}",
-            data=envelope.encode(),
-            headers={"Content-Type": "text/xml", "SOAPAction": "x"},
-            timeout=30,
-        )
-        return Answer(response.status_code, response.content)
+    @property
+    def instance_url(self) -> str:
+        return self.emu.instance_url
+
+    @property
+    def access_token(self) -> str:
+        return self.emu.access_token
+
+    @property
+    def org_id(self) -> str:
+        return self.emu.org_id
 
     def deploy(
         self,
@@ -90,76 +75,18 @@ class Probe:
     ) -> str:
         if files is None:
             files = self.security_package()
-        answer = self.soap(
-            f'<deploy xmlns="{MD_NS}"><ZipFile>{zip_base64(files)}</ZipFile><DeployOptions>'
-            f"<checkOnly>{str(check_only).lower()}</checkOnly><rollbackOnError>true</rollbackOnError>"
-            f"<testLevel>{test_level}</testLevel></DeployOptions></deploy>"
-        )
-        return _text(answer, "id")
+        return super().deploy(files, check_only=check_only, test_level=test_level)
 
     def security_package(self) -> dict[str, bytes]:
         """The org's own Security.settings and its package.xml: a deploy that changes nothing."""
         security = self.emu.state.component("Settings", "Security") or {}
         return {**security, "package.xml": package_xml([("Settings", "Security")], API)}
 
-    def check_deploy(self, deploy_id: str, *, details: bool = True) -> Answer:
-        return self.soap(
-            f'<checkDeployStatus xmlns="{MD_NS}"><asyncProcessId>{deploy_id}</asyncProcessId>'
-            f"<includeDetails>{str(details).lower()}</includeDetails></checkDeployStatus>"
-        )
-
     def check_deploy_until(self, deploy_id: str, statuses: set[str]) -> Answer:
-        for _ in range(20):
-            answer = self.check_deploy(deploy_id)
-            if _text(answer, "status") in statuses:
-                return answer
-        raise AssertionError(f"deploy {deploy_id} never reached {statuses}")
-
-    def retrieve(self, request: str) -> str:
-        answer = self.soap(
-            f'<retrieve xmlns="{MD_NS}"><retrieveRequest><apiVersion>{API}</apiVersion>'
-            f"{request}</retrieveRequest></retrieve>"
-        )
-        return _text(answer, "id")
-
-    def check_retrieve(self, retrieve_id: str) -> Answer:
-        for _ in range(10):
-            answer = self.soap(
-                f'<checkRetrieveStatus xmlns="{MD_NS}"><asyncProcessId>{retrieve_id}'
-                "</asyncProcessId><includeZip>true</includeZip></checkRetrieveStatus>"
-            )
-            if _text(answer, "done") == "true":
-                return answer
-        raise AssertionError(f"retrieve {retrieve_id} never finished")
-
-    # -- REST ------------------------------------------------------------------------
-    def rest(
-        self, method: str, path: str, *, body=None, token: str | None = None, form=None
-    ) -> Answer:
-        headers = {"Authorization": f"Bearer {self.emu.access_token if token is None else token}"}
-        response = requests.request(
-            method,
-            f"{self.emu.instance_url}{path}",
-            json=body,
-            data=form,
-            headers=headers,
-            timeout=30,
-        )
-        return Answer(response.status_code, response.content)
-
-    def query(self, soql: str, *, tooling: bool = False) -> Answer:
-        base = f"/services/data/v{API}/" + ("tooling/" if tooling else "")
-        return self.rest("GET", f"{base}query/?q={quote(soql)}")
-
-
-def _text(answer: Answer, tag: str) -> str:
-    assert answer.status == 200, answer.content[:500]
-    return (body_child(answer.content).findtext(f".//{{{MD_NS}}}{tag}") or "").strip()
-
-
-def wsdl_errors(element: etree._Element) -> set[str]:
-    """The schema's complaints about an answer element, without line numbers."""
-    return {e.message for e in load_schema().validate_element(copy.deepcopy(element))}
+        answer = super().check_deploy_until(deploy_id, statuses)
+        if answer is None:
+            raise AssertionError(f"deploy {deploy_id} never reached {statuses}")
+        return answer
 
 
 def _zip_without_package_xml() -> dict[str, bytes]:
@@ -193,14 +120,6 @@ def case(
         return send
 
     return register
-
-
-def rename_keys(value, renamed: dict[str, str]):
-    if isinstance(value, dict):
-        return {renamed.get(k, k): rename_keys(v, renamed) for k, v in value.items()}
-    if isinstance(value, list):
-        return [rename_keys(v, renamed) for v in value]
-    return value
 
 
 # Metadata API: deploys.
@@ -480,29 +399,9 @@ def test_the_emulator_answers_as_the_recorded_org(name, probe):
             f"{name}: the recording says HTTP {recording.status}"
         )
     answer = spec.send(probe)
-    problems = (
-        [] if answer.status == spec.status else [f"HTTP {answer.status}, recorded {spec.status}"]
+    problems = answer_problems(
+        recording, spec.status, answer.status, answer.content, spec.pooled, spec.renamed
     )
-    pooled = [load(other).answer for other in spec.pooled]
-    if recording.kind == "soap":
-        try:
-            element = body_child(answer.content)
-        except (RecordingUnreadable, etree.XMLSyntaxError) as exc:
-            head = answer.content[:300]
-            pytest.fail(f"{name}: the emulator's answer is not a SOAP envelope ({exc}): {head!r}")
-        problems += compare_xml(recording.answer, element, pooled)
-        if element.tag != f"{{{SOAP_NS}}}Fault":
-            # The WSDL's own sequence order, beside the recording's. Where the recorded
-            # answer itself breaks the WSDL (a nil zipFile), the org is right.
-            problems += [
-                f"WSDL: {e}" for e in sorted(wsdl_errors(element) - wsdl_errors(recording.answer))
-            ]
-    else:
-        try:
-            value = json.loads(answer.content)
-        except ValueError:
-            pytest.fail(f"{name}: the emulator's answer is not JSON: {answer.content[:300]!r}")
-        problems += compare_json(recording.answer, rename_keys(value, dict(spec.renamed)), pooled)
     assert not problems, f"{name} differs from the recorded answer:\n" + "\n".join(problems)
 
 

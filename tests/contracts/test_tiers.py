@@ -2,7 +2,8 @@
 
 tests/unit/<stage> is one folder per stage of tasks/totango_sf, and its tests start
 neither the org emulator nor a process (tests/unit/conftest.py refuses both);
-tests/e2e, tests/emulator, tests/contracts and tests/clients are free to. Each tier is a marker too,
+tests/e2e, tests/emulator, tests/contracts, tests/clients and tests/live (a live org's,
+docs/live-org.md) are free to. Each tier is a marker too,
 so ``pytest -m "not e2e"`` and the like select by tier.
 """
 
@@ -18,7 +19,14 @@ from tests.support.paths import REPO_ROOT
 from tests.support.unit_tier import nothing_started
 
 TESTS = REPO_ROOT / "tests"
-TIERS = ("unit", "e2e", "emulator", "contracts", "clients")  # as tests/conftest.py marks them
+TIERS = (
+    "unit",
+    "e2e",
+    "emulator",
+    "contracts",
+    "clients",
+    "live",
+)  # as tests/conftest.py marks them
 
 
 def test_every_test_module_is_in_a_tier_and_every_unit_folder_is_a_stage():
@@ -27,7 +35,7 @@ def test_every_test_module_is_in_a_tier_and_every_unit_folder_is_a_stage():
     modules = sorted(p.relative_to(TESTS) for p in TESTS.rglob("test_*.py"))
     outside = [str(m) for m in modules if m.parts[0] not in TIERS]
     assert outside == [], (
-        "every test module goes in tests/unit/<stage>, e2e, emulator, contracts or clients"
+        "every test module goes in tests/unit/<stage>, e2e, emulator, contracts, clients or live"
     )
     unit = [m for m in modules if m.parts[0] == "unit"]
     assert unit and all(len(m.parts) == 3 and m.parts[1] in stages for m in unit), unit

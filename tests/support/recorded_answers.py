@@ -32,6 +32,7 @@ answer checked is accepted wherever the recording has the key.
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 import re
@@ -402,3 +403,51 @@ def _compare_refusals(recorded: list[tuple[str, str]], answer: list[tuple[str, s
 
 def _code(value: str) -> str:
     return value.split(":")[-1]
+
+
+# -- one answer against one recording -----------------------------------------------------
+def wsdl_errors(element: etree._Element) -> set[str]:
+    """The schema's complaints about an answer element, without line numbers."""
+    from tasks.totango_sf.metadata.schema import load_schema
+
+    return {e.message for e in load_schema().validate_element(copy.deepcopy(element))}
+
+
+def rename_keys(value: Any, renamed: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {renamed.get(k, k): rename_keys(v, renamed) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rename_keys(v, renamed) for v in value]
+    return value
+
+
+def answer_problems(
+    recording: Recording,
+    expected_status: int,
+    status: int,
+    content: bytes,
+    pooled: tuple[str, ...] = (),
+    renamed: tuple[tuple[str, str], ...] = (),
+) -> list[str]:
+    """What differs in structure between an org's answer (``status``, ``content``) and
+    ``recording``: the HTTP status, then the SOAP or JSON structure; a SOAP answer that
+    is not a fault is also held to the WSDL's sequence order, except where the recorded
+    answer itself breaks the WSDL (a nil zipFile: the org is right)."""
+    problems = [] if status == expected_status else [f"HTTP {status}, recorded {expected_status}"]
+    others = [load(other).answer for other in pooled]
+    if recording.kind == "soap":
+        try:
+            element = body_child(content)
+        except (RecordingUnreadable, etree.XMLSyntaxError) as exc:
+            return [*problems, f"the answer is not a SOAP envelope ({exc}): {content[:300]!r}"]
+        problems += compare_xml(recording.answer, element, others)
+        if element.tag != f"{{{SOAP_NS}}}Fault":
+            problems += [
+                f"WSDL: {e}" for e in sorted(wsdl_errors(element) - wsdl_errors(recording.answer))
+            ]
+        return problems
+    try:
+        value = json.loads(content)
+    except ValueError:
+        return [*problems, f"the answer is not JSON: {content[:300]!r}"]
+    return problems + compare_json(recording.answer, rename_keys(value, dict(renamed)), others)
