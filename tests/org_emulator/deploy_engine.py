@@ -42,6 +42,8 @@ class Outcome:
     failures: list[Message] = field(default_factory=list)
     total: int = 0
     error_message: str | None = None
+    # DeployResult.errorStatusCode with error_message (UNKNOWN_EXCEPTION unless told).
+    error_code: str | None = None
     new_state: OrgState | None = None
 
     @property

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from tests.org_emulator import apex_tests, catalog, limits
+from tests.org_emulator import admin_lock, apex_tests, catalog, limits
 from tests.org_emulator.deploy_engine import Message, Outcome, count_components, run_deploy
 from tests.org_emulator.faults import Faults
 from tests.org_emulator.history import Call
@@ -47,6 +47,8 @@ class DeployJob:
     run_tests: list[str] = field(default_factory=list)
     tests: apex_tests.TestRun | None = None
     completed_at: datetime | None = None
+    # A quick deploy's validation (deployRecentValidation).
+    validation_of: DeployJob | None = None
 
     @property
     def ok(self) -> bool:
@@ -232,12 +234,21 @@ class MetadataApi:
         return response
 
     def _finish(self, job: DeployJob) -> None:
-        outcome = run_deploy(
-            self.state,
-            job.zip_data,
-            ignore_warnings=job.ignore_warnings,
-            forced=tuple(self.faults.component_failures),
-        )
+        if admin_lock.take(self.state):
+            # Failed as a whole, nothing applied (admin_lock.py); a quick deploy's
+            # validation stays usable, as the org did nothing with it.
+            outcome = Outcome(
+                error_message=admin_lock.LOCKED_MESSAGE, error_code=admin_lock.ALREADY_IN_PROCESS
+            )
+            if job.validation_of is not None:
+                job.validation_of.quick_deployed = False
+        else:
+            outcome = run_deploy(
+                self.state,
+                job.zip_data,
+                ignore_warnings=job.ignore_warnings,
+                forced=tuple(self.faults.component_failures),
+            )
         job.outcome = outcome
         job.completed = now_soap()
         job.completed_at = datetime.now(UTC)
@@ -321,7 +332,7 @@ class MetadataApi:
         md("done", result, done)
         if outcome is not None and outcome.error_message:
             md("errorMessage", result, outcome.error_message)
-            md("errorStatusCode", result, "UNKNOWN_EXCEPTION")
+            md("errorStatusCode", result, outcome.error_code or "UNKNOWN_EXCEPTION")
         md("id", result, job.id)
         md("ignoreWarnings", result, job.ignore_warnings)
         md("lastModifiedDate", result, job.completed or job.created)
@@ -385,6 +396,7 @@ class MetadataApi:
             rollback_on_error=True,
             call=call,
         )
+        new.validation_of = job
         call.detail["validation_id"] = validation_id
         response = md("deployRecentValidationResponse")
         md("result", response, new.id)
