@@ -27,6 +27,7 @@ from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY
 from tasks.totango_sf.org.requests import DeployRequest, RunHooks, polling
 from tasks.totango_sf.org.results import DeployOutcome, DeployRefused, Timings
 from tasks.totango_sf.org.verify import read_org, verify
+from tasks.totango_sf.salesforce.admin_lock import AdminSetupLocked, is_admin_locked
 from tasks.totango_sf.salesforce.apex_tests import (
     ApexTestLevelRefused,
     ApexTestPlan,
@@ -251,6 +252,8 @@ def deploy(
     outcome.deploy = result
     snapshot.extra["tests_run"] = result.tests.tests_run if result.tests else 0
     record_deploy(snapshot, result.id, result.success and not check_only)
+    if is_admin_locked(result):
+        raise AdminSetupLocked.of(session.name, result)
     if not result.success:
         outcome.status = "failed"
     else:
@@ -345,6 +348,8 @@ def quick(
         outcome.warnings.append(
             f"no snapshot of validation {validation_id} here: rollback will need --snapshot"
         )
+    if is_admin_locked(result):
+        raise AdminSetupLocked.of(session.name, result)
     if result.success:
         outcome.status = "deployed"
         layout_names = layouts_for_verify(config, snapshot) if found_validation else None

@@ -219,6 +219,10 @@ class DeployResult:
     tests_total: int = 0
 
     tests: ApexTestReport | None = None
+    # DeployResult.errorStatusCode beside error_message (ALREADY_IN_PROCESS: admin_lock.py).
+    error_code: str | None = None
+    # Earlier attempts the org refused for its administration lock (admin_lock.py).
+    admin_lock_retries: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -230,6 +234,8 @@ class DeployResult:
             "components_total": self.components_total,
             "failures": [asdict(f) for f in self.failures],
             "error_message": self.error_message,
+            "error_code": self.error_code,
+            "admin_lock_retries": self.admin_lock_retries,
             "elapsed_seconds": round(self.elapsed, 3),
             "interrupted": self.interrupted,
             "tests": self.tests.to_json() if self.tests else None,
@@ -251,6 +257,8 @@ class Polling:
     progress: ProgressCallback | None = None
     sleep: Sleep = time.sleep
     on_started: StartedCallback | None = None
+    # One line for the user while the run waits on the org (an admin lock's retries).
+    notice: Callable[[str], None] | None = None
 
     def keywords(self) -> dict[str, Any]:
         return {
@@ -310,6 +318,7 @@ def parse_deploy_result(content: bytes, elapsed: float = 0.0) -> DeployResult:
         components_total=_int(result, "numberComponentsTotal"),
         failures=failures,
         error_message=result.findtext(_m("errorMessage")),
+        error_code=(result.findtext(_m("errorStatusCode")) or "").strip() or None,
         elapsed=elapsed,
         tests_completed=_int(result, "numberTestsCompleted"),
         tests_total=_int(result, "numberTestsTotal"),
@@ -633,29 +642,45 @@ def deploy_files(
     polling: Polling = Polling(),
     test_plan: ApexTestPlan = NO_TESTS,
 ) -> DeployResult:
-    """One atomic deploy of a Metadata API folder's files (package.xml included)."""
+    """One atomic deploy of a Metadata API folder's files (package.xml included).
+
+    A deploy the org refuses because its administration setup is locked by another
+    change changed nothing and is sent again after a wait (``admin_lock``)."""
+    from tasks.totango_sf.salesforce.admin_lock import retry_while_locked
+
     archive = check_package_limits(files)
     backoff_deploy = _deploy_classes()[0]
-    call = backoff_deploy(
-        session.api_task,
-        base64.b64encode(archive).decode("ascii"),
-        api_version=api_version,
-        check_only=check_only,
-        polling=polling,
-        test_plan=test_plan,
-    )
-    result: DeployResult = call.run()
-    return result
+
+    def attempt() -> DeployResult:
+        call = backoff_deploy(
+            session.api_task,
+            base64.b64encode(archive).decode("ascii"),
+            api_version=api_version,
+            check_only=check_only,
+            polling=polling,
+            test_plan=test_plan,
+        )
+        result: DeployResult = call.run()
+        return result
+
+    return retry_while_locked(attempt, session.name, polling)
 
 
 def quick_deploy(
     session: Any, validation_id: str, api_version: str, polling: Polling = Polling()
 ) -> DeployResult:
-    """Apply a successful check-only deploy without re-running it."""
+    """Apply a successful check-only deploy without re-running it (sent again while the
+    org's administration setup is locked, as ``deploy_files``)."""
+    from tasks.totango_sf.salesforce.admin_lock import retry_while_locked
+
     quick = _deploy_classes()[1]
-    call = quick(session.api_task, validation_id, api_version=api_version, polling=polling)
-    result: DeployResult = call.run()
-    return result
+
+    def attempt() -> DeployResult:
+        call = quick(session.api_task, validation_id, api_version=api_version, polling=polling)
+        result: DeployResult = call.run()
+        return result
+
+    return retry_while_locked(attempt, session.name, polling)
 
 
 def follow_deploy(
