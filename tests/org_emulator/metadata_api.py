@@ -259,7 +259,13 @@ class MetadataApi:
                 self.state.org_flavour == "production",
                 apex_tests.package_types(job.zip_data),
             )
-            job.tests = apex_tests.run_tests(level, job.run_tests, self.faults.failing_tests)
+            production = self.state.org_flavour == "production"
+            job.tests = apex_tests.run_tests(
+                level,
+                job.run_tests,
+                self.faults.failing_tests,
+                apex_tests.org_coverage(self.state) if production else None,
+            )
         if job.ok and not job.check_only:
             assert outcome.new_state is not None
             self.state.adopt(outcome.new_state)
@@ -660,7 +666,8 @@ def _run_test_result(tests: apex_tests.TestRun | None, rows: bool = True) -> etr
         warning = md("codeCoverageWarnings", el)
         md("id", warning, "01p000000000001AAA")
         md("message", warning, message)
-        md("name", warning, name)
+        # The org-wide warning names no class.
+        _text_or_nil("name", warning, name)
         _nil("namespace", warning)
     for failure in tests.failures:
         namespace, name = _split_namespace(failure.class_name)
