@@ -40,7 +40,5 @@ def print_tests(result: Any) -> None:
         for warning in report.coverage_warnings:
             table.add_row(warning.name, warning.message)
         console.print(table)
-    if report.org_tests_failed:
-        from tasks.totango_sf.salesforce.apex_tests import ORG_TESTS_FAILED
-
-        err.print(styled((ORG_TESTS_FAILED, "bold red")), soft_wrap=True)
+    if report.org_tests_failed and report.explanation:
+        err.print(styled((report.explanation, "bold red")), soft_wrap=True)
