@@ -219,6 +219,8 @@ class DeployResult:
     tests_total: int = 0
 
     tests: ApexTestReport | None = None
+    # DeployResult.stateDetail: what the org is doing now ("Finalizing Deploy").
+    state_detail: str | None = None
     # DeployResult.errorStatusCode beside error_message (ALREADY_IN_PROCESS: admin_lock.py).
     error_code: str | None = None
     # Earlier attempts the org refused for its administration lock (admin_lock.py).
@@ -271,6 +273,14 @@ class Polling:
 
 # After a cancelDeploy, seconds between the status checks that confirm it settled.
 CANCEL_CONFIRM_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0)
+# cancelDeploy() (Metadata API Developer Guide): "For API versions 65.0 and higher,
+# deployments with a status of Finalizing Deploy, can't be cancelled. For API versions
+# below 65.0 ... it's possible that the cancellation will succeed, but data from the
+# deployment is also committed." The org shows that step as the deploy's stateDetail.
+FINALIZING = "Finalizing Deploy"
+CANCEL_REFUSED_FROM = 65.0
+# How long a deploy that cannot be cancelled any more is waited for, after the cancel.
+FINALIZING_WAIT = 300.0
 
 
 def _m(tag: str) -> str:
@@ -319,6 +329,7 @@ def parse_deploy_result(content: bytes, elapsed: float = 0.0) -> DeployResult:
         failures=failures,
         error_message=result.findtext(_m("errorMessage")),
         error_code=(result.findtext(_m("errorStatusCode")) or "").strip() or None,
+        state_detail=(result.findtext(_m("stateDetail")) or "").strip() or None,
         elapsed=elapsed,
         tests_completed=_int(result, "numberTestsCompleted"),
         tests_total=_int(result, "numberTestsTotal"),
@@ -459,7 +470,10 @@ def _deploy_classes() -> tuple[type, type, type]:
             self.progress = polling.progress
             self.sleep = polling.sleep
             self.on_started = polling.on_started
+            self.notice = polling.notice
             self.process_id = ""
+            # The org's last answer, to know what a cancel met.
+            self.last: DeployResult | None = None
 
         def _post(self, action: str, envelope: str) -> Any:
             return self._call_mdapi(self._build_headers(action, envelope), envelope)
@@ -504,24 +518,28 @@ def _deploy_classes() -> tuple[type, type, type]:
             except (MetadataApiError, MetadataCallFailed) as exc:
                 # The deploy runs on whether or not we can see it.
                 raise DeployOutcomeUnknown(self.process_id, f"status poll failed: {exc}") from None
-            return parse_deploy_result(response.content, time.monotonic() - started)
+            self.last = parse_deploy_result(response.content, time.monotonic() - started)
+            return self.last
+
+        def _report(self, result: DeployResult) -> None:
+            if self.progress is not None:
+                self.progress(
+                    DeployProgress(
+                        self.process_id,
+                        result.status,
+                        result.components_deployed,
+                        result.components_total,
+                        result.elapsed,
+                        result.tests_completed,
+                        result.tests_total,
+                    )
+                )
 
         def _poll(self, started: float) -> DeployResult:
             interval = FIRST_POLL_INTERVAL
             while True:
                 result = self._check(started)
-                if self.progress is not None:
-                    self.progress(
-                        DeployProgress(
-                            self.process_id,
-                            result.status,
-                            result.components_deployed,
-                            result.components_total,
-                            result.elapsed,
-                            result.tests_completed,
-                            result.tests_total,
-                        )
-                    )
+                self._report(result)
                 if result.status in DONE_STATUSES:
                     return result
                 if result.elapsed + interval > self.timeout:
@@ -541,18 +559,52 @@ def _deploy_classes() -> tuple[type, type, type]:
             """cancelDeploy, then check until the org says how the deploy ended.
 
             A cancel is a request: the deploy may finish first (Succeeded) or stay
-            in Canceling. Only a done status from the org settles the outcome.
+            in Canceling. Only a done status from the org settles the outcome. A deploy
+            the org is finalizing cannot be cancelled from API 65.0, so it is waited
+            for; below 65.0 a cancel then can succeed with its changes committed, so a
+            Canceled answer is no proof that nothing changed (``FINALIZING``).
             """
+            finalizing = self.last is not None and self.last.state_detail == FINALIZING
             self._cancel()
-            for delay in CANCEL_CONFIRM_DELAYS:
+            settled = self._settle(started, CANCEL_CONFIRM_DELAYS)
+            finalizing = finalizing or (
+                self.last is not None and self.last.state_detail == FINALIZING
+            )
+            refused = float(self.api_version) >= CANCEL_REFUSED_FROM
+            if settled is None and finalizing and refused:
+                self._say(
+                    f"deploy {self.process_id}: Salesforce does not cancel a deploy it is"
+                    " finalizing (API 65.0 and later); waiting for it to finish"
+                )
+                settled = self._settle(started, _waits(FINALIZING_WAIT))
+            if settled is not None and settled.status == "Canceled" and finalizing and not refused:
+                raise DeployOutcomeUnknown(
+                    self.process_id,
+                    "canceled while Salesforce was finalizing it, and below API 65.0 such a"
+                    " cancel can succeed with the deploy's changes committed all the same",
+                )
+            return settled
+
+        def _settle(self, started: float, delays: Iterable[float]) -> DeployResult | None:
+            """Status checks after ``delays``, until the org says the deploy is done."""
+            for delay in delays:
                 self.sleep(delay)
                 try:
                     result = self._check(started)
                 except DeployOutcomeUnknown:
                     continue
+                self._report(result)
                 if result.status in DONE_STATUSES:
                     return result
             return None
+
+        def _say(self, line: str) -> None:
+            if self.notice is not None:
+                self.notice(line)
+            else:
+                import sys
+
+                print(line, file=sys.stderr, flush=True)
 
         def _interrupted(self, started: float) -> DeployResult:
             try:
@@ -611,6 +663,16 @@ def _deploy_classes() -> tuple[type, type, type]:
             raise DeployOutcomeUnknown(self.process_id, "stopped following; it runs on in the org")
 
     return BackoffDeploy, QuickDeploy, FollowDeploy
+
+
+def _waits(total: float) -> list[float]:
+    """Poll delays that double up to the cap and add up to about ``total`` seconds."""
+    delays, interval, spent = [], FIRST_POLL_INTERVAL, 0.0
+    while spent < total:
+        delays.append(interval)
+        spent += interval
+        interval = min(interval * 2, MAX_POLL_INTERVAL)
+    return delays
 
 
 def zip_bytes(files: Mapping[str, bytes]) -> bytes:
