@@ -17,6 +17,12 @@ from tests.org_emulator.state import MD_NS, OrgState
 
 _M = f"{{{MD_NS}}}"
 DESTRUCTIVE = ("destructiveChangesPre.xml", "destructiveChanges.xml", "destructiveChangesPost.xml")
+# Deleting a Lightning page that is in use: the words recorded in SFDO-Tooling/CumulusCI
+# issue 136.
+ACTIVE_PAGE_DELETE = (
+    "You can't delete an active Lightning Page. Open the page in Lightning App Builder and"
+    " click Activation to deactivate it."
+)
 
 
 @dataclass
@@ -180,7 +186,13 @@ def run_deploy(
     before = _without(state, pre) if pre else view
     for type_name, full_name in deletions:
         users_in = before if (type_name, full_name) in pre else view
-        for user in _users_of(users_in, type_name, full_name):
+        users = _users_of(users_in, type_name, full_name)
+        if type_name == "FlexiPage" and users:
+            # A page an override assigns is an active Lightning page; the org's recorded
+            # refusal (SFDO-Tooling/CumulusCI issue 136) names no user.
+            _fail(outcome, type_name, full_name, "destructiveChanges.xml", ACTIVE_PAGE_DELETE)
+            continue
+        for user in users:
             _fail(
                 outcome,
                 type_name,
@@ -434,8 +446,7 @@ def _check_rules(view: OrgState, comp: Component, version: str = "63.0") -> list
 def _users_of(view: OrgState, type_name: str, full_name: str) -> list[str]:
     """Components that still reference a deleted page or field (Salesforce refuses those)."""
     if type_name == "FlexiPage":
-        # An assigned record page: our wording, in the form of the rule below
-        # (no recorded org response for deleting an assigned Lightning page found).
+        # An assigned record page is active (ACTIVE_PAGE_DELETE has the org's words).
         return flexipage_rules.overrides_naming(view, full_name)
     if type_name not in ("ApexPage", "CustomField"):
         return []
