@@ -39,6 +39,25 @@ IPV4_EMBEDDING = (
 )
 
 
+# Security Implementation Guide, "Restricting Login IP Ranges in the Enhanced Profile User
+# Interface": "In ranges, IPv4 addresses exist in the IPv4-mapped IPv6 address space
+# ::ffff:0:0 to ::ffff:ffff:ffff, where ::ffff:0:0 is 0.0.0.0 and ::ffff:ffff:ffff is
+# 255.255.255.255. A range can't include IP addresses inside of the IPv4-mapped IPv6
+# address space if it also includes IP addresses outside of the IPv4-mapped IPv6 address
+# space." So ::ffff:a.b.c.d is the IPv4 address a.b.c.d to Salesforce.
+MAPPED_RANGE_RULE = (
+    "a range holds IPv4 addresses (::ffff:a.b.c.d is the IPv4 address a.b.c.d to"
+    " Salesforce) or IPv6 addresses outside ::ffff:0:0/96, never both"
+)
+
+
+def as_salesforce_address(address: IPAddress) -> IPAddress:
+    """The address as Salesforce reads it: an IPv4-mapped IPv6 address is IPv4."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
 class IpRangeError(BadInput, ValueError):
     """An address specification that Salesforce would refuse or that we do."""
 
@@ -118,12 +137,14 @@ def make_range(start: str, end: str, description: str = "") -> IpRange:
                 " plain addresses"
             )
     try:
-        first = ipaddress.ip_address(start.strip())
-        last = ipaddress.ip_address(end.strip())
+        first = as_salesforce_address(ipaddress.ip_address(start.strip()))
+        last = as_salesforce_address(ipaddress.ip_address(end.strip()))
     except ValueError as exc:
         raise IpRangeError(str(exc)) from None
     if first.version != last.version:
-        raise IpRangeError(f"{start} and {end} are not the same IP family")
+        raise IpRangeError(
+            f"{start.strip()} and {end.strip()} are not the same IP family: {MAPPED_RANGE_RULE}"
+        )
     if int(first) > int(last):
         raise IpRangeError(f"range start {start} is after its end {end}")
     rng = IpRange(first, last, description)
