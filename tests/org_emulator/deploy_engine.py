@@ -214,13 +214,16 @@ def run_deploy(
     outcome.successes = [
         Message("package.xml", "package.xml", None, True, changed=True),
         *(
-            Message(
-                c.file_name,
-                c.full_name,
-                c.type_name,
-                True,
-                created=created[c.key],
-                changed=not created[c.key],
+            _with_warning(
+                Message(
+                    c.file_name,
+                    c.full_name,
+                    c.type_name,
+                    True,
+                    created=created[c.key],
+                    changed=not created[c.key],
+                ),
+                c,
             )
             for c in components.values()
         ),
@@ -228,6 +231,17 @@ def run_deploy(
     ]
     outcome.new_state = view
     return outcome
+
+
+def _with_warning(message: Message, comp: Component) -> Message:
+    """A deployed component's warning (DeployMessage.problemType Warning), if any."""
+    if comp.type_name == "Settings" and comp.full_name == "Security":
+        data = next(iter(comp.files.values()), b"")
+        warnings = rules.security_settings_warnings(data)
+        if warnings:
+            message.problem = "; ".join(warnings)
+            message.problem_type = "Warning"
+    return message
 
 
 def _collect(files: dict[str, bytes], outcome: Outcome) -> dict[tuple[str, str], Component]:
