@@ -3,7 +3,7 @@
 Salesforce stores a trusted range as ``start``/``end`` addresses of one family. It
 refuses an IPv4 range wider than 33,554,432 addresses (a /7) and an IPv6 range
 wider than a /32 (Salesforce Help, "Set Trusted IP Ranges for Your Org"). The
-totals over all ranges are capped too; ``ip_limits`` checks those.
+totals over all ranges may be capped too (unconfirmed); ``ip_limits`` warns about those.
 """
 
 from __future__ import annotations

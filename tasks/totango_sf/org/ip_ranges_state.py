@@ -1,8 +1,8 @@
 """The org's trusted ranges after the deploy: ours merged in, our stale ones out.
 
 A deploy replaces ``networkAccess`` whole, so what the org holds afterwards is
-exactly the merged file. Salesforce's cap on the total of all ranges therefore
-applies to that file, and is checked here, before anything is sent. Ranges that
+exactly the merged file. A reported cap on the total of all ranges would apply to
+that file; it is unconfirmed, so it is only warned about here (``ip_limits``). Ranges that
 carry our description but left the config are removed, so a dropped address
 does not stay trusted.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tasks.totango_sf.config.ip_limits import FamilyTotal, IpTotalsExceeded, check_totals
+from tasks.totango_sf.config.ip_limits import FamilyTotal, totals, totals_warning
 from tasks.totango_sf.config.ip_ranges import IpRange
 from tasks.totango_sf.config.model import TotangoConfig, TrustedIpRangesConfig
 from tasks.totango_sf.merge.security import (
@@ -64,13 +64,11 @@ def merged_security(config: TotangoConfig, retrieved: bytes | None) -> SecurityM
             " longer in trusted_ip_ranges.addresses and will be removed: "
             + ", ".join(str(r) for r in stale)
         )
-    try:
-        result.totals = check_totals(
-            ip_ranges_in(merged), "the org's trusted IP ranges together with ours"
-        )
-    except IpTotalsExceeded as exc:
-        result.totals = exc.totals
-        result.blocking.append(str(exc))
+    after = ip_ranges_in(merged)
+    result.totals = totals(after)
+    over = totals_warning(after, "the org's trusted IP ranges together with ours")
+    if over:
+        result.warnings.append(over)
     return result
 
 
