@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from tests.org_emulator import admin_lock, apex_tests, catalog, limits
+from tests.org_emulator import admin_lock, apex_tests, catalog, limits, managed_layouts
 from tests.org_emulator.deploy_engine import Message, Outcome, count_components, run_deploy
 from tests.org_emulator.faults import Faults
 from tests.org_emulator.history import Call
@@ -693,6 +693,13 @@ class MetadataApi:
             for props in list_components(self.state, type_name):
                 if folder and not props.full_name.startswith(f"{folder.strip()}/"):
                     continue
+                if type_name == "Layout" and props.namespace:
+                    # A managed layout is listed without its namespace on the layout's
+                    # own name (managed_layouts.py).
+                    props = replace(
+                        props,
+                        full_name=managed_layouts.listed_name(props.full_name, props.namespace),
+                    )
                 response.append(self._file_properties(props, stamp))
         return response
 
