@@ -775,7 +775,8 @@ def destructive_package(members: Iterable[tuple[str, str]], api_version: str) ->
 
 
 def list_metadata(session: Any, metadata_type: str, api_version: str) -> list[str]:
-    """Full names of every component of one type (one listMetadata call)."""
+    """Full names of every component of one type (one listMetadata call); a managed
+    layout's as retrieve takes it (``layout_names``)."""
     from cumulusci.salesforce_api.exceptions import MetadataApiError
     from cumulusci.salesforce_api.metadata import ApiListMetadata
 
@@ -794,7 +795,12 @@ def list_metadata(session: Any, metadata_type: str, api_version: str) -> list[st
         listed = call()
     except MetadataApiError as exc:
         raise MetadataCallFailed(str(exc)) from None
-    return sorted(row["fullName"] for row in listed[metadata_type] if row.get("fullName"))
+    rows = [row for row in listed[metadata_type] if row.get("fullName")]
+    if metadata_type == "Layout":
+        from tasks.totango_sf.salesforce.layout_names import retrievable_layout_name
+
+        return sorted(retrievable_layout_name(row) for row in rows)
+    return sorted(row["fullName"] for row in rows)
 
 
 class RetrieveLimitExceeded(Failed):
