@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from tasks.totango_sf.metadata.safe_xml import parse_xml
-from tests.org_emulator import catalog, field_security, flexipage_rules, rules
+from tests.org_emulator import catalog, field_security, flexipage_rules, org_own_files, rules
 from tests.org_emulator.schema_check import Problem, check_document, check_page_markup
 from tests.org_emulator.settings_merge import merge_settings
 from tests.org_emulator.state import MD_NS, OrgState
@@ -437,13 +437,21 @@ def _apply(view: OrgState, comp: Component) -> None:
 def _check_rules(view: OrgState, comp: Component, version: str = "63.0") -> list[Problem]:
     data = next((d for p, d in comp.files.items() if not p.endswith(".page")), b"")
     if comp.type_name == "FlexiPage":
-        return flexipage_rules.check_flexipage(view, data, version)
+        return [
+            *flexipage_rules.check_flexipage(view, data, version),
+            *org_own_files.flexipage_problems(view, data),
+        ]
+    if comp.type_name == "Profile":
+        return org_own_files.profile_problems(data)
     if comp.type_name == "CustomObject":
         return flexipage_rules.check_object_overrides(view, comp.full_name, data)
     if comp.type_name == "CustomApplication":
         return flexipage_rules.check_app_overrides(view, data)
     if comp.type_name == "Layout":
-        return rules.check_layout(view, comp.full_name, data)
+        return [
+            *rules.check_layout(view, comp.full_name, data),
+            *org_own_files.layout_problems(view, data),
+        ]
     if comp.type_name == "PermissionSet":
         return rules.check_permission_set(view, data)
     if comp.type_name == "CustomTab":
