@@ -31,6 +31,7 @@ from tasks.totango_sf.org.component_parts import (
     record_pages_part,
     security_part,
 )
+from tasks.totango_sf.org.known_bad import known_bad_warnings
 from tasks.totango_sf.render.plan import NO_INTEGRATION_USER_WARNING, build_plan
 
 __all__ = ["SECURITY_PATH", "ComponentDiff", "OrgPrerequisiteMissing", "object_path"]
@@ -210,4 +211,5 @@ def desired_state(
         state.warnings += part.warnings
         state.blocking += part.blocking
     state.blocking += pages.blocking
+    state.warnings += known_bad_warnings(state.deploy_files(), state.originals)
     return state

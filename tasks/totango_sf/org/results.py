@@ -97,6 +97,12 @@ class DeployOutcome:
             and (self.verify is None or self.verify.in_sync)
         )
 
+    def failure_origins(self) -> list[Any]:
+        """Each component failure traced: file, element, whether ours or the org's own."""
+        from tasks.totango_sf.org.failure_origin import trace_failures
+
+        return trace_failures(self.deploy, self.state)
+
     def to_json(self, with_diff: bool = False) -> dict[str, Any]:
         return {
             "ok": self.ok,
@@ -108,6 +114,8 @@ class DeployOutcome:
             if self.state and self.state.record_pages
             else [],
             "deploy": self.deploy.to_json() if self.deploy else None,
+            # One per deploy.failures entry, in its order (org/failure_origin.py).
+            "failure_origins": [f.to_json() for f in self.failure_origins()],
             "deploy_id": self.deploy.id if self.deploy else None,
             "validation_id": self.deploy.id
             if self.deploy and self.deploy.check_only and self.deploy.success
