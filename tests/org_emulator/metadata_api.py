@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from tests.org_emulator import admin_lock, apex_tests, catalog, limits, managed_layouts
+from tests.org_emulator import admin_lock, apex_tests, catalog, check_only, limits, managed_layouts
 from tests.org_emulator.deploy_engine import Message, Outcome, count_components, run_deploy
 from tests.org_emulator.faults import Faults
 from tests.org_emulator.history import Call
@@ -269,11 +269,14 @@ class MetadataApi:
             if job.validation_of is not None:
                 job.validation_of.quick_deployed = False
         else:
+            forced = tuple(self.faults.component_failures)
+            if job.check_only:
+                forced += check_only.validation_failures(self.state)
             outcome = run_deploy(
                 self.state,
                 job.zip_data,
                 ignore_warnings=job.ignore_warnings,
-                forced=tuple(self.faults.component_failures),
+                forced=forced,
             )
         job.outcome = outcome
         job.completed = now_soap()
