@@ -20,6 +20,7 @@ from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.errors import LocalFileError
 from tasks.totango_sf.merge.record_page_plan import retrieve_members as record_page_members
 from tasks.totango_sf.metadata.validation import require_valid
+from tasks.totango_sf.org.check_only import validation_only_note
 from tasks.totango_sf.org.desired_state import DesiredState
 from tasks.totango_sf.org.integration_user import assign_integration_user
 from tasks.totango_sf.org.permset_assignment import PermissionSetMissing, assign_permission_set
@@ -256,6 +257,9 @@ def deploy(
         raise AdminSetupLocked.of(session.name, result)
     if not result.success:
         outcome.status = "failed"
+        note = validation_only_note(result, session.name)
+        if note:
+            outcome.warnings.append(note)
     else:
         outcome.status = "validated" if check_only else "deployed"
         if not check_only:
