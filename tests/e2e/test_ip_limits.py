@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tests.support.cli import as_json, cli, deploy_kinds, write_config
 
 
-def test_org_ranges_plus_ours_over_the_total_exit_2_before_sending(emulator, use_org, tmp_path):
-    use_org(emulator)
+@pytest.mark.parametrize("flavour", ["production", "sandbox"])
+def test_org_ranges_plus_ours_over_the_unconfirmed_total_deploy_with_a_warning(
+    emulator_factory, use_org, tmp_path, flavour
+):
+    emulator = use_org(emulator_factory(flavour=flavour))
     security = emulator.state.metadata_xml("Settings", "Security")
     wide = (
         b"<ipRanges><description>Branch</description><end>20.255.255.255</end>"
@@ -19,16 +24,15 @@ def test_org_ranges_plus_ours_over_the_total_exit_2_before_sending(emulator, use
         "Settings", "Security", security.replace(b"<networkAccess>", b"<networkAccess>" + wide)
     )
     config = write_config(tmp_path, addresses=["8.8.8.8"])
-    emulator.history.clear()
-    result = cli("deploy", "--org", "emu", "--config", str(config), "--json")
-    assert result.exit_code == 2, result.output
-    message = as_json(result)["message"]
-    assert "IPv4" in message and "16,777,216" in message and "16,777,484" in message
-    assert deploy_kinds(emulator) == []
-    assert cli("deploy", "--org", "emu", "--config", str(config), "--check-only").exit_code == 2
-    assert deploy_kinds(emulator) == []
     plan = cli("plan", "--org", "emu", "--config", str(config), "--json")
     assert any("16,777,216" in w for w in json.loads(plan.stdout)["warnings"])
+    result = cli("deploy", "--org", "emu", "--config", str(config), "--yes", "--json")
+    assert result.exit_code == 0, result.output
+    (warning,) = [w for w in as_json(result)["warnings"] if "16,777,216" in w]
+    assert "IPv4" in warning and "16,777,484" in warning
+    assert "no public Salesforce source confirms" in warning
+    assert deploy_kinds(emulator) == ["deploy"]
+    assert b"<start>8.8.8.8</start>" in emulator.state.metadata_xml("Settings", "Security")
 
 
 def test_stale_ranges_are_shown_by_plan_and_verify_and_removed_by_deploy(

@@ -258,7 +258,7 @@ def test_doctor_on_a_ready_org_is_all_green_and_writes_nothing(emulator_factory,
     statuses = {c.name: c.status for c in report.checks}
     assert statuses[PERMISSIONS] == "ok"
     assert set(statuses.values()) == {"ok"}, report.checks
-    assert len(report.checks) == 15
+    assert len(report.checks) == 17  # the two app-authorization checks included
     assert report.ok
     assert [c for c in emu.history if c.kind.endswith(WRITES)] == []
     assert not [c for c in emu.history if c.kind in ("deploy", "deployRecentValidation")]

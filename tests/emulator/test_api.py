@@ -261,8 +261,8 @@ def test_bad_ip_ranges_are_refused(emulator, start, end, problem):
 
 
 def test_ipv4_range_of_exactly_the_limit_is_accepted(emulator):
-    # A /7 in address count; half of it is in 10.0.0.0/8, so the Winter '26 total
-    # (16,777,216 counted addresses) is exactly reached too.
+    # A /7 in address count; half of it is in 10.0.0.0/8, so the reported (unconfirmed)
+    # total of 16,777,216 counted addresses is exactly reached too.
     deploy_security(emulator, ip_range("9.0.0.0", "10.255.255.255"))
 
 

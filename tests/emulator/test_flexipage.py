@@ -184,4 +184,6 @@ def test_object_override_deploy_changes_the_org_default_and_must_name_a_page():
     refused = run_deploy(
         state, deploy_zip({"objects/Account.object": gone}, {"CustomObject": ["Account"]}, "63.0")
     )
-    assert "In field: content - no FlexiPage named Gone_Page found" in problems(refused)
+    assert "Gone_Page does not exist or is not a valid override for action View." in problems(
+        refused
+    )

@@ -58,6 +58,9 @@ def test_a_canceled_deploy_lets_the_next_one_run(emulator_factory):
     first = start_deploy(emulator, "P1")
     second = start_deploy(emulator, "P2")
     soap_call(emulator, f'<cancelDeploy xmlns="{MD}"><String>{first}</String></cancelDeploy>')
+    # Running, so not canceled at once (cancelDeploy()): Canceling holds the queue.
+    assert deploy_requests(emulator) == {first: "Canceling", second: "Pending"}
+    assert [status_of(emulator, first) for _ in range(2)] == ["Canceling", "Canceled"]
     assert deploy_requests(emulator) == {first: "Canceled", second: "InProgress"}
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from tasks.totango_sf.metadata.safe_xml import parse_xml
-from tests.org_emulator import catalog, field_security, flexipage_rules, rules
+from tests.org_emulator import catalog, field_security, flexipage_rules, org_own_files, rules
 from tests.org_emulator.profile_deploy import overlay_profile
 from tests.org_emulator.schema_check import Problem, check_document, check_page_markup
 from tests.org_emulator.settings_merge import merge_settings
@@ -18,6 +18,12 @@ from tests.org_emulator.state import MD_NS, OrgState
 
 _M = f"{{{MD_NS}}}"
 DESTRUCTIVE = ("destructiveChangesPre.xml", "destructiveChanges.xml", "destructiveChangesPost.xml")
+# Deleting a Lightning page that is in use: the words recorded in SFDO-Tooling/CumulusCI
+# issue 136.
+ACTIVE_PAGE_DELETE = (
+    "You can't delete an active Lightning Page. Open the page in Lightning App Builder and"
+    " click Activation to deactivate it."
+)
 
 
 @dataclass
@@ -43,6 +49,8 @@ class Outcome:
     failures: list[Message] = field(default_factory=list)
     total: int = 0
     error_message: str | None = None
+    # DeployResult.errorStatusCode with error_message (UNKNOWN_EXCEPTION unless told).
+    error_code: str | None = None
     new_state: OrgState | None = None
 
     @property
@@ -179,7 +187,13 @@ def run_deploy(
     before = _without(state, pre) if pre else view
     for type_name, full_name in deletions:
         users_in = before if (type_name, full_name) in pre else view
-        for user in _users_of(users_in, type_name, full_name):
+        users = _users_of(users_in, type_name, full_name)
+        if type_name == "FlexiPage" and users:
+            # A page an override assigns is an active Lightning page; the org's recorded
+            # refusal (SFDO-Tooling/CumulusCI issue 136) names no user.
+            _fail(outcome, type_name, full_name, "destructiveChanges.xml", ACTIVE_PAGE_DELETE)
+            continue
+        for user in users:
             _fail(
                 outcome,
                 type_name,
@@ -201,13 +215,16 @@ def run_deploy(
     outcome.successes = [
         Message("package.xml", "package.xml", None, True, changed=True),
         *(
-            Message(
-                c.file_name,
-                c.full_name,
-                c.type_name,
-                True,
-                created=created[c.key],
-                changed=not created[c.key],
+            _with_warning(
+                Message(
+                    c.file_name,
+                    c.full_name,
+                    c.type_name,
+                    True,
+                    created=created[c.key],
+                    changed=not created[c.key],
+                ),
+                c,
             )
             for c in components.values()
         ),
@@ -215,6 +232,17 @@ def run_deploy(
     ]
     outcome.new_state = view
     return outcome
+
+
+def _with_warning(message: Message, comp: Component) -> Message:
+    """A deployed component's warning (DeployMessage.problemType Warning), if any."""
+    if comp.type_name == "Settings" and comp.full_name == "Security":
+        data = next(iter(comp.files.values()), b"")
+        warnings = rules.security_settings_warnings(data)
+        if warnings:
+            message.problem = "; ".join(warnings)
+            message.problem_type = "Warning"
+    return message
 
 
 def _collect(files: dict[str, bytes], outcome: Outcome) -> dict[tuple[str, str], Component]:
@@ -450,13 +478,21 @@ def _apply(view: OrgState, comp: Component) -> None:
 def _check_rules(view: OrgState, comp: Component, version: str = "63.0") -> list[Problem]:
     data = next((d for p, d in comp.files.items() if not p.endswith(".page")), b"")
     if comp.type_name == "FlexiPage":
-        return flexipage_rules.check_flexipage(view, data, version)
+        return [
+            *flexipage_rules.check_flexipage(view, data, version),
+            *org_own_files.flexipage_problems(view, data),
+        ]
+    if comp.type_name == "Profile":
+        return org_own_files.profile_problems(data)
     if comp.type_name == "CustomObject":
         return flexipage_rules.check_object_overrides(view, comp.full_name, data)
     if comp.type_name == "CustomApplication":
         return flexipage_rules.check_app_overrides(view, data)
     if comp.type_name == "Layout":
-        return rules.check_layout(view, comp.full_name, data)
+        return [
+            *rules.check_layout(view, comp.full_name, data),
+            *org_own_files.layout_problems(view, data),
+        ]
     if comp.type_name == "PermissionSet":
         return rules.check_permission_set(view, data)
     if comp.type_name == "CustomTab":
@@ -473,8 +509,7 @@ def _check_rules(view: OrgState, comp: Component, version: str = "63.0") -> list
 def _users_of(view: OrgState, type_name: str, full_name: str) -> list[str]:
     """Components that still reference a deleted page or field (Salesforce refuses those)."""
     if type_name == "FlexiPage":
-        # An assigned record page: our wording, in the form of the rule below
-        # (no recorded org response for deleting an assigned Lightning page found).
+        # An assigned record page is active (ACTIVE_PAGE_DELETE has the org's words).
         return flexipage_rules.overrides_naming(view, full_name)
     if type_name not in ("ApexPage", "CustomField"):
         return []

@@ -388,7 +388,7 @@ def _seed_ip_ranges(state: OrgState, corpus: Path, count: int) -> None:
         access = etree.SubElement(root, f"{_M}networkAccess")
     for i in range(count):
         # /28s in documentation-free public space, 16 addresses each: far under the
-        # Winter '26 total of 16,777,216 IPv4 addresses.
+        # reported (unconfirmed) total of 16,777,216 IPv4 addresses.
         a, b = 23 + i // 4096, (i // 16) % 256
         c = (i % 16) * 16
         ranges = etree.SubElement(access, f"{_M}ipRanges")

@@ -12,8 +12,11 @@ Rules modelled, each from Salesforce's documentation:
   (SOAP API Developer Guide, "StatusCode"; the wording is the one orgs return).
 - A formula field is read-only for everyone: it is computed, never written.
 - A restricted picklist refuses a value outside its value set with
-  INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST ("bad value for restricted picklist
-  field: <value>"; Salesforce Help, "Restricted Picklists Overview").
+  INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST (Salesforce Help, "Restricted Picklists
+  Overview"), the field's label first: "<label>: bad value for restricted picklist
+  field: <value>" ("PicklistExample: bad value for restricted picklist field: TEST",
+  recorded in benahm/TestDataFactory ``docs/LIMITATIONS.md``; "Job Category: ..." in
+  public integration code).
 """
 
 from __future__ import annotations
@@ -89,6 +92,10 @@ def _field_element(state: OrgState, sobject: str, field: str) -> etree._Element 
     return None
 
 
+def _label(element: etree._Element, field: str) -> str:
+    return (element.findtext(f"{_M}label") or "").strip() or field
+
+
 def _restricted_values(element: etree._Element) -> set[str] | None:
     value_set = element.find(f"{_M}valueSet")
     if value_set is None or not _truthy(value_set.findtext(f"{_M}restricted")):
@@ -122,6 +129,6 @@ def check_write(state: OrgState, user_id: str, sobject: str, values: dict) -> No
             raise RestError(
                 400,
                 "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                f"bad value for restricted picklist field: {value}",
+                f"{_label(element, field)}: bad value for restricted picklist field: {value}",
                 [field],
             )

@@ -154,13 +154,15 @@ def check_app_overrides(view: OrgState, data: bytes) -> list[Problem]:
 def check_object_overrides(view: OrgState, sobject: str, data: bytes) -> list[Problem]:
     """An object's Flexipage override must name an existing record page of that object.
 
-    A missing page is named as for an app's override. For a page that does not fit
-    the action, an org's recorded response (SFDO-Community/TractionThrive-archived-
-    pull request 135, an app's Tab override): "Traction_Thrive_Home_Page does not
-    exist or is not a valid override for action Tab." Its words are used here for a
-    FlexiPage that is not a RecordPage of this object; that an org refuses exactly
-    that case is our reading (ActionOverride: content "refers to the name of the
-    Lightning page"; a record page names its object in sobjectType, FlexiPage).
+    An object's View override naming a page the org does not hold is refused with "X
+    does not exist or is not a valid override for action View." (recorded in
+    jongpie/NebulaLogger issue 20). The same words come back for a page that does not
+    fit the action (SFDO-Community/TractionThrive-archived- pull request 135, an app's
+    Tab override: "Traction_Thrive_Home_Page does not exist or is not a valid override
+    for action Tab."); they are used here for a FlexiPage that is not a RecordPage of
+    this object, and that an org refuses exactly that case is our reading
+    (ActionOverride: content "refers to the name of the Lightning page"; a record page
+    names its object in sobjectType, FlexiPage).
     """
     problems = []
     for override in parse_xml(data).iter(f"{_M}actionOverrides"):
@@ -175,11 +177,7 @@ def check_object_overrides(view: OrgState, sobject: str, data: bytes) -> list[Pr
             and (root.findtext(f"{_M}type") or "").strip() == "RecordPage"
             and (root.findtext(f"{_M}sobjectType") or "").strip() == sobject
         )
-        if root is None:
-            # As for an app's override (check_app_overrides, same source).
-            text = f"In field: content - no FlexiPage named {content} found"
-        else:
-            text = f"{content} does not exist or is not a valid override for action {action}."
+        text = f"{content} does not exist or is not a valid override for action {action}."
         if not fits:
             problems.append(Problem(override.sourceline or 1, 1, text))
     return problems

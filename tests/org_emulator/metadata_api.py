@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from lxml import etree
 
-from tests.org_emulator import apex_tests, catalog, limits
+from tests.org_emulator import admin_lock, apex_tests, catalog, check_only, limits, managed_layouts
 from tests.org_emulator.deploy_engine import Message, Outcome, count_components, run_deploy
 from tests.org_emulator.faults import Faults
 from tests.org_emulator.history import Call
@@ -20,6 +20,19 @@ from tests.org_emulator.state import MD_NS, OrgState, now_iso, now_soap
 _M = f"{{{MD_NS}}}"
 # A validation stays quick-deployable this long ("deployRecentValidation()").
 VALIDATION_DAYS = 10
+# cancelDeploy() (Metadata API Developer Guide): a deploy still queued is canceled at
+# once (CancelDeployResult.done true); one in progress is not, "so call
+# checkDeployStatus() to check the status of the cancellation": it shows Canceling, then
+# Canceled. Here Canceling lasts this many status checks (or deploy ticks).
+CANCELING_STEPS = 2
+# "For API versions 65.0 and higher, deployments with a status of Finalizing Deploy,
+# can't be cancelled. For API versions below 65.0 ... it's possible that the
+# cancellation will succeed, but data from the deployment is also committed."
+# (cancelDeploy()). DeployResult.status has no such value, so the emulator reports the
+# last step of a deploy as InProgress with this stateDetail (our reading); no recorded
+# answer refuses such a cancel in words, so from 65.0 the cancel simply does not take.
+FINALIZING = "Finalizing Deploy"
+CANCEL_REFUSED_FROM = 65
 
 
 @dataclass
@@ -37,6 +50,11 @@ class DeployJob:
     # None while queued behind another deploy (status Pending).
     started: float | None = None
     canceled: bool = False
+    # cancelDeploy() taken while running: when, and the status checks since (Canceling).
+    cancel_requested: float | None = None
+    cancel_checks: int = 0
+    # Canceled while finalizing below API 65.0: the changes are committed all the same.
+    commit_on_cancel: bool = False
     outcome: Outcome | None = None
     completed: str | None = None
     # For validations: the metadata version they were checked against, and use.
@@ -47,6 +65,8 @@ class DeployJob:
     run_tests: list[str] = field(default_factory=list)
     tests: apex_tests.TestRun | None = None
     completed_at: datetime | None = None
+    # A quick deploy's validation (deployRecentValidation).
+    validation_of: DeployJob | None = None
 
     @property
     def ok(self) -> bool:
@@ -197,6 +217,12 @@ class MetadataApi:
         """Start the next queued deploy and finish those whose time has come; True if any did."""
         changed = False
         while (job := self._running()) is not None:
+            if job.cancel_requested is not None:
+                if not self._cancel_settled(job):
+                    break
+                self._complete_cancel(job)
+                changed = True
+                continue
             if job.started is None:
                 job.started = time.monotonic()
                 self._set_request(job, "InProgress")
@@ -224,7 +250,9 @@ class MetadataApi:
     def op_checkDeployStatus(self, op: etree._Element, call: Call) -> etree._Element:
         job = self._deploy_job(op.findtext(f"{_M}asyncProcessId"))
         call.deploy_id, call.check_only = job.id, job.check_only
-        if job.outcome is None and not job.canceled and job.started is not None:
+        if job.cancel_requested is not None and not job.canceled:
+            job.cancel_checks += 1
+        elif job.outcome is None and not job.canceled and job.started is not None:
             job.polls += 1
         self.advance()
         response = md("checkDeployStatusResponse")
@@ -232,12 +260,24 @@ class MetadataApi:
         return response
 
     def _finish(self, job: DeployJob) -> None:
-        outcome = run_deploy(
-            self.state,
-            job.zip_data,
-            ignore_warnings=job.ignore_warnings,
-            forced=tuple(self.faults.component_failures),
-        )
+        if admin_lock.take(self.state):
+            # Failed as a whole, nothing applied (admin_lock.py); a quick deploy's
+            # validation stays usable, as the org did nothing with it.
+            outcome = Outcome(
+                error_message=admin_lock.LOCKED_MESSAGE, error_code=admin_lock.ALREADY_IN_PROCESS
+            )
+            if job.validation_of is not None:
+                job.validation_of.quick_deployed = False
+        else:
+            forced = tuple(self.faults.component_failures)
+            if job.check_only:
+                forced += check_only.validation_failures(self.state)
+            outcome = run_deploy(
+                self.state,
+                job.zip_data,
+                ignore_warnings=job.ignore_warnings,
+                forced=forced,
+            )
         job.outcome = outcome
         job.completed = now_soap()
         job.completed_at = datetime.now(UTC)
@@ -248,7 +288,13 @@ class MetadataApi:
                 self.state.org_flavour == "production",
                 apex_tests.package_types(job.zip_data),
             )
-            job.tests = apex_tests.run_tests(level, job.run_tests, self.faults.failing_tests)
+            production = self.state.org_flavour == "production"
+            job.tests = apex_tests.run_tests(
+                level,
+                job.run_tests,
+                self.faults.failing_tests,
+                apex_tests.org_coverage(self.state) if production else None,
+            )
         if job.ok and not job.check_only:
             assert outcome.new_state is not None
             self.state.adopt(outcome.new_state)
@@ -269,6 +315,8 @@ class MetadataApi:
     def _status(self, job: DeployJob) -> str:
         if job.canceled:
             return "Canceled"
+        if job.cancel_requested is not None:
+            return "Canceling"
         if job.outcome is None:
             if job.started is None:
                 return "Pending"
@@ -321,7 +369,7 @@ class MetadataApi:
         md("done", result, done)
         if outcome is not None and outcome.error_message:
             md("errorMessage", result, outcome.error_message)
-            md("errorStatusCode", result, "UNKNOWN_EXCEPTION")
+            md("errorStatusCode", result, outcome.error_code or "UNKNOWN_EXCEPTION")
         md("id", result, job.id)
         md("ignoreWarnings", result, job.ignore_warnings)
         md("lastModifiedDate", result, job.completed or job.created)
@@ -340,8 +388,10 @@ class MetadataApi:
         # ic2753_check_deploy_validation_in_progress.xml), so none is sent.
         if status != "Pending":
             md("startDate", result, job.created)
+        if status == "InProgress" and self._finalizing(job):
+            md("stateDetail", result, FINALIZING)
         md("status", result, status)
-        md("success", result, job.ok)
+        md("success", result, job.ok and not job.canceled)
         return result
 
     def op_deployRecentValidation(self, op: etree._Element, call: Call) -> etree._Element:
@@ -385,6 +435,7 @@ class MetadataApi:
             rollback_on_error=True,
             call=call,
         )
+        new.validation_of = job
         call.detail["validation_id"] = validation_id
         response = md("deployRecentValidationResponse")
         md("result", response, new.id)
@@ -392,22 +443,70 @@ class MetadataApi:
 
     def op_cancelDeploy(self, op: etree._Element, call: Call) -> etree._Element:
         parameter = _single_parameter(op)
-        job = self._deploy_job(None if parameter is None else parameter.text)
+        job_id = "" if parameter is None else (parameter.text or "").strip()
+        job = self.deploys.get(job_id)
+        if job is None:
+            # cancelDeploy(): "INVALID_ID_FIELD with the message Invalid deploy ID".
+            raise SoapFault("sf:INVALID_ID_FIELD", "INVALID_ID_FIELD: Invalid deploy ID")
         call.deploy_id = job.id
-        if job.outcome is not None:
-            raise SoapFault(
-                "sf:INVALID_ID_FIELD", f"INVALID_ID_FIELD: Deployment {job.id} already completed"
-            )
+        self.advance()
+        if job.outcome is not None or job.canceled:
+            # cancelDeploy(): "INVALID_ID_FIELD with the message Deployment already
+            # completed".
+            raise SoapFault("sf:INVALID_ID_FIELD", "INVALID_ID_FIELD: Deployment already completed")
+        done = False
+        if self._status(job) == "Pending":
+            # Still queued: canceled at once.
+            job.canceled = True
+            job.completed = now_soap()
+            job.call.success = False
+            self._set_request(job, "Canceled")
+            done = True
+        elif job.cancel_requested is None:
+            finalizing = self._finalizing(job)
+            if finalizing and _call_version(call) >= CANCEL_REFUSED_FROM:
+                call.detail["cancel_not_taken"] = FINALIZING
+            else:
+                job.cancel_requested = time.monotonic()
+                job.commit_on_cancel = finalizing
+                self._set_request(job, "Canceling")
+        self.advance()
+        response = md("cancelDeployResponse")
+        result = md("result", response)
+        md("done", result, done)
+        md("id", result, job.id)
+        return response
+
+    def _finalizing(self, job: DeployJob) -> bool:
+        """The last step of a running deploy (see FINALIZING)."""
+        return (
+            job.started is not None
+            and job.outcome is None
+            and job.polls_needed >= 2
+            and self._progress(job) >= job.polls_needed - 1
+        )
+
+    def _cancel_settled(self, job: DeployJob) -> bool:
+        assert job.cancel_requested is not None
+        ticks = (
+            int((time.monotonic() - job.cancel_requested) / self.deploy_tick)
+            if self.deploy_tick
+            else 0
+        )
+        return max(job.cancel_checks, ticks) >= CANCELING_STEPS
+
+    def _complete_cancel(self, job: DeployJob) -> None:
+        """Canceling is over: nothing applied, or (finalizing below 65.0) all of it."""
+        if job.commit_on_cancel:
+            outcome = run_deploy(self.state, job.zip_data, ignore_warnings=job.ignore_warnings)
+            if outcome.ok and not job.check_only:
+                assert outcome.new_state is not None
+                self.state.adopt(outcome.new_state)
+                job.call.detail["committed_on_cancel"] = True
         job.canceled = True
         job.completed = now_soap()
         job.call.success = False
         self._set_request(job, "Canceled")
-        self.advance()
-        response = md("cancelDeployResponse")
-        result = md("result", response)
-        md("done", result, True)
-        md("id", result, job.id)
-        return response
 
     # -- retrieve -------------------------------------------------------------------
     def op_retrieve(self, op: etree._Element, call: Call) -> etree._Element:
@@ -604,6 +703,13 @@ class MetadataApi:
             for props in list_components(self.state, type_name):
                 if folder and not props.full_name.startswith(f"{folder.strip()}/"):
                     continue
+                if type_name == "Layout" and props.namespace:
+                    # A managed layout is listed without its namespace on the layout's
+                    # own name (managed_layouts.py).
+                    props = replace(
+                        props,
+                        full_name=managed_layouts.listed_name(props.full_name, props.namespace),
+                    )
                 response.append(self._file_properties(props, stamp))
         return response
 
@@ -619,6 +725,15 @@ def _single_parameter(op: etree._Element) -> etree._Element | None:
     """
     children = [c for c in op if isinstance(c.tag, str)]
     return children[0] if len(children) == 1 else None
+
+
+def _call_version(call: Call) -> float:
+    """The API version of a SOAP call: its path's ``/services/Soap/m/<version>``."""
+    parts = call.path.split("/")
+    try:
+        return float(parts[parts.index("m") + 1])
+    except (ValueError, IndexError):
+        return 63.0
 
 
 def _retrieve_state(job: RetrieveJob) -> str:
@@ -668,7 +783,8 @@ def _run_test_result(tests: apex_tests.TestRun | None, rows: bool = True) -> etr
         warning = md("codeCoverageWarnings", el)
         md("id", warning, "01p000000000001AAA")
         md("message", warning, message)
-        md("name", warning, name)
+        # The org-wide warning names no class.
+        _text_or_nil("name", warning, name)
         _nil("namespace", warning)
     for failure in tests.failures:
         namespace, name = _split_namespace(failure.class_name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from tests.org_emulator import describe, field_security, managed_package
+from tests.org_emulator import admin_lock, describe, field_security, managed_package
 from tests.org_emulator.query_columns import column_metadata
 from tests.org_emulator.rest_errors import RestError
 from tests.org_emulator.sobjects import CUSTOMIZABLE, SObjectInfo, lookup
@@ -398,3 +398,4 @@ class RestApi:
                 managed_package.install(
                     self.state, version_id=str(row.get("SubscriberPackageVersionKey"))
                 )
+                admin_lock.package_installed(self.state)

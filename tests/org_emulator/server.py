@@ -13,7 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from tests.org_emulator import soap, user_permissions
+from tests.org_emulator import app_authorization, soap, user_permissions
+from tests.org_emulator.app_authorization import CONSUMER_KEYS
 from tests.org_emulator.faults import Faults
 from tests.org_emulator.history import Call, History
 from tests.org_emulator.metadata_api import MetadataApi
@@ -305,6 +306,8 @@ class OrgEmulatorServer:
 
     def _token(self, body: bytes):
         form = {k: v[-1] for k, v in parse_qs(body.decode()).items()}
+        if form.get("grant_type") == "password" and form.get("client_id") in CONSUMER_KEYS:
+            return self._app_sign_in(CONSUMER_KEYS[form["client_id"]], form.get("username", ""))
         if (
             form.get("grant_type") != "refresh_token"
             or form.get("refresh_token") != self.state.refresh_token
@@ -323,6 +326,33 @@ class OrgEmulatorServer:
                 "issued_at": str(int(time.time() * 1000)),
                 "signature": "ZW11bGF0b3I=",
                 "scope": "web full refresh_token",
+            },
+        )
+
+    def _app_sign_in(self, app: str, username: str):
+        """A user signs in through one of the org's connected apps (app_authorization.py)."""
+        user = next(
+            (u for u in self.state.rows("User") if u["Username"] == username and u["IsActive"]),
+            None,
+        )
+        if user is None:
+            return _json(
+                400, {"error": "invalid_grant", "error_description": "authentication failure"}
+            )
+        refused = app_authorization.refusal(self.state, app, str(user["Id"]))
+        if refused is not None:
+            return _json(400, {"error": refused[0], "error_description": refused[1]})
+        app_authorization.record_authorization(self.state, app, str(user["Id"]))
+        token = self.state.issue_access_token(str(user["Id"]))
+        return _json(
+            200,
+            {
+                "access_token": token,
+                "instance_url": self.current_instance_url,
+                "id": f"{self.current_instance_url}/id/{self.state.org_id}/{user['Id']}",
+                "token_type": "Bearer",
+                "issued_at": str(int(time.time() * 1000)),
+                "signature": "ZW11bGF0b3I=",
             },
         )
 

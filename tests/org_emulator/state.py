@@ -58,6 +58,10 @@ class OrgState:
         # while this is unchanged.
         self.metadata_version = 0
         self.org_flavour = "sandbox"
+        # What an org does of its own that no API call here sets: its administration
+        # lock, components it cannot redeploy, its Apex coverage (admin_lock.py,
+        # org_own_files.py, apex_tests.py each read their own keys).
+        self.quirks: dict = {}
 
     # -- identity -------------------------------------------------------------------
     @property
@@ -212,6 +216,7 @@ class OrgState:
             "package_version": self.package_version,
             "metadata_version": self.metadata_version,
             "org_flavour": self.org_flavour,
+            "quirks": self.quirks,
         }
 
     @classmethod
@@ -230,6 +235,7 @@ class OrgState:
         state.access_tokens = set(data["access_tokens"])
         state.token_users = dict(data.get("token_users", {}))
         state.integration_user_id = data.get("integration_user_id", "")
+        state.quirks = dict(data.get("quirks", {}))
         for key in (
             "refresh_token",
             "user_id",
@@ -257,6 +263,7 @@ class OrgState:
         clone.__dict__.update(self.__dict__)
         clone.components = copy.deepcopy(self.components)
         clone.records = copy.deepcopy(self.records)
+        clone.quirks = copy.deepcopy(self.quirks)
         return clone
 
     def adopt(self, other: OrgState) -> None:

@@ -7,6 +7,10 @@ Salesforce's own sf CLI uses to generate tabs: salesforcecli/plugin-sobject,
 ``src/commands/schema/generate/tab.ts`` (``tabDefs``, BSD-3-Clause), the same
 styles Setup's tab-style picker shows. ``Custom57: Building`` is not one of
 them: 57 is "Building Block", the building is 24.
+
+Orgs accept motifs beyond this list (the NPSP package ships "Custom41: Stack of
+Cash", SalesforceFoundation/NPSP ``src/tabs/npe01__OppPayment__c.tab``), so the
+emulator does not refuse one that is not here; the product keeps to the list.
 """
 
 from __future__ import annotations

@@ -297,6 +297,9 @@ class TotangoDeploy(TotangoOrgTask):
         document = outcome.to_json()
         self._log_plan(document["plan"])
         self._log_deploy_result(outcome.deploy)
+        # Each failure traced: its element, the setup's or the org's own (failure_origin.py).
+        for traced in document["failure_origins"]:
+            self._log(_traced_line(traced), True)
         for warning in outcome.warnings:
             self._log(warning, True)
         if outcome.verify is not None:
@@ -438,3 +441,9 @@ class TotangoRollback(TotangoOrgTask):
         if not outcome.ok:
             raise TotangoOrgTaskFailed("rollback deploy failed; the org was not changed")
         self._log(f"rolled back to snapshot {outcome.snapshot_id}")
+
+
+def _traced_line(traced: dict[str, Any]) -> str:
+    from tasks.totango_sf.org.failure_origin import FailureOrigin
+
+    return FailureOrigin(**traced).line_text()

@@ -37,7 +37,5 @@ def print_tests(result: Any) -> None:
             [[w.name, w.message] for w in report.coverage_warnings],
             console,
         )
-    if report.org_tests_failed:
-        from tasks.totango_sf.salesforce.apex_tests import ORG_TESTS_FAILED
-
-        err.print(styled((ORG_TESTS_FAILED, "bold red")), soft_wrap=True)
+    if report.org_tests_failed and report.explanation:
+        err.print(styled((report.explanation, "bold red")), soft_wrap=True)

@@ -3,7 +3,7 @@
 Salesforce stores a trusted range as ``start``/``end`` addresses of one family. It
 refuses an IPv4 range wider than 33,554,432 addresses (a /7) and an IPv6 range
 wider than a /32 (Salesforce Help, "Set Trusted IP Ranges for Your Org"). The
-totals over all ranges are capped too; ``ip_limits`` checks those.
+totals over all ranges may be capped too (unconfirmed); ``ip_limits`` warns about those.
 """
 
 from __future__ import annotations
@@ -37,6 +37,25 @@ IPV4_EMBEDDING = (
     (ipaddress.ip_network("64:ff9b::/96"), 0),
     (ipaddress.ip_network("2002::/16"), 80),
 )
+
+
+# Security Implementation Guide, "Restricting Login IP Ranges in the Enhanced Profile User
+# Interface": "In ranges, IPv4 addresses exist in the IPv4-mapped IPv6 address space
+# ::ffff:0:0 to ::ffff:ffff:ffff, where ::ffff:0:0 is 0.0.0.0 and ::ffff:ffff:ffff is
+# 255.255.255.255. A range can't include IP addresses inside of the IPv4-mapped IPv6
+# address space if it also includes IP addresses outside of the IPv4-mapped IPv6 address
+# space." So ::ffff:a.b.c.d is the IPv4 address a.b.c.d to Salesforce.
+MAPPED_RANGE_RULE = (
+    "a range holds IPv4 addresses (::ffff:a.b.c.d is the IPv4 address a.b.c.d to"
+    " Salesforce) or IPv6 addresses outside ::ffff:0:0/96, never both"
+)
+
+
+def as_salesforce_address(address: IPAddress) -> IPAddress:
+    """The address as Salesforce reads it: an IPv4-mapped IPv6 address is IPv4."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
 class IpRangeError(BadInput, ValueError):
@@ -118,12 +137,14 @@ def make_range(start: str, end: str, description: str = "") -> IpRange:
                 " plain addresses"
             )
     try:
-        first = ipaddress.ip_address(start.strip())
-        last = ipaddress.ip_address(end.strip())
+        first = as_salesforce_address(ipaddress.ip_address(start.strip()))
+        last = as_salesforce_address(ipaddress.ip_address(end.strip()))
     except ValueError as exc:
         raise IpRangeError(str(exc)) from None
     if first.version != last.version:
-        raise IpRangeError(f"{start} and {end} are not the same IP family")
+        raise IpRangeError(
+            f"{start.strip()} and {end.strip()} are not the same IP family: {MAPPED_RANGE_RULE}"
+        )
     if int(first) > int(last):
         raise IpRangeError(f"range start {start} is after its end {end}")
     rng = IpRange(first, last, description)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from lxml import etree
 
-from tasks.totango_sf.config.ip_ranges import IpRange
+from tasks.totango_sf.config.ip_ranges import IpRange, as_salesforce_address
 from tasks.totango_sf.merge.merge_errors import MergeRefused
 from tasks.totango_sf.metadata.order import ensure_child, insert_all_in_schema_order
 from tasks.totango_sf.metadata.safe_xml import parse_xml
@@ -40,10 +40,12 @@ def _range_elements(root: etree._Element) -> list[etree._Element]:
 def _parse_existing(element: etree._Element) -> IpRange | None:
     """A retrieved range, leniently: the org accepted it, so no span limits here."""
     try:
-        start = ipaddress.ip_address(
-            (element.findtext(sibling_tag(element, "start")) or "").strip()
+        start = as_salesforce_address(
+            ipaddress.ip_address((element.findtext(sibling_tag(element, "start")) or "").strip())
         )
-        end = ipaddress.ip_address((element.findtext(sibling_tag(element, "end")) or "").strip())
+        end = as_salesforce_address(
+            ipaddress.ip_address((element.findtext(sibling_tag(element, "end")) or "").strip())
+        )
     except ValueError:
         return None
     if start.version != end.version or int(start) > int(end):

@@ -20,6 +20,7 @@ from tasks.totango_sf.config.model import TotangoConfig
 from tasks.totango_sf.errors import LocalFileError
 from tasks.totango_sf.merge.record_page_plan import retrieve_members as record_page_members
 from tasks.totango_sf.metadata.validation import require_valid
+from tasks.totango_sf.org.check_only import validation_only_note
 from tasks.totango_sf.org.desired_state import DesiredState
 from tasks.totango_sf.org.integration_user import assign_integration_user
 from tasks.totango_sf.org.permset_assignment import PermissionSetMissing, assign_permission_set
@@ -27,6 +28,7 @@ from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY
 from tasks.totango_sf.org.requests import DeployRequest, RunHooks, polling
 from tasks.totango_sf.org.results import DeployOutcome, DeployRefused, Timings
 from tasks.totango_sf.org.verify import read_org, verify
+from tasks.totango_sf.salesforce.admin_lock import AdminSetupLocked, is_admin_locked
 from tasks.totango_sf.salesforce.apex_tests import (
     ApexTestLevelRefused,
     ApexTestPlan,
@@ -258,8 +260,13 @@ def deploy(
     outcome.deploy = result
     snapshot.extra["tests_run"] = result.tests.tests_run if result.tests else 0
     record_deploy(snapshot, result.id, result.success and not check_only)
+    if is_admin_locked(result):
+        raise AdminSetupLocked.of(session.name, result)
     if not result.success:
         outcome.status = "failed"
+        note = validation_only_note(result, session.name)
+        if note:
+            outcome.warnings.append(note)
     else:
         outcome.status = "validated" if check_only else "deployed"
         if not check_only:
@@ -364,6 +371,8 @@ def quick(
         outcome.warnings.append(
             f"no snapshot of validation {validation_id} here: rollback will need --snapshot"
         )
+    if is_admin_locked(result):
+        raise AdminSetupLocked.of(session.name, result)
     if result.success:
         outcome.status = "deployed"
         layout_names = layouts_for_verify(config, snapshot) if found_validation else None

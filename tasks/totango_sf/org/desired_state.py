@@ -31,6 +31,7 @@ from tasks.totango_sf.org.component_parts import (
     record_pages_part,
     security_part,
 )
+from tasks.totango_sf.org.known_bad import known_bad_warnings
 from tasks.totango_sf.render.plan import NO_INTEGRATION_USER_WARNING, build_plan
 from tasks.totango_sf.state.ownership import DeployRecord, Ownership
 
@@ -244,6 +245,7 @@ def desired_state(
         state.record.record_pages.update(part.record.record_pages)
     state.warnings += stale_components(config, owned, new)
     state.blocking += pages.blocking
+    state.warnings += known_bad_warnings(state.deploy_files(), state.originals)
     return state
 
 

@@ -1,9 +1,9 @@
 """The org's trusted ranges after the deploy: ours merged in, our stale ones out.
 
 A deploy replaces ``networkAccess`` whole, so what the org holds afterwards is
-exactly the merged file. Salesforce's cap on the total of all ranges therefore
-applies to that file, and is checked here, before anything is sent. Ranges of ours
-that left the config are removed, so a dropped address does not stay trusted.
+exactly the merged file. A reported cap on the total of all ranges would apply to
+that file; it is unconfirmed, so it is only warned about here (``ip_limits``). Ranges of
+ours that left the config are removed, so a dropped address does not stay trusted.
 
 Ours are the ranges a deploy added (or adopted), as recorded (``state/ownership.py``);
 a range carrying our description that no deploy added is an admin's, made by hand:
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tasks.totango_sf.config.ip_limits import FamilyTotal, IpTotalsExceeded, check_totals
+from tasks.totango_sf.config.ip_limits import FamilyTotal, totals, totals_warning
 from tasks.totango_sf.config.ip_ranges import IpRange
 from tasks.totango_sf.config.model import TotangoConfig, TrustedIpRangesConfig
 from tasks.totango_sf.merge.security import (
@@ -102,13 +102,11 @@ def merged_security(
             f"found an existing range described {rng.description!r} made by hand: {how}"
             f" ({rng.start}-{rng.end})"
         )
-    try:
-        result.totals = check_totals(
-            ip_ranges_in(merged), "the org's trusted IP ranges together with ours"
-        )
-    except IpTotalsExceeded as exc:
-        result.totals = exc.totals
-        result.blocking.append(str(exc))
+    after = ip_ranges_in(merged)
+    result.totals = totals(after)
+    over = totals_warning(after, "the org's trusted IP ranges together with ours")
+    if over:
+        result.warnings.append(over)
     return result
 
 

@@ -32,6 +32,8 @@ class RunHooks:
     sleep: Sleep = time.sleep
     on_plan: Callable[..., None] | None = None
     on_started: StartedCallback | None = None
+    # A line for the user while the run waits on the org (stderr when None).
+    notice: Callable[[str], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,4 +70,4 @@ class RollbackRequest:
 
 def polling(request: DeployRequest | RollbackRequest, hooks: RunHooks) -> Polling:
     """How the run's deploy is waited for."""
-    return Polling(request.timeout, hooks.progress, hooks.sleep, hooks.on_started)
+    return Polling(request.timeout, hooks.progress, hooks.sleep, hooks.on_started, hooks.notice)

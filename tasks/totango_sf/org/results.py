@@ -97,6 +97,17 @@ class DeployOutcome:
             and (self.verify is None or self.verify.in_sync)
         )
 
+    def _validation_only(self) -> int:
+        from tasks.totango_sf.org.check_only import validation_only_failures
+
+        return len(validation_only_failures(self.deploy))
+
+    def failure_origins(self) -> list[Any]:
+        """Each component failure traced: file, element, whether ours or the org's own."""
+        from tasks.totango_sf.org.failure_origin import trace_failures
+
+        return trace_failures(self.deploy, self.state)
+
     def to_json(self, with_diff: bool = False) -> dict[str, Any]:
         return {
             "ok": self.ok,
@@ -108,6 +119,10 @@ class DeployOutcome:
             if self.state and self.state.record_pages
             else [],
             "deploy": self.deploy.to_json() if self.deploy else None,
+            # One per deploy.failures entry, in its order (org/failure_origin.py).
+            "failure_origins": [f.to_json() for f in self.failure_origins()],
+            # A failed validation whose failures only a validation meets (org/check_only.py).
+            "validation_only_failures": self._validation_only(),
             "deploy_id": self.deploy.id if self.deploy else None,
             "validation_id": self.deploy.id
             if self.deploy and self.deploy.check_only and self.deploy.success

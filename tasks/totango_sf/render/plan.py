@@ -104,9 +104,14 @@ def summarise_fields(rows: list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def plan_warnings(config: TotangoConfig) -> list[str]:
+    from tasks.totango_sf.config.ip_limits import totals_warning
+
     warnings = []
     if config.trusted_ip_ranges.uses_placeholders:
         warnings.append(PLACEHOLDER_WARNING)
+    over = totals_warning(config.trusted_ip_ranges.ranges(), "trusted_ip_ranges.addresses")
+    if over:
+        warnings.append(over)
     if not config.package.version_id:
         warnings.append(NO_PACKAGE_WARNING)
     if not config.integration.username:

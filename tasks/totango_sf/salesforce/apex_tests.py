@@ -49,6 +49,22 @@ ORG_TESTS_FAILED = (
     "The org's own Apex tests failed. The Totango setup holds no Apex, so it did not cause"
     " these failures, and nothing was changed: the deploy was rolled back as a whole."
 )
+# A production deploy that runs the org's tests also needs the org's Apex as a whole
+# covered to 75% (Metadata API Developer Guide, "deployRecentValidation()", "Running
+# Tests in a Deployment"); below it the org fails the deploy with no test failing and
+# this code coverage warning, in the recorded words ("Average test coverage across all
+# Apex Classes and Triggers is 62%, at least 75% test coverage is required.", the failed
+# validation in akohan91/libak-salesforce-ci).
+AVERAGE_COVERAGE = re.compile(
+    r"Average test coverage across all Apex Classes and Triggers is (\d+)%"
+)
+ORG_COVERAGE_TOO_LOW = (
+    "The org's own Apex code coverage ({percent}) is below the 75% Salesforce requires for a"
+    " production deploy that runs the org's tests. This is the org's coverage, not this"
+    " setup: the Totango setup holds no Apex and cannot raise or lower it, and nothing was"
+    " changed. Raise the org's coverage with its own tests (or have its Apex owners do"
+    " so), then deploy or validate again."
+)
 
 
 class ApexTestLevelRefused(BadInput):
@@ -197,8 +213,30 @@ class ApexTestReport:
     coverage_warnings: list[CoverageWarning] = field(default_factory=list)
 
     @property
+    def org_coverage_percent(self) -> int | None:
+        """The org-wide coverage the org refused (its average warning), else None."""
+        for warning in self.coverage_warnings:
+            found = AVERAGE_COVERAGE.search(warning.message)
+            if found:
+                return int(found.group(1))
+        return None
+
+    @property
+    def org_coverage_too_low(self) -> bool:
+        return self.org_coverage_percent is not None
+
+    @property
     def org_tests_failed(self) -> bool:
-        return self.failures_count > 0 or bool(self.failures)
+        return self.failures_count > 0 or bool(self.failures) or self.org_coverage_too_low
+
+    @property
+    def explanation(self) -> str | None:
+        """Why the org's tests failed the deploy, in one paragraph; None when they did not."""
+        if self.failures_count > 0 or self.failures:
+            return ORG_TESTS_FAILED
+        if self.org_coverage_too_low:
+            return ORG_COVERAGE_TOO_LOW.format(percent=f"{self.org_coverage_percent}%")
+        return None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -208,7 +246,9 @@ class ApexTestReport:
             "failed_tests": [f.to_json() for f in self.failures],
             "code_coverage_warnings": [w.to_json() for w in self.coverage_warnings],
             "org_tests_failed": self.org_tests_failed,
-            "explanation": ORG_TESTS_FAILED if self.org_tests_failed else None,
+            "org_coverage_too_low": self.org_coverage_too_low,
+            "org_coverage_percent": self.org_coverage_percent,
+            "explanation": self.explanation,
         }
 
 

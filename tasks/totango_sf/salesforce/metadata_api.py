@@ -219,6 +219,12 @@ class DeployResult:
     tests_total: int = 0
 
     tests: ApexTestReport | None = None
+    # DeployResult.stateDetail: what the org is doing now ("Finalizing Deploy").
+    state_detail: str | None = None
+    # DeployResult.errorStatusCode beside error_message (ALREADY_IN_PROCESS: admin_lock.py).
+    error_code: str | None = None
+    # Earlier attempts the org refused for its administration lock (admin_lock.py).
+    admin_lock_retries: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -230,6 +236,8 @@ class DeployResult:
             "components_total": self.components_total,
             "failures": [asdict(f) for f in self.failures],
             "error_message": self.error_message,
+            "error_code": self.error_code,
+            "admin_lock_retries": self.admin_lock_retries,
             "elapsed_seconds": round(self.elapsed, 3),
             "interrupted": self.interrupted,
             "tests": self.tests.to_json() if self.tests else None,
@@ -251,6 +259,8 @@ class Polling:
     progress: ProgressCallback | None = None
     sleep: Sleep = time.sleep
     on_started: StartedCallback | None = None
+    # One line for the user while the run waits on the org (an admin lock's retries).
+    notice: Callable[[str], None] | None = None
 
     def keywords(self) -> dict[str, Any]:
         return {
@@ -263,6 +273,14 @@ class Polling:
 
 # After a cancelDeploy, seconds between the status checks that confirm it settled.
 CANCEL_CONFIRM_DELAYS = (0.0, 0.5, 1.0, 2.0, 4.0)
+# cancelDeploy() (Metadata API Developer Guide): "For API versions 65.0 and higher,
+# deployments with a status of Finalizing Deploy, can't be cancelled. For API versions
+# below 65.0 ... it's possible that the cancellation will succeed, but data from the
+# deployment is also committed." The org shows that step as the deploy's stateDetail.
+FINALIZING = "Finalizing Deploy"
+CANCEL_REFUSED_FROM = 65.0
+# How long a deploy that cannot be cancelled any more is waited for, after the cancel.
+FINALIZING_WAIT = 300.0
 
 
 def _m(tag: str) -> str:
@@ -310,6 +328,8 @@ def parse_deploy_result(content: bytes, elapsed: float = 0.0) -> DeployResult:
         components_total=_int(result, "numberComponentsTotal"),
         failures=failures,
         error_message=result.findtext(_m("errorMessage")),
+        error_code=(result.findtext(_m("errorStatusCode")) or "").strip() or None,
+        state_detail=(result.findtext(_m("stateDetail")) or "").strip() or None,
         elapsed=elapsed,
         tests_completed=_int(result, "numberTestsCompleted"),
         tests_total=_int(result, "numberTestsTotal"),
@@ -450,7 +470,10 @@ def _deploy_classes() -> tuple[type, type, type]:
             self.progress = polling.progress
             self.sleep = polling.sleep
             self.on_started = polling.on_started
+            self.notice = polling.notice
             self.process_id = ""
+            # The org's last answer, to know what a cancel met.
+            self.last: DeployResult | None = None
 
         def _post(self, action: str, envelope: str) -> Any:
             return self._call_mdapi(self._build_headers(action, envelope), envelope)
@@ -495,24 +518,28 @@ def _deploy_classes() -> tuple[type, type, type]:
             except (MetadataApiError, MetadataCallFailed) as exc:
                 # The deploy runs on whether or not we can see it.
                 raise DeployOutcomeUnknown(self.process_id, f"status poll failed: {exc}") from None
-            return parse_deploy_result(response.content, time.monotonic() - started)
+            self.last = parse_deploy_result(response.content, time.monotonic() - started)
+            return self.last
+
+        def _report(self, result: DeployResult) -> None:
+            if self.progress is not None:
+                self.progress(
+                    DeployProgress(
+                        self.process_id,
+                        result.status,
+                        result.components_deployed,
+                        result.components_total,
+                        result.elapsed,
+                        result.tests_completed,
+                        result.tests_total,
+                    )
+                )
 
         def _poll(self, started: float) -> DeployResult:
             interval = FIRST_POLL_INTERVAL
             while True:
                 result = self._check(started)
-                if self.progress is not None:
-                    self.progress(
-                        DeployProgress(
-                            self.process_id,
-                            result.status,
-                            result.components_deployed,
-                            result.components_total,
-                            result.elapsed,
-                            result.tests_completed,
-                            result.tests_total,
-                        )
-                    )
+                self._report(result)
                 if result.status in DONE_STATUSES:
                     return result
                 if result.elapsed + interval > self.timeout:
@@ -532,18 +559,52 @@ def _deploy_classes() -> tuple[type, type, type]:
             """cancelDeploy, then check until the org says how the deploy ended.
 
             A cancel is a request: the deploy may finish first (Succeeded) or stay
-            in Canceling. Only a done status from the org settles the outcome.
+            in Canceling. Only a done status from the org settles the outcome. A deploy
+            the org is finalizing cannot be cancelled from API 65.0, so it is waited
+            for; below 65.0 a cancel then can succeed with its changes committed, so a
+            Canceled answer is no proof that nothing changed (``FINALIZING``).
             """
+            finalizing = self.last is not None and self.last.state_detail == FINALIZING
             self._cancel()
-            for delay in CANCEL_CONFIRM_DELAYS:
+            settled = self._settle(started, CANCEL_CONFIRM_DELAYS)
+            finalizing = finalizing or (
+                self.last is not None and self.last.state_detail == FINALIZING
+            )
+            refused = float(self.api_version) >= CANCEL_REFUSED_FROM
+            if settled is None and finalizing and refused:
+                self._say(
+                    f"deploy {self.process_id}: Salesforce does not cancel a deploy it is"
+                    " finalizing (API 65.0 and later); waiting for it to finish"
+                )
+                settled = self._settle(started, _waits(FINALIZING_WAIT))
+            if settled is not None and settled.status == "Canceled" and finalizing and not refused:
+                raise DeployOutcomeUnknown(
+                    self.process_id,
+                    "canceled while Salesforce was finalizing it, and below API 65.0 such a"
+                    " cancel can succeed with the deploy's changes committed all the same",
+                )
+            return settled
+
+        def _settle(self, started: float, delays: Iterable[float]) -> DeployResult | None:
+            """Status checks after ``delays``, until the org says the deploy is done."""
+            for delay in delays:
                 self.sleep(delay)
                 try:
                     result = self._check(started)
                 except DeployOutcomeUnknown:
                     continue
+                self._report(result)
                 if result.status in DONE_STATUSES:
                     return result
             return None
+
+        def _say(self, line: str) -> None:
+            if self.notice is not None:
+                self.notice(line)
+            else:
+                import sys
+
+                print(line, file=sys.stderr, flush=True)
 
         def _interrupted(self, started: float) -> DeployResult:
             try:
@@ -604,6 +665,16 @@ def _deploy_classes() -> tuple[type, type, type]:
     return BackoffDeploy, QuickDeploy, FollowDeploy
 
 
+def _waits(total: float) -> list[float]:
+    """Poll delays that double up to the cap and add up to about ``total`` seconds."""
+    delays, interval, spent = [], FIRST_POLL_INTERVAL, 0.0
+    while spent < total:
+        delays.append(interval)
+        spent += interval
+        interval = min(interval * 2, MAX_POLL_INTERVAL)
+    return delays
+
+
 def zip_bytes(files: Mapping[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -633,29 +704,45 @@ def deploy_files(
     polling: Polling = Polling(),
     test_plan: ApexTestPlan = NO_TESTS,
 ) -> DeployResult:
-    """One atomic deploy of a Metadata API folder's files (package.xml included)."""
+    """One atomic deploy of a Metadata API folder's files (package.xml included).
+
+    A deploy the org refuses because its administration setup is locked by another
+    change changed nothing and is sent again after a wait (``admin_lock``)."""
+    from tasks.totango_sf.salesforce.admin_lock import retry_while_locked
+
     archive = check_package_limits(files)
     backoff_deploy = _deploy_classes()[0]
-    call = backoff_deploy(
-        session.api_task,
-        base64.b64encode(archive).decode("ascii"),
-        api_version=api_version,
-        check_only=check_only,
-        polling=polling,
-        test_plan=test_plan,
-    )
-    result: DeployResult = call.run()
-    return result
+
+    def attempt() -> DeployResult:
+        call = backoff_deploy(
+            session.api_task,
+            base64.b64encode(archive).decode("ascii"),
+            api_version=api_version,
+            check_only=check_only,
+            polling=polling,
+            test_plan=test_plan,
+        )
+        result: DeployResult = call.run()
+        return result
+
+    return retry_while_locked(attempt, session.name, polling)
 
 
 def quick_deploy(
     session: Any, validation_id: str, api_version: str, polling: Polling = Polling()
 ) -> DeployResult:
-    """Apply a successful check-only deploy without re-running it."""
+    """Apply a successful check-only deploy without re-running it (sent again while the
+    org's administration setup is locked, as ``deploy_files``)."""
+    from tasks.totango_sf.salesforce.admin_lock import retry_while_locked
+
     quick = _deploy_classes()[1]
-    call = quick(session.api_task, validation_id, api_version=api_version, polling=polling)
-    result: DeployResult = call.run()
-    return result
+
+    def attempt() -> DeployResult:
+        call = quick(session.api_task, validation_id, api_version=api_version, polling=polling)
+        result: DeployResult = call.run()
+        return result
+
+    return retry_while_locked(attempt, session.name, polling)
 
 
 def follow_deploy(
@@ -688,7 +775,8 @@ def destructive_package(members: Iterable[tuple[str, str]], api_version: str) ->
 
 
 def list_metadata(session: Any, metadata_type: str, api_version: str) -> list[str]:
-    """Full names of every component of one type (one listMetadata call)."""
+    """Full names of every component of one type (one listMetadata call); a managed
+    layout's as retrieve takes it (``layout_names``)."""
     from cumulusci.salesforce_api.exceptions import MetadataApiError
     from cumulusci.salesforce_api.metadata import ApiListMetadata
 
@@ -707,7 +795,12 @@ def list_metadata(session: Any, metadata_type: str, api_version: str) -> list[st
         listed = call()
     except MetadataApiError as exc:
         raise MetadataCallFailed(str(exc)) from None
-    return sorted(row["fullName"] for row in listed[metadata_type] if row.get("fullName"))
+    rows = [row for row in listed[metadata_type] if row.get("fullName")]
+    if metadata_type == "Layout":
+        from tasks.totango_sf.salesforce.layout_names import retrievable_layout_name
+
+        return sorted(retrievable_layout_name(row) for row in rows)
+    return sorted(row["fullName"] for row in rows)
 
 
 class RetrieveLimitExceeded(Failed):

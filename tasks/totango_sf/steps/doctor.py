@@ -12,6 +12,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from tasks.totango_sf.salesforce.soql import soql_list, soql_string
+from tasks.totango_sf.steps.app_authorization import (
+    authorization_checks,
+    uninstalled_consequence,
+)
 from tasks.totango_sf.steps.connected_app import (
     ProfileNotFound,
     existing_access,
@@ -195,7 +199,8 @@ def connected_app_checks(session: Any, config: Any, org_name: str) -> list[Check
                 if gateway.state == "in_use_not_installed"
                 else ""
             ),
-            gateway_advice(settings.gateway, org_name),
+            f"{gateway_advice(settings.gateway, org_name)} Until then,"
+            f" {uninstalled_consequence(gateway)}.",
         )
     )
     if app is None:
@@ -464,6 +469,7 @@ def run_doctor(
     report.checks.append(check_permissions(session))
     report.checks.append(check_package(session, config, org_name))
     report.checks.extend(connected_app_checks(session, config, org_name))
+    report.checks.extend(authorization_checks(session, config, org_name, Check, include_metadata))
     report.checks.extend(integration_checks(session, config, org_name, Check))
     if include_metadata:
         report.checks.extend(metadata_checks(session, config, org_name))

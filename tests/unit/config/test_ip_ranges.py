@@ -154,11 +154,8 @@ def v4(text: str) -> int:
 @pytest.mark.parametrize(
     ("spec", "first", "last"),
     [
-        # IPv4-mapped (::ffff:0:0/96): the low 32 bits are the address.
-        ("::ffff:192.0.2.1", "192.0.2.1", "192.0.2.1"),
-        ("::ffff:198.51.100.0/120", "198.51.100.0", "198.51.100.255"),
-        ("::ffff:0.0.0.0", "0.0.0.0", "0.0.0.0"),
-        ("::ffff:255.255.255.255", "255.255.255.255", "255.255.255.255"),
+        # IPv4-mapped addresses (::ffff:0:0/96) are parsed as IPv4 ranges
+        # (tests/unit/config/test_ipv4_mapped_ranges.py).
         # NAT64 (64:ff9b::/96), the second block: a range outside the first one is
         # still looked up in the blocks after it.
         ("64:ff9b::203.0.113.9", "203.0.113.9", "203.0.113.9"),
@@ -179,9 +176,9 @@ def test_embedded_ipv4_of_a_range_outside_every_embedding_is_empty(spec):
 
 
 def test_embedded_ipv4_clips_a_range_to_the_embedding_it_overlaps():
-    # Below the mapped block and into it; from it to past its end.
-    assert embedded_ipv4(r("::fffe:ffff:fff0-::ffff:0.0.0.5")) == [(0, 5)]
-    assert embedded_ipv4(r("::ffff:255.255.255.0-::1:0:0:5")) == [
+    # Below the NAT64 block and into it; from it to past its end.
+    assert embedded_ipv4(r("64:ff9a:ffff:ffff:ffff:ffff:ffff:fff0-64:ff9b::0.0.0.5")) == [(0, 5)]
+    assert embedded_ipv4(r("64:ff9b::255.255.255.0-64:ff9b::1:0:0:5")) == [
         (v4("255.255.255.0"), v4("255.255.255.255"))
     ]
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from tasks.totango_sf.cli.apex_test_report import print_tests
+from tasks.totango_sf.cli.failure_origins import print_failure_origins
 from tasks.totango_sf.cli.fleet import (
     deploy_stage,
     orgs_and_configs,
@@ -252,6 +253,7 @@ def _finish_deploy(outcome: Any, as_json: bool, diff: bool, config: Path | None 
     elif result is not None and not result.success:
         if result.failures or result.error_message:
             print_failures(result)
+            print_failure_origins(outcome)
         print_tests(result)
         err.print(styled((f"deploy {result.id} {result.status}.", "bold red"), f" {NOT_CHANGED}"))
     elif outcome.status == "validated":

@@ -20,6 +20,7 @@ from tasks.totango_sf.cli.options import (
     OrgsGlob,
     ParallelOption,
 )
+from tasks.totango_sf.cli.org_errors import handle_org_errors, org_errors
 from tasks.totango_sf.cli.output import Column, out, print_result, print_table, step_status
 from tasks.totango_sf.cli.progress import step_progress
 from tasks.totango_sf.cli.session import guarded, session_and_config
@@ -83,13 +84,17 @@ def setup_command(
         return
 
     session, cfg = session_and_config(org, config, as_json)
-    report = guarded(
-        org,
-        as_json,
-        lambda: run_setup(
-            session, cfg, org, browser=browser, yes=yes, progress=step_progress(as_json)
-        ),
-    )
+    try:
+        report = guarded(
+            org,
+            as_json,
+            lambda: run_setup(
+                session, cfg, org, browser=browser, yes=yes, progress=step_progress(as_json)
+            ),
+        )
+    except org_errors() as exc:
+        # What stops setup itself (the org busy, a deploy refused) ends through the verdict.
+        handle_org_errors(session, as_json, exc)
     open_steps = manual_steps_open(report)
     code = setup_exit_code(report, allow_manual)
     if as_json:
