@@ -217,3 +217,18 @@ def test_uninstall_gives_an_adopted_section_back_and_leaves_a_hand_made_one(
     assert lead_now == canonical_bytes(
         before_lead.replace(b"<layoutSections>", theirs + b"<layoutSections>", 1)
     )
+
+
+def test_uninstall_deletes_the_report_folder_it_made_with_its_reports(emulator, use_org, tmp_path):
+    # package.xml names a report folder under Report (Totango_Reports), as it names the
+    # reports in it: the org deletes the folder, not only the reports.
+    use_org(emulator)
+    config = write_config(tmp_path)
+    assert cli("deploy", "--org", "emu", "--config", str(config)).exit_code == 0
+    assert emulator.state.names("ReportFolder") == ["Totango_Reports"]
+    result = cli(
+        "rollback", "--org", "emu", "--config", str(config), "--remove-components", "--json"
+    )
+    assert result.exit_code == 0, result.output
+    assert emulator.state.names("ReportFolder") == []
+    assert emulator.state.names("Report") == []

@@ -392,8 +392,14 @@ def _collect_deletions(files, state: OrgState, outcome: Outcome, ignore_warnings
     for name in DESTRUCTIVE:
         if name not in files:
             continue
-        for type_name, members in parse_package(files[name]).items():
-            for member in members:
+        for listed_type, members in parse_package(files[name]).items():
+            for listed in members:
+                # A folder is named under the type it holds (Report: Totango_Reports), as
+                # in a package.xml (_listed_as, _folder_member).
+                type_name, member = listed_type, _folder_member(listed_type, listed)
+                folder = f"{listed_type}Folder"
+                if not state.has(type_name, member) and state.has(folder, member):
+                    type_name = folder
                 if "__" in member.split(".")[-1].removesuffix("__c"):
                     _fail(outcome, type_name, member, name, "Cannot delete a managed component")
                 elif state.has(type_name, member):

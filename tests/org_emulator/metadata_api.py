@@ -478,11 +478,13 @@ class MetadataApi:
         return response
 
     def _finalizing(self, job: DeployJob) -> bool:
-        """The last step of a running deploy (see FINALIZING)."""
+        """The last step of a running deploy (see FINALIZING), for deploys of three steps or
+        more: the recorded InProgress answers of shorter deploys carry no stateDetail
+        (ss_check_deploy_in_progress.xml, ic2753_check_deploy_validation_in_progress.xml)."""
         return (
             job.started is not None
             and job.outcome is None
-            and job.polls_needed >= 2
+            and job.polls_needed >= 3
             and self._progress(job) >= job.polls_needed - 1
         )
 

@@ -22,7 +22,7 @@ from tasks.totango_sf.merge.record_page_plan import retrieve_members as record_p
 from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.org.check_only import validation_only_note
 from tasks.totango_sf.org.desired_state import DesiredState
-from tasks.totango_sf.org.integration_user import assign_integration_user
+from tasks.totango_sf.org.integration_user import IntegrationAssignment, assign_integration_user
 from tasks.totango_sf.org.permset_assignment import PermissionSetMissing, assign_permission_set
 from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY
 from tasks.totango_sf.org.requests import DeployRequest, RunHooks, polling
@@ -68,6 +68,15 @@ FOLLOW_UP_RETRY_DELAYS = (1.0, 3.0)
 
 
 # -- deploying -----------------------------------------------------------------------
+
+
+def integration_warning(integration: IntegrationAssignment) -> str:
+    """The warning of a deploy whose connection-user assignment did not go through (a
+    terminal shows the assignment on a line of its own, and drops this one)."""
+    return (
+        f"{integration.permission_set} not assigned to Totango's connection user:"
+        f" {integration.detail}"
+    )
 
 
 def check_safety(session: Any, config: TotangoConfig, yes: bool) -> str:
@@ -169,10 +178,7 @@ def after_deploy(
         step = "connection user assignment"
         outcome.integration = _retried(lambda: assign_integration_user(session, config))
         if not outcome.integration.ok:
-            outcome.warnings.append(
-                f"{config.integration.permission_set} not assigned to Totango's connection user:"
-                f" {outcome.integration.detail}"
-            )
+            outcome.warnings.append(integration_warning(outcome.integration))
         outcome.timings.measure("assign_permission_set", started)
         step = "verify"
         started = time.monotonic()

@@ -323,7 +323,9 @@ def _print_follow_ups(outcome: Any, config: Path | None) -> None:
             detail = f" ({i.detail})" if i.detail and i.state != "assigned" else ""
         out.print(styled(f"integration user: {i.permission_set}{who} ", word, detail))
         # The line above says it; the deploy's warning of the same would say it twice.
-        warnings = [w for w in warnings if "not assigned to Totango's connection user" not in w]
+        from tasks.totango_sf.org.deploy import integration_warning
+
+        warnings = [w for w in warnings if w != integration_warning(i)]
     if outcome.verify is not None:
         if outcome.verify.in_sync:
             count = len(outcome.verify.items)
