@@ -149,3 +149,24 @@ def test_setup_ends_with_exit_6_when_the_lock_outlasts_the_retries(
     assert result.exit_code == EXIT_ORG_BUSY, result.output
     assert "ALREADY_IN_PROCESS" in as_json(result)["message"]
     assert len(emulator.history.deploys) == ATTEMPTS
+
+
+@pytest.mark.parametrize("flavour", ["production", "sandbox"])
+def test_a_rollback_that_meets_a_lasting_lock_is_exit_6_and_the_org_unchanged(
+    emulator_factory, use_org, tmp_path, flavour
+):
+    emulator = use_org(emulator_factory(flavour=flavour))
+    config_file = str(write_config(tmp_path))
+    assert cli("deploy", "--org", "emu", "--config", config_file, "--yes").exit_code == 0
+    deployed = _layout(emulator)
+    admin_lock.lock(emulator.state, 99)
+    result = cli("rollback", "--org", "emu", "--config", config_file, "--yes", "--json")
+    assert result.exit_code == EXIT_ORG_BUSY, result.output
+    error = as_json(result)
+    assert error["name"] == "OrgBusy" and "nothing was changed" in error["message"]
+    assert _layout(emulator) == deployed
+    # Once the lock lifts, the same rollback goes through.
+    admin_lock.lock(emulator.state, 0)
+    again = cli("rollback", "--org", "emu", "--config", config_file, "--yes")
+    assert again.exit_code == 0, again.output
+    assert SECTION_LABEL not in _layout(emulator)

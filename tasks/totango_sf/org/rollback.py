@@ -63,6 +63,7 @@ from tasks.totango_sf.org.permset_assignment import remove_assignments
 from tasks.totango_sf.org.record_page_rollback import pages_without_widget
 from tasks.totango_sf.org.requests import RollbackRequest, RunHooks, polling
 from tasks.totango_sf.org.results import DeployRefused, Timings
+from tasks.totango_sf.salesforce.admin_lock import AdminSetupLocked, is_admin_locked
 from tasks.totango_sf.salesforce.apex_tests import (
     ApexTestLevelRefused,
     choose_test_plan,
@@ -501,6 +502,10 @@ def rollback(
         started = time.monotonic()
         outcome.deploy = _tracked_deploy(session, package, config.api_version, **deploy_options)
         outcome.timings.measure("deploy", started)
+        if is_admin_locked(outcome.deploy):
+            # Every attempt found the administration setup locked: nothing was applied,
+            # so the org is busy (exit 6), not the rollback failed (admin_lock.py).
+            raise AdminSetupLocked.of(session.name, outcome.deploy)
         if not outcome.deploy.success:
             return outcome
     # Pages, objects and ranges are back (the permission set may follow): rollback_mark.
