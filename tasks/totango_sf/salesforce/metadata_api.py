@@ -784,12 +784,10 @@ def list_metadata(session: Any, metadata_type: str, api_version: str) -> list[st
     if task.project_config is None:
         # CumulusCI's base call reads the project's API version before applying
         # as_of_version; outside a CumulusCI project (a git worktree counts) there is
-        # no project config, so give it the version asked for, and the keychain that
-        # CumulusCI renews an expired session with (INVALID_SESSION_ID on this call).
-        task.project_config = SimpleNamespace(
-            project__package__api_version=api_version,
-            keychain=getattr(session, "keychain", None),
-        )
+        # no project config, so give it the version asked for. An expired session is
+        # renewed by ``_retrying`` through the session itself (``renew_session``), never
+        # through a project config's keychain.
+        task.project_config = SimpleNamespace(project__package__api_version=api_version)
     call = _retrying(ApiListMetadata)(task, metadata_type, as_of_version=api_version)
     try:
         listed = call()
