@@ -12,12 +12,17 @@ from tests.support.cci import run_cci
 from tests.support.paths import REPO_ROOT
 
 
-def test_cci_task_info_documents_each_task():
+def test_cci_task_info_documents_each_task(tmp_path):
     project = yaml.safe_load((REPO_ROOT / "cumulusci.yml").read_text(encoding="utf-8"))
     names = sorted(project["tasks"])
 
     def task_info(name: str) -> subprocess.CompletedProcess[str]:
-        return run_cci(["task", "info", name], REPO_ROOT, timeout=120)
+        # Each process has its own home: at exit, cci rolls ~/.cumulusci/logs/cci.log
+        # over with a RotatingFileHandler, and processes that share a home race on
+        # those renames (FileNotFoundError 'cci.log.3' -> 'cci.log.4', seen in CI).
+        home = tmp_path / name
+        home.mkdir()
+        return run_cci(["task", "info", name], REPO_ROOT, extra_env={"HOME": str(home)}, timeout=120)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = dict(zip(names, pool.map(task_info, names), strict=True))
