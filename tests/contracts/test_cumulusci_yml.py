@@ -22,7 +22,9 @@ def test_cci_task_info_documents_each_task(tmp_path):
         # those renames (FileNotFoundError 'cci.log.3' -> 'cci.log.4', seen in CI).
         home = tmp_path / name
         home.mkdir()
-        return run_cci(["task", "info", name], REPO_ROOT, extra_env={"HOME": str(home)}, timeout=120)
+        return run_cci(
+            ["task", "info", name], REPO_ROOT, extra_env={"HOME": str(home)}, timeout=120
+        )
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = dict(zip(names, pool.map(task_info, names), strict=True))

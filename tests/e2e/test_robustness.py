@@ -167,19 +167,27 @@ def test_state_unwritable_after_the_start_is_a_warning_and_status_settles_it(
     assert document(stdout)["deploy_id"] == deploy_id
 
 
+@pytest.mark.parametrize(
+    ("deploys", "options"), [(1, []), (2, ["--remove-components"])], ids=["surgical", "uninstall"]
+)
 def test_rollback_with_state_unwritable_after_its_start_reports_the_org_answer(
-    emulator, project, monkeypatch, capsys
+    emulator, project, monkeypatch, capsys, deploys, options
 ):
     connect_env(monkeypatch, emulator)
-    assert run(monkeypatch, capsys, "deploy", "--org", "emu")[0] == 0
+    for _ in range(deploys):
+        assert run(monkeypatch, capsys, "deploy", "--org", "emu")[0] == 0
     fail_writes_once_started(monkeypatch)
-    code, stdout, stderr = run(monkeypatch, capsys, "rollback", "--org", "emu", "--json")
+    code, stdout, stderr = run(monkeypatch, capsys, "rollback", "--org", "emu", *options, "--json")
     assert "Traceback" not in stdout + stderr
     assert code == 0, stdout + stderr
-    assert document(stdout)["ok"] is True
+    result = document(stdout)
+    assert result["ok"] is True
     assert b"<label>Totango</label>" not in emulator.state.metadata_xml(
         "Layout", "Account-Account Layout"
     )
+    # The user is told the run state was not written, and how to settle it without it.
+    warning = next(w for w in result["warnings"] if "manifest.json" in w)
+    assert "File too large" in warning and "totango-sf status --org emu --deploy-id 0Af" in warning
 
 
 FSIZE_AFTER_START = """
@@ -469,6 +477,65 @@ def test_a_garbage_grant_ledger_is_refused_by_name_before_any_grant_or_revoke(
         assert str(path) in message and "damaged" in message
     assert prod.state.rows("SetupEntityAccess") == before
     assert path.read_text() == ledger
+
+
+def fail_ledger_writes(monkeypatch, code: int = errno.EFBIG) -> dict[str, bool]:
+    """Every write of the grant ledger fails while the switch's "full" is set."""
+    switch = {"full": True}
+    real_write = state_paths._write_whole
+
+    def write(path, data):
+        if switch["full"] and Path(path).parent.name == "grants":
+            raise OSError(code, os.strerror(code), str(path))
+        real_write(path, data)
+
+    monkeypatch.setattr(state_paths, "_write_whole", write)
+    return switch
+
+
+@pytest.mark.parametrize("code", [errno.EFBIG, errno.ENOSPC])
+def test_a_grant_whose_ledger_cannot_be_written_is_a_warning_naming_the_row(
+    emulator_factory, project, monkeypatch, capsys, code
+):
+    prod = emulator_factory(flavour="production", package_installed=True)
+    connect_env(monkeypatch, prod)
+    switch = fail_ledger_writes(monkeypatch, code)
+
+    status, stdout, stderr = run(monkeypatch, capsys, "connected-app", "--org", "emu", "--json")
+
+    assert "Traceback" not in stdout + stderr
+    assert status == 0, stdout + stderr
+    result = json.loads(stdout)
+    [row] = [r for r in result["result"]["profiles"] if r["action"] == "added"]
+    assert [r["Id"] for r in prod.state.rows("SetupEntityAccess")] == [row["access_id"]]
+    [warning] = result["warnings"]
+    assert "emu.json" in warning and row["access_id"] in warning
+    assert "--revoke will keep it" in warning
+
+    # As the warning said: the row is not ours, so --revoke keeps it once the disk has room.
+    switch["full"] = False
+    status, stdout, stderr = run(monkeypatch, capsys, "connected-app", "--org", "emu", "--revoke")
+    assert status == 0, stdout + stderr
+    assert "kept (not ours)" in stdout
+    assert [r["Id"] for r in prod.state.rows("SetupEntityAccess")] == [row["access_id"]]
+
+
+def test_a_revoke_whose_ledger_cannot_be_written_is_a_warning_in_every_mode(
+    emulator_factory, project, monkeypatch, capsys
+):
+    prod = emulator_factory(flavour="production", package_installed=True)
+    connect_env(monkeypatch, prod)
+    assert run(monkeypatch, capsys, "connected-app", "--org", "emu")[0] == 0
+    [granted] = prod.state.rows("SetupEntityAccess")
+    fail_ledger_writes(monkeypatch)
+
+    status, stdout, stderr = run(monkeypatch, capsys, "connected-app", "--org", "emu", "--revoke")
+
+    assert "Traceback" not in stdout + stderr
+    assert status == 0, stdout + stderr
+    assert prod.state.rows("SetupEntityAccess") == []
+    text = " ".join(stdout.split())
+    assert "warning:" in text and granted["Id"] in text and "harmless" in text
 
 
 @pytest.mark.parametrize("kind", ["folder", "symlink"])

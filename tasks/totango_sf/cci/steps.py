@@ -143,6 +143,8 @@ class TotangoConnectedAppAccess(_OrgStepTask):
         self.logger.info(f"Permitted Users policy: {policy_label(result.app.admin_approved)}")
         if result.policy_advice:
             self.logger.warning(result.policy_advice)
+        for warning in result.warnings:
+            self.logger.warning(warning)
         self.return_values = result.to_json()
 
 

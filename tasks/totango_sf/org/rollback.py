@@ -421,10 +421,24 @@ def rollback(
     """Take the setup out of the org (surgical), or restore the snapshot exactly.
 
     ``hooks.on_plan`` is called with (components restored, components deleted)."""
-    exact, force = request.exact, request.force
     snapshot = load_snapshot(
         snapshot_folder(request.snapshot_root), session.name, request.snapshot_id
     )
+    outcome = _rollback(session, config, request, hooks, snapshot)
+    # Run state that could not be written once the org acted is a warning, not an error
+    # (snapshot._write_manifest): the user sees it with the org's answer.
+    outcome.warnings.extend(w for w in snapshot.warnings if w not in outcome.warnings)
+    return outcome
+
+
+def _rollback(
+    session: Any,
+    config: TotangoConfig,
+    request: RollbackRequest,
+    hooks: RunHooks,
+    snapshot: Snapshot,
+) -> RollbackOutcome:
+    exact, force = request.exact, request.force
     kind = session.kind()
     if kind.is_production and not request.yes:
         raise DeployRefused(f"org {session.name!r} is a production org; re-run rollback with --yes")
@@ -523,7 +537,13 @@ def _settle(scope: Scope, mode: str, deploy_id: str | None, released: Released) 
     """The rollback's first deploy went through (or there was nothing to send): mark the
     snapshot (and, for an uninstall, every deploy it undid) and record what it released."""
     for deploy in scope.deploys:
+        # Once the org acted, a mark that cannot be written is a warning on every
+        # snapshot the rollback undid, as on the one it ran from.
+        deploy.sent = deploy.sent or scope.snapshot.sent
         mark_rolled_back(deploy, mode, deploy_id)
+        scope.snapshot.warnings.extend(
+            w for w in deploy.warnings if w not in scope.snapshot.warnings
+        )
     mark_rolled_back(scope.snapshot, mode, deploy_id)
     record_release(scope.snapshot, released)
 

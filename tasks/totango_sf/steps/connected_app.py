@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tasks.totango_sf.errors import BadInput, Failed
+from tasks.totango_sf.errors import BadInput, Failed, LocalFileError
 from tasks.totango_sf.salesforce.soql import soql_list, soql_string
 from tasks.totango_sf.state.state_paths import safe_file_name, state_path, write_private
 
@@ -89,6 +89,8 @@ class AccessResult:
     profiles: list[ProfileAccess] = field(default_factory=list)
     policy_required: bool = True
     policy_advice: str = ""
+    # The org acted but the grant ledger could not be written (_record_grants).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -106,6 +108,7 @@ class AccessResult:
             "policy": policy_label(self.app.admin_approved),
             "policy_ok": self.policy_ok,
             "policy_advice": self.policy_advice,
+            "warnings": self.warnings,
         }
 
 
@@ -251,19 +254,29 @@ def _damaged(path: Path, problem: str) -> DamagedLedger:
     )
 
 
-def _record_grants(org_name: str, ids: set[str]) -> None:
+def _record_grants(org_name: str, ids: set[str], changed: str) -> str | None:
+    """Write the ledger after the org acted; ``changed`` says what it did. A ledger that
+    cannot be written then is a warning naming the row (returned), never an error: the
+    grant or revoke is done, and failing would hide it."""
     payload = json.dumps({"setup_entity_access": sorted(ids)}, indent=2) + "\n"
-    write_private(_ledger(org_name), payload.encode("utf-8"))
+    try:
+        write_private(_ledger(org_name), payload.encode("utf-8"))
+    except LocalFileError as exc:
+        return f"{exc}: {changed}"
+    return None
 
 
 def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
     """Insert the missing SetupEntityAccess rows; rows already there are left alone."""
     from simple_salesforce.exceptions import SalesforceError
 
-    granted_by_us(org_name)  # a damaged ledger refuses the run before the first grant
+    # Read once, before the first grant (a damaged ledger refuses the run here), and kept
+    # in step with each grant: a run of the command holds the org's lock (cli/guard.py).
+    recorded = granted_by_us(org_name)
     app, permission_sets, existing = _access_state(session, config)
     client = session.salesforce()
     rows: list[ProfileAccess] = []
+    warnings: list[str] = []
     for profile, ps_id in permission_sets.items():
         if ps_id[:15] in existing:
             rows.append(ProfileAccess(profile, ps_id, "already granted", existing[ps_id[:15]]))
@@ -284,18 +297,30 @@ def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
         rows.append(ProfileAccess(profile, ps_id, "added", created.get("id")))
         if created.get("id"):
             # Recorded at once: if a later grant fails, --revoke still knows this row.
-            _record_grants(org_name, granted_by_us(org_name) | {created["id"]})
-    return _with_policy(AccessResult(app, rows), config, org_name)
+            unrecorded = _record_grants(
+                org_name,
+                recorded | {created["id"]},
+                f"{app.name!r} was granted to {profile!r} (SetupEntityAccess {created['id']}),"
+                " but it is not recorded as this tool's, so --revoke will keep it;"
+                " remove it in Setup if it must go",
+            )
+            if unrecorded:
+                warnings.append(unrecorded)  # and the next write leaves it out, as it says
+            else:
+                recorded.add(created["id"])
+    return _with_policy(AccessResult(app, rows, warnings=warnings), config, org_name)
 
 
 def revoke_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
     """Delete the rows this tool added for the configured profiles, and no others."""
     from simple_salesforce.exceptions import SalesforceError
 
-    ours = {i[:15] for i in granted_by_us(org_name)}  # damaged: refused before any call
+    recorded = granted_by_us(org_name)  # damaged: refused before any call
+    ours = {i[:15] for i in recorded}
     app, permission_sets, existing = _access_state(session, config)
     client = session.salesforce()
     rows: list[ProfileAccess] = []
+    warnings: list[str] = []
     removed: set[str] = set()
     for profile, ps_id in permission_sets.items():
         access_id = existing.get(ps_id[:15])
@@ -315,8 +340,14 @@ def revoke_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
             raise _stopped("revoking", len(removed), exc) from None
         rows.append(ProfileAccess(profile, ps_id, "removed", access_id))
         removed.add(access_id[:15])
-        _record_grants(org_name, {i for i in granted_by_us(org_name) if i[:15] not in removed})
-    return _with_policy(AccessResult(app, rows), config, org_name)
+        unrecorded = _record_grants(
+            org_name,
+            {i for i in recorded if i[:15] not in removed},
+            f"{app.name!r} was revoked from {profile!r}, but the ledger still lists"
+            f" SetupEntityAccess {access_id}; that is harmless (the row is gone)",
+        )
+        warnings += [unrecorded] if unrecorded else []
+    return _with_policy(AccessResult(app, rows, warnings=warnings), config, org_name)
 
 
 def _with_policy(result: AccessResult, config: Any, org_name: str) -> AccessResult:

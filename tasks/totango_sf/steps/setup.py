@@ -210,6 +210,7 @@ def _connected_app_stage(session: Any, config: Any, org_name: str) -> StageResul
         return StageResult("connected-app", "failed", str(exc))
     added = [p.profile for p in result.profiles if p.action == "added"]
     detail = ("granted to " + ", ".join(added)) if added else "all profiles already granted"
+    detail = "; ".join([detail, *result.warnings])
     return StageResult("connected-app", "changed" if added else "ok", detail)
 
 

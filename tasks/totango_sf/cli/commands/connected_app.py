@@ -10,7 +10,15 @@ from tasks.totango_sf.cli.default_org import org_or_default
 from tasks.totango_sf.cli.guard import changing
 from tasks.totango_sf.cli.hints import runnable_hint
 from tasks.totango_sf.cli.options import ConfigOption, JsonOption, OrgRequired
-from tasks.totango_sf.cli.output import Column, fail, out, print_result, print_table, styled
+from tasks.totango_sf.cli.output import (
+    Column,
+    fail,
+    out,
+    print_result,
+    print_table,
+    print_warnings,
+    styled,
+)
 from tasks.totango_sf.cli.session import guarded, session_and_config
 from tasks.totango_sf.errors import EXIT_OUTCOME_UNKNOWN, EXIT_STEP_FAILED
 
@@ -58,3 +66,4 @@ def connected_app_command(
     out.print(f"Permitted Users policy: {policy_label(result.app.admin_approved)}")
     if result.policy_advice:
         out.print(styled(("not set:", "bold yellow"), " ", result.policy_advice))
+    print_warnings(result.warnings)
