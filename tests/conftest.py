@@ -53,12 +53,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(autouse=True)
 def local_state_under_tmp(monkeypatch, tmp_path):
-    """Snapshots and the grant ledger go under tmp, never into the checkout."""
+    """Snapshots and the ledgers go under tmp, never into the checkout."""
     monkeypatch.setattr(
         "tasks.totango_sf.steps.connected_app.GRANTS_ROOT", tmp_path / "totango-grants"
     )
     monkeypatch.setattr(
         "tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", tmp_path / "totango-snapshots"
+    )
+    monkeypatch.setattr(
+        "tasks.totango_sf.org.permset_assignment.ASSIGNMENTS_ROOT", tmp_path / "totango-assignments"
     )
 
 

@@ -141,6 +141,9 @@ def test_bad_input_is_refused_cleanly(case, mode, org, tmp_path, monkeypatch, ca
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setattr("tasks.totango_sf.state.snapshot.SNAPSHOT_ROOT", Path(".totango/snapshots"))
     monkeypatch.setattr("tasks.totango_sf.steps.connected_app.GRANTS_ROOT", Path(".totango/grants"))
+    monkeypatch.setattr(
+        "tasks.totango_sf.org.permset_assignment.ASSIGNMENTS_ROOT", Path(".totango/assignments")
+    )
     before = (_tree(project), _tree(outside))
     org.history.clear()
     if case.get("shows"):

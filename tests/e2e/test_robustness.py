@@ -63,6 +63,9 @@ def project(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setattr(snapshots, "SNAPSHOT_ROOT", Path(".totango/snapshots"))
     monkeypatch.setattr("tasks.totango_sf.steps.connected_app.GRANTS_ROOT", Path(".totango/grants"))
+    monkeypatch.setattr(
+        "tasks.totango_sf.org.permset_assignment.ASSIGNMENTS_ROOT", Path(".totango/assignments")
+    )
     monkeypatch.setattr("tasks.totango_sf.salesforce.metadata_api.FIRST_POLL_INTERVAL", 0.001)
     return folder
 

@@ -23,7 +23,11 @@ from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.org.check_only import validation_only_note
 from tasks.totango_sf.org.desired_state import DesiredState
 from tasks.totango_sf.org.integration_user import IntegrationAssignment, assign_integration_user
-from tasks.totango_sf.org.permset_assignment import PermissionSetMissing, assign_permission_set
+from tasks.totango_sf.org.permset_assignment import (
+    PermissionSetMissing,
+    assign_permission_set,
+    assignments_made,
+)
 from tasks.totango_sf.org.record_page_rollback import WIDGETS_KEY
 from tasks.totango_sf.org.requests import DeployRequest, RunHooks, polling
 from tasks.totango_sf.org.results import DeployOutcome, DeployRefused, Timings
@@ -175,10 +179,14 @@ def after_deploy(
             )
         except PermissionSetMissing as exc:
             outcome.warnings.append(f"permission set not assigned: {exc}")
+        if outcome.assignments is not None:
+            outcome.warnings += outcome.assignments.warnings
         step = "connection user assignment"
         outcome.integration = _retried(lambda: assign_integration_user(session, config))
         if not outcome.integration.ok:
             outcome.warnings.append(integration_warning(outcome.integration))
+        elif outcome.integration.state == "assigned" and outcome.integration.detail:
+            outcome.warnings.append(outcome.integration.detail)  # made, but not recorded
         outcome.timings.measure("assign_permission_set", started)
         step = "verify"
         started = time.monotonic()
@@ -208,6 +216,8 @@ def deploy(
     # "validate, review, then --quick" the easy path.
     kind = check_safety(session, config, request.yes or check_only)
     test_plan = apex_test_plan_for(session, kind, request.test_level, request.tests, check_only)
+    # Read before anything is sent: a damaged ledger refuses the run (exit 2).
+    assignments_made(session.name)
     layout_names, state = read_org(session, config, snapshot_root, request.adopt)
     timings.measure("read_org", started)
     if state.blocking:
@@ -328,6 +338,7 @@ def quick(
         raise DeployRefused("a quick deploy needs the id of a validation (--quick ID)")
     validation_id, snapshot_root = request.quick_id, request.snapshot_root
     kind = check_safety(session, config, request.yes)
+    assignments_made(session.name)  # a damaged ledger refuses before anything is sent
     snapshot = _snapshot_of_validation(snapshot_folder(snapshot_root), session.name, validation_id)
     if snapshot is not None and snapshot.extra.get("tests_run") == 0:
         raise DeployRefused(quick_without_tests(session.name, validation_id, snapshot))

@@ -13,7 +13,11 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from tasks.totango_sf.config.model import TotangoConfig
-from tasks.totango_sf.org.permset_assignment import PermissionSetMissing, permission_set_id
+from tasks.totango_sf.org.permset_assignment import (
+    PermissionSetMissing,
+    permission_set_id,
+    record_assignments,
+)
 from tasks.totango_sf.salesforce.soql import soql_string
 
 AssignmentState = Literal[
@@ -79,6 +83,8 @@ def assign_integration_user(session: Any, config: TotangoConfig) -> IntegrationA
     }
     (result,) = session.salesforce().restful("composite/sobjects", method="POST", json=body)
     if result.get("success"):
-        return IntegrationAssignment(username, name, "assigned")
+        created = {str(result["id"])} if result.get("id") else set()
+        warning = record_assignments(session.name, created, name)
+        return IntegrationAssignment(username, name, "assigned", warning or "")
     errors = "; ".join(str(e.get("message")) for e in result.get("errors", []))
     return IntegrationAssignment(username, name, "failed", errors)

@@ -59,7 +59,12 @@ from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.metadata.xml import canonical_bytes
 from tasks.totango_sf.org.desired_state import SECURITY_PATH, object_path
 from tasks.totango_sf.org.org_default_rollback import plan_object_rollback
-from tasks.totango_sf.org.permset_assignment import remove_assignments
+from tasks.totango_sf.org.permset_assignment import (
+    assignments_made,
+    recorded_assignments_present,
+    remove_assignments,
+    remove_recorded_assignments,
+)
 from tasks.totango_sf.org.record_page_rollback import pages_without_widget
 from tasks.totango_sf.org.requests import RollbackRequest, RunHooks, polling
 from tasks.totango_sf.org.results import DeployRefused, Timings
@@ -453,6 +458,9 @@ def _rollback(
     except ApexTestLevelRefused as exc:
         raise DeployRefused(str(exc)) from None
     warnings = check_snapshot_org(session, snapshot)
+    # An uninstall also removes the assignments this tool made, on whatever permission set
+    # (an admin's stays); read before anything is sent, so a damaged ledger refuses.
+    assignments = assignments_made(session.name) if request.remove_components else set()
     root = snapshot_folder(request.snapshot_root)
     scope = rollback_scope(root, snapshot, request.remove_components)
     restored, deleted = rollback_plan(scope, request.remove_components, request.delete_fields)
@@ -501,7 +509,7 @@ def _rollback(
     last = _after_assignments(deleted, _permission_sets(config))
     first = [key for key in deleted if key not in last]
     released.components = list(first)
-    if not files and not first and not last:
+    if not files and not first and not last and not assignments:
         outcome.status = "nothing_to_do"
         _settle(scope, outcome.mode, None, released)  # nothing of the deploy is left
         return outcome
@@ -524,6 +532,8 @@ def _rollback(
             return outcome
     # Pages, objects and ranges are back (the permission set may follow): rollback_mark.
     _settle(scope, outcome.mode, outcome.deploy.id if outcome.deploy else None, released)
+    if assignments and not _remove_recorded_assignments(session, outcome):
+        return outcome
     if last:
         record_pending_release(snapshot, Released(components=list(last)))
         if not _remove_after_assignments(session, config, outcome, last, deploy_options):
@@ -546,6 +556,31 @@ def _settle(scope: Scope, mode: str, deploy_id: str | None, released: Released) 
         )
     mark_rolled_back(scope.snapshot, mode, deploy_id)
     record_release(scope.snapshot, released)
+
+
+def _remove_recorded_assignments(session: Any, outcome: RollbackOutcome) -> bool:
+    """The assignments this tool made (``permset_assignment``): a failure once something
+    changed leaves the rollback partly done, to finish by running it again."""
+    try:
+        recorded, present = recorded_assignments_present(session)
+    except Exception as exc:  # noqa: BLE001 - after a change, any failure is "partly done"
+        if outcome.deploy is None:
+            raise  # nothing was changed: the error is the outcome
+        return _assignments_left(outcome, exc)
+    try:
+        outcome.assignments_removed += remove_recorded_assignments(session, recorded, present)
+    except Exception as exc:  # noqa: BLE001 - a delete may have gone through
+        return _assignments_left(outcome, exc)
+    return True
+
+
+def _assignments_left(outcome: RollbackOutcome, exc: BaseException) -> bool:
+    outcome.status = "partly_done"
+    outcome.warnings.append(
+        f"rolled back, but the permission-set assignments this tool made were not all"
+        f" removed: {exc}. Re-run the same rollback to finish."
+    )
+    return False
 
 
 def _pages_and_objects(

@@ -10,15 +10,14 @@ Robot task and the Setup path that set it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tasks.totango_sf.errors import BadInput, Failed, LocalFileError
+from tasks.totango_sf.errors import Failed
 from tasks.totango_sf.salesforce.soql import soql_list, soql_string
-from tasks.totango_sf.state.state_paths import safe_file_name, state_path, write_private
+from tasks.totango_sf.state.row_ledger import RowLedger
 
 POLICY_TASK = "totango_connected_app_policy"
 GATEWAY_TASK = "totango_install_gateway"
@@ -217,53 +216,21 @@ def integration_permission_set(session: Any, config: Any) -> dict[str, str]:
 # SetupEntityAccess rows this tool inserted, per org, so --revoke removes exactly
 # those and never a grant an admin made by hand. Relative: under the project root.
 GRANTS_ROOT = Path(".totango/grants")
+GRANTS = RowLedger("setup_entity_access", "connected-app grant ledger", "--revoke")
 
 
 def _ledger(org_name: str) -> Path:
-    return state_path(GRANTS_ROOT) / f"{safe_file_name(org_name)}.json"
-
-
-class DamagedLedger(BadInput):
-    """The grant ledger cannot be read or is not a list of ids: --revoke cannot know which
-    rows are ours, and a grant would overwrite what it recorded. Nothing is sent."""
+    return GRANTS.path(GRANTS_ROOT, org_name)
 
 
 def granted_by_us(org_name: str) -> set[str]:
     """The SetupEntityAccess ids this tool granted in ``org_name``; a damaged ledger is
     a ``DamagedLedger`` naming the file (exit 2), never a guess."""
-    path = _ledger(org_name)
-    if not path.exists() and not path.is_symlink():
-        return set()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else f"not JSON: {exc}"
-        raise _damaged(path, str(reason or exc)) from None
-    ids = data.get("setup_entity_access", []) if isinstance(data, dict) else None
-    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        raise _damaged(path, "not a JSON object with a list of ids under 'setup_entity_access'")
-    return set(ids)
-
-
-def _damaged(path: Path, problem: str) -> DamagedLedger:
-    return DamagedLedger(
-        f"the connected-app grant ledger {path} is damaged ({problem}); nothing was sent."
-        " It lists the access rows this tool granted, so that --revoke removes only those:"
-        " restore it from a backup, or move it away to treat every existing grant as"
-        " an admin's (kept by --revoke)"
-    )
+    return GRANTS.read(GRANTS_ROOT, org_name)
 
 
 def _record_grants(org_name: str, ids: set[str], changed: str) -> str | None:
-    """Write the ledger after the org acted; ``changed`` says what it did. A ledger that
-    cannot be written then is a warning naming the row (returned), never an error: the
-    grant or revoke is done, and failing would hide it."""
-    payload = json.dumps({"setup_entity_access": sorted(ids)}, indent=2) + "\n"
-    try:
-        write_private(_ledger(org_name), payload.encode("utf-8"))
-    except LocalFileError as exc:
-        return f"{exc}: {changed}"
-    return None
+    return GRANTS.write(GRANTS_ROOT, org_name, ids, changed)
 
 
 def grant_profiles(session: Any, config: Any, org_name: str) -> AccessResult:
