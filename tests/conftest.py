@@ -6,14 +6,16 @@ keeps the real one in ``sys.modules`` (see tasks/__init__.py).
 
 from __future__ import annotations
 
+import os
 import signal
+import tempfile
 from pathlib import Path
 
 import pytest
 
 import tasks  # noqa: F401
 from tasks.totango_sf.metadata.schema import MetadataSchema, load_schema
-from tests.support.paths import SHARED_ABSENT, V66_WSDL
+from tests.support.paths import REPO_ROOT, SHARED_ABSENT, V66_WSDL
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +43,44 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="run the clients tier's sf CLI tests (./dev test --clients installs sf CLI first)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Each pytest-xdist worker gets a home of its own. At exit, every cci process rolls
+    ~/.cumulusci/logs/cci.log over (a RotatingFileHandler): two processes sharing a home
+    race on those renames, and one of them fails with FileNotFoundError."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        os.environ["HOME"] = tempfile.mkdtemp(prefix=f"totango-sf-tests-{worker}-")
+
+
+# Tests run the product in projects of their own (tests/support/processes.project): one
+# run in the checkout would leave snapshots and ledgers there, which later runs, and
+# other xdist workers, would read as this project's own.
+CHECKOUT_STATE = REPO_ROOT / ".totango"
+_checkout_state_at_start = pytest.StashKey[list[tuple[str, int]]]()
+
+
+def _checkout_state() -> list[tuple[str, int]]:
+    if not CHECKOUT_STATE.exists():
+        return []
+    found = [CHECKOUT_STATE, *CHECKOUT_STATE.rglob("*")]
+    return sorted((str(path), path.lstat().st_mtime_ns) for path in found)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_checkout_state_at_start] = _checkout_state()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # the controller checks once, after every worker
+    if _checkout_state() != session.config.stash[_checkout_state_at_start]:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(
+            f"\nFAILED: a test wrote into the checkout's {CHECKOUT_STATE};"
+            " run the product in a project of its own (tests/support/processes.project)"
+        )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

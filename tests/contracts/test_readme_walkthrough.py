@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from tests.support.cci import cci_env
+from tests.support.checkout import checkout_stand_in
 from tests.support.paths import REPO_ROOT
 
 BLOCK = re.compile(r"<!-- walkthrough:start -->\s*```sh\n(.*?)```\s*<!-- walkthrough:end -->", re.S)
@@ -26,7 +27,8 @@ def run_script(script: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     script = script.replace("/tmp/totango-emu", str(tmp_path / "emu"))
     # The README says .venv/bin/; run with whichever environment runs the tests.
     script = script.replace(".venv/bin/", f"{Path(sys.executable).parent}/")
-    env = cci_env(REPO_ROOT, {"HOME": str(tmp_path / "home"), "COLUMNS": "120"})
+    root = checkout_stand_in(tmp_path)
+    env = cci_env(root, {"HOME": str(tmp_path / "home"), "COLUMNS": "120"})
     for name in [n for n in env if n.startswith("CUMULUSCI_ORG_")]:
         env.pop(name)
     env.pop("REQUESTS_CA_BUNDLE", None)
@@ -34,7 +36,7 @@ def run_script(script: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     # Plain bash: the block must stop on its own, without bash -e from outside.
     return subprocess.run(
         ["bash", "-c", script],
-        cwd=REPO_ROOT,
+        cwd=root,
         env=env,
         capture_output=True,
         text=True,
@@ -54,11 +56,12 @@ SAVE_ORG_AS_CCI_DOES = (
 
 def save_org_file(tmp_path: Path) -> None:
     """What ``cci org info emu`` (or any cci command that refreshes) leaves behind."""
-    env = cci_env(REPO_ROOT, {"HOME": str(tmp_path / "home"), "CODE": SAVE_ORG_AS_CCI_DOES})
+    root = checkout_stand_in(tmp_path)
+    env = cci_env(root, {"HOME": str(tmp_path / "home"), "CODE": SAVE_ORG_AS_CCI_DOES})
     env_sh = tmp_path / "emu" / "env.sh"
     subprocess.run(
         ["bash", "-c", f'source "{env_sh}" && "{sys.executable}" -c "$CODE"'],
-        cwd=REPO_ROOT,
+        cwd=root,
         env=env,
         check=True,
         capture_output=True,

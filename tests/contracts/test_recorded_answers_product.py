@@ -18,7 +18,7 @@ import pytest
 
 from tasks.totango_sf.salesforce.metadata_api import ComponentFailure, parse_deploy_result
 from tests.support.cci import run_totango_sf
-from tests.support.paths import REPO_ROOT
+from tests.support.processes import project
 from tests.support.recorded_answers import RECORDED, RECORDED_ABSENT
 
 CHECK_DEPLOY_RECORDINGS = (
@@ -54,7 +54,7 @@ def test_a_recorded_failure_without_component_type_is_read():
 
 
 def totango_sf(emulator, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_totango_sf(list(args), REPO_ROOT, emulator, tmp_path / "home")
+    return run_totango_sf(list(args), project(tmp_path), emulator, tmp_path / "home")
 
 
 def test_a_deploy_that_ran_no_tests_says_nothing_of_tests(emulator_factory, tmp_path):

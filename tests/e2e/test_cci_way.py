@@ -20,6 +20,7 @@ from tasks.totango_sf.cci.org import TotangoDeploy
 from tests.support.cci import cci_env, run_cci
 from tests.support.cli_json import error_of, result_of
 from tests.support.paths import REPO_ROOT
+from tests.support.processes import project
 
 TOTANGO_SF = Path(sys.executable).with_name("totango-sf")
 RANGES = {"trusted_ip_ranges": {"addresses": ["8.8.8.8"]}}
@@ -29,11 +30,11 @@ def secrets_of(emulator) -> set[str]:
     return set(emulator.state.access_tokens) | {emulator.refresh_token}
 
 
-def totango_sf(args: list[str], env: dict[str, str], cwd: Path = REPO_ROOT):
+def totango_sf(args: list[str], env: dict[str, str], cwd: Path):
     return subprocess.run(
         [str(TOTANGO_SF), *args],
         cwd=cwd,
-        env=cci_env(REPO_ROOT, env),
+        env=cci_env(cwd, env),
         capture_output=True,
         text=True,
         timeout=300,
@@ -63,22 +64,23 @@ def test_cci_verify_applies_the_org_overlay_like_the_cli(emulator, config_dir, t
     deploy_in_process(emulator, config)
     env = {**emulator.env("emu"), "HOME": str(tmp_path / "home")}
     verify = ["task", "run", "totango_verify", "--org", "emu", "-o", "config", str(config)]
-    in_sync = run_cci(verify, REPO_ROOT, env)
+    folder = project(tmp_path)
+    in_sync = run_cci(verify, folder, env)
     assert in_sync.returncode == 0, (in_sync.stdout + in_sync.stderr)[-3000:]
 
     # Drift that only this org's overlay causes. (Not a section height: these runs read
-    # the project's own snapshots, where the in-process deploy left no record, so the
+    # the project copy's snapshots, where the in-process deploy left no record, so the
     # section it made is not known as ours there and is left, not compared.)
     (config_dir / "emu.yml").write_text("trusted_ip_ranges:\n  addresses: [8.8.8.8, 9.9.9.9]\n")
-    cli = totango_sf(["verify", "--org", "emu", "--config", str(config)], env)
+    cli = totango_sf(["verify", "--org", "emu", "--config", str(config)], env, folder)
     assert cli.returncode == 3, cli.stderr[-3000:]
-    cci = run_cci(verify, REPO_ROOT, env)
+    cci = run_cci(verify, folder, env)
     assert cci.returncode != 0, cci.stdout[-3000:]
     assert "drift in" in cci.stdout + cci.stderr
     assert not any(s in cci.stdout + cci.stderr for s in secrets_of(emulator))
 
     # config_org names another overlay (here one that does not exist: no drift).
-    other = run_cci([*verify, "-o", "config_org", "nothing"], REPO_ROOT, env)
+    other = run_cci([*verify, "-o", "config_org", "nothing"], folder, env)
     assert other.returncode == 0, (other.stdout + other.stderr)[-3000:]
 
 
@@ -239,11 +241,11 @@ def test_org_option_takes_an_sf_cli_alias_or_username(emulator, tmp_path):
         ),
     }
     for name in ("my-sandbox", emulator.username):
-        run = totango_sf(["org-id", "--org", name, "--json"], env)
+        run = totango_sf(["org-id", "--org", name, "--json"], env, project(tmp_path))
         assert run.returncode == 0, run.stdout + run.stderr
         assert result_of(run.stdout)["id18"] == emulator.org_id
         assert not any(s in run.stdout + run.stderr for s in secrets_of(emulator))
-    unknown = totango_sf(["org-id", "--org", "nobody", "--json"], env)
+    unknown = totango_sf(["org-id", "--org", "nobody", "--json"], env, project(tmp_path))
     assert unknown.returncode == 4
     assert "sf org login" in error_of(unknown.stdout)["message"]
 

@@ -21,7 +21,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tests.support.paths import REPO_ROOT
+from tests.support.checkout import checkout_stand_in
 from tests.support.recorded_answers import RECORDED
 
 # The steps of docs/live-org.md, with the emulator standing in for the org.
@@ -58,7 +58,7 @@ def live_run(
     state.mkdir()
     shown = subprocess.run(
         ["bash", "-c", LIVE_RUN, "live-run", str(state), flavour, *args],
-        cwd=REPO_ROOT,
+        cwd=checkout_stand_in(tmp_path),
         env=clean_env(tmp_path / "home", **extra),
         capture_output=True,
         text=True,
@@ -83,7 +83,7 @@ def texts_of(folder: Path) -> dict[str, str]:
 def test_without_an_org_the_live_tests_skip_and_say_how(tmp_path):
     shown = subprocess.run(
         ["./dev", "test", "--live"],
-        cwd=REPO_ROOT,
+        cwd=checkout_stand_in(tmp_path),
         env=clean_env(tmp_path / "home"),
         capture_output=True,
         text=True,

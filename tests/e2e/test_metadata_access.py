@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.org_emulator.user_permissions import set_profile_permission
 from tests.support.cci import run_totango_sf
-from tests.support.paths import REPO_ROOT
+from tests.support.processes import project
 
 EXPECTED = "lacks the Modify Metadata Through Metadata API Functions (or Modify All Data)"
 
@@ -27,7 +27,7 @@ def without_metadata_permissions(emulator):
 
 
 def totango_sf(emulator, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_totango_sf(list(args), REPO_ROOT, emulator, tmp_path / "home")
+    return run_totango_sf(list(args), project(tmp_path), emulator, tmp_path / "home")
 
 
 def test_the_emulator_refuses_metadata_calls_of_such_a_user(emulator):

@@ -19,7 +19,7 @@ from tasks.totango_sf.salesforce.connection import OrgSession
 from tasks.totango_sf.state.tracking import recent_deploys
 from tests.org_emulator.rest import QUERY_PAGE_SIZE
 from tests.support.cci import run_totango_sf
-from tests.support.paths import REPO_ROOT
+from tests.support.processes import project
 
 
 def get(emulator, path: str) -> requests.Response:
@@ -141,7 +141,8 @@ def test_setup_reads_every_page_at_a_page_size_of_one(emulator_factory, tmp_path
     for size in (1, QUERY_PAGE_SIZE):
         emulator = emulator_factory(package_installed=True, query_page_size=size)
         setup = ["setup", "--org", "emu", "--config", str(config), "--yes", "--allow-manual"]
-        ran = run_totango_sf([*setup, "--json"], REPO_ROOT, emulator, tmp_path / f"home{size}")
+        folder = project(tmp_path / f"run{size}")
+        ran = run_totango_sf([*setup, "--json"], folder, emulator, tmp_path / f"home{size}")
         assert ran.returncode == 0, ran.stdout + ran.stderr
         result = json.loads(ran.stdout)["result"]
         outcomes.append(

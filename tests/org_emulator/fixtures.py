@@ -3,8 +3,8 @@
 ``emulator`` is a fresh sandbox org without the Totango package; ``emulator_factory``
 builds others. Both trust the emulator's CA through REQUESTS_CA_BUNDLE (TLS stays
 verified) and make CumulusCI's polling instant so deploy tests stay fast. ``use_org``
-names one as a CumulusCI org; ``fast_retries`` takes the waits out of the product's
-retries of what the emulator's faults break.
+names one as a CumulusCI org. Against an emulator the product's transient-fault retries
+keep their number but not their waits; ``fast_retries`` also makes them fewer.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from tasks.totango_sf.org.deploy import FOLLOW_UP_RETRY_DELAYS
+from tasks.totango_sf.salesforce.metadata_api import TRANSIENT_RETRY_DELAYS
 from tests.org_emulator.emulator import OrgEmulator
 
 _NO_SLEEP = SimpleNamespace(sleep=lambda seconds: None)
@@ -33,7 +35,9 @@ def emulator_ca_folder(tmp_path_factory):
 
 
 @pytest.fixture
-def emulator_factory(tmp_path_factory, monkeypatch, fast_cumulusci_polling, emulator_ca_folder):
+def emulator_factory(
+    tmp_path_factory, monkeypatch, fast_cumulusci_polling, emulator_ca_folder, waitless_retries
+):
     """Call with flavour=, package_installed=, namespace=, package_version=,
     deploy_polls=, retrieve_polls=, install_polls=, query_page_size=, folder=, persist=,
     fault_seed=."""
@@ -94,12 +98,23 @@ def make_retries_fast(monkeypatch, *, cancel_confirm: bool = False) -> None:
 
 
 @pytest.fixture
-def fast_retries(monkeypatch):
+def waitless_retries(monkeypatch):
+    """Against an emulator, the product's transient-fault retries run as against an org
+    (as many tries), only without their waits; a test of the waits sets its own."""
+    for target, default in (
+        ("tasks.totango_sf.salesforce.metadata_api.TRANSIENT_RETRY_DELAYS", TRANSIENT_RETRY_DELAYS),
+        ("tasks.totango_sf.org.deploy.FOLLOW_UP_RETRY_DELAYS", FOLLOW_UP_RETRY_DELAYS),
+    ):
+        monkeypatch.setattr(target, (0.0,) * len(default))
+
+
+@pytest.fixture
+def fast_retries(monkeypatch, waitless_retries):
     make_retries_fast(monkeypatch)
 
 
 @pytest.fixture
-def fast_retries_and_cancels(monkeypatch):
+def fast_retries_and_cancels(monkeypatch, waitless_retries):
     make_retries_fast(monkeypatch, cancel_confirm=True)
 
 

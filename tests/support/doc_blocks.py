@@ -19,6 +19,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from tests.support.checkout import checkout_stand_in
 from tests.support.paths import REPO_ROOT
 
 PAGES = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
@@ -61,7 +62,7 @@ def run_block(
     env.update(extra_env or {})
     result = subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", script],
-        cwd=REPO_ROOT,
+        cwd=checkout_stand_in(tmp_path),
         env=env,
         capture_output=True,
         text=True,

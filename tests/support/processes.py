@@ -25,9 +25,12 @@ def command(*args: str) -> list[str]:
 
 
 def project(tmp_path: Path) -> Path:
-    """A copy of the CumulusCI project, so snapshots land under tmp."""
+    """A copy of the CumulusCI project, so snapshots and ledgers land under tmp, never in
+    the checkout (the same one again when asked twice in a test)."""
     folder = tmp_path / "project"
-    folder.mkdir()
+    if folder.is_dir():
+        return folder
+    folder.mkdir(parents=True)
     shutil.copy(REPO_ROOT / "cumulusci.yml", folder / "cumulusci.yml")
     # cci resolves class_path tasks.<module> against the project's own tasks/ folder.
     (folder / "tasks").symlink_to(REPO_ROOT / "tasks")
