@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
+from tasks.totango_sf.metadata.xml import canonical_bytes
 from tasks.totango_sf.org.permset_assignment import (
     assignments_made,
     recorded_assignments_present,
@@ -74,6 +75,36 @@ def run(*args: str) -> dict:
 
 
 @pytest.mark.parametrize("flavour", ["production", "sandbox"])
+def test_an_uninstall_gives_the_admins_permission_set_back_with_only_their_assignment(
+    emulator_factory, use_org, tmp_path, flavour
+):
+    org = use_org(emulator_factory(flavour=flavour))
+    ps_id, by_hand = admins_permission_set(org.state, "ada.admin")
+    config = write_config(tmp_path)
+    refused = cli("deploy", "--config", str(config), "--org", "emu", "--json", "--yes")
+    assert refused.exit_code == 2, refused.output
+    assert f"PermissionSet {PERMISSION_SET!r}" in as_json(refused)["message"]
+    assert org.history.deploys == []
+
+    deployed = run("deploy", "--config", str(config), "--adopt")
+    assert deployed["status"] == "deployed"
+    assert len(assignments_of(org.state, ps_id) - {by_hand}) == 2
+    done = run("rollback", "--config", str(config), *UNINSTALL)
+
+    assert done["status"] == "rolled_back", done
+    assert {"type": "PermissionSet", "name": PERMISSION_SET} in done["restore"]
+    assert canonical_bytes(org.state.metadata_xml("PermissionSet", PERMISSION_SET)) == (
+        canonical_bytes(ADMINS_PERMISSION_SET)
+    )
+    assert assignments_of(org.state, ps_id) == {by_hand}
+    assert not org.state.has("ApexPage", "Totango_Account_Insights")
+    assert not org.state.has("PermissionSet", "Totango_Integration")
+    again = run("rollback", "--config", str(config), *UNINSTALL)
+    assert again["status"] == "nothing_to_do"
+    assert assignments_of(org.state, ps_id) == {by_hand}
+
+
+@pytest.mark.parametrize("flavour", ["production", "sandbox"])
 def test_only_the_assignments_the_deploy_made_are_removed_from_an_admins_permission_set(
     emulator_factory, use_org, tmp_path, monkeypatch, flavour
 ):
@@ -81,7 +112,7 @@ def test_only_the_assignments_the_deploy_made_are_removed_from_an_admins_permiss
     ps_id, by_hand = admins_permission_set(org.state, "ada.admin")
     config = write_config(tmp_path, integration={"username": connection_user(org.state)})
 
-    deployed = run("deploy", "--config", str(config))
+    deployed = run("deploy", "--config", str(config), "--adopt")
     assert deployed["status"] == "deployed"
     ours = assignments_of(org.state, ps_id) - {by_hand}
     assert len(ours) == deployed["permission_set_assignments"]["assigned"] == 2
@@ -157,7 +188,7 @@ def test_assignments_whose_ledger_cannot_be_written_are_a_warning_naming_them(
 
     monkeypatch.setattr(state_paths, "_write_whole", write)
     config = write_config(tmp_path)
-    deployed = run("deploy", "--config", str(config))
+    deployed = run("deploy", "--config", str(config), "--adopt")
     assert deployed["status"] == "deployed"
     made = sorted(assignments_of(org.state, ps_id) - {by_hand})
     [warning] = [w for w in deployed["warnings"] if "uninstall will keep them" in w]

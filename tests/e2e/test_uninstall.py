@@ -112,7 +112,7 @@ def test_uninstall_in_production_after_deploy_rollback_deploy(emulator_factory, 
     assert_uninstalled(org, before, uninstall(config, yes=True))
 
 
-def test_a_component_that_existed_before_the_first_deploy_is_never_deleted(
+def test_a_component_that_existed_before_the_first_deploy_is_adopted_only_on_request_and_given_back(
     emulator, use_org, tmp_path
 ):
     use_org(emulator)
@@ -128,13 +128,28 @@ def test_a_component_that_existed_before_the_first_deploy_is_never_deleted(
     )
     emulator.state.set_metadata_xml("CustomTab", "Totango", tab)
     config = write_config(tmp_path)
-    deploy(config)
+    # The admin's tab differs from the setup's: replacing it takes --adopt.
+    refused = cli("deploy", "--config", str(config), "--org", "emu", "--json")
+    assert refused.exit_code == 2, refused.output
+    message = as_json(refused)["message"]
+    assert "CustomTab 'Totango'" in message and "--adopt" in message and "tab.name" in message
+    assert emulator.history.deploys == []
+    adopted = run("deploy", "--config", str(config), "--adopt")
+    assert adopted["status"] == "deployed"
+    assert canonical_bytes(emulator.state.metadata_xml("CustomTab", "Totango")) != canonical_bytes(
+        tab
+    )
     run("rollback", "--config", str(config))
-    deploy(config)
+    deploy(config)  # the tab is the setup's now: no --adopt needed
     doc = uninstall(config)
     assert ("CustomTab", "Totango") not in {(d["type"], d["name"]) for d in doc["delete"]}
-    assert emulator.state.has("CustomTab", "Totango")
+    assert {"type": "CustomTab", "name": "Totango"} in doc["restore"]
+    # Given back as the admin had it, while what the setup made is gone.
+    assert canonical_bytes(emulator.state.metadata_xml("CustomTab", "Totango")) == canonical_bytes(
+        tab
+    )
     assert not emulator.state.has("ApexPage", "Totango_Account_Insights")
+    assert run("snapshots")["owned"]["components"] == []
 
 
 def test_a_component_recreated_by_hand_after_an_uninstall_is_the_admins(
@@ -145,22 +160,26 @@ def test_a_component_recreated_by_hand_after_an_uninstall_is_the_admins(
     deploy(config)
     uninstall(config)
     # The admin makes a tab of that name by hand; our next deploy finds it in place.
-    emulator.state.set_metadata_xml(
-        "CustomTab",
-        "Totango",
+    by_hand = (
         b'<?xml version="1.0" encoding="UTF-8"?>\n'
         b'<CustomTab xmlns="http://soap.sforce.com/2006/04/metadata">\n'
         b"    <label>Totango</label>\n    <motif>Custom57: Building Block</motif>\n"
         b"    <url>https://example.com/</url>\n"
-        b"</CustomTab>\n",
+        b"</CustomTab>\n"
     )
-    deploy(config)
+    emulator.state.set_metadata_xml("CustomTab", "Totango", by_hand)
+    # What the earlier deploy made was uninstalled: the tab is the admin's, not ours.
+    refused = cli("deploy", "--config", str(config), "--org", "emu", "--json")
+    assert refused.exit_code == 2 and "CustomTab 'Totango'" in as_json(refused)["message"]
+    run("deploy", "--config", str(config), "--adopt")
     owned = {(c["type"], c["name"]) for c in run("snapshots")["owned"]["components"]}
     assert ("CustomTab", "Totango") not in owned
     assert ("ApexPage", "Totango_Account_Insights") in owned
     doc = uninstall(config)
     assert ("CustomTab", "Totango") not in {(d["type"], d["name"]) for d in doc["delete"]}
-    assert emulator.state.has("CustomTab", "Totango")
+    assert canonical_bytes(emulator.state.metadata_xml("CustomTab", "Totango")) == canonical_bytes(
+        by_hand
+    )
 
 
 def test_snapshots_lists_every_run_with_its_kind_outcome_and_deploy_id(emulator, use_org, tmp_path):

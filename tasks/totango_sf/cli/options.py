@@ -254,7 +254,9 @@ AdoptOption = Annotated[
         "--adopt",
         help="Adopt the Totango sections and ranges an admin made by hand: from then on they"
         " are the setup's (kept items, given back as they were on rollback). Without it they"
-        " are left as they are.",
+        " are left as they are. Also replaces a page, tab, permission set, field or report"
+        " an admin made under the setup's name (refused without it); an uninstall gives it"
+        " back as it was (a field stays as the deploy left it).",
     ),
 ]
 

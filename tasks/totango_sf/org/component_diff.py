@@ -43,7 +43,7 @@ class ComponentDiff:
         return data
 
 
-def _component_files(component: Component) -> dict[str, bytes]:
+def component_files(component: Component) -> dict[str, bytes]:
     if component.type == "CustomField":
         return {f"objects/{component.full_name}": component.xml}
     return mdapi_files([component])
@@ -73,8 +73,8 @@ def _text_diff(path: str, before: bytes | None, after: bytes) -> str:
 
 
 def compare(component: Component, current: Component | None, summary: str) -> ComponentDiff:
-    desired_files = _component_files(component)
-    current_files = _component_files(current) if current is not None else {}
+    desired_files = component_files(component)
+    current_files = component_files(current) if current is not None else {}
     diffs = []
     for path, wanted in desired_files.items():
         have = current_files.get(path)

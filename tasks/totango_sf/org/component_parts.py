@@ -10,8 +10,8 @@ org defaults, trusted ranges.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tasks.totango_sf.config.model import TotangoConfig
@@ -30,7 +30,7 @@ from tasks.totango_sf.merge.org_default import (
 from tasks.totango_sf.merge.security import RangeKey, range_key
 from tasks.totango_sf.merge.widget import widget_section_for
 from tasks.totango_sf.metadata.components import Component
-from tasks.totango_sf.org.component_diff import ComponentDiff, compare
+from tasks.totango_sf.org.component_diff import ComponentDiff, compare, component_files
 from tasks.totango_sf.org.ip_ranges_state import merged_security
 from tasks.totango_sf.state.ownership import DeployRecord
 
@@ -74,8 +74,30 @@ def object_path(sobject: str) -> str:
     return f"objects/{sobject}.object"
 
 
-def new_components_part(new: list[Component], current: Mapping[tuple[str, str], Component]) -> Part:
-    """The components the setup creates (page, tab, fields, permission set, reports)."""
+# Where the config names each kind of component the setup creates, for the way out of a
+# refusal (a name of ours that is not the admin's).
+CONFIG_KEY_OF = {
+    "ApexPage": "widget.page / widget.pages",
+    "CustomTab": "tab.name",
+    "PermissionSet": "permission_set.name / integration.permission_set",
+    "CustomField": "insights.fields, where enabled: false leaves one out",
+    "Report": "reports",
+    "ReportFolder": "reports",
+}
+
+
+def new_components_part(
+    new: list[Component],
+    current: Mapping[tuple[str, str], Component],
+    ours: Collection[tuple[str, str]] = (),
+    adopt: bool = False,
+) -> Part:
+    """The components the setup creates (page, tab, fields, permission set, reports).
+
+    "Ours is only what we made": one already in the org that no deploy of ours created
+    or adopted (``ours``) is an admin's. When it differs from ours, the deploy would
+    replace it, so it is refused; with ``adopt`` it is replaced, its original is kept in
+    the snapshot, and an uninstall gives it back instead of deleting it."""
     part = Part()
     report_folders_present = {
         c.full_name.split("/", 1)[0] for c in current.values() if c.type == "Report"
@@ -90,9 +112,26 @@ def new_components_part(new: list[Component], current: Mapping[tuple[str, str], 
             # Folders come back in a retrieve only on some API versions; a report in
             # it proves the folder exists, and folders hold no setting we change.
             part.add(comp, ComponentDiff(comp.type, comp.full_name, "unchanged", comp.summary))
-        else:
-            part.add(comp, compare(comp, have, comp.summary))
+            continue
+        diff = compare(comp, have, comp.summary)
+        if have is not None and diff.action == "update" and comp.key not in ours:
+            if not adopt:
+                part.blocking.append(_not_ours(comp))
+                continue
+            part.record.components_adopted.append(comp.key)
+            part.originals.update(component_files(have))
+            diff = replace(diff, summary=f"adopt: replace the one made by hand ({diff.summary})")
+        part.add(comp, diff)
     return part
+
+
+def _not_ours(comp: Component) -> str:
+    return (
+        f"{comp.type} {comp.full_name!r} is in the org, differs from the setup's, and was not"
+        " made by this tool: the deploy would replace it. Name the setup's own differently"
+        f" in the config ({CONFIG_KEY_OF.get(comp.type, 'its name')}), or re-run with --adopt"
+        " to replace it (an uninstall then gives it back as it was). Nothing was sent."
+    )
 
 
 def layouts_part(

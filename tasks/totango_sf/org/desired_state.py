@@ -190,7 +190,7 @@ def desired_state(
 
     ``legacy_claims``: where the last deploy put our component on pre-49.0 pages.
     ``ownership``: what of the setup is ours (``state/ownership.py``); without it nothing
-    in the org is. ``adopt``: sections and ranges made by hand become ours.
+    in the org is. ``adopt``: sections, ranges and components made by hand become ours.
     """
     owned = ownership or Ownership()
     names = list(layout_names)
@@ -223,7 +223,7 @@ def desired_state(
         owned=record_page_ownership(ownership),
     )
     parts = [
-        new_components_part(new, current),
+        new_components_part(new, current, {*owned.components, *owned.adopted_components}, adopt),
         layout_part,
         record_pages_part(pages, current),
         org_defaults_part(pages, retrieved),
@@ -243,6 +243,7 @@ def desired_state(
         state.record.ranges_adopted += part.record.ranges_adopted
         state.record.ranges_removed += part.record.ranges_removed
         state.record.record_pages.update(part.record.record_pages)
+        state.record.components_adopted += part.record.components_adopted
     state.warnings += stale_components(config, owned, new)
     state.blocking += pages.blocking
     state.warnings += known_bad_warnings(state.deploy_files(), state.originals)

@@ -54,9 +54,11 @@ from tasks.totango_sf.merge.security import (
     with_explicit_network_access,
 )
 from tasks.totango_sf.merge.security_scope import network_access_only, same_network_access
+from tasks.totango_sf.metadata.components import components_from_mdapi
 from tasks.totango_sf.metadata.package_xml import package_member, package_xml
 from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.metadata.xml import canonical_bytes
+from tasks.totango_sf.org.component_diff import component_files
 from tasks.totango_sf.org.desired_state import SECURITY_PATH, object_path
 from tasks.totango_sf.org.org_default_rollback import plan_object_rollback
 from tasks.totango_sf.org.permset_assignment import (
@@ -375,7 +377,8 @@ def rollback_package(
     api_version: str,
 ) -> dict[str, bytes]:
     package = dict(files)
-    members = [key for key in patched if _path(*key) in files]
+    named = set(_keys_of(files))
+    members = [key for key in patched if key in named]
     package["package.xml"] = package_xml(members, api_version)
     # A record page we created shows our Visualforce page, which cannot be deleted while
     # shown; nothing shows the unassigned page, so it goes first ("destructiveChangesPre":
@@ -504,11 +507,17 @@ def _rollback(
             key for key in _keys_of(files) if key[0] in ("Layout", "Settings")
         ] + objects_restored
     outcome.restored += [key for key in _keys_of(files) if key[0] == "FlexiPage"]
+    given_back: list[tuple[str, str]] = []
+    if request.remove_components:
+        adopted_files, given_back, notes = adopted_originals(scope, root)
+        files.update(adopted_files)
+        outcome.restored += [key for key in given_back if key[0] != "CustomField"]
+        outcome.warnings += notes
     if hooks.on_plan is not None:
         hooks.on_plan(outcome.restored, deleted)
     last = _after_assignments(deleted, _permission_sets(config))
     first = [key for key in deleted if key not in last]
-    released.components = list(first)
+    released.components = list(first) + given_back
     if not files and not first and not last and not assignments:
         outcome.status = "nothing_to_do"
         _settle(scope, outcome.mode, None, released)  # nothing of the deploy is left
@@ -613,11 +622,49 @@ def _pages_released(scope: Scope) -> list[str]:
     return sorted(pages)
 
 
+def adopted_originals(
+    scope: Scope, root: Path
+) -> tuple[dict[str, bytes], list[tuple[str, str]], list[str]]:
+    """On an uninstall: (the files of each component an admin made that a deploy replaced
+    on --adopt, as it was, from the snapshot of that deploy; every such component, which
+    stops being ours; warnings). A field is left as the deploy left it: it holds the
+    admin's data, and changing its definition back is for them to decide."""
+    files: dict[str, bytes] = {}
+    keys: list[tuple[str, str]] = []
+    warnings: list[str] = []
+    for key, snapshot_id in sorted(scope.ownership.adopted_components.items()):
+        keys.append(key)
+        if key[0] == "CustomField":
+            warnings.append(f"field {key[1]} was made by hand and adopted: left as it is")
+            continue
+        originals = load_snapshot(root, scope.snapshot.org, snapshot_id).originals
+        found = {c.key: c for c in components_from_mdapi(originals)}.get(key)
+        if found is None:
+            warnings.append(f"{key[0]} {key[1]}: its original is not in snapshot {snapshot_id}")
+            continue
+        files.update(component_files(found))
+    return files, keys, warnings
+
+
+# Folders of components a rollback gives back whole, and the suffix of their main file.
+_GIVEN_BACK = {
+    "pages": ("ApexPage", ".page-meta.xml"),
+    "tabs": ("CustomTab", ".tab"),
+    "permissionsets": ("PermissionSet", ".permissionset"),
+    "reports": ("Report", ".report"),
+}
+
+
 def _keys_of(files: Mapping[str, bytes]) -> list[tuple[str, str]]:
     """The component of each file of a rollback package, by its Metadata API path."""
     keys = []
     for path in sorted(files):
         folder, _, name = path.partition("/")
+        given_back = _GIVEN_BACK.get(folder)
+        if given_back is not None:
+            if name.endswith(given_back[1]):
+                keys.append((given_back[0], name.removesuffix(given_back[1])))
+            continue
         if folder == "layouts":
             keys.append(("Layout", name.removesuffix(".layout")))
         elif folder == "settings":

@@ -90,6 +90,9 @@ class DeployRecord:
     adopt: bool = False
     # Record pages holding our component after the deploy (True), or no longer (False).
     record_pages: dict[str, bool] = field(default_factory=dict)
+    # Components an admin made that the deploy replaced, on --adopt; their originals are
+    # in the snapshot's files, for the uninstall to give back.
+    components_adopted: list[Key] = field(default_factory=list)
 
     @property
     def adopted_anything(self) -> bool:
@@ -108,6 +111,7 @@ class DeployRecord:
             "left": dict(sorted(self.left.items())),
             "adopt": self.adopt,
             "record_pages": dict(sorted(self.record_pages.items())),
+            "components_adopted": [list(k) for k in self.components_adopted],
         }
 
     @classmethod
@@ -128,6 +132,7 @@ class DeployRecord:
             {str(k): str(v) for k, v in (left.items() if isinstance(left, dict) else [])},
             bool(data.get("adopt")),
             {str(k): bool(v) for k, v in (pages.items() if isinstance(pages, dict) else [])},
+            _components(data.get("components_adopted")),
         )
 
 
@@ -198,6 +203,9 @@ class Ownership:
     ranges: dict[RangeKey, str] = field(default_factory=dict)
     # component -> the snapshot whose deploy created it
     components: dict[Key, str] = field(default_factory=dict)
+    # component an admin made -> the snapshot whose deploy replaced it on --adopt (which
+    # holds it as it was)
+    adopted_components: dict[Key, str] = field(default_factory=dict)
     # record pages a deploy placed our component on
     record_pages: set[str] = field(default_factory=set)
 
@@ -225,6 +233,9 @@ class Ownership:
                 self.ranges.pop(key, None)
         for component in added:
             self.components[component] = snapshot_id
+        for component in record.components_adopted:
+            # The first adoption holds the admin's own version; later ones hold ours.
+            self.adopted_components.setdefault(component, snapshot_id)
         for page, ours in record.record_pages.items():
             if ours:
                 self.record_pages.add(page)
@@ -239,6 +250,7 @@ class Ownership:
             self.ranges.pop(key, None)
         for component in released.components:
             self.components.pop(component, None)
+            self.adopted_components.pop(component, None)
 
 
 def _range_keys(settings: bytes | None) -> set[RangeKey]:
