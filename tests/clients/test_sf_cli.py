@@ -16,7 +16,7 @@ from lxml import etree
 from tasks.totango_sf.metadata.safe_xml import parse_xml
 from tests.support.cci import run_totango_sf
 from tests.support.clients import SfCli, as_list, sfdx_project
-from tests.support.paths import REPO_ROOT
+from tests.support.processes import project as toolkit_project
 
 FLAVOURS = ["sandbox", "production"]
 LAYOUT = "Account-Account Layout"
@@ -149,7 +149,7 @@ def test_sf_deploys_validates_quick_deploys_reports_retrieves_and_queries(
 
 def _verify(emulator, config: Path, home: Path) -> dict:
     args = ["verify", "--org", "emu", "--config", str(config), "--json"]
-    run = run_totango_sf(args, REPO_ROOT, emulator, home)
+    run = run_totango_sf(args, toolkit_project(home.parent / "toolkit"), emulator, home)
     assert run.returncode in (0, 3), run.stderr[-3000:]
     return json.loads(run.stdout)["result"]
 
@@ -182,7 +182,7 @@ def test_sf_deploys_metadata_folders_and_the_toolkit_output_and_verify_agrees(
     # for verify; layouts, Security.settings and record pages (patched in the org by
     # totango-sf deploy, not part of the package) still differ.
     plan_args = ["plan", "--config", str(config), "--out", str(tmp_path / "plan")]
-    plan = run_totango_sf(plan_args, REPO_ROOT, emulator, home)
+    plan = run_totango_sf(plan_args, toolkit_project(tmp_path / "toolkit"), emulator, home)
     assert plan.returncode == 0, plan.stderr[-3000:]
     package = tmp_path / "plan" / "package"
     by_plan = sf_cli(["project", "deploy", "start", "--metadata-dir", str(package)], project)
@@ -205,7 +205,7 @@ def test_sf_deploys_metadata_folders_and_the_toolkit_output_and_verify_agrees(
     fetched = sf_cli(["project", "retrieve", "start", "--metadata", *members], team)
     assert fetched.result["status"] == "Succeeded", fetched
     apply_args = ["apply", "--source-dir", str(team), "--config", str(config), "--json"]
-    applied = run_totango_sf(apply_args, REPO_ROOT, emulator, home)
+    applied = run_totango_sf(apply_args, toolkit_project(tmp_path / "toolkit"), emulator, home)
     assert applied.returncode == 0, applied.stderr[-3000:]
     patched = {
         Path(f["path"]).name.split(".")[0]

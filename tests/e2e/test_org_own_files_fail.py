@@ -97,3 +97,33 @@ def test_a_failure_in_the_setups_own_part_is_named_as_changed_or_new(
     assert layout["origin"] == "changed" and layout["element"] == f"<page>{page}</page>"
     assert "widget.layouts" in layout["advice"]
     assert origins["permissionsets/Totango_Insights.permissionset"]["origin"] == "new"
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_a_rollback_refused_for_the_orgs_own_parts_says_whose_and_what_to_do(
+    emulator_factory, use_org, tmp_path, flavour
+):
+    emulator = use_org(emulator_factory(flavour=flavour))
+    config = str(write_config(tmp_path))
+    assert cli("deploy", "--org", "emu", "--config", config, "--yes").exit_code == 0
+    # Since the deploy, the org's own files took parts it refuses when they come back.
+    org_own_files.seed_unredeployable(emulator.state)
+    before = emulator.state.metadata_xml("Layout", org_own_files.ACTION_LAYOUT)
+
+    result = cli("rollback", "--org", "emu", "--config", config, "--yes", "--json")
+
+    assert result.exit_code == 1, result.output
+    doc = as_json(result)
+    origins = doc["failure_origins"]
+    assert origins and len(origins) == len(doc["deploy"]["failures"])
+    assert {o["file"]: o["element"] for o in origins} == EXPECTED
+    assert {o["origin"] for o in origins} == {"carried_over"}
+    for origin in origins:
+        assert "run the same rollback again" in origin["advice"]
+        assert "widget." not in origin["advice"]  # the config plays no part in a rollback
+    assert emulator.state.metadata_xml("Layout", org_own_files.ACTION_LAYOUT) == before
+
+    text = cli("rollback", "--org", "emu", "--config", config, "--yes")
+    assert text.exit_code == 1
+    shown = " ".join(text.stderr.split())
+    assert shown.count("the org's own, carried over unchanged") == len(origins)

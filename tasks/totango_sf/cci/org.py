@@ -434,6 +434,10 @@ class TotangoRollback(TotangoOrgTask):
         for kind, name in outcome.deleted:
             self._log(f"delete   {kind} {name}")
         self._log_deploy_result(outcome.deploy)
+        for traced in outcome.failure_origins():
+            self._log(traced.line_text(), True)
+        for warning in outcome.warnings:
+            self._log(warning, True)
         self.return_values = {
             "deploy_id": outcome.to_json()["deploy_id"],
             "snapshot": outcome.snapshot_id,

@@ -131,16 +131,30 @@ def _carried_over(element: etree._Element, original: etree._Element) -> bool:
     )
 
 
-def _advice(origin: Origin, file: str) -> str:
+def _advice(origin: Origin, file: str, command: str = "deploy") -> str:
     folder, _, rest = file.partition("/")
     name = rest.rsplit(".", 1)[0]
     key = CONFIG_KEY.get(folder, "the config")
     if origin == "carried_over":
         place = WHERE.get(folder, "the org").format(object=name.partition("-")[0], name=name)
+        if command == "rollback":
+            # A rollback sends the org's files as they are now, less what the setup owns:
+            # the config plays no part, so the org's file is the only way out.
+            return (
+                "Salesforce refuses this part of the org's own file when it is sent back. Fix"
+                f" or remove it in the org ({place}), then run the same rollback again;"
+                " nothing was changed."
+            )
         return (
             "Salesforce refuses this part of the org's own file when it is sent back. Fix or"
             f" remove it in the org ({place}), or leave this file out of {key}, then deploy"
             " again; nothing was changed."
+        )
+    if origin in ("changed", "new") and command == "rollback":
+        return (
+            "This is the rollback's own change (what the setup owns, taken out or given back"
+            " as it was): compare the org's file with the snapshot (`totango-sf snapshots`),"
+            " then run the rollback again; nothing was changed."
         )
     if origin in ("changed", "new"):
         return (
@@ -151,20 +165,24 @@ def _advice(origin: Origin, file: str) -> str:
 
 
 def trace_failure(
-    failure: Any, sent: Mapping[str, bytes], originals: Mapping[str, bytes]
+    failure: Any,
+    sent: Mapping[str, bytes],
+    originals: Mapping[str, bytes],
+    command: str = "deploy",
 ) -> FailureOrigin:
-    """Trace one ``ComponentFailure`` in the files ``sent``, against the org's ``originals``."""
+    """Trace one ``ComponentFailure`` in the files ``sent``, against the org's ``originals``
+    (as they were when ``command``, deploy or rollback, read them)."""
     file = failure.file.removeprefix("unpackaged/")
     data = sent.get(file)
     if data is None:
         return FailureOrigin(
-            file, failure.line, failure.problem, "unknown", None, _advice("unknown", file)
+            file, failure.line, failure.problem, "unknown", None, _advice("unknown", file, command)
         )
     try:
         root = parse_xml(data)
     except etree.XMLSyntaxError:
         return FailureOrigin(
-            file, failure.line, failure.problem, "unknown", None, _advice("unknown", file)
+            file, failure.line, failure.problem, "unknown", None, _advice("unknown", file, command)
         )
     element = _at_line(root, failure.line) if failure.line else None
     if element is None or element is root:
@@ -174,7 +192,9 @@ def trace_failure(
     line = failure.line or (element.sourceline if element is not None else None)
     if element is None or element is root:
         origin: Origin = "unknown" if file in originals else "new"
-        return FailureOrigin(file, line, failure.problem, origin, None, _advice(origin, file))
+        return FailureOrigin(
+            file, line, failure.problem, origin, None, _advice(origin, file, command)
+        )
     if file not in originals:
         origin = "new"
     else:
@@ -188,7 +208,7 @@ def trace_failure(
             else "changed"
         )
     return FailureOrigin(
-        file, line, failure.problem, origin, _shown(element), _advice(origin, file)
+        file, line, failure.problem, origin, _shown(element), _advice(origin, file, command)
     )
 
 

@@ -60,6 +60,7 @@ from tasks.totango_sf.metadata.validation import require_valid
 from tasks.totango_sf.metadata.xml import canonical_bytes
 from tasks.totango_sf.org.component_diff import component_files
 from tasks.totango_sf.org.desired_state import SECURITY_PATH, object_path
+from tasks.totango_sf.org.failure_origin import FailureOrigin, trace_failure
 from tasks.totango_sf.org.org_default_rollback import plan_object_rollback
 from tasks.totango_sf.org.permset_assignment import (
     assignments_made,
@@ -146,10 +147,22 @@ class RollbackOutcome:
     permission_set_deploy: DeployResult | None = None
     warnings: list[str] = field(default_factory=list)
     timings: Timings = field(default_factory=Timings)
+    # The files the rollback's first deploy sent, and the org's as it read them: what a
+    # component failure is traced in (``failure_origin``).
+    sent: dict[str, bytes] = field(default_factory=dict, repr=False)
+    org_files: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
         return self.status in ("rolled_back", "nothing_to_do")
+
+    def failure_origins(self) -> list[FailureOrigin]:
+        """Each component failure of the first deploy: whose line, and what to do."""
+        if self.deploy is None or not self.deploy.failures:
+            return []
+        return [
+            trace_failure(f, self.sent, self.org_files, "rollback") for f in self.deploy.failures
+        ]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -166,6 +179,7 @@ class RollbackOutcome:
             "permission_set_deploy": self.permission_set_deploy.to_json()
             if self.permission_set_deploy
             else None,
+            "failure_origins": [f.to_json() for f in self.failure_origins()],
             "warnings": self.warnings,
             "timings": self.timings.phases,
         }
@@ -529,6 +543,7 @@ def _rollback(
     if files or first:
         package = rollback_package(files, _keys_of(files), first, config.api_version)
         require_valid(package)
+        outcome.sent, outcome.org_files = files, dict(current)
         record_pending_release(snapshot, released)
         started = time.monotonic()
         outcome.deploy = _tracked_deploy(session, package, config.api_version, **deploy_options)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from tasks.totango_sf.cli.apex_test_report import print_tests
+from tasks.totango_sf.cli.failure_origins import print_failure_origins
 from tasks.totango_sf.cli.fleet import deploy_stage, run_on_fleet, single_org
 from tasks.totango_sf.cli.guard import announce, changing, fail_interrupted_before_send
 from tasks.totango_sf.cli.hints import rerun_command
@@ -182,6 +183,7 @@ def rollback_command(options: RollbackOptions) -> None:
         err.print(styled(("rollback partly done.", "bold yellow")))
     elif result is not None and not result.success:
         print_failures(result)
+        print_failure_origins(outcome)
         print_tests(result)
         err.print(
             styled((f"rollback deploy {result.id} {result.status}.", "bold red"), f" {NOT_CHANGED}")
