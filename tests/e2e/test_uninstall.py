@@ -128,7 +128,16 @@ def test_a_component_that_existed_before_the_first_deploy_is_adopted_only_on_req
     )
     emulator.state.set_metadata_xml("CustomTab", "Totango", tab)
     config = write_config(tmp_path)
-    # The admin's tab differs from the setup's: replacing it takes --adopt.
+    # The admin's tab differs from the setup's: replacing it takes --adopt, and plan says so.
+    planned = cli("plan", "--org", "emu", "--config", str(config), "--out", str(tmp_path / "o"))
+    assert planned.exit_code == 0, planned.output
+    shown = " ".join(planned.output.split())
+    assert "deploy would refuse: CustomTab 'Totango' is in the org" in shown
+    planned_json = cli("plan", "--org", "emu", "--config", str(config), "--json")
+    [why] = as_json(planned_json)["deploy_refused"]
+    assert why.startswith("CustomTab 'Totango'")
+    adopting = cli("plan", "--org", "emu", "--config", str(config), "--adopt", "--json")
+    assert as_json(adopting)["deploy_refused"] == []
     refused = cli("deploy", "--config", str(config), "--org", "emu", "--json")
     assert refused.exit_code == 2, refused.output
     message = as_json(refused)["message"]

@@ -26,6 +26,8 @@ class OrgPlan:
             "layouts": self.state.layouts,
             "record_pages": self.state.record_pages.to_json() if self.state.record_pages else [],
             "warnings": self.state.warnings + self.state.blocking,
+            # Why deploy would refuse before sending anything (empty: it would go ahead).
+            "deploy_refused": list(self.state.blocking),
         }
 
 

@@ -186,5 +186,7 @@ def _show_org_plan(cfg: Any, org: str, options: PlanOptions) -> None:
         out.print(
             styled("Wrote the package deploy would send to ", (f"{out_dir}/package", "bold"), ".")
         )
+    for problem in org_plan.state.blocking:
+        out.print(styled(("deploy would refuse:", "bold red"), " ", problem))
     print_warnings(org_plan.state.warnings)
     raise typer.Exit(code)
