@@ -12,8 +12,10 @@ A block is marked by the comment line above it:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -60,12 +62,21 @@ def run_block(
     }
     env.update(HOME=str(tmp_path / "home"), COLUMNS="120", PYTHONPATH=str(REPO_ROOT))
     env.update(extra_env or {})
-    result = subprocess.run(
+    # A session of its own: what the block leaves running (an emulator started with &, as
+    # a reader would leave it) is stopped with it, even when the block fails half-way.
+    process = subprocess.Popen(
         ["bash", "-e", "-o", "pipefail", "-c", script],
         cwd=checkout_stand_in(tmp_path),
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=300,
+        start_new_session=True,
     )
-    assert result.returncode == 0, f"{where}:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+    try:
+        stdout, stderr = process.communicate(timeout=300)
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGTERM)
+        process.wait()
+    assert process.returncode == 0, f"{where}:\n{stdout[-2000:]}\n{stderr[-3000:]}"
