@@ -3,36 +3,52 @@ with its class and options, and the release flow's options are the keys they loo
 
 from __future__ import annotations
 
+import json
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
+import sys
 
 import yaml
 
-from tests.support.cci import run_cci
+from tests.support.cci import cci_env
 from tests.support.paths import REPO_ROOT
+
+# Every task's `cci task info`, through cci's own click command, in one process: a cci
+# process apiece cost about 2 s of CPU each (CumulusCI's start-up), 17 times over.
+# tests/e2e/test_cci_way.py runs `cci task info` itself, as a separate process, too.
+TASK_INFO_OF_EACH = """
+import json, sys
+from click.testing import CliRunner
+from cumulusci.cli.cci import cli
+from cumulusci.cli.runtime import CliRuntime
+runtime = CliRuntime(load_keychain=False)  # as cci's main builds it
+shown = {}
+for name in json.loads(sys.argv[1]):
+    result = CliRunner().invoke(cli, ["task", "info", name], obj=runtime)
+    shown[name] = [result.exit_code, result.output]
+print(json.dumps(shown))
+"""
 
 
 def test_cci_task_info_documents_each_task(tmp_path):
     project = yaml.safe_load((REPO_ROOT / "cumulusci.yml").read_text(encoding="utf-8"))
     names = sorted(project["tasks"])
-
-    def task_info(name: str) -> subprocess.CompletedProcess[str]:
-        # Each process has its own home: at exit, cci rolls ~/.cumulusci/logs/cci.log
-        # over with a RotatingFileHandler, and processes that share a home race on
-        # those renames (FileNotFoundError 'cci.log.3' -> 'cci.log.4', seen in CI).
-        home = tmp_path / name
-        home.mkdir()
-        return run_cci(
-            ["task", "info", name], REPO_ROOT, extra_env={"HOME": str(home)}, timeout=120
-        )
-
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = dict(zip(names, pool.map(task_info, names), strict=True))
-    for name, result in results.items():
-        assert result.returncode == 0, (name, result.stderr)
-        assert f"Class: {project['tasks'][name]['class_path']}" in result.stdout, name
+    done = subprocess.run(
+        [sys.executable, "-c", TASK_INFO_OF_EACH, json.dumps(names)],
+        cwd=REPO_ROOT,
+        env=cci_env(REPO_ROOT, {"HOME": str(tmp_path / "home")}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    assert sorted(results) == names
+    for name, (code, output) in results.items():
+        assert code == 0, (name, output[-2000:])
+        assert f"Class: {project['tasks'][name]['class_path']}" in output, name
     for name in ("totango_plan", "totango_apply_source", "totango_validate"):
-        assert "Options" in results[name].stdout
+        assert "Options" in results[name][1]
 
 
 def test_cumulusci_yml_release_step_gets_yes_as_a_key():
