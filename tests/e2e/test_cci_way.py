@@ -17,7 +17,7 @@ from cumulusci.tasks.salesforce.tests.util import create_task
 
 import tasks  # noqa: F401 - the real package before cumulusci's placeholder
 from tasks.totango_sf.cci.org import TotangoDeploy
-from tests.support.cci import cci_env, run_cci
+from tests.support.cci import cci_commands_in_one_process, cci_env, run_cci
 from tests.support.cli_json import error_of, result_of
 from tests.support.paths import REPO_ROOT
 from tests.support.processes import project
@@ -145,17 +145,19 @@ def documented_flow_steps() -> dict[str, list[str]]:
     return flows
 
 
-def test_each_flow_runs_exactly_the_steps_the_docs_list():
+def test_each_flow_runs_exactly_the_steps_the_docs_list(tmp_path):
     flows = documented_flow_steps()
     assert {"dev_org", "qa_org", "totango_setup", "totango_release"} <= set(flows)
-    for flow, steps in flows.items():
-        info = run_cci(["flow", "info", flow], REPO_ROOT, timeout=120)
-        assert info.returncode == 0, info.stderr
-        tasks_run = [t for t in re.findall(r"task: (\w+)", info.stdout) if t != "None"]
-        assert tasks_run == steps, (flow, info.stdout)
-        assert "flow: None" not in info.stdout
+    shown = cci_commands_in_one_process(
+        [["flow", "info", flow] for flow in flows], REPO_ROOT, tmp_path / "home"
+    )
+    for (flow, steps), (code, info) in zip(flows.items(), shown, strict=True):
+        assert code == 0, (flow, info[-2000:])
+        tasks_run = [t for t in re.findall(r"task: (\w+)", info) if t != "None"]
+        assert tasks_run == steps, (flow, info)
+        assert "flow: None" not in info
         inherited = r"(deploy_unmanaged|config_dev|config_qa|snapshot_changes)"
-        assert not re.search(inherited, info.stdout)
+        assert not re.search(inherited, info)
 
 
 # -- keychain and sf CLI ------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -40,6 +41,41 @@ def run_cci(
         timeout=timeout,
         check=False,
     )
+
+
+# cci's own click commands, run one after the other in one process: each cci process
+# costs about 2 s of CPU in CumulusCI's start-up, which many read-only commands repeat.
+_CCI_COMMANDS = """
+import json, sys
+from click.testing import CliRunner
+from cumulusci.cli.cci import cli
+from cumulusci.cli.runtime import CliRuntime
+runtime = CliRuntime(load_keychain=False)  # as cci's main builds it
+shown = []
+for args in json.loads(sys.argv[1]):
+    result = CliRunner().invoke(cli, args, obj=runtime)
+    shown.append([result.exit_code, result.output])
+print(json.dumps(shown))
+"""
+
+
+def cci_commands_in_one_process(
+    commands: list[list[str]], project: Path, home: Path
+) -> list[tuple[int, str]]:
+    """(exit code, output) of each ``cci ARGS`` in ``commands``, run by cci's command line
+    in one process, in ``project``. For commands that read; one that fails raises nothing
+    here, its exit code says so."""
+    done = subprocess.run(
+        [sys.executable, "-c", _CCI_COMMANDS, json.dumps(commands)],
+        cwd=project,
+        env=cci_env(project, {"HOME": str(home)}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [(code, output) for code, output in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
 TOTANGO_SF = Path(sys.executable).parent / "totango-sf"
