@@ -2,8 +2,9 @@
 can run here are run as written (their /tmp paths moved under the test's tmp folder).
 
 The marks are listed in tests/support/doc_blocks.py: ``runs`` blocks run here,
-``clients`` blocks (sf CLI) run in tests/clients, ``real-org`` and ``project`` ones are
-not run by a test.
+``clients`` blocks (sf CLI) run in tests/clients, the ``live`` block (the live tier's
+rehearsal) runs in tests/e2e/test_live_mode.py with write mode added, and ``real-org``
+and ``project`` ones are not run by a test.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from tests.support.doc_blocks import BLOCK, KINDS, MARK, blocks, of_kind, run_bl
 def test_every_shell_block_says_how_it_runs():
     unmarked = [where for where, kind, _ in blocks() if kind not in KINDS | {"walkthrough"}]
     assert unmarked == [], (
-        "mark each block with <!-- block: runs|clients|real-org|project --> on the line above it"
+        "mark each block with <!-- block: runs|clients|live|real-org|project --> on the line"
+        " above it"
     )
     assert any(kind == "runs" for _, kind, _ in blocks())
 

@@ -26,7 +26,9 @@ from tests.support.paths import REPO_ROOT
 
 PAGES = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
 BLOCK = re.compile(r"(?P<before>[^\n]*)\n```(?:sh|bash)\n(?P<body>.*?)```", re.S)
-KINDS = {"runs", "clients", "real-org", "project"}
+# "live": the live tier's rehearsal, run by tests/e2e/test_live_mode.py with write mode and
+# recording added (one run serves both).
+KINDS = {"runs", "clients", "real-org", "project", "live"}
 MARK = re.compile(r"<!-- (?:block: (?P<kind>[a-z-]+)|walkthrough:start) -->")
 
 
@@ -49,16 +51,19 @@ def of_kind(kind: str) -> list[tuple[str, str]]:
 
 def run_block(
     where: str, body: str, tmp_path: Path, extra_env: Mapping[str, str] | None = None
-) -> None:
+) -> tuple[str, str]:
     """Run a block as written, its /tmp paths moved under ``tmp_path``, from the
-    repository root; fail naming the block when it exits non-zero."""
+    repository root; fail naming the block when it exits non-zero. Returns its
+    (stdout, stderr)."""
     script = body.replace("/tmp/", f"{tmp_path}/")
     # The docs say .venv/bin/; run with whichever environment runs the tests.
     script = script.replace(".venv/bin/", f"{Path(sys.executable).parent}/")
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("CUMULUSCI_ORG_", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE"))
+        if not k.startswith(
+            ("CUMULUSCI_ORG_", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "PYTEST_", "TOTANGO_SF_LIVE_")
+        )
     }
     env.update(HOME=str(tmp_path / "home"), COLUMNS="120", PYTHONPATH=str(REPO_ROOT))
     env.update(extra_env or {})
@@ -80,3 +85,4 @@ def run_block(
             os.killpg(process.pid, signal.SIGTERM)
         process.wait()
     assert process.returncode == 0, f"{where}:\n{stdout[-2000:]}\n{stderr[-3000:]}"
+    return stdout, stderr
