@@ -194,15 +194,19 @@ def list_snapshots(root: Path, org: str) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if (p / MANIFEST).is_file())
 
 
-def damaged_snapshots(root: Path, org: str) -> list[DamagedSnapshot]:
-    """Every snapshot of ``org`` whose manifest cannot be read or is malformed."""
-    found = []
+def _each_manifest(root: Path, org: str) -> Iterator[tuple[str, dict[str, Any] | DamagedSnapshot]]:
+    """(id, its manifest or what is wrong with it) of each snapshot of ``org``, oldest
+    first: one reading for the damaged ones and the readable ones."""
     for snapshot_id in list_snapshots(root, org):
         try:
-            _manifest(root, org, snapshot_id)
+            yield snapshot_id, _manifest(root, org, snapshot_id)
         except DamagedSnapshot as exc:
-            found.append(exc)
-    return found
+            yield snapshot_id, exc
+
+
+def damaged_snapshots(root: Path, org: str) -> list[DamagedSnapshot]:
+    """Every snapshot of ``org`` whose manifest cannot be read or is malformed."""
+    return [m for _, m in _each_manifest(root, org) if isinstance(m, DamagedSnapshot)]
 
 
 def readable_snapshots(root: Path, org: str) -> Iterator[Snapshot]:
@@ -283,11 +287,9 @@ def readable_manifests(root: Path, org: str) -> Iterator[tuple[str, dict[str, An
     damaged old snapshot never blocks new work (``damaged_snapshots`` names them, and the
     commands warn). What it recorded then counts for nothing, which loses nothing: a
     section or range no record names is left alone."""
-    for snapshot_id in list_snapshots(root, org):
-        try:
-            yield snapshot_id, _manifest(root, org, snapshot_id)
-        except DamagedSnapshot:
-            continue
+    for snapshot_id, manifest in _each_manifest(root, org):
+        if not isinstance(manifest, DamagedSnapshot):
+            yield snapshot_id, manifest
 
 
 def read_manifest(root: Path, org: str, snapshot_id: str) -> dict[str, Any]:
