@@ -294,3 +294,15 @@ def test_help_wraps_to_the_terminal(columns: int, tmp_path):
         assert run.code == 0 and widest <= columns, run.text
         if columns > 120:
             assert widest > 100, "help stopped at 80 columns"
+
+
+def test_a_fleet_lane_for_an_unknown_org_gives_the_reason_not_a_failed_call(
+    emulator_factory, use_org, tmp_path
+):
+    use_org(emulator_factory(flavour="sandbox"), "good")
+    config = write_config(tmp_path, file_name=CONFIG_NAME)
+    shown = cli("verify", "--org", "good", "--org", "nobody", "--config", str(config), "--json")
+    lanes = {lane["org"]: lane for lane in result_of(shown.stdout)["orgs"]}
+    assert lanes["nobody"]["status"] == 4
+    # No Metadata API call was made for it, so none is said to have failed.
+    assert lanes["nobody"]["message"].startswith("no org named 'nobody'"), lanes["nobody"]

@@ -30,11 +30,9 @@ _RUNTIME_LOCK = threading.Lock()
 
 
 class OrgUnreachable(Unreachable):
-    """The org is unknown to the keychain, or authentication or the network failed."""
-
-    def verdict_message(self) -> str:
-        # As a failed Metadata API call reads on the org path.
-        return f"Metadata API call failed: {self}"
+    """The org is unknown to the keychain, or authentication or the network failed. Each
+    message says which, and what to run (it used to be shown after "Metadata API call
+    failed:", which no Metadata API call had)."""
 
 
 def redact(text: str, *secrets: str | None) -> str:
