@@ -151,7 +151,15 @@ def test_a_second_deploy_records_nothing_more_and_keeps_what_it_recorded(
 
 
 @pytest.mark.parametrize("command", ["deploy", "uninstall"])
-@pytest.mark.parametrize("ledger", ["{not json", '{"permission_set_assignment": [1]}', "[]"])
+@pytest.mark.parametrize(
+    "ledger",
+    [
+        "{not json",
+        '{"permission_set_assignment": [1]}',
+        "[]",
+        '{"permission_set_assignment": ["0Pa000000000001\' OR Id != \'"]}',
+    ],
+)
 def test_a_damaged_assignment_ledger_refuses_before_anything_is_sent(
     emulator_factory, use_org, tmp_path, monkeypatch, command, ledger
 ):

@@ -462,7 +462,13 @@ def test_a_deleted_original_refuses_only_the_rollback_that_needs_it(
 
 @pytest.mark.parametrize(
     "ledger",
-    ["{not json", "[1, 2]", '{"setup_entity_access": "0J0"}', '{"setup_entity_access": [1]}'],
+    [
+        "{not json",
+        "[1, 2]",
+        '{"setup_entity_access": "0J0"}',
+        '{"setup_entity_access": [1]}',
+        '{"setup_entity_access": ["../../sobjects/Account"]}',
+    ],
 )
 def test_a_garbage_grant_ledger_is_refused_by_name_before_any_grant_or_revoke(
     emulator_factory, project, monkeypatch, capsys, ledger

@@ -46,7 +46,9 @@ class AssignmentReport:
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        del data["warnings"]  # the run's own warnings carry them (org/deploy.after_deploy)
+        return data
 
 
 def chunks(items: list[Any], size: int = COLLECTION_LIMIT) -> list[list[Any]]:

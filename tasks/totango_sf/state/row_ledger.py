@@ -15,11 +15,17 @@ change is done; failing would hide it), never an error.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from tasks.totango_sf.errors import BadInput, LocalFileError
 from tasks.totango_sf.state.state_paths import safe_file_name, state_path, write_private
+
+# A record id: 15 case-sensitive characters, or 18 with the case-insensitive suffix
+# (Object Reference for Salesforce, "Field Types": ID). Anything else in a ledger would be
+# sent to the org in a query or a delete, so it makes the ledger damaged.
+_RECORD_ID = re.compile(r"[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?")
 
 
 class DamagedLedger(BadInput):
@@ -52,6 +58,9 @@ class RowLedger:
         ids = data.get(self.key, []) if isinstance(data, dict) else None
         if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
             raise self._damaged(path, f"not a JSON object with a list of ids under {self.key!r}")
+        bad = [i for i in ids if not _RECORD_ID.fullmatch(i)]
+        if bad:
+            raise self._damaged(path, f"{bad[0]!r} is no Salesforce record id")
         return set(ids)
 
     def write(self, root: Path, org: str, ids: set[str], changed: str) -> str | None:
