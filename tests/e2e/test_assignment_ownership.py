@@ -11,8 +11,6 @@ lists go: an assignment the admin made by hand stays with it.
 from __future__ import annotations
 
 import errno
-import os
-from pathlib import Path
 
 import pytest
 
@@ -23,8 +21,8 @@ from tasks.totango_sf.org.permset_assignment import (
     recorded_assignments_present,
     remove_recorded_assignments,
 )
-from tasks.totango_sf.state import state_paths
 from tests.support.cli import as_json, cli, write_config
+from tests.support.files import fail_writes_into
 from tests.support.org import session_for
 
 PERMISSION_SET = "Totango_Insights"
@@ -187,14 +185,7 @@ def test_assignments_whose_ledger_cannot_be_written_are_a_warning_naming_them(
 ):
     org = use_org(emulator_factory(flavour="production"))
     ps_id, by_hand = admins_permission_set(org.state, "ada.admin")
-    real_write = state_paths._write_whole
-
-    def write(path, data):
-        if Path(path).parent.name == "totango-assignments":
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
-        real_write(path, data)
-
-    monkeypatch.setattr(state_paths, "_write_whole", write)
+    fail_writes_into(monkeypatch, "totango-assignments", errno.ENOSPC)
     config = write_config(tmp_path)
     deployed = run("deploy", "--config", str(config), "--adopt")
     assert deployed["status"] == "deployed"

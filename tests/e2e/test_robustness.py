@@ -28,6 +28,7 @@ from tasks.totango_sf.cli.app import main
 from tasks.totango_sf.cli.output import err, out
 from tasks.totango_sf.state import snapshot as snapshots
 from tasks.totango_sf.state import state_paths
+from tests.support.files import fail_writes_into
 from tests.support.paths import REPO_ROOT
 
 REAL_IPS = ["8.8.8.8", "1.1.1.0/24"]
@@ -488,27 +489,13 @@ def test_a_garbage_grant_ledger_is_refused_by_name_before_any_grant_or_revoke(
     assert path.read_text() == ledger
 
 
-def fail_ledger_writes(monkeypatch, code: int = errno.EFBIG) -> dict[str, bool]:
-    """Every write of the grant ledger fails while the switch's "full" is set."""
-    switch = {"full": True}
-    real_write = state_paths._write_whole
-
-    def write(path, data):
-        if switch["full"] and Path(path).parent.name == "grants":
-            raise OSError(code, os.strerror(code), str(path))
-        real_write(path, data)
-
-    monkeypatch.setattr(state_paths, "_write_whole", write)
-    return switch
-
-
 @pytest.mark.parametrize("code", [errno.EFBIG, errno.ENOSPC])
 def test_a_grant_whose_ledger_cannot_be_written_is_a_warning_naming_the_row(
     emulator_factory, project, monkeypatch, capsys, code
 ):
     prod = emulator_factory(flavour="production", package_installed=True)
     connect_env(monkeypatch, prod)
-    switch = fail_ledger_writes(monkeypatch, code)
+    switch = fail_writes_into(monkeypatch, "grants", code)
 
     status, stdout, stderr = run(monkeypatch, capsys, "connected-app", "--org", "emu", "--json")
 
@@ -536,7 +523,7 @@ def test_a_revoke_whose_ledger_cannot_be_written_is_a_warning_in_every_mode(
     connect_env(monkeypatch, prod)
     assert run(monkeypatch, capsys, "connected-app", "--org", "emu")[0] == 0
     [granted] = prod.state.rows("SetupEntityAccess")
-    fail_ledger_writes(monkeypatch)
+    fail_writes_into(monkeypatch, "grants")
 
     status, stdout, stderr = run(monkeypatch, capsys, "connected-app", "--org", "emu", "--revoke")
 

@@ -50,10 +50,9 @@ def test_emulator_refuses_a_pre_deletion_of_a_page_the_deploy_only_then_unassign
 
     state = build_state("sandbox")
     unassign = {"objects/Account.object": restore_org_default(None, None)}
-    members = [("CustomObject", "Account")]
     deleted = [("FlexiPage", "Account_Record_Page")]
     # As the rollback builds it: the page goes after the override no longer names it.
-    package = rollback_package(unassign, members, deleted, "63.0")
+    package = rollback_package(unassign, deleted, "63.0")
     assert b"Account_Record_Page" in package["destructiveChangesPost.xml"]
     assert "destructiveChangesPre.xml" not in package
     assert run_deploy(state, zipped(package)).ok

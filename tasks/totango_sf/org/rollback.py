@@ -385,15 +385,11 @@ def exact_files(snapshot: Snapshot) -> dict[str, bytes]:
 
 
 def rollback_package(
-    files: Mapping[str, bytes],
-    patched: list[tuple[str, str]],
-    deleted: list[tuple[str, str]],
-    api_version: str,
+    files: Mapping[str, bytes], deleted: list[tuple[str, str]], api_version: str
 ) -> dict[str, bytes]:
+    """``files`` (each component named in package.xml) and the deletions of ``deleted``."""
     package = dict(files)
-    named = set(_keys_of(files))
-    members = [key for key in patched if key in named]
-    package["package.xml"] = package_xml(members, api_version)
+    package["package.xml"] = package_xml(_keys_of(files), api_version)
     # A record page we created shows our Visualforce page, which cannot be deleted while
     # shown; nothing shows the unassigned page, so it goes first ("destructiveChangesPre":
     # deleted before the other components are deployed, Metadata API Developer Guide,
@@ -541,7 +537,7 @@ def _rollback(
     }  # fmt: skip
     refuse_if_in_flight(session)
     if files or first:
-        package = rollback_package(files, _keys_of(files), first, config.api_version)
+        package = rollback_package(files, first, config.api_version)
         require_valid(package)
         outcome.sent, outcome.org_files = files, dict(current)
         record_pending_release(snapshot, released)

@@ -7,7 +7,7 @@ def test_a_created_page_is_deleted_before_the_pages_it_shows(tmp_path):
     from tasks.totango_sf.org.rollback import rollback_package
 
     deleted = [("ApexPage", "Totango_Opportunity_Insights"), ("FlexiPage", "X_Page")]
-    files = rollback_package({}, [], deleted, "63.0")
+    files = rollback_package({}, deleted, "63.0")
     assert b"X_Page" in files["destructiveChangesPre.xml"]
     assert b"X_Page" not in files["destructiveChangesPost.xml"]
     assert b"Totango_Opportunity_Insights" in files["destructiveChangesPost.xml"]
